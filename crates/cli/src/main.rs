@@ -1,0 +1,93 @@
+//! `certdesk-cli`: CertDesk without a window, for scripts and the OS scheduler.
+//! Each subcommand parses its arguments, calls one function of certdesk-core and prints
+//! the result, as text or, with `--json`, as JSON.
+
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use certdesk_core::{Clock, Db, SystemClock};
+use clap::{Parser, Subcommand};
+
+use output::Output;
+
+#[derive(Parser)]
+#[command(
+    name = "certdesk-cli",
+    version,
+    about = "CertDesk: learning programs and certifications, headless"
+)]
+struct Cli {
+    /// The store file (default: $CERTDESK_DB, else the OS application-data folder).
+    #[arg(long, global = true, value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the store (and apply migrations); with --demo, fill it with the demo data.
+    Init {
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print the dashboard figures.
+    Dashboard,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Output { json: cli.json };
+    match run(cli, &out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            out.error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
+    let clock = SystemClock;
+    let path = certdesk_core::location::resolve(cli.db);
+    let db = Db::open(&path)?;
+    match cli.command {
+        Command::Init { demo } => {
+            if demo {
+                certdesk_core::demo::create_demo(&mut db.writer()?, clock.now())?;
+            }
+            out.print(
+                &serde_json::json!({ "path": path.display().to_string(), "demo": demo }),
+                || {
+                    format!(
+                        "store ready at {}{}",
+                        path.display(),
+                        if demo { " with demo data" } else { "" }
+                    )
+                },
+            )
+        }
+        Command::Dashboard => {
+            let d = certdesk_core::dashboard::dashboard(&db.reader()?, clock.now())?;
+            out.print(&d, || {
+                let mut s = format!(
+                    "learners {}\nprograms {}\ncertifications {}\nassignments {}\n",
+                    d.learners, d.programs, d.certifications, d.assignments
+                );
+                for c in &d.by_status {
+                    s.push_str(&format!("  {:<12} {}\n", c.status.as_str(), c.count));
+                }
+                s.push_str(&format!(
+                    "raised exceptions {}\nexpiring in 30 days {}",
+                    d.raised_exceptions, d.expiring_30_days
+                ));
+                s
+            })
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The one error type of the domain. Callers branch on [`Error::kind`], never on the text.
+
+use serde::Serialize;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{path} is not a CertDesk store")]
+    NotAStore { path: String },
+    #[error(
+        "{path} was written by a newer CertDesk (schema {found}; this version knows up to {known})"
+    )]
+    NewerSchema {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("{what} not found: {key}")]
+    NotFound { what: &'static str, key: String },
+    #[error("invalid {field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("the store already holds data; demo data goes only into an empty store")]
+    NotEmpty,
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Database(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DiskFull =>
+            {
+                ErrorKind::DiskFull
+            }
+            Error::Database(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+            {
+                ErrorKind::Busy
+            }
+            Error::Database(_) => ErrorKind::Database,
+            Error::Io(_) => ErrorKind::Io,
+            Error::NotAStore { .. } => ErrorKind::NotAStore,
+            Error::NewerSchema { .. } => ErrorKind::NewerSchema,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Invalid { .. } => ErrorKind::Invalid,
+            Error::NotEmpty => ErrorKind::NotEmpty,
+        }
+    }
+}
+
+/// What went wrong, as a stable code the UI and scripts can branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    Database,
+    DiskFull,
+    Busy,
+    Io,
+    NotAStore,
+    NewerSchema,
+    NotFound,
+    Invalid,
+    NotEmpty,
+}

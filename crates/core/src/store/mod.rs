@@ -1,0 +1,123 @@
+//! The certification store: one SQLite file in WAL mode, opened through [`Db`].
+//!
+//! Reads go through a [`Reader`] (a query-only connection); writes through a [`Writer`],
+//! whose [`Writer::write`] wraps the work in one `BEGIN IMMEDIATE` transaction, so a write
+//! never fails half-way with "database is locked" and never leaves half its rows behind.
+
+mod migrations;
+
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::{Error, Result};
+
+pub use migrations::{LATEST_VERSION, MIGRATIONS};
+
+/// `PRAGMA application_id` of every CertDesk store ("CDSK").
+pub const APPLICATION_ID: i64 = 0x4344_534B;
+
+/// A CertDesk store on disk. Cheap to clone; each handle opens its own connection.
+#[derive(Debug, Clone)]
+pub struct Db {
+    path: PathBuf,
+}
+
+impl Db {
+    /// Opens the store at `path`, creating it (and its folder) if missing and applying every
+    /// pending migration.
+    ///
+    /// # Errors
+    /// [`Error::NotAStore`] for a file that is not a CertDesk store, [`Error::NewerSchema`]
+    /// for a store written by a newer version, and database or file errors.
+    pub fn open(path: impl AsRef<Path>) -> Result<Db> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let db = Db { path };
+        let mut conn = db.connect(OpenFlags::default())?;
+        migrations::migrate(&mut conn, &db.path)?;
+        Ok(db)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A query-only connection.
+    pub fn reader(&self) -> Result<Reader> {
+        let conn =
+            self.connect(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        conn.pragma_update(None, "query_only", true)?;
+        Ok(Reader(conn))
+    }
+
+    /// A connection for writing.
+    pub fn writer(&self) -> Result<Writer> {
+        let conn =
+            self.connect(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        Ok(Writer(conn))
+    }
+
+    fn connect(&self, flags: OpenFlags) -> Result<Connection> {
+        let conn = Connection::open_with_flags(&self.path, flags)
+            .map_err(|e| not_a_store(e, &self.path))?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| not_a_store(e, &self.path))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::NotAStore {
+                path: self.path.display().to_string(),
+            });
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(conn)
+    }
+}
+
+fn not_a_store(e: rusqlite::Error, path: &Path) -> Error {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+            Error::NotAStore {
+                path: path.display().to_string(),
+            }
+        }
+        _ => Error::Database(e),
+    }
+}
+
+/// A query-only connection to the store.
+#[derive(Debug)]
+pub struct Reader(Connection);
+
+impl Deref for Reader {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.0
+    }
+}
+
+/// A connection that writes, one transaction at a time.
+#[derive(Debug)]
+pub struct Writer(Connection);
+
+impl Writer {
+    /// Runs `f` inside one `BEGIN IMMEDIATE` transaction: committed if `f` returns `Ok`,
+    /// rolled back (nothing written) otherwise.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let tx = Transaction::new(&mut self.0, TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Reads through the writer's connection (to see what it has just written).
+    pub fn conn(&self) -> &Connection {
+        &self.0
+    }
+}

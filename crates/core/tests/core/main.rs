@@ -1,0 +1,13 @@
+//! Integration tests of certdesk-core, one module per area.
+
+mod demo;
+mod store;
+
+use certdesk_core::Db;
+
+/// A fresh store in a temporary folder; the folder lives as long as the returned guard.
+pub fn temp_db() -> (tempfile::TempDir, Db) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = Db::open(dir.path().join("certdesk.sqlite")).expect("open store");
+    (dir, db)
+}
