@@ -2,6 +2,7 @@
 //! Each subcommand parses its arguments, calls one function of certdesk-core and prints
 //! the result, as text or, with `--json`, as JSON.
 
+mod commands;
 mod output;
 
 use std::path::PathBuf;
@@ -38,6 +39,22 @@ enum Command {
     },
     /// Print the dashboard figures.
     Dashboard,
+    /// Import learners, courses, assignments, completions (CSV) or programs (JSON).
+    Import(commands::import::Args),
+    /// Assign learners or a group to a program.
+    Assign(commands::assign::AssignArgs),
+    /// Remove learners' or a group's assignment to a program.
+    Unassign(commands::assign::UnassignArgs),
+    /// Record a course completion.
+    Complete(commands::assign::CompleteArgs),
+    /// Advance certifications (and queue due notifications) as of --now.
+    Run(commands::run::Args),
+    /// List and resolve assignment exceptions.
+    #[command(subcommand)]
+    Exceptions(commands::exceptions::Command),
+    /// Reports as CSV or JSON.
+    #[command(subcommand)]
+    Report(commands::report::Command),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +89,13 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
                 },
             )
         }
+        Command::Import(a) => commands::import::run(a, &db, out),
+        Command::Assign(a) => commands::assign::assign(a, &db, out),
+        Command::Unassign(a) => commands::assign::unassign(a, &db, out),
+        Command::Complete(a) => commands::assign::complete(a, &db, out),
+        Command::Run(a) => commands::run::run(a, &db, out),
+        Command::Exceptions(c) => commands::exceptions::run(c, &db, out),
+        Command::Report(c) => commands::report::run(c, &db, out),
         Command::Dashboard => {
             let d = certdesk_core::dashboard::dashboard(&db.reader()?, clock.now())?;
             out.print(&d, || {

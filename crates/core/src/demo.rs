@@ -584,8 +584,9 @@ impl Demo<'_> {
                 if state == "certified" {
                     due_at = expires;
                 }
-                if state == "expired" {
-                    // Failure to recertify: back on the certification path, overdue since expiry.
+                if state == "window_open" || state == "expired" {
+                    // The window opened a new cycle (see docs/ENGINE.md); on expiry the
+                    // learner is back on the certification path, overdue since expiry.
                     cycle = 2;
                     due_at = expires;
                 }
@@ -635,12 +636,18 @@ impl Demo<'_> {
                     "not_started" | "in_progress" => "newly_assigned",
                     other => other,
                 };
-                if state == "expired" {
+                if state == "window_open" || state == "expired" {
+                    // Cycle 1 certified; cycle 2 began when the window opened.
+                    let (path, cycle2) = if state == "expired" {
+                        ("certification", "expired")
+                    } else {
+                        ("recertification", "window_open")
+                    };
                     record.execute(params![
                         assignment_id,
                         1,
-                        "certification",
-                        "expired",
+                        "recertification",
+                        "certified",
                         assigned_at,
                         completed_at,
                         window,
@@ -649,9 +656,9 @@ impl Demo<'_> {
                     record.execute(params![
                         assignment_id,
                         2,
-                        "certification",
-                        "expired",
-                        expires,
+                        path,
+                        cycle2,
+                        window,
                         None::<i64>,
                         None::<i64>,
                         None::<i64>
@@ -706,7 +713,9 @@ fn exception_kind(spec: &ProgramSpec, learner: i64, index: usize) -> Option<&'st
     match spec.short {
         "FIRSTAID-SITE" if learner % 3 == 0 => Some("duplicate_course"),
         "LEAD" if learner % 11 == 0 => Some("completion_time_unknown"),
-        "FIREWARDEN" | "GDPR" if (learner as usize + index) % 9 == 0 => Some("time_allowance"),
+        "FIREWARDEN" | "GDPR" if (learner as usize + index).is_multiple_of(9) => {
+            Some("time_allowance")
+        }
         _ => None,
     }
 }

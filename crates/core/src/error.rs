@@ -26,6 +26,33 @@ pub enum Error {
     Invalid { field: String, reason: String },
     #[error("the store already holds data; demo data goes only into an empty store")]
     NotEmpty,
+    #[error("{what} not imported (nothing was written):\n{}", problem_lines(.problems))]
+    Rejected {
+        what: String,
+        problems: Vec<RowProblem>,
+    },
+}
+
+/// One bad row of an import: where it is (line 1 is the header of a CSV file) and what is
+/// wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct RowProblem {
+    pub line: u32,
+    pub message: String,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+fn problem_lines(problems: &[RowProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl Error {
@@ -55,6 +82,7 @@ impl Error {
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Invalid { .. } => ErrorKind::Invalid,
             Error::NotEmpty => ErrorKind::NotEmpty,
+            Error::Rejected { .. } => ErrorKind::Rejected,
         }
     }
 }
@@ -72,4 +100,6 @@ pub enum ErrorKind {
     NotFound,
     Invalid,
     NotEmpty,
+    /// An import with bad rows: nothing was written.
+    Rejected,
 }

@@ -4,12 +4,27 @@
 //! SQL. Time is always an input (see [`clock`]), so every behaviour is deterministic in tests.
 
 pub mod assignment;
+pub mod certification;
 pub mod clock;
+pub mod completion;
 pub mod dashboard;
 pub mod demo;
+pub mod due_date;
+pub mod engine;
+pub mod enrolment;
 pub mod error;
+pub mod event;
+pub mod exception;
+pub mod exception_action;
+mod idset;
+pub mod import;
 pub mod location;
 pub mod membership;
+pub mod names;
+pub mod period;
+pub mod program;
+pub mod report;
+pub mod scheduler;
 pub mod store;
 pub mod time;
 

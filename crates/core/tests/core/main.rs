@@ -1,6 +1,16 @@
 //! Integration tests of certdesk-core, one module per area.
 
+// Shared helpers outside `#[test]` functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
+mod certification;
 mod demo;
+mod exceptions;
+mod fixture;
+mod import;
+mod lifecycle;
+mod period;
+mod program;
 mod store;
 
 use certdesk_core::Db;

@@ -1,0 +1,133 @@
+//! `exceptions list` and `exceptions resolve`: the exception report and its actions.
+
+use certdesk_core::exception::ExceptionKind;
+use certdesk_core::exception_action::{self, ExceptionAction, Selection};
+use certdesk_core::Db;
+
+use super::Now;
+use crate::output::Output;
+
+/// The exception subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// List raised exceptions.
+    List {
+        /// Only this type (duplicate_course, completion_time_unknown, time_allowance).
+        #[arg(long = "type")]
+        kind: Option<String>,
+    },
+    /// Apply an action to the selected raised exceptions, in one transaction.
+    Resolve {
+        /// assign, set_realistic_due_date, do_not_assign or dismiss.
+        #[arg(long)]
+        action: String,
+        /// all, a type, or exception ids separated by commas.
+        #[arg(long)]
+        select: String,
+        /// Only show how many rows would change and which would be skipped.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        now: Now,
+    },
+}
+
+/// Runs an exception subcommand.
+pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
+    match cmd {
+        Command::List { kind } => {
+            let kind = kind.as_deref().map(ExceptionKind::parse).transpose()?;
+            let r = db.reader()?;
+            let mut rows = Vec::new();
+            loop {
+                let page = exception_action::raised_exceptions(
+                    &r,
+                    kind,
+                    rows.last().map(|x: &exception_action::ExceptionRow| x.id),
+                    1000,
+                )?;
+                let n = page.len();
+                rows.extend(page);
+                if n < 1000 {
+                    break;
+                }
+            }
+            out.print(&rows, || {
+                let mut s = format!("{} raised exceptions\n", rows.len());
+                for x in &rows {
+                    s.push_str(&format!(
+                        "{:>6}  {:<24} {:<10} {:<28} {:<24} {}\n",
+                        x.id,
+                        x.learner_name,
+                        x.learner_id_number,
+                        x.program_name,
+                        x.kind.as_str(),
+                        x.issue
+                    ));
+                }
+                s.trim_end().to_string()
+            })
+        }
+        Command::Resolve {
+            action,
+            select,
+            dry_run,
+            now,
+        } => {
+            let action = ExceptionAction::parse(&action)?;
+            let selection = parse_selection(&select)?;
+            let now = now.get()?;
+            let mut w = db.writer()?;
+            let outcome = if dry_run {
+                // A preview only reads (and fills temporary tables of this connection).
+                exception_action::preview(w.conn(), &selection, action)?
+            } else {
+                w.write(|tx| exception_action::apply(tx, now, &selection, action, &mut |_, _| {}))?
+            };
+            out.print(&outcome, || {
+                let verb = if dry_run { "would change" } else { "changed" };
+                let mut s = format!("{} {verb} {} rows", action.as_str(), outcome.changed);
+                if !outcome.skipped.is_empty() {
+                    s.push_str(&format!(", skipped {}:", outcome.skipped.len()));
+                    for k in &outcome.skipped {
+                        s.push_str(&format!(
+                            "\n  {} {}: {}",
+                            k.exception_id, k.learner_name, k.reason
+                        ));
+                    }
+                }
+                s
+            })
+        }
+    }
+}
+
+/// `all`, a type name, or ids separated by commas.
+fn parse_selection(s: &str) -> anyhow::Result<Selection> {
+    let s = s.trim();
+    if s == "all" {
+        return Ok(Selection {
+            all: true,
+            ..Default::default()
+        });
+    }
+    if let Ok(kind) = ExceptionKind::parse(s) {
+        return Ok(Selection {
+            kind: Some(kind),
+            ..Default::default()
+        });
+    }
+    let ids = s
+        .split(',')
+        .map(|x| x.trim().parse::<i64>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "--select takes all, a type, or exception ids separated by commas, not '{s}'"
+            )
+        })?;
+    Ok(Selection {
+        ids,
+        ..Default::default()
+    })
+}

@@ -1,0 +1,38 @@
+//! The subcommands, one file per area. Each parses its arguments, calls certdesk-core and
+//! prints the result through [`crate::output::Output`].
+
+pub mod assign;
+pub mod exceptions;
+pub mod import;
+pub mod report;
+pub mod run;
+
+use certdesk_core::{Clock, SystemClock};
+use jiff::{tz::TimeZone, Timestamp};
+
+/// `--now`: the instant a command acts at (default: the system clock).
+#[derive(clap::Args, Debug, Clone)]
+pub struct Now {
+    /// Act as of this instant (RFC 3339, or YYYY-MM-DD for midnight UTC); default: now.
+    #[arg(long, value_name = "WHEN")]
+    pub now: Option<String>,
+}
+
+impl Now {
+    /// The instant given, else the system clock.
+    pub fn get(&self) -> anyhow::Result<Timestamp> {
+        match &self.now {
+            None => Ok(SystemClock.now()),
+            Some(s) => parse_instant(s),
+        }
+    }
+}
+
+/// Reads an instant written RFC 3339 or `YYYY-MM-DD` (midnight UTC).
+pub fn parse_instant(s: &str) -> anyhow::Result<Timestamp> {
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    let date = certdesk_core::time::parse_date(s)?;
+    Ok(date.to_zoned(TimeZone::UTC)?.timestamp())
+}

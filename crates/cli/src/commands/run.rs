@@ -1,0 +1,25 @@
+//! `run`: the scheduler step, for the operating system's scheduler.
+
+use certdesk_core::{scheduler, Db};
+
+use super::Now;
+use crate::output::Output;
+
+/// Arguments of `run`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    now: Now,
+}
+
+/// Advances every certification (and queues due notifications) as of `--now`.
+pub fn run(args: Args, db: &Db, out: &Output) -> anyhow::Result<()> {
+    let now = args.now.get()?;
+    let s = scheduler::run(&mut db.writer()?, now)?;
+    out.print(&s, || {
+        format!(
+            "run at {now}: {} windows opened, {} expired, {} certified, {} completed",
+            s.engine.windows_opened, s.engine.expired, s.engine.certified, s.engine.completed
+        )
+    })
+}

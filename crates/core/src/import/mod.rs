@@ -1,0 +1,158 @@
+//! Imports: learners and managers, courses, assignments and course completions from CSV;
+//! programs and certifications from JSON. The formats are documented in `docs/CLI.md`.
+//!
+//! Every import reads and checks every row first and reports every bad row with its line
+//! number ([`crate::Error::Rejected`]); it writes only when all rows are good, in the
+//! caller's transaction, so a rejected import writes nothing.
+
+mod learners;
+mod programs;
+mod records;
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use jiff::{tz::TimeZone, Timestamp};
+use serde::Serialize;
+
+use crate::error::RowProblem;
+use crate::{Error, Result};
+
+pub use learners::learners;
+pub use programs::programs;
+pub use records::{assignments, completions, courses};
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ImportSummary {
+    /// Good rows read.
+    pub rows: u32,
+    /// Records created.
+    pub created: u32,
+    /// Records that existed and were updated (or, for completions, were already there).
+    pub updated: u32,
+    /// Exceptions raised by new memberships.
+    pub exceptions: u32,
+}
+
+/// The bad rows found so far.
+#[derive(Debug, Default)]
+pub(crate) struct Problems(Vec<RowProblem>);
+
+impl Problems {
+    pub(crate) fn add(&mut self, line: u32, message: impl Into<String>) {
+        self.0.push(RowProblem {
+            line,
+            message: message.into(),
+        });
+    }
+
+    /// `Ok` when no row was bad, else the rejection listing them all.
+    pub(crate) fn finish(mut self, what: &str) -> Result<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        self.0.sort_by_key(|p| p.line);
+        Err(Error::Rejected {
+            what: what.to_string(),
+            problems: self.0,
+        })
+    }
+}
+
+/// A CSV file read into memory: lower-case trimmed headers and the rows with their line numbers.
+pub(crate) struct Table {
+    headers: Vec<String>,
+    pub(crate) rows: Vec<(u32, csv::StringRecord)>,
+}
+
+impl Table {
+    /// Reads CSV with a header line. Rows of the wrong width are reported, not fatal.
+    pub(crate) fn read(input: impl Read, problems: &mut Problems) -> Result<Table> {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(false)
+            .from_reader(input);
+        let headers: Vec<String> = match reader.headers() {
+            Ok(h) => h.iter().map(|s| s.to_ascii_lowercase()).collect(),
+            Err(e) => {
+                problems.add(1, format!("cannot read the header: {e}"));
+                Vec::new()
+            }
+        };
+        let mut rows = Vec::new();
+        for rec in reader.records() {
+            match rec {
+                Ok(r) => {
+                    let line = r.position().map_or(0, |p| p.line() as u32);
+                    if r.iter().all(str::is_empty) {
+                        continue;
+                    }
+                    rows.push((line, r));
+                }
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line() as u32);
+                    let msg = match e.kind() {
+                        csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } => format!("{len} fields, but the header has {expected_len}"),
+                        _ => e.to_string(),
+                    };
+                    problems.add(line, msg);
+                }
+            }
+        }
+        Ok(Table { headers, rows })
+    }
+
+    /// The index of a column.
+    pub(crate) fn col(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// The index of a column every row needs; a problem on line 1 when it is missing.
+    pub(crate) fn need(&self, name: &str, problems: &mut Problems) -> usize {
+        self.col(name).unwrap_or_else(|| {
+            problems.add(1, format!("the header has no '{name}' column"));
+            usize::MAX
+        })
+    }
+
+    /// Columns whose header starts with `prefix`, with the rest of their name.
+    pub(crate) fn prefixed(&self, prefix: &str) -> Vec<(usize, String)> {
+        self.headers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| h.strip_prefix(prefix).map(|rest| (i, rest.to_string())))
+            .collect()
+    }
+}
+
+/// The trimmed text of a cell (empty when the column is missing).
+pub(crate) fn cell(r: &csv::StringRecord, i: usize) -> &str {
+    r.get(i).unwrap_or("")
+}
+
+/// Time zones by name, each looked up once.
+#[derive(Default)]
+pub(crate) struct Zones(HashMap<String, Option<TimeZone>>);
+
+impl Zones {
+    pub(crate) fn get(&mut self, name: &str) -> Option<TimeZone> {
+        self.0
+            .entry(name.to_string())
+            .or_insert_with(|| TimeZone::get(name).ok())
+            .clone()
+    }
+}
+
+/// Reads an instant written `YYYY-MM-DD` (the start of that day in `tz`) or RFC 3339.
+pub(crate) fn instant(s: &str, tz: &TimeZone) -> std::result::Result<Timestamp, String> {
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    let date = crate::time::parse_date(s).map_err(|e| e.to_string())?;
+    date.to_zoned(tz.clone())
+        .map(|z| z.timestamp())
+        .map_err(|e| e.to_string())
+}

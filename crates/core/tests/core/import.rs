@@ -1,0 +1,162 @@
+//! Imports: every bad row reported with its line number, nothing written when any is bad.
+
+use certdesk_core::{import, Error, ErrorKind};
+
+use crate::fixture::{member, store, t, ONE_LEARNER};
+use crate::lifecycle::FIRST_AID;
+use crate::temp_db;
+
+fn count(db: &certdesk_core::Db, table: &str) -> i64 {
+    db.reader()
+        .unwrap()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn learners_with_managers_groups_and_dates() {
+    let (_dir, db) = temp_db();
+    let csv = "id_number,full_name,email,time_zone,managers,groups,date:hire_date
+M1,Mia Manager,mia@x.org,Europe/Berlin,,Leaders,2020-01-01
+L1,Lee One,lee@x.org,Asia/Tokyo,M1,Staff;Warehouse,2026-02-01
+L2,Lee Two,lee2@x.org,,M1;L1,Staff,
+";
+    let s = db
+        .writer()
+        .unwrap()
+        .write(|tx| import::learners(tx, t("2026-03-01"), csv.as_bytes()))
+        .unwrap();
+    assert_eq!((s.rows, s.created, s.updated), (3, 3, 0));
+    assert_eq!(count(&db, "manager_link"), 3);
+    assert_eq!(count(&db, "learner_group"), 3);
+    assert_eq!(count(&db, "group_member"), 4);
+    assert_eq!(count(&db, "learner_date"), 2);
+    // Again, with a change: matched by id number, updated.
+    let csv = "id_number,full_name,email\nL1,Lee Renamed,lee@x.org\n";
+    let s = db
+        .writer()
+        .unwrap()
+        .write(|tx| import::learners(tx, t("2026-03-01"), csv.as_bytes()))
+        .unwrap();
+    assert_eq!((s.created, s.updated), (0, 1));
+    let (name, zone): (String, String) = db
+        .reader()
+        .unwrap()
+        .query_row(
+            "SELECT full_name, time_zone FROM learner WHERE id_number = 'L1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (name.as_str(), zone.as_str()),
+        ("Lee Renamed", "Asia/Tokyo"),
+        "absent columns are kept"
+    );
+}
+
+#[test]
+fn every_bad_row_is_reported_and_nothing_is_written() {
+    let (_dir, db) = temp_db();
+    let csv = "id_number,full_name,email,time_zone,managers
+L1,Good Row,good@x.org,UTC,
+,No Id,x@x.org,UTC,
+L3,Bad Zone,l3@x.org,Mars/Olympus,
+L4,Bad Mail,not-an-email,UTC,
+L5,Bad Manager,l5@x.org,UTC,NOBODY
+L6,Too,many,fields,here,and,more
+L1,Twice,twice@x.org,UTC,
+";
+    let err = db
+        .writer()
+        .unwrap()
+        .write(|tx| import::learners(tx, t("2026-03-01"), csv.as_bytes()))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Rejected);
+    let Error::Rejected { problems, .. } = &err else {
+        panic!("{err}")
+    };
+    let lines: Vec<u32> = problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines, vec![3, 4, 5, 6, 7, 8], "{err}");
+    assert!(
+        err.to_string()
+            .contains("line 4: 'Mars/Olympus' is not a time zone"),
+        "{err}"
+    );
+    assert_eq!(count(&db, "learner"), 0, "nothing written");
+}
+
+#[test]
+fn assignments_and_completions_from_csv() {
+    let learners =
+        "id_number,full_name,email,groups\nL1,A,a@x.org,Crew\nL2,B,b@x.org,Crew\nL3,C,c@x.org,\n";
+    let (_dir, db) = store(FIRST_AID, learners);
+    let csv = "learner,group,program,due\nL3,,FA,2026-06-30\n,Crew,FA,\n";
+    let s = db
+        .writer()
+        .unwrap()
+        .write(|tx| import::assignments(tx, t("2026-03-01"), csv.as_bytes()))
+        .unwrap();
+    assert_eq!(s.created, 3);
+    assert_eq!(count(&db, "assignment_source"), 3);
+    // A learner who joins the group later is assigned too.
+    let csv = "id_number,full_name,email,groups\nL4,D,d@x.org,Crew\n";
+    db.writer()
+        .unwrap()
+        .write(|tx| import::learners(tx, t("2026-03-02"), csv.as_bytes()))
+        .unwrap();
+    assert!(member(&db, "L4", "FA").is_some());
+    let bad = "learner,course,completed_at\nL1,FA101,2026-03-01\nL9,FA101,2026-03-01\nL2,NOPE,2026-03-01\nL2,FA101,2099-01-01\nL2,FA101,yesterday\n";
+    let err = db
+        .writer()
+        .unwrap()
+        .write(|tx| import::completions(tx, t("2026-03-05"), bad.as_bytes()))
+        .unwrap_err();
+    let Error::Rejected { problems, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        problems.iter().map(|p| p.line).collect::<Vec<_>>(),
+        vec![3, 4, 5, 6]
+    );
+    assert_eq!(count(&db, "course_completion"), 0);
+    let good = "learner,course,completed_at\nL1,FA101,2026-03-01\nL3,FA101,2026-03-02T10:00:00Z\n";
+    db.writer()
+        .unwrap()
+        .write(|tx| import::completions(tx, t("2026-03-05"), good.as_bytes()))
+        .unwrap();
+    assert_eq!(member(&db, "L1", "FA").unwrap().status, "certified");
+    assert_eq!(member(&db, "L3", "FA").unwrap().status, "certified");
+    assert_eq!(member(&db, "L2", "FA").unwrap().status, "not_started");
+}
+
+#[test]
+fn programs_json_errors_name_the_program_and_line() {
+    let (_dir, db) = store(FIRST_AID, ONE_LEARNER);
+    let bad = r#"{ "programs": [
+  { "short_name": "OK", "full_name": "Fine",
+    "certification_path": [ { "label": "A", "rule": "all", "courses": ["FA101"] } ] },
+  { "short_name": "BAD", "full_name": "Broken",
+    "certification": { "active": "1 year", "window": "13 months", "method": "sometimes" },
+    "certification_path": [ { "label": "A", "rule": "most", "courses": ["NOPE"] } ] }
+] }"#;
+    let err = db
+        .writer()
+        .unwrap()
+        .write(|tx| import::programs(tx, t("2026-03-01"), bad))
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("line 4: BAD"), "{msg}");
+    assert!(msg.contains("sometimes"), "{msg}");
+    assert!(msg.contains("'most' is not a rule"), "{msg}");
+    assert!(msg.contains("course 'NOPE' not found"), "{msg}");
+    assert!(!msg.contains("OK:"), "{msg}");
+    assert_eq!(count(&db, "program"), 1, "nothing written");
+    let syntax = "{ \"programs\": [ { \"short_name\": \"X\",\n \"full_name\": } ] }";
+    let err = db
+        .writer()
+        .unwrap()
+        .write(|tx| import::programs(tx, t("2026-03-01"), syntax))
+        .unwrap_err();
+    assert!(err.to_string().contains("line 2"), "{err}");
+}
