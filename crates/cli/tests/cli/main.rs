@@ -1,5 +1,9 @@
 //! Runs the real `certdesk-cli` binary on temporary store files.
 
+// Shared helpers outside `#[test]` functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
+mod engine;
 mod init;
 
 use std::process::{Command, Output};
