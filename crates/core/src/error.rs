@@ -31,6 +31,14 @@ pub enum Error {
         what: String,
         problems: Vec<RowProblem>,
     },
+    #[error("unknown placeholder %{name}% in {field}")]
+    UnknownPlaceholder { field: String, name: String },
+    #[error("SMTP is not configured: {0}")]
+    SmtpNotConfigured(String),
+    #[error("SMTP error: {0}")]
+    Smtp(String),
+    #[error("password store: {0}")]
+    SecretStore(String),
 }
 
 /// One bad row of an import: where it is (line 1 is the header of a CSV file) and what is
@@ -83,6 +91,10 @@ impl Error {
             Error::Invalid { .. } => ErrorKind::Invalid,
             Error::NotEmpty => ErrorKind::NotEmpty,
             Error::Rejected { .. } => ErrorKind::Rejected,
+            Error::UnknownPlaceholder { .. } => ErrorKind::UnknownPlaceholder,
+            Error::SmtpNotConfigured(_) => ErrorKind::SmtpNotConfigured,
+            Error::Smtp(_) => ErrorKind::Smtp,
+            Error::SecretStore(_) => ErrorKind::SecretStore,
         }
     }
 }
@@ -102,4 +114,8 @@ pub enum ErrorKind {
     NotEmpty,
     /// An import with bad rows: nothing was written.
     Rejected,
+    UnknownPlaceholder,
+    SmtpNotConfigured,
+    Smtp,
+    SecretStore,
 }

@@ -21,6 +21,7 @@ pub mod import;
 pub mod location;
 pub mod membership;
 pub mod names;
+pub mod notify;
 pub mod period;
 pub mod program;
 pub mod report;

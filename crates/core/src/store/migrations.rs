@@ -12,6 +12,7 @@ use crate::{Error, Result};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/001_init.sql"),
     include_str!("../../migrations/002_engine.sql"),
+    include_str!("../../migrations/003_notify.sql"),
 ];
 
 /// The schema version this build writes.

@@ -9,8 +9,10 @@ mod exceptions;
 mod fixture;
 mod import;
 mod lifecycle;
+mod notify;
 mod period;
 mod program;
+mod smtp_server;
 mod store;
 
 use certdesk_core::Db;

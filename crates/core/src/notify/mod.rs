@@ -1,0 +1,29 @@
+//! Notifications (DOMAIN.md sections 4 and 6): the rules that say what is sent and when,
+//! the templates, the set-based selection that queues every due message during
+//! [`crate::scheduler::run`], the durable outbox, the SMTP sender, its settings, and the
+//! message log.
+//!
+//! The two calls a client makes on its timer are [`enqueue_due`] (inside `run(now)`, one
+//! transaction) and [`send_due`] (deliver what the outbox holds). Both are safe to run from
+//! several processes at once: the dedup key makes queueing idempotent, and a message is
+//! claimed under a lease in a `BEGIN IMMEDIATE` transaction before it is sent.
+
+mod alert;
+pub mod log;
+pub mod mailer;
+pub mod outbox;
+pub mod rule;
+pub mod select;
+pub mod smtp_settings;
+pub mod template;
+
+pub use log::{list_messages, resend, LogEntry, LogFilter, LogPage};
+pub use mailer::{send_due, test_send, SendOptions, SendSummary};
+pub use outbox::{pause, queue_status, resume, QueueStatus};
+pub use rule::{
+    backfill, backfill_count, create_default_rules, create_rule, delete_rule, list_rules,
+    update_rule, OffsetUnit, Recipients, Rule, RuleInput, Timing, Trigger,
+};
+pub use select::{enqueue_due, EnqueueSummary};
+pub use smtp_settings::{load_settings, save_settings, Security, SmtpSettings};
+pub use template::{preview, validate_template, Preview};

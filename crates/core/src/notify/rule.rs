@@ -1,0 +1,412 @@
+//! Notification rules: one trigger, one timing, its recipients and its two templates.
+//!
+//! A rule's `effective_from` is the instant it (or its timing) last changed: sends whose
+//! instant falls before it are never made unless the administrator asks for the backfill
+//! after seeing its size ([`backfill_count`], [`backfill`]) — DOMAIN.md section 4, rule 2.
+
+use jiff::Timestamp;
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use serde::{Deserialize, Serialize};
+
+use super::template::validate_template;
+use crate::time::secs;
+use crate::{Error, Result};
+
+macro_rules! str_enum {
+    ($(#[$m:meta])* $name:ident { $($v:ident = $s:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($v),* }
+        impl $name {
+            /// Every value, in the order the UI lists them.
+            pub const ALL: &'static [$name] = &[$($name::$v),*];
+            /// The value as stored and as written on the command line.
+            pub fn as_str(self) -> &'static str { match self { $($name::$v => $s),* } }
+            /// Parses the stored spelling.
+            ///
+            /// # Errors
+            /// [`Error::Invalid`] for any other text.
+            pub fn parse(s: &str) -> Result<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    Error::invalid(stringify!($name), format!("unknown value '{s}'"))
+                })
+            }
+        }
+    };
+}
+
+str_enum! {
+    /// What a rule reacts to (DOMAIN.md section 4).
+    Trigger {
+        Assigned = "assigned",
+        Completed = "completed",
+        CourseSetCompleted = "course_set_completed",
+        CourseSetDue = "course_set_due",
+        DueDate = "due_date",
+        Exception = "exception",
+        Unassigned = "unassigned",
+        Expiry = "expiry",
+        FailedRecertify = "failed_recertify",
+        WindowOpen = "window_open",
+    }
+}
+
+str_enum! {
+    /// When a rule sends, relative to its event instant.
+    Timing { On = "on", Before = "before", After = "after" }
+}
+
+str_enum! {
+    /// The unit of a rule's offset; calendar-aware in the recipient's time zone.
+    OffsetUnit { Day = "day", Week = "week", Month = "month" }
+}
+
+str_enum! {
+    /// Who receives a rule's messages.
+    Recipients { Learner = "learner", Managers = "managers", Both = "both", Admins = "admins" }
+}
+
+impl Trigger {
+    /// The timings this trigger allows.
+    pub fn timings(self) -> &'static [Timing] {
+        use Timing::*;
+        match self {
+            Trigger::Assigned
+            | Trigger::Exception
+            | Trigger::Unassigned
+            | Trigger::FailedRecertify => &[On],
+            Trigger::Completed | Trigger::CourseSetCompleted => &[On, After],
+            Trigger::CourseSetDue | Trigger::DueDate | Trigger::WindowOpen => &[Before, On, After],
+            Trigger::Expiry => &[Before],
+        }
+    }
+
+    /// Whether the trigger exists only for certifications.
+    pub fn certification_only(self) -> bool {
+        matches!(
+            self,
+            Trigger::Expiry | Trigger::FailedRecertify | Trigger::WindowOpen
+        )
+    }
+}
+
+/// A stored notification rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Rule {
+    pub id: i64,
+    pub program_id: i64,
+    #[serde(flatten)]
+    pub input: RuleInput,
+    /// RFC 3339 instant: sends due before it are not made unless backfilled.
+    pub effective_from: String,
+}
+
+/// What the administrator edits: everything of a rule but its identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct RuleInput {
+    pub trigger: Trigger,
+    pub timing: Timing,
+    /// 0 with [`Timing::On`], at least 1 otherwise.
+    pub offset_amount: u32,
+    pub offset_unit: OffsetUnit,
+    pub recipients: Recipients,
+    pub learner_subject: String,
+    pub learner_body: String,
+    pub manager_subject: String,
+    pub manager_body: String,
+    pub enabled: bool,
+}
+
+impl RuleInput {
+    /// Checks the timing against the trigger, the recipients, and every template.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the field, or [`Error::UnknownPlaceholder`] naming the
+    /// placeholder.
+    pub fn validate(&self, program_kind: &str) -> Result<()> {
+        let t = self.trigger;
+        if t.certification_only() && program_kind != "certification" {
+            return Err(Error::invalid(
+                "trigger",
+                format!("'{}' applies to certifications only", t.as_str()),
+            ));
+        }
+        if !t.timings().contains(&self.timing) {
+            let allowed: Vec<&str> = t.timings().iter().map(|x| x.as_str()).collect();
+            return Err(Error::invalid(
+                "timing",
+                format!(
+                    "'{}' is not allowed for '{}' (allowed: {})",
+                    self.timing.as_str(),
+                    t.as_str(),
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        match (self.timing, self.offset_amount) {
+            (Timing::On, 0) => {}
+            (Timing::On, _) => {
+                return Err(Error::invalid("offset", "a rule sent 'on' has no offset"))
+            }
+            (_, 0) => {
+                return Err(Error::invalid(
+                    "offset",
+                    "before/after needs an offset of 1 or more",
+                ))
+            }
+            (_, n) if n > 1000 => return Err(Error::invalid("offset", "at most 1000")),
+            _ => {}
+        }
+        let admins = self.recipients == Recipients::Admins;
+        if (t == Trigger::Exception) != admins {
+            return Err(Error::invalid(
+                "recipients",
+                "exception alerts go to the site administrators, and only they do",
+            ));
+        }
+        let learner = matches!(
+            self.recipients,
+            Recipients::Learner | Recipients::Both | Recipients::Admins
+        );
+        let manager = matches!(self.recipients, Recipients::Managers | Recipients::Both);
+        for (field, text, needed) in [
+            ("learner subject", &self.learner_subject, learner),
+            ("learner body", &self.learner_body, learner),
+            ("manager subject", &self.manager_subject, manager),
+            ("manager body", &self.manager_body, manager),
+        ] {
+            validate_template(field, text)?;
+            if needed && field.ends_with("subject") && text.trim().is_empty() {
+                return Err(Error::invalid(field, "must not be empty"));
+            }
+        }
+        Ok(())
+    }
+}
+
+const COLUMNS: &str = "id, program_id, trigger, timing, offset_amount, offset_unit, recipients,
+    learner_subject, learner_body, manager_subject, manager_body, enabled, effective_from";
+
+fn from_row(r: &Row) -> rusqlite::Result<Rule> {
+    fn parse<T>(r: &Row, i: usize, f: fn(&str) -> Result<T>) -> rusqlite::Result<T> {
+        let s: String = r.get(i)?;
+        f(&s).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+        })
+    }
+    let eff: i64 = r.get(12)?;
+    Ok(Rule {
+        id: r.get(0)?,
+        program_id: r.get(1)?,
+        input: RuleInput {
+            trigger: parse(r, 2, Trigger::parse)?,
+            timing: parse(r, 3, Timing::parse)?,
+            offset_amount: r.get(4)?,
+            offset_unit: parse(r, 5, OffsetUnit::parse)?,
+            recipients: parse(r, 6, Recipients::parse)?,
+            learner_subject: r.get(7)?,
+            learner_body: r.get(8)?,
+            manager_subject: r.get(9)?,
+            manager_body: r.get(10)?,
+            enabled: r.get(11)?,
+        },
+        effective_from: Timestamp::from_second(eff)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+    })
+}
+
+/// The rules of one program, in the order they were made.
+pub fn list_rules(conn: &Connection, program_id: i64) -> Result<Vec<Rule>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM notification_rule WHERE program_id = ?1 ORDER BY id"
+    ))?;
+    let rows = st
+        .query_map([program_id], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// One rule.
+///
+/// # Errors
+/// [`Error::NotFound`] when no rule has this id.
+pub fn get_rule(conn: &Connection, id: i64) -> Result<Rule> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM notification_rule WHERE id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound {
+        what: "notification rule",
+        key: id.to_string(),
+    })
+}
+
+fn program_kind(conn: &Connection, program_id: i64) -> Result<String> {
+    conn.query_row(
+        "SELECT kind FROM program WHERE id = ?1",
+        [program_id],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound {
+        what: "program",
+        key: program_id.to_string(),
+    })
+}
+
+/// Adds a rule to a program. It sends nothing whose send instant is before `now`.
+///
+/// # Errors
+/// Validation errors of [`RuleInput::validate`]; [`Error::NotFound`] for an unknown program.
+pub fn create_rule(
+    tx: &Transaction,
+    program_id: i64,
+    input: &RuleInput,
+    now: Timestamp,
+) -> Result<i64> {
+    input.validate(&program_kind(tx, program_id)?)?;
+    tx.execute(
+        "INSERT INTO notification_rule (program_id, trigger, timing, offset_amount, offset_unit,
+            recipients, learner_subject, learner_body, manager_subject, manager_body, enabled,
+            effective_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            program_id,
+            input.trigger.as_str(),
+            input.timing.as_str(),
+            input.offset_amount,
+            input.offset_unit.as_str(),
+            input.recipients.as_str(),
+            input.learner_subject,
+            input.learner_body,
+            input.manager_subject,
+            input.manager_body,
+            input.enabled,
+            secs(now),
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Changes a rule. A new trigger or timing, or enabling a disabled rule, moves its
+/// `effective_from` to `now` (no surprise backfill); a text change alone does not, and
+/// never re-sends what was already sent.
+///
+/// # Errors
+/// As [`create_rule`]; [`Error::NotFound`] for an unknown rule.
+pub fn update_rule(tx: &Transaction, id: i64, input: &RuleInput, now: Timestamp) -> Result<Rule> {
+    let old = get_rule(tx, id)?;
+    input.validate(&program_kind(tx, old.program_id)?)?;
+    let o = &old.input;
+    let retimed = o.trigger != input.trigger
+        || o.timing != input.timing
+        || o.offset_amount != input.offset_amount
+        || o.offset_unit != input.offset_unit
+        || (!o.enabled && input.enabled);
+    tx.execute(
+        "UPDATE notification_rule SET trigger = ?2, timing = ?3, offset_amount = ?4,
+            offset_unit = ?5, recipients = ?6, learner_subject = ?7, learner_body = ?8,
+            manager_subject = ?9, manager_body = ?10, enabled = ?11,
+            effective_from = CASE WHEN ?12 THEN ?13 ELSE effective_from END
+         WHERE id = ?1",
+        params![
+            id,
+            input.trigger.as_str(),
+            input.timing.as_str(),
+            input.offset_amount,
+            input.offset_unit.as_str(),
+            input.recipients.as_str(),
+            input.learner_subject,
+            input.learner_body,
+            input.manager_subject,
+            input.manager_body,
+            input.enabled,
+            retimed,
+            secs(now),
+        ],
+    )?;
+    get_rule(tx, id)
+}
+
+/// Deletes a rule. Its messages stay in the log (with no rule).
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown rule.
+pub fn delete_rule(tx: &Transaction, id: i64) -> Result<()> {
+    if tx.execute("DELETE FROM notification_rule WHERE id = ?1", [id])? == 0 {
+        return Err(Error::NotFound {
+            what: "notification rule",
+            key: id.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// How many messages a backfill of this rule would queue at `now`: those whose send instant
+/// passed before the rule took effect and whose condition still holds.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown rule; database errors.
+pub fn backfill_count(conn: &Connection, id: i64, now: Timestamp) -> Result<u32> {
+    let eff: i64 = conn
+        .query_row(
+            "SELECT effective_from FROM notification_rule WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound {
+            what: "notification rule",
+            key: id.to_string(),
+        })?;
+    super::select::count_backfill(conn, id, eff, now)
+}
+
+/// Opts in to the backfill: the next run sends everything [`backfill_count`] counted (still
+/// at most once per dedup key).
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown rule.
+pub fn backfill(tx: &Transaction, id: i64) -> Result<()> {
+    if tx.execute(
+        "UPDATE notification_rule SET effective_from = 0 WHERE id = ?1",
+        [id],
+    )? == 0
+    {
+        return Err(Error::NotFound {
+            what: "notification rule",
+            key: id.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Gives a new program or certification the default rules: assigned; due date 7 days before;
+/// for certifications, expiry 30 days before, window open, failure to recertify; and the
+/// exception alert. Returns the new rule ids.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown program.
+pub fn create_default_rules(tx: &Transaction, program_id: i64, now: Timestamp) -> Result<Vec<i64>> {
+    let kind = program_kind(tx, program_id)?;
+    let mut ids = Vec::new();
+    for input in super::template::defaults(&kind) {
+        ids.push(create_rule(tx, program_id, &input, now)?);
+    }
+    Ok(ids)
+}
+
+/// Every enabled rule of every program, for the scheduler.
+pub(super) fn list_all_enabled(conn: &Connection) -> Result<Vec<Rule>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM notification_rule WHERE enabled = 1 ORDER BY program_id, id"
+    ))?;
+    let rows = st
+        .query_map([], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}

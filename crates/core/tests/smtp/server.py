@@ -1,0 +1,118 @@
+"""A real SMTP server on loopback for CertDesk's tests, built on aiosmtpd.
+
+It listens on 127.0.0.1 on a port the OS picks, prints "READY <port>" on stdout, and writes
+every message it accepts to OUT/<n>.json as {"mail_from", "rcpt_tos", "data"}. Faults on
+request:
+
+  --fail-code CODE --fail-count N   answer the first N messages' DATA with CODE (451, 550 ...)
+  --drop-after-data N               read the first N messages, then drop the connection
+                                    without answering (they are kept as OUT/dropped-<n>.json)
+  --silent                          accept connections and never say a word
+  --auth USER:PASSWORD              require AUTH (PLAIN/LOGIN); a wrong password gets 535
+  --tls CERT KEY                    offer STARTTLS with this certificate (and require it)
+  --port PORT                       listen on PORT instead of one the OS picks
+
+Runs until killed.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import ssl
+import sys
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+class Handler:
+    def __init__(self, out, fail_code, fail_count, drop_count):
+        self.out = out
+        self.fail_code = fail_code
+        self.fail_count = fail_count
+        self.drop_count = drop_count
+        self.n = 0
+        self.dropped = 0
+
+    def _write(self, name, envelope):
+        doc = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "data": envelope.content.decode("utf-8", "replace"),
+        }
+        tmp = os.path.join(self.out, "." + name)
+        with open(tmp, "w") as f:
+            json.dump(doc, f)
+        os.rename(tmp, os.path.join(self.out, name))
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.dropped < self.drop_count:
+            self.dropped += 1
+            self._write("dropped-%d.json" % self.dropped, envelope)
+            session.transport.abort() if hasattr(session, "transport") else None
+            server.transport.abort()
+            return "250 never sent"
+        if self.fail_count > 0:
+            self.fail_count -= 1
+            return "%d fault injected by the test" % self.fail_code
+        self.n += 1
+        self._write("%06d.json" % self.n, envelope)
+        return "250 OK"
+
+
+def authenticator(user, password):
+    def check(server, session, envelope, mechanism, auth_data):
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        ok = auth_data.login.decode() == user and auth_data.password.decode() == password
+        return AuthResult(success=ok, handled=False)
+
+    return check
+
+
+async def silent(reader, writer):
+    await asyncio.sleep(3600)
+
+
+async def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", required=True)
+    p.add_argument("--fail-code", type=int, default=451)
+    p.add_argument("--fail-count", type=int, default=0)
+    p.add_argument("--drop-after-data", type=int, default=0)
+    p.add_argument("--silent", action="store_true")
+    p.add_argument("--auth")
+    p.add_argument("--tls", nargs=2)
+    p.add_argument("--port", type=int, default=0)
+    a = p.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    loop = asyncio.get_running_loop()
+    if a.silent:
+        server = await asyncio.start_server(silent, "127.0.0.1", a.port)
+    else:
+        handler = Handler(a.out, a.fail_code, a.fail_count, a.drop_after_data)
+        kw = {}
+        if a.tls:
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(a.tls[0], a.tls[1])
+            kw.update(tls_context=ctx, require_starttls=True)
+        if a.auth:
+            user, password = a.auth.split(":", 1)
+            kw.update(
+                authenticator=authenticator(user, password),
+                auth_required=True,
+                auth_require_tls=bool(a.tls),
+            )
+        server = await loop.create_server(
+            lambda: SMTP(handler, hostname="sink.test", **kw), "127.0.0.1", a.port
+        )
+    port = server.sockets[0].getsockname()[1]
+    print("READY %d" % port, flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        sys.exit(0)
