@@ -1,1 +1,57 @@
+//! The CertDesk desktop shell: opens the store, manages the state and lists the commands.
+//! Everything the commands do lives in certdesk-core.
 
+mod commands;
+mod error;
+mod startup;
+mod state;
+
+use std::sync::Arc;
+
+use certdesk_core::SystemClock;
+use tauri::Manager;
+
+pub use error::CommandError;
+
+/// Every command, listed once; also the source of `ui/src/api/bindings.ts`.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
+        commands::app::app_info,
+        commands::reports::dashboard,
+        commands::reports::membership_page,
+    ])
+}
+
+/// Starts the app. `--db PATH` (or `$CERTDESK_DB`) picks the store; otherwise it lives in
+/// the OS application-data folder, created with the demo data on first start.
+pub fn run() {
+    let builder = specta_builder();
+    let result = tauri::Builder::default()
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            let clock = Arc::new(SystemClock);
+            let db = startup::open_store(app.handle(), clock.as_ref())?;
+            app.manage(state::AppState { db, clock });
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("certdesk: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Writes the TypeScript bindings; CI fails if the committed file differs.
+    #[test]
+    fn export_bindings() {
+        let ts = specta_typescript::Typescript::default()
+            .bigint(specta_typescript::BigIntExportBehavior::Number)
+            .header("// Generated from the Rust commands by `cargo test -p certdesk export_bindings`. Do not edit.\n");
+        super::specta_builder()
+            .export(ts, concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/api/bindings.ts"))
+            .expect("export bindings");
+    }
+}

@@ -1,0 +1,12 @@
+fn main() {
+    // Every command the UI may call is listed once here and granted in capabilities/main.json;
+    // anything not granted there is refused by Tauri.
+    let manifest = tauri_build::AppManifest::new().commands(certdesk_commands());
+    if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
+        panic!("tauri build failed: {e:#}");
+    }
+}
+
+fn certdesk_commands() -> &'static [&'static str] {
+    &["app_info", "dashboard", "membership_page"]
+}

@@ -1,0 +1,5 @@
+//! Every command the UI calls: thin wrappers that deserialise, call one core function and
+//! map the error. Listed once in [`crate::specta_builder`].
+
+pub mod app;
+pub mod reports;

@@ -1,0 +1,21 @@
+//! The dashboard and the membership report.
+
+use certdesk_core::dashboard::Dashboard;
+use certdesk_core::membership::{MembershipPage, MembershipQuery};
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn dashboard(state: State<'_, AppState>) -> CommandResult<Dashboard> {
+    let now = state.now();
+    state.read(move |r| certdesk_core::dashboard::dashboard(r, now)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn membership_page(state: State<'_, AppState>, query: MembershipQuery) -> CommandResult<MembershipPage> {
+    state.read(move |r| certdesk_core::membership::membership_page(r, &query)).await
+}

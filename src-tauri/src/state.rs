@@ -1,0 +1,40 @@
+//! The state every command shares: the store and the clock. SQLite work runs on the
+//! blocking pool, never on the main (UI) thread or an async worker.
+
+use std::sync::Arc;
+
+use certdesk_core::{Clock, Db, Reader, Writer};
+use jiff::Timestamp;
+
+use crate::error::CommandResult;
+
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Runs `f` with a reader on the blocking pool.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Reader) -> certdesk_core::Result<T> + Send + 'static,
+    ) -> CommandResult<T> {
+        let db = self.db.clone();
+        let out = tauri::async_runtime::spawn_blocking(move || f(&db.reader()?)).await?;
+        Ok(out?)
+    }
+
+    /// Runs `f` with a writer on the blocking pool.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Writer) -> certdesk_core::Result<T> + Send + 'static,
+    ) -> CommandResult<T> {
+        let db = self.db.clone();
+        let out = tauri::async_runtime::spawn_blocking(move || f(&mut db.writer()?)).await?;
+        Ok(out?)
+    }
+}

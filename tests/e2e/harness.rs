@@ -1,0 +1,165 @@
+//! Starts Xvfb (when there is no display), tauri-driver and the app on a store of the
+//! test's own, and hands the test a WebDriver client. Every test ends with a screenshot in
+//! `target/e2e-screenshots/`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// The repository root (cargo runs these tests from `tests/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn app_binary() -> PathBuf {
+    std::env::var_os("CERTDESK_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/debug/certdesk"))
+}
+
+fn cli_binary() -> PathBuf {
+    std::env::var_os("CERTDESK_CLI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/debug/certdesk-cli"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Runs `certdesk-cli --db <db> --json <args>` and parses its JSON output.
+pub fn cli_json(db: &Path, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(cli_binary())
+        .arg("--db")
+        .arg(db)
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("run certdesk-cli (build it first: cargo build -p certdesk-cli)");
+    assert!(out.status.success(), "certdesk-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("certdesk-cli printed JSON")
+}
+
+struct Display {
+    xvfb: Option<Child>,
+    name: String,
+}
+
+fn display() -> Display {
+    if let Some(d) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) {
+        return Display { xvfb: None, name: d.to_string_lossy().into_owned() };
+    }
+    let mut xvfb = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start Xvfb (apt-get install xvfb)");
+    let mut stdout = xvfb.stdout.take().unwrap();
+    let mut number = String::new();
+    let mut byte = [0u8; 1];
+    while std::io::Read::read(&mut stdout, &mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        number.push(byte[0] as char);
+    }
+    Display { xvfb: Some(xvfb), name: format!(":{}", number.trim()) }
+}
+
+/// The app running on a store of its own, with a WebDriver session on its window.
+pub struct App {
+    pub client: Client,
+    pub db: PathBuf,
+    name: String,
+    driver: Child,
+    display: Display,
+    _dir: tempfile::TempDir,
+}
+
+impl App {
+    /// Creates a demo store with the CLI, then launches the app on it.
+    pub async fn with_demo(name: &str) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("certdesk.sqlite");
+        cli_json(&db, &["init", "--demo"]);
+        Self::launch(name, dir, db).await
+    }
+
+    async fn launch(name: &str, dir: tempfile::TempDir, db: PathBuf) -> App {
+        let display = display();
+        let port = free_port();
+        let native = free_port();
+        let driver = Command::new(std::env::var_os("TAURI_DRIVER").unwrap_or_else(|| "tauri-driver".into()))
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .env("DISPLAY", &display.name)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)");
+        let caps = json!({
+            "tauri:options": {
+                "application": app_binary(),
+                "args": ["--db", db],
+            }
+        });
+        let caps = caps.as_object().unwrap().clone();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        let mut client = None;
+        for _ in 0..100 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let client = client.unwrap_or_else(|| panic!("no WebDriver session: {last:?}"));
+        App { client, db, name: name.to_string(), driver, display, _dir: dir }
+    }
+
+    /// Waits for an element to appear.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    /// The text of an element, once it appears.
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    /// Saves a screenshot of the window to `target/e2e-screenshots/<test>.png` and ends
+    /// the session.
+    pub async fn finish(self) {
+        let dir = repo_root().join("target/e2e-screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(dir.join(format!("{}.png", self.name)), png).unwrap();
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        // SIGTERM lets tauri-driver stop WebKitWebDriver and the app; SIGKILL would orphan them.
+        let _ = Command::new("kill").arg("-TERM").arg(self.driver.id().to_string()).status();
+        let _ = self.driver.wait();
+        if let Some(x) = self.display.xvfb.as_mut() {
+            let _ = x.kill();
+            let _ = x.wait();
+        }
+    }
+}
