@@ -2,7 +2,9 @@ use crate::harness::{cli_json, App};
 
 /// The figures the CLI reads from the store, formatted as the UI shows them.
 fn figure(v: &serde_json::Value, key: &str) -> String {
-    let n = v[key].as_u64().unwrap_or_else(|| panic!("{key} missing in {v}"));
+    let n = v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} missing in {v}"));
     // The UI groups thousands with a comma (en-GB).
     let s = n.to_string();
     let mut out = String::new();
@@ -19,13 +21,25 @@ fn figure(v: &serde_json::Value, key: &str) -> String {
 async fn dashboard_shows_the_demo_store_figures() {
     let app = App::with_demo("dashboard_shows_the_demo_store_figures").await;
     let expected = cli_json(&app.db, &["dashboard"]);
-    assert!(expected["learners"].as_u64().unwrap() > 100, "the demo has a few hundred learners");
+    assert!(
+        expected["learners"].as_u64().unwrap() > 100,
+        "the demo has a few hundred learners"
+    );
 
     let learners = app.text("[data-testid=learners] .figure").await;
     assert_eq!(learners, figure(&expected, "learners"));
-    assert_eq!(app.text("[data-testid=assignments] .figure").await, figure(&expected, "assignments"));
-    assert_eq!(app.text("[data-testid=raised-exceptions] .figure").await, figure(&expected, "raised_exceptions"));
-    assert_eq!(app.text("[data-testid=expiring] .figure").await, figure(&expected, "expiring_30_days"));
+    assert_eq!(
+        app.text("[data-testid=assignments] .figure").await,
+        figure(&expected, "assignments")
+    );
+    assert_eq!(
+        app.text("[data-testid=raised-exceptions] .figure").await,
+        figure(&expected, "raised_exceptions")
+    );
+    assert_eq!(
+        app.text("[data-testid=expiring] .figure").await,
+        figure(&expected, "expiring_30_days")
+    );
     let expired = expected["by_status"]
         .as_array()
         .unwrap()

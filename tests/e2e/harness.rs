@@ -28,7 +28,11 @@ fn cli_binary() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Runs `certdesk-cli --db <db> --json <args>` and parses its JSON output.
@@ -40,7 +44,11 @@ pub fn cli_json(db: &Path, args: &[&str]) -> serde_json::Value {
         .args(args)
         .output()
         .expect("run certdesk-cli (build it first: cargo build -p certdesk-cli)");
-    assert!(out.status.success(), "certdesk-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "certdesk-cli {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("certdesk-cli printed JSON")
 }
 
@@ -51,10 +59,21 @@ struct Display {
 
 fn display() -> Display {
     if let Some(d) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) {
-        return Display { xvfb: None, name: d.to_string_lossy().into_owned() };
+        return Display {
+            xvfb: None,
+            name: d.to_string_lossy().into_owned(),
+        };
     }
     let mut xvfb = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -65,7 +84,10 @@ fn display() -> Display {
     while std::io::Read::read(&mut stdout, &mut byte).unwrap() == 1 && byte[0] != b'\n' {
         number.push(byte[0] as char);
     }
-    Display { xvfb: Some(xvfb), name: format!(":{}", number.trim()) }
+    Display {
+        xvfb: Some(xvfb),
+        name: format!(":{}", number.trim()),
+    }
 }
 
 /// The app running on a store of its own, with a WebDriver session on its window.
@@ -91,13 +113,19 @@ impl App {
         let display = display();
         let port = free_port();
         let native = free_port();
-        let driver = Command::new(std::env::var_os("TAURI_DRIVER").unwrap_or_else(|| "tauri-driver".into()))
-            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-            .env("DISPLAY", &display.name)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)");
+        let driver =
+            Command::new(std::env::var_os("TAURI_DRIVER").unwrap_or_else(|| "tauri-driver".into()))
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native.to_string(),
+                ])
+                .env("DISPLAY", &display.name)
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("start tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)");
         let caps = json!({
             "tauri:options": {
                 "application": app_binary(),
@@ -123,7 +151,14 @@ impl App {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let client = client.unwrap_or_else(|| panic!("no WebDriver session: {last:?}"));
-        App { client, db, name: name.to_string(), driver, display, _dir: dir }
+        App {
+            client,
+            db,
+            name: name.to_string(),
+            driver,
+            display,
+            _dir: dir,
+        }
     }
 
     /// Waits for an element to appear.
@@ -146,6 +181,14 @@ impl App {
     pub async fn finish(self) {
         let dir = repo_root().join("target/e2e-screenshots");
         std::fs::create_dir_all(&dir).unwrap();
+        // Let the window paint what the test just saw before capturing it.
+        let _ = self
+            .client
+            .execute_async(
+                "requestAnimationFrame(() => requestAnimationFrame(() => arguments[0]()))",
+                vec![],
+            )
+            .await;
         let png = self.client.screenshot().await.expect("screenshot");
         std::fs::write(dir.join(format!("{}.png", self.name)), png).unwrap();
         let _ = self.client.clone().close().await;
@@ -155,7 +198,10 @@ impl App {
 impl Drop for App {
     fn drop(&mut self) {
         // SIGTERM lets tauri-driver stop WebKitWebDriver and the app; SIGKILL would orphan them.
-        let _ = Command::new("kill").arg("-TERM").arg(self.driver.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.driver.id().to_string())
+            .status();
         let _ = self.driver.wait();
         if let Some(x) = self.display.xvfb.as_mut() {
             let _ = x.kill();

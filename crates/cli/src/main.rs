@@ -52,6 +52,10 @@ enum Command {
     /// List and resolve assignment exceptions.
     #[command(subcommand)]
     Exceptions(commands::exceptions::Command),
+    /// Write a consistent copy of the store, even while it is in use.
+    Backup(commands::backup::BackupArgs),
+    /// Replace the store's content with a backup (refuses files that are not CertDesk stores).
+    Restore(commands::backup::RestoreArgs),
     /// Reports as CSV or JSON.
     #[command(subcommand)]
     Report(commands::report::Command),
@@ -96,6 +100,8 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
         Command::Run(a) => commands::run::run(a, &db, out),
         Command::Exceptions(c) => commands::exceptions::run(c, &db, out),
         Command::Report(c) => commands::report::run(c, &db, out),
+        Command::Backup(a) => commands::backup::backup(a, &db, out),
+        Command::Restore(a) => commands::backup::restore(a, &db, out),
         Command::Dashboard => {
             let d = certdesk_core::dashboard::dashboard(&db.reader()?, clock.now())?;
             out.print(&d, || {

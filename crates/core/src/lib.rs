@@ -4,6 +4,7 @@
 //! SQL. Time is always an input (see [`clock`]), so every behaviour is deterministic in tests.
 
 pub mod assignment;
+pub mod backup;
 pub mod certification;
 pub mod clock;
 pub mod completion;

@@ -11,11 +11,18 @@ use crate::state::AppState;
 #[specta::specta]
 pub async fn dashboard(state: State<'_, AppState>) -> CommandResult<Dashboard> {
     let now = state.now();
-    state.read(move |r| certdesk_core::dashboard::dashboard(r, now)).await
+    state
+        .read(move |r| certdesk_core::dashboard::dashboard(r, now))
+        .await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn membership_page(state: State<'_, AppState>, query: MembershipQuery) -> CommandResult<MembershipPage> {
-    state.read(move |r| certdesk_core::membership::membership_page(r, &query)).await
+pub async fn membership_page(
+    state: State<'_, AppState>,
+    query: MembershipQuery,
+) -> CommandResult<MembershipPage> {
+    state
+        .read(move |r| certdesk_core::membership::membership_page(r, &query))
+        .await
 }

@@ -1,28 +1,25 @@
 // The one module that talks to the backend. Components import from here, never from
-// "@tauri-apps/api" directly; every type comes from the generated bindings.
-import { commands, type CommandError, type Result } from "./bindings";
+// "@tauri-apps/api" directly; every backend type comes from the generated bindings.
+import { commands, type CommandError } from "./bindings";
 
 export type * from "./bindings";
 
+type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: CommandError | string };
+
 /** A failed command: `kind` is the stable code to branch on, `message` is for people. */
 export class ApiError extends Error {
-  readonly kind: CommandError["kind"];
-  constructor(error: CommandError) {
-    super(error.message);
+  /** The backend's error kind, or `ipc` when Tauri refused the call itself. */
+  readonly kind: CommandError["kind"] | "ipc";
+  constructor(error: CommandError | string) {
+    super(typeof error === "string" ? error : error.message);
     this.name = "ApiError";
-    this.kind = error.kind;
+    this.kind = typeof error === "string" ? "ipc" : error.kind;
   }
-}
-
-async function unwrap<T>(pending: Promise<Result<T, CommandError>>): Promise<T> {
-  const result = await pending;
-  if (result.status === "error") throw new ApiError(result.error);
-  return result.data;
 }
 
 type Commands = typeof commands;
 type Unwrapped = {
-  [K in keyof Commands]: Commands[K] extends (...args: infer A) => Promise<Result<infer T, CommandError>>
+  [K in keyof Commands]: Commands[K] extends (...args: infer A) => Promise<Outcome<infer T>>
     ? (...args: A) => Promise<T>
     : never;
 };
@@ -30,7 +27,13 @@ type Unwrapped = {
 /** The backend's commands, resolving to their data or throwing an {@link ApiError}. */
 export const api = new Proxy({} as Unwrapped, {
   get(_target, name: string) {
-    const command = commands[name as keyof Commands] as (...args: unknown[]) => Promise<Result<unknown, CommandError>>;
-    return (...args: unknown[]) => unwrap(command(...args));
+    const command = commands[name as keyof Commands] as (
+      ...args: unknown[]
+    ) => Promise<Outcome<unknown>>;
+    return async (...args: unknown[]) => {
+      const outcome = await command(...args);
+      if (outcome.status === "error") throw new ApiError(outcome.error);
+      return outcome.data;
+    };
   },
 });

@@ -34,7 +34,9 @@ describe("Membership report", () => {
       if (cmd !== "membership_page") throw new Error(cmd);
       const query = (args as { query: MembershipQuery }).query;
       queries.push(query);
-      const rows = query.text ? [row(2, "Ada Lovelace")] : [row(1, "Alan Turing"), row(2, "Ada Lovelace")];
+      const rows = query.text
+        ? [row(2, "Ada Lovelace")]
+        : [row(1, "Alan Turing"), row(2, "Ada Lovelace")];
       return { rows, next: null };
     });
     render(Membership);

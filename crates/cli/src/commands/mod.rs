@@ -2,6 +2,7 @@
 //! prints the result through [`crate::output::Output`].
 
 pub mod assign;
+pub mod backup;
 pub mod exceptions;
 pub mod import;
 pub mod report;

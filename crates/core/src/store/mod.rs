@@ -120,4 +120,8 @@ impl Writer {
     pub fn conn(&self) -> &Connection {
         &self.0
     }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.0
+    }
 }

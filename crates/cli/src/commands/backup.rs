@@ -1,0 +1,39 @@
+//! `backup` and `restore`: a consistent copy of the store while it is in use, and back.
+
+use std::path::PathBuf;
+
+use certdesk_core::backup::{self, BackupSummary};
+use certdesk_core::Db;
+
+use crate::output::Output;
+
+#[derive(clap::Args, Debug)]
+pub struct BackupArgs {
+    /// Where to write the copy (replaced if it exists).
+    #[arg(value_name = "FILE")]
+    to: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RestoreArgs {
+    /// A backup made by `certdesk-cli backup` or the app's File > Back up.
+    #[arg(value_name = "FILE")]
+    from: PathBuf,
+}
+
+pub fn backup(args: BackupArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
+    let s = backup::backup(db, &args.to)?;
+    out.print(&s, || describe("backed up to", &s))
+}
+
+pub fn restore(args: RestoreArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
+    let s = backup::restore(db, &args.from)?;
+    out.print(&s, || describe("restored from", &s))
+}
+
+fn describe(what: &str, s: &BackupSummary) -> String {
+    format!(
+        "{what} {}: {} learners, {} messages sent, schema {}",
+        s.path, s.learners, s.messages_sent, s.schema_version
+    )
+}
