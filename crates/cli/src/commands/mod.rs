@@ -4,6 +4,7 @@
 pub mod assign;
 pub mod exceptions;
 pub mod import;
+pub mod notify;
 pub mod report;
 pub mod run;
 
