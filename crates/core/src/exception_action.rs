@@ -114,13 +114,16 @@ fn select(tx: &Connection, sel: &Selection) -> Result<()> {
     idset::fill(tx, "eng_selected", sel.ids.iter().copied())?;
     if sel.all {
         tx.execute(
-            "INSERT OR IGNORE INTO temp.eng_selected (id) SELECT id FROM exception WHERE status = 'raised'",
+            "INSERT OR IGNORE INTO temp.eng_selected (id)
+             SELECT e.id FROM exception e JOIN assignment a ON a.id = e.assignment_id
+             WHERE e.status = 'raised' AND a.unassigned_at IS NULL",
             [],
         )?;
     } else if let Some(kind) = sel.kind {
         tx.execute(
             "INSERT OR IGNORE INTO temp.eng_selected (id)
-             SELECT id FROM exception WHERE status = 'raised' AND kind = ?1",
+             SELECT e.id FROM exception e JOIN assignment a ON a.id = e.assignment_id
+             WHERE e.status = 'raised' AND e.kind = ?1 AND a.unassigned_at IS NULL",
             [kind.as_str()],
         )?;
     }
@@ -132,7 +135,8 @@ fn partition(tx: &Connection, action: ExceptionAction) -> Result<Vec<SkippedRow>
     let mut skipped = Vec::new();
     let mut act = Vec::new();
     let mut stmt = tx.prepare_cached(
-        "SELECT t.id, e.kind, e.status, l.full_name FROM temp.eng_selected t
+        "SELECT t.id, e.kind, e.status, l.full_name, a.unassigned_at IS NOT NULL
+         FROM temp.eng_selected t
          LEFT JOIN exception e ON e.id = t.id
          LEFT JOIN assignment a ON a.id = e.assignment_id
          LEFT JOIN learner l ON l.id = a.learner_id ORDER BY t.id",
@@ -146,8 +150,10 @@ fn partition(tx: &Connection, action: ExceptionAction) -> Result<Vec<SkippedRow>
             .transpose()?;
         let status: Option<String> = r.get(2)?;
         let learner_name: String = r.get::<_, Option<String>>(3)?.unwrap_or_default();
+        let unassigned = r.get::<_, Option<bool>>(4)?.unwrap_or(false);
         let reason = match (kind, status.as_deref()) {
             (None, _) => Some("no such exception".to_string()),
+            (Some(_), _) if unassigned => Some("the learner is no longer a member".to_string()),
             (Some(_), Some(s)) if s != "raised" => Some(format!("already handled ({s})")),
             (Some(k), _) if !action.allowed_for(k) => Some(format!(
                 "{} is not allowed for a {} exception",
@@ -349,6 +355,7 @@ pub fn raised_exceptions(
          FROM exception e JOIN assignment a ON a.id = e.assignment_id
          JOIN learner l ON l.id = a.learner_id JOIN program p ON p.id = a.program_id
          WHERE e.status = 'raised' AND (?1 IS NULL OR e.kind = ?1) AND e.id > ?2
+           AND a.unassigned_at IS NULL
          ORDER BY e.id LIMIT ?3",
     )?;
     let mut rows = stmt.query(params![

@@ -5,6 +5,7 @@
 
 mod certification;
 mod demo;
+mod enrolment;
 mod exceptions;
 mod fixture;
 mod import;
