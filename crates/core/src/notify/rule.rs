@@ -96,7 +96,7 @@ impl Trigger {
 pub struct Rule {
     pub id: i64,
     pub program_id: i64,
-    #[serde(flatten)]
+    /// Everything the administrator edits.
     pub input: RuleInput,
     /// RFC 3339 instant: sends due before it are not made unless backfilled.
     pub effective_from: String,
