@@ -128,11 +128,7 @@ fn a_535_pauses_the_queue_until_resumed() {
         ..opts()
     };
     assert_eq!(send_due(&fx.db, &clock, &right).unwrap().sent, 0, "paused");
-    fx.db
-        .writer()
-        .unwrap()
-        .write(notify::resume)
-        .unwrap();
+    fx.db.writer().unwrap().write(notify::resume).unwrap();
     assert_eq!(send_due(&fx.db, &clock, &right).unwrap().sent, 2);
     assert_eq!(srv.wait_for(2).len(), 2);
 }
