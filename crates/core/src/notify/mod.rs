@@ -21,12 +21,15 @@ pub use log::{list_messages, resend, LogEntry, LogFilter, LogPage};
 pub use mailer::{send_due, test_send, SendOptions, SendSummary};
 pub use outbox::{pause, queue_status, resume, QueueStatus};
 pub use rule::{
-    backfill, backfill_count, create_default_rules, create_rule, delete_rule, list_rules,
+    backfill, backfill_count, create_default_rules, create_rule, delete_rule, get_rule, list_rules,
     update_rule, OffsetUnit, Recipients, Rule, RuleInput, Timing, Trigger,
 };
 pub use select::{enqueue_due, EnqueueSummary};
-pub use smtp_settings::{load_settings, save_settings, Security, SmtpSettings};
-pub use template::{preview, validate_template, Preview};
+pub use smtp_settings::{
+    load_password, load_settings, save_password, save_settings, PasswordStore, Security,
+    SmtpSettings,
+};
+pub use template::{preview, validate_template, Preview, Rendered, PLACEHOLDERS};
 
 use serde::Serialize;
 
