@@ -221,3 +221,46 @@ fn two_senders_racing_send_each_message_exactly_once() {
         120
     );
 }
+
+#[test]
+fn two_runs_racing_queue_each_message_once() {
+    let fx = Fx::new("program");
+    fx.rule(
+        rule(
+            Trigger::Assigned,
+            Timing::On,
+            0,
+            Recipients::Both,
+            "Welcome",
+            "Hello",
+        ),
+        "2027-01-01T00:00:00Z",
+    );
+    for i in 0..40 {
+        let l = fx.learner(&format!("E{i}"), &format!("Learner {i}"), "UTC");
+        let a = fx.assign(l, "2027-01-02T00:00:00Z", "not_started");
+        fx.event("assigned", a, 1, 0, "2027-01-02T00:00:00Z");
+    }
+    let queued: u32 = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let db = fx.db.clone();
+                sc.spawn(move || {
+                    certdesk_core::scheduler::run(
+                        &mut db.writer().unwrap(),
+                        t("2027-01-02T00:00:00Z"),
+                    )
+                    .unwrap()
+                    .notifications
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .map(|h| h.join().unwrap())
+            .map(|n| n.queued + n.skipped)
+            .sum()
+    });
+    // 40 learner messages and 40 "no manager" skips, once each.
+    assert_eq!(queued, 80);
+    assert_eq!(fx.log().len(), 80);
+}
