@@ -264,3 +264,40 @@ fn two_runs_racing_queue_each_message_once() {
     assert_eq!(queued, 80);
     assert_eq!(fx.log().len(), 80);
 }
+
+#[test]
+fn implicit_tls() {
+    let fx = queued(2);
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(dir.path());
+    let srv = SmtpServer::start(&[
+        "--implicit-tls",
+        cert.to_str().unwrap(),
+        key.to_str().unwrap(),
+    ]);
+    fx.smtp_settings(&SmtpSettings {
+        host: "localhost".into(),
+        port: srv.port,
+        security: Security::Tls,
+        username: String::new(),
+        from_address: "learning@certdesk.test".into(),
+        from_name: String::new(),
+        timeout_secs: 5,
+        ca_cert_file: cert.display().to_string(),
+    });
+    let s = fx.send("2027-01-02T00:00:00Z");
+    assert_eq!(s.sent, 2, "{s:?} {:?}", outbox_row(&fx));
+    assert_eq!(srv.wait_for(2).len(), 2);
+}
+
+#[test]
+fn an_untrusted_certificate_is_refused_and_retried_later() {
+    let fx = queued(1);
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(dir.path());
+    let srv = SmtpServer::start(&["--tls", cert.to_str().unwrap(), key.to_str().unwrap()]);
+    fx.smtp(srv.port, Security::Starttls, "");
+    let s = fx.send("2027-01-02T00:00:00Z");
+    assert_eq!((s.sent, s.retried), (0, 1));
+    assert!(srv.received().is_empty());
+}
