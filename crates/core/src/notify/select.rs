@@ -32,6 +32,11 @@ pub struct EnqueueSummary {
     pub alerts: u32,
 }
 
+/// How far back a run catches up: a message whose send instant is older than this many days
+/// is no longer sent (a welcome two months late helps nobody), and the per-run scan stays
+/// bounded however old the rules are.
+pub const CATCH_UP_DAYS: i64 = 60;
+
 /// Why a due message was not queued.
 pub const SKIP_EVENT_PASSED: &str = "the event had already passed when the reminder came due";
 /// Why a manager copy was not queued.
@@ -49,6 +54,7 @@ pub fn enqueue_due(tx: &Transaction, now: Timestamp) -> Result<EnqueueSummary> {
     let mut ctx = Context::new(tx)?;
     let mut sink = Sink::new(tx, secs(now))?;
     let rules = list_all_enabled(tx)?;
+    let horizon = secs(now) - CATCH_UP_DAYS * 86_400;
     let mut groups: HashMap<Shape, Vec<(&Rule, i64)>> = HashMap::new();
     for rule in rules
         .iter()
@@ -64,7 +70,7 @@ pub fn enqueue_due(tx: &Transaction, now: Timestamp) -> Result<EnqueueSummary> {
                 i.recipients,
             ))
             .or_default()
-            .push((rule, rule_effective(tx, rule.id)?));
+            .push((rule, rule_effective(tx, rule.id)?.max(horizon)));
     }
     let mut groups: Vec<_> = groups.into_values().collect();
     groups.sort_by_key(|g| g.first().map(|(r, _)| r.id));
@@ -91,10 +97,16 @@ pub(super) fn count_backfill(
     }
     let mut ctx = Context::new(conn)?;
     let hi = (eff - 1).min(secs(now));
-    let n = candidates(conn, &[(&rule, i64::MIN / 4)], hi, secs(now), &mut ctx)?
-        .iter()
-        .filter(|(_, c)| c.outcome == Outcome::Send)
-        .count();
+    let n = candidates(
+        conn,
+        &[(&rule, secs(now) - CATCH_UP_DAYS * 86_400)],
+        hi,
+        secs(now),
+        &mut ctx,
+    )?
+    .iter()
+    .filter(|(_, c)| c.outcome == Outcome::Send)
+    .count();
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
