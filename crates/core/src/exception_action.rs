@@ -130,49 +130,60 @@ fn select(tx: &Connection, sel: &Selection) -> Result<()> {
     Ok(())
 }
 
-/// Splits the selection into the ids to change (`temp.eng_act`) and the rows to skip.
+/// Splits the selection into the ids to change (`temp.eng_act`, set-based) and the rows to
+/// skip (read one by one: they are few, and each needs its reason).
 fn partition(tx: &Connection, action: ExceptionAction) -> Result<Vec<SkippedRow>> {
+    let allowed: Vec<String> = ExceptionKind::ALL
+        .into_iter()
+        .filter(|k| action.allowed_for(*k))
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect();
+    idset::fill(tx, "eng_act", std::iter::empty())?;
+    tx.execute(
+        &format!(
+            "INSERT INTO temp.eng_act (id)
+             SELECT t.id FROM temp.eng_selected t
+             CROSS JOIN exception e ON e.id = t.id
+             CROSS JOIN assignment a ON a.id = e.assignment_id
+             WHERE e.status = 'raised' AND a.unassigned_at IS NULL AND e.kind IN ({})",
+            allowed.join(", ")
+        ),
+        [],
+    )?;
     let mut skipped = Vec::new();
-    let mut act = Vec::new();
     let mut stmt = tx.prepare_cached(
         "SELECT t.id, e.kind, e.status, l.full_name, a.unassigned_at IS NOT NULL
          FROM temp.eng_selected t
          LEFT JOIN exception e ON e.id = t.id
          LEFT JOIN assignment a ON a.id = e.assignment_id
-         LEFT JOIN learner l ON l.id = a.learner_id ORDER BY t.id",
+         LEFT JOIN learner l ON l.id = a.learner_id
+         WHERE t.id NOT IN (SELECT id FROM temp.eng_act) ORDER BY t.id",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
         let kind = r
             .get::<_, Option<String>>(1)?
             .map(|k| ExceptionKind::parse(&k))
             .transpose()?;
         let status: Option<String> = r.get(2)?;
-        let learner_name: String = r.get::<_, Option<String>>(3)?.unwrap_or_default();
         let unassigned = r.get::<_, Option<bool>>(4)?.unwrap_or(false);
         let reason = match (kind, status.as_deref()) {
-            (None, _) => Some("no such exception".to_string()),
-            (Some(_), _) if unassigned => Some("the learner is no longer a member".to_string()),
-            (Some(_), Some(s)) if s != "raised" => Some(format!("already handled ({s})")),
-            (Some(k), _) if !action.allowed_for(k) => Some(format!(
+            (None, _) => "no such exception".to_string(),
+            (Some(_), _) if unassigned => "the learner is no longer a member".to_string(),
+            (Some(_), Some(s)) if s != "raised" => format!("already handled ({s})"),
+            (Some(k), _) => format!(
                 "{} is not allowed for a {} exception",
                 action.as_str(),
                 k.as_str()
-            )),
-            _ => None,
+            ),
         };
-        match reason {
-            Some(reason) => skipped.push(SkippedRow {
-                exception_id: id,
-                learner_name,
-                kind,
-                reason,
-            }),
-            None => act.push(id),
-        }
+        skipped.push(SkippedRow {
+            exception_id: r.get(0)?,
+            learner_name: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            kind,
+            reason,
+        });
     }
-    idset::fill(tx, "eng_act", act)?;
     Ok(skipped)
 }
 
@@ -284,7 +295,7 @@ fn set_realistic(tx: &Connection, now: i64, status: &str) -> Result<()> {
     let rows: Vec<(i64, i64, String, String)> = {
         let mut stmt = tx.prepare_cached(
             "SELECT a.id, a.program_id, a.status, l.time_zone FROM temp.eng_chunk_a t
-             JOIN assignment a ON a.id = t.id JOIN learner l ON l.id = a.learner_id",
+             CROSS JOIN assignment a ON a.id = t.id JOIN learner l ON l.id = a.learner_id",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
