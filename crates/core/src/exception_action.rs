@@ -260,23 +260,40 @@ fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, chunk: &[i64]
             )?;
         }
         ExceptionAction::Assign => {
+            restart_progress(tx, now)?;
             tx.execute(
                 "UPDATE assignment SET active = 1, assigned_at = ?2, exception_status = ?1
                  WHERE id IN (SELECT id FROM temp.eng_chunk_a)",
                 params![status, now],
             )?;
-            activated(tx, now, &assignments)?;
+            activated(tx, now)?;
         }
         ExceptionAction::SetRealisticDueDate => {
+            restart_progress(tx, now)?;
             set_realistic(tx, now, status)?;
-            activated(tx, now, &assignments)?;
+            activated(tx, now)?;
         }
     }
     Ok(())
 }
 
+/// The memberships of `temp.eng_chunk_a` start now instead of at their assigned-at: their
+/// current cycle's course set progress moves by the same amount. Exact for a membership with
+/// no completions (everything is relative to its start); [`activated`] settles the others.
+fn restart_progress(tx: &Connection, now: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE course_set_progress SET current_at = current_at + d.delta,
+                due_at = due_at + d.delta, completed_at = completed_at + d.delta
+         FROM (SELECT a.id AS id, a.cycle AS cycle, ?1 - a.assigned_at AS delta
+               FROM temp.eng_chunk_a t CROSS JOIN assignment a ON a.id = t.id) d
+         WHERE course_set_progress.assignment_id = d.id AND course_set_progress.cycle = d.cycle",
+        [now],
+    )?;
+    Ok(())
+}
+
 /// The new members become active: their `assigned` event, course set due dates from now.
-fn activated(tx: &Connection, now: i64, ids: &[i64]) -> Result<()> {
+fn activated(tx: &Connection, now: i64) -> Result<()> {
     record_for_active(tx, EventKind::Assigned, "eng_chunk_a", now)?;
     // The certification record of a first cycle starts when the membership became active.
     tx.execute(
@@ -284,7 +301,17 @@ fn activated(tx: &Connection, now: i64, ids: &[i64]) -> Result<()> {
          WHERE cycle = 1 AND state = 'newly_assigned' AND assignment_id IN (SELECT id FROM temp.eng_chunk_a)",
         [now],
     )?;
-    settle(tx, now, ids)?;
+    // Only memberships with completions of their program's courses need evaluating again.
+    let with_progress = idset::ids(
+        tx,
+        "SELECT DISTINCT a.id FROM temp.eng_chunk_a t
+         CROSS JOIN assignment a ON a.id = t.id
+         CROSS JOIN course_set cs ON cs.program_id = a.program_id
+         CROSS JOIN course_set_course csc ON csc.course_set_id = cs.id
+         CROSS JOIN course_completion cc ON cc.learner_id = a.learner_id AND cc.course_id = csc.course_id",
+        [],
+    )?;
+    settle(tx, now, &with_progress)?;
     Ok(())
 }
 
