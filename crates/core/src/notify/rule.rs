@@ -382,7 +382,7 @@ pub fn backfill(tx: &Transaction, id: i64) -> Result<()> {
             key: id.to_string(),
         });
     }
-    Ok(())
+    super::select::sweep_next_run(tx)
 }
 
 /// Gives a new program or certification the default rules: assigned; due date 7 days before;

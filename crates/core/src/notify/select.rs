@@ -37,6 +37,53 @@ pub struct EnqueueSummary {
 /// bounded however old the rules are.
 pub const CATCH_UP_DAYS: i64 = 60;
 
+/// How often a run re-examines the whole catch-up horizon (seconds of `now`).
+pub const SWEEP_EVERY_SECS: i64 = 3600;
+const SWEPT_AT: &str = "notify.swept_at";
+const CHECKED_UNTIL: &str = "notify.checked_until";
+
+/// The oldest send instant this run looks at, and the bookkeeping for the next.
+///
+/// A run only needs the send instants since the previous run (minus a margin for a second
+/// process whose clock is a little behind). What can make an older send due again — a
+/// learner made active, a backdated completion, a due date moved into the past, a
+/// backfill — is caught by a sweep of the whole horizon: at the first run, every
+/// [`SWEEP_EVERY_SECS`], after an exception was handled, and after a backfill.
+fn scan_floor(tx: &Transaction, now: i64) -> Result<i64> {
+    use super::outbox::{get_setting, set_setting};
+    let num = |v: Option<String>| v.and_then(|s| s.parse::<i64>().ok());
+    let swept = num(get_setting(tx, SWEPT_AT)?);
+    let checked = num(get_setting(tx, CHECKED_UNTIL)?);
+    let handled: Option<i64> =
+        tx.query_row("SELECT max(handled_at) FROM exception", [], |r| r.get(0))?;
+    let horizon = now - CATCH_UP_DAYS * 86_400;
+    let floor = match (swept, checked) {
+        (Some(sw), Some(ch))
+            if now - sw < SWEEP_EVERY_SECS
+                && !matches!(handled, Some(h) if h >= sw)
+                && now >= sw =>
+        {
+            (ch - 600).max(horizon)
+        }
+        _ => {
+            set_setting(tx, SWEPT_AT, &now.to_string())?;
+            horizon
+        }
+    };
+    set_setting(
+        tx,
+        CHECKED_UNTIL,
+        &checked.unwrap_or(now).max(now).to_string(),
+    )?;
+    Ok(floor)
+}
+
+/// Makes the next run sweep the whole catch-up horizon (after a backfill).
+pub(super) fn sweep_next_run(tx: &Transaction) -> Result<()> {
+    tx.execute("DELETE FROM setting WHERE key = ?1", [SWEPT_AT])?;
+    Ok(())
+}
+
 /// Why a due message was not queued.
 pub const SKIP_EVENT_PASSED: &str = "the event had already passed when the reminder came due";
 /// Why a manager copy was not queued.
@@ -54,7 +101,7 @@ pub fn enqueue_due(tx: &Transaction, now: Timestamp) -> Result<EnqueueSummary> {
     let mut ctx = Context::new(tx)?;
     let mut sink = Sink::new(tx, secs(now))?;
     let rules = list_all_enabled(tx)?;
-    let horizon = secs(now) - CATCH_UP_DAYS * 86_400;
+    let floor = scan_floor(tx, secs(now))?;
     let mut groups: HashMap<Shape, Vec<(&Rule, i64)>> = HashMap::new();
     for rule in rules
         .iter()
@@ -70,7 +117,7 @@ pub fn enqueue_due(tx: &Transaction, now: Timestamp) -> Result<EnqueueSummary> {
                 i.recipients,
             ))
             .or_default()
-            .push((rule, rule_effective(tx, rule.id)?.max(horizon)));
+            .push((rule, rule_effective(tx, rule.id)?.max(floor)));
     }
     let mut groups: Vec<_> = groups.into_values().collect();
     groups.sort_by_key(|g| g.first().map(|(r, _)| r.id));
