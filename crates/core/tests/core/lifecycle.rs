@@ -303,3 +303,25 @@ fn the_scans_of_run_use_their_indexes() {
         assert!(plan.iter().any(|p| p.contains(index)), "{sql}: {plan:?}");
     }
 }
+
+#[test]
+fn the_demo_store_is_already_up_to_date_and_advances_cleanly() {
+    let (_dir, db) = crate::temp_db();
+    let now = crate::fixture::t("2026-11-23T09:00:00Z");
+    certdesk_core::demo::create_demo(&mut db.writer().unwrap(), now).unwrap();
+    let advance = |at| {
+        db.writer()
+            .unwrap()
+            .write(|tx| certdesk_core::engine::advance(tx, at))
+            .unwrap()
+    };
+    assert_eq!(
+        advance(now),
+        Default::default(),
+        "nothing is due in the demo"
+    );
+    let later = crate::fixture::t("2027-12-31");
+    let s = advance(later);
+    assert!(s.windows_opened > 0 && s.expired > 0, "{s:?}");
+    assert_eq!(advance(later), Default::default());
+}
