@@ -108,7 +108,30 @@ pub(crate) fn review(tx: &Connection, now: i64, ids: &[i64], new: &HashSet<i64>)
             });
         }
     }
-    let facts = LearnerFacts::load(tx)?;
+    // Only what the batch's rules and checks need is loaded.
+    let in_batch = || rows.iter().filter_map(|r| programs.get(&r.program_id));
+    let needs = Needs {
+        dates: in_batch().any(|p| {
+            matches!(
+                p.due,
+                DueRule::After {
+                    event: DueEvent::ProfileField { .. },
+                    ..
+                }
+            )
+        }),
+        completions: in_batch().any(|p| {
+            matches!(
+                p.due,
+                DueRule::After {
+                    event: DueEvent::ProgramCompletion { .. },
+                    ..
+                }
+            )
+        }),
+        certs: in_batch().any(|p| p.cert.is_some()),
+    };
+    let facts = LearnerFacts::load(tx, needs)?;
     let courses: HashMap<i64, String> = {
         let mut stmt = tx.prepare_cached("SELECT id, short_name FROM course")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -358,6 +381,14 @@ fn load_rows(tx: &Connection) -> Result<Vec<Row>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Which facts a batch needs.
+#[derive(Clone, Copy)]
+struct Needs {
+    dates: bool,
+    completions: bool,
+    certs: bool,
+}
+
 /// What the reviewed learners' rules may count from, loaded for the whole batch.
 struct LearnerFacts {
     dates: HashMap<(i64, String), String>,
@@ -367,19 +398,28 @@ struct LearnerFacts {
 }
 
 impl LearnerFacts {
-    fn load(tx: &Connection) -> Result<LearnerFacts> {
+    fn load(tx: &Connection, needs: Needs) -> Result<LearnerFacts> {
         let learners =
             "SELECT a.learner_id FROM temp.eng_review t CROSS JOIN assignment a ON a.id = t.id";
         let mut dates = HashMap::new();
-        let mut stmt = tx.prepare_cached(&format!(
-            "SELECT learner_id, field, value FROM learner_date WHERE learner_id IN ({learners})"
-        ))?;
-        let mut q = stmt.query([])?;
-        while let Some(r) = q.next()? {
-            dates.insert((r.get(0)?, r.get(1)?), r.get(2)?);
-        }
         let mut completed = HashMap::new();
         let mut active_certs: HashMap<i64, Vec<i64>> = HashMap::new();
+        if needs.dates {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT learner_id, field, value FROM learner_date WHERE learner_id IN ({learners})"
+            ))?;
+            let mut q = stmt.query([])?;
+            while let Some(r) = q.next()? {
+                dates.insert((r.get(0)?, r.get(1)?), r.get(2)?);
+            }
+        }
+        if !needs.completions && !needs.certs {
+            return Ok(LearnerFacts {
+                dates,
+                completed,
+                active_certs,
+            });
+        }
         let mut stmt = tx.prepare_cached(&format!(
             "SELECT a.learner_id, a.program_id, a.completed_at,
                     a.active = 1 AND a.unassigned_at IS NULL AND p.kind = 'certification'
