@@ -59,6 +59,16 @@ enum Command {
     /// Reports as CSV or JSON.
     #[command(subcommand)]
     Report(commands::report::Command),
+    /// Deliver the notifications the outbox has due (for cron or a systemd timer).
+    Send(commands::notify::SendArgs),
+    /// Notification rules: list, defaults, backfill, preview.
+    #[command(subcommand)]
+    Rules(commands::notify::RulesCommand),
+    /// The message log; --resend ID sends one message again.
+    Log(commands::notify::LogArgs),
+    /// SMTP settings, test send, resume after a pause.
+    #[command(subcommand)]
+    Smtp(commands::notify::SmtpCommand),
 }
 
 fn main() -> ExitCode {
@@ -102,6 +112,10 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
         Command::Report(c) => commands::report::run(c, &db, out),
         Command::Backup(a) => commands::backup::backup(a, &db, out),
         Command::Restore(a) => commands::backup::restore(a, &db, out),
+        Command::Send(a) => commands::notify::send(a, &db, out),
+        Command::Rules(c) => commands::notify::rules(c, &db, out),
+        Command::Log(a) => commands::notify::log(a, &db, out),
+        Command::Smtp(c) => commands::notify::smtp(c, &db, out),
         Command::Dashboard => {
             let d = certdesk_core::dashboard::dashboard(&db.reader()?, clock.now())?;
             out.print(&d, || {

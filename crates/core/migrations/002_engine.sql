@@ -39,3 +39,5 @@ CREATE INDEX course_set_progress_due ON course_set_progress (due_at)
 CREATE INDEX assignment_status_window ON assignment (status, window_opens_at);
 CREATE INDEX assignment_status_expires ON assignment (status, expires_at);
 CREATE INDEX assignment_source_group ON assignment_source (group_id) WHERE group_id IS NOT NULL;
+-- Replacing a learner's groups on import (group_member's key starts with the group).
+CREATE INDEX group_member_learner ON group_member (learner_id);

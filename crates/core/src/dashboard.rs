@@ -34,7 +34,9 @@ pub fn dashboard(db: &Reader, now: Timestamp) -> Result<Dashboard> {
         .into_iter()
         .map(|status| StatusCount { status, count: 0 })
         .collect();
-    let mut stmt = db.prepare_cached("SELECT status, count(*) FROM assignment GROUP BY status")?;
+    let mut stmt = db.prepare_cached(
+        "SELECT status, count(*) FROM assignment WHERE unassigned_at IS NULL GROUP BY status",
+    )?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let status = AssignmentStatus::parse(&row.get::<_, String>(0)?)?;
@@ -47,7 +49,8 @@ pub fn dashboard(db: &Reader, now: Timestamp) -> Result<Dashboard> {
         .unwrap_or(now);
     let expiring: u32 = db.query_row(
         "SELECT count(*) FROM assignment
-         WHERE expires_at > ?1 AND expires_at <= ?2 AND status IN ('certified', 'window_open')",
+         WHERE expires_at > ?1 AND expires_at <= ?2 AND status IN ('certified', 'window_open')
+           AND unassigned_at IS NULL",
         [secs(now), secs(horizon)],
         |r| r.get(0),
     )?;
@@ -57,7 +60,10 @@ pub fn dashboard(db: &Reader, now: Timestamp) -> Result<Dashboard> {
         certifications: count("SELECT count(*) FROM program WHERE kind = 'certification'")?,
         assignments: by_status.iter().map(|s| s.count).sum(),
         by_status,
-        raised_exceptions: count("SELECT count(*) FROM exception WHERE status = 'raised'")?,
+        raised_exceptions: count(
+            "SELECT count(*) FROM exception e JOIN assignment a ON a.id = e.assignment_id
+             WHERE e.status = 'raised' AND a.unassigned_at IS NULL",
+        )?,
         expiring_30_days: expiring,
     })
 }

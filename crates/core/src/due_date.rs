@@ -3,14 +3,12 @@
 //! time zone.
 
 use jiff::{civil::Date, tz::TimeZone};
-use serde::{Deserialize, Serialize};
 
 use crate::period::Period;
 use crate::{Error, Result};
 
 /// What a relative due date counts from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case", tag = "event")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DueEvent {
     /// The moment the learner was assigned (through this source).
     Assignment,
@@ -22,8 +20,7 @@ pub enum DueEvent {
 }
 
 /// A program's due-date rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case", tag = "rule")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DueRule {
     None,
     /// Due at this instant (unix seconds).

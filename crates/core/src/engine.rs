@@ -158,7 +158,7 @@ fn load_rows(tx: &Connection) -> Result<Vec<Row>> {
                 r.path, r.state, r.started_at, r.completed_at, r.window_opens_at, r.expires_at,
                 pr.path, pr.state, pr.started_at, pr.completed_at, pr.window_opens_at, pr.expires_at
          FROM temp.eng_settle t
-         JOIN assignment a ON a.id = t.id
+         CROSS JOIN assignment a ON a.id = t.id
          JOIN learner l ON l.id = a.learner_id
          LEFT JOIN certification_record r ON r.assignment_id = a.id AND r.cycle = a.cycle
          LEFT JOIN certification_record pr ON pr.assignment_id = a.id AND pr.cycle = a.cycle - 1
@@ -217,10 +217,10 @@ fn load_completions(tx: &Connection) -> Result<HashMap<i64, Vec<(i64, i64)>>> {
     let mut stmt = tx.prepare_cached(
         "SELECT DISTINCT a.id, cc.course_id, cc.completed_at
          FROM temp.eng_settle t
-         JOIN assignment a ON a.id = t.id
-         JOIN course_set cs ON cs.program_id = a.program_id
-         JOIN course_set_course csc ON csc.course_set_id = cs.id
-         JOIN course_completion cc ON cc.learner_id = a.learner_id AND cc.course_id = csc.course_id",
+         CROSS JOIN assignment a ON a.id = t.id
+         CROSS JOIN course_set cs ON cs.program_id = a.program_id
+         CROSS JOIN course_set_course csc ON csc.course_set_id = cs.id
+         CROSS JOIN course_completion cc ON cc.learner_id = a.learner_id AND cc.course_id = csc.course_id",
     )?;
     let mut rows = stmt.query([])?;
     let mut out: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();

@@ -141,8 +141,8 @@ fn add_sources(
 ) -> Result<AssignSummary> {
     let before: Vec<(i64, bool)> = {
         let mut stmt = tx.prepare_cached(
-            "SELECT a.id, a.unassigned_at IS NOT NULL FROM assignment a
-             JOIN temp.eng_learners t ON t.id = a.learner_id WHERE a.program_id = ?1",
+            "SELECT a.id, a.unassigned_at IS NOT NULL FROM temp.eng_learners t
+             CROSS JOIN assignment a ON a.learner_id = t.id WHERE a.program_id = ?1",
         )?;
         let rows = stmt.query_map([program_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
@@ -168,8 +168,8 @@ fn add_sources(
     };
     tx.execute(
         "INSERT INTO assignment_source (assignment_id, source, group_id, assigned_at, due_at, due_set)
-         SELECT a.id, ?2, ?3, ?4, ?5, ?6 FROM assignment a
-         JOIN temp.eng_learners t ON t.id = a.learner_id WHERE a.program_id = ?1
+         SELECT a.id, ?2, ?3, ?4, ?5, ?6 FROM temp.eng_learners t
+         CROSS JOIN assignment a ON a.learner_id = t.id WHERE a.program_id = ?1
          ON CONFLICT (assignment_id, source, ifnull(group_id, 0)) DO UPDATE
            SET due_at = excluded.due_at, due_set = excluded.due_set
            WHERE excluded.due_set = 1 OR due_set = 0",
@@ -180,15 +180,15 @@ fn add_sources(
     }
     tx.execute(
         "INSERT INTO certification_record (assignment_id, cycle, path, state, started_at)
-         SELECT a.id, 1, 'certification', 'newly_assigned', a.assigned_at FROM assignment a
-         JOIN temp.eng_learners t ON t.id = a.learner_id
+         SELECT a.id, 1, 'certification', 'newly_assigned', a.assigned_at FROM temp.eng_learners t
+         CROSS JOIN assignment a ON a.learner_id = t.id
          JOIN program p ON p.id = a.program_id AND p.kind = 'certification'
          WHERE a.program_id = ?1 ON CONFLICT DO NOTHING",
         [program_id],
     )?;
     let all = idset::ids(
         tx,
-        "SELECT a.id FROM assignment a JOIN temp.eng_learners t ON t.id = a.learner_id
+        "SELECT a.id FROM temp.eng_learners t CROSS JOIN assignment a ON a.learner_id = t.id
          WHERE a.program_id = ?1",
         [program_id],
     )?;
@@ -218,8 +218,8 @@ fn add_sources(
 fn set_source_due(tx: &Connection, program_id: i64, group: Option<i64>, date: Date) -> Result<()> {
     let rows: Vec<(i64, String)> = {
         let mut stmt = tx.prepare_cached(
-            "SELECT s.id, l.time_zone FROM assignment a
-             JOIN temp.eng_learners t ON t.id = a.learner_id JOIN learner l ON l.id = a.learner_id
+            "SELECT s.id, l.time_zone FROM temp.eng_learners t
+             CROSS JOIN assignment a ON a.learner_id = t.id JOIN learner l ON l.id = a.learner_id
              JOIN assignment_source s ON s.assignment_id = a.id AND s.group_id IS ?2
              WHERE a.program_id = ?1",
         )?;
@@ -270,7 +270,7 @@ pub fn unassign(
     idset::fill(tx, "eng_learners", learners.iter().copied())?;
     let ids = idset::ids(
         tx,
-        "SELECT a.id FROM assignment a JOIN temp.eng_learners t ON t.id = a.learner_id
+        "SELECT a.id FROM temp.eng_learners t CROSS JOIN assignment a ON a.learner_id = t.id
          WHERE a.program_id = ?1 AND a.unassigned_at IS NULL",
         [program_id],
     )?;
@@ -326,7 +326,7 @@ fn end_sourceless(tx: &Connection, now: i64, ids: &[i64]) -> Result<UnassignSumm
     idset::fill(tx, "eng_ended", ended.iter().copied())?;
     tx.execute(
         "INSERT INTO event (kind, assignment_id, cycle, course_set_id, occurred_at)
-         SELECT 'unassigned', a.id, a.cycle, 0, ?1 FROM temp.eng_ended t JOIN assignment a ON a.id = t.id
+         SELECT 'unassigned', a.id, a.cycle, 0, ?1 FROM temp.eng_ended t CROSS JOIN assignment a ON a.id = t.id
          WHERE true ON CONFLICT DO NOTHING",
         [now],
     )?;

@@ -82,7 +82,7 @@ pub(crate) fn record_for_active(
 ) -> Result<usize> {
     let sql = format!(
         "INSERT INTO event (kind, assignment_id, cycle, course_set_id, occurred_at)
-         SELECT ?1, a.id, a.cycle, 0, ?2 FROM temp.{ids_table} t JOIN assignment a ON a.id = t.id
+         SELECT ?1, a.id, a.cycle, 0, ?2 FROM temp.{ids_table} t CROSS JOIN assignment a ON a.id = t.id
          WHERE a.active = 1 ON CONFLICT DO NOTHING"
     );
     Ok(conn.execute(&sql, params![kind.as_str(), at])?)

@@ -13,9 +13,9 @@ use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 use crate::due_date::{Due, DueEvent, DueFacts, DueRule};
-use crate::event::{self, Event, EventKind};
+use crate::event::EventKind;
 use crate::program::{load_programs, Program};
-use crate::time::{local_date, zone};
+use crate::time::zone;
 use crate::{idset, Error, Result};
 
 /// The type of an assignment exception.
@@ -96,7 +96,7 @@ pub(crate) fn review(tx: &Connection, now: i64, ids: &[i64], new: &HashSet<i64>)
     {
         let mut stmt = tx.prepare_cached(
             "SELECT s.assignment_id, s.id, s.assigned_at, s.due_at, s.due_set
-             FROM temp.eng_review t JOIN assignment_source s ON s.assignment_id = t.id",
+             FROM temp.eng_review t CROSS JOIN assignment_source s ON s.assignment_id = t.id",
         )?;
         let mut q = stmt.query([])?;
         while let Some(r) = q.next()? {
@@ -108,7 +108,30 @@ pub(crate) fn review(tx: &Connection, now: i64, ids: &[i64], new: &HashSet<i64>)
             });
         }
     }
-    let facts = LearnerFacts::load(tx)?;
+    // Only what the batch's rules and checks need is loaded.
+    let in_batch = || rows.iter().filter_map(|r| programs.get(&r.program_id));
+    let needs = Needs {
+        dates: in_batch().any(|p| {
+            matches!(
+                p.due,
+                DueRule::After {
+                    event: DueEvent::ProfileField { .. },
+                    ..
+                }
+            )
+        }),
+        completions: in_batch().any(|p| {
+            matches!(
+                p.due,
+                DueRule::After {
+                    event: DueEvent::ProgramCompletion { .. },
+                    ..
+                }
+            )
+        }),
+        certs: in_batch().any(|p| p.cert.is_some()),
+    };
+    let facts = LearnerFacts::load(tx, needs)?;
     let courses: HashMap<i64, String> = {
         let mut stmt = tx.prepare_cached("SELECT id, short_name FROM course")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -116,14 +139,20 @@ pub(crate) fn review(tx: &Connection, now: i64, ids: &[i64], new: &HashSet<i64>)
     };
     let mut active_certs = facts.active_certs.clone();
     let mut zones: HashMap<String, TimeZone> = HashMap::new();
-    let mut set_source_due =
-        tx.prepare_cached("UPDATE assignment_source SET due_at = ?2 WHERE id = ?1")?;
-    let mut set_due = tx.prepare_cached("UPDATE assignment SET due_at = ?2 WHERE id = ?1")?;
-    let mut raise = tx.prepare_cached(
-        "INSERT INTO exception (assignment_id, kind, raised_at, due_at, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+    // The results are gathered in temporary tables and written with one statement each.
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS eng_source_due (id INTEGER PRIMARY KEY, due_at INTEGER);
+         CREATE TEMP TABLE IF NOT EXISTS eng_due (id INTEGER PRIMARY KEY, due_at INTEGER);
+         CREATE TEMP TABLE IF NOT EXISTS eng_raise (id INTEGER PRIMARY KEY, kind TEXT NOT NULL,
+             due_at INTEGER, detail TEXT NOT NULL, cycle INTEGER NOT NULL);
+         DELETE FROM temp.eng_source_due; DELETE FROM temp.eng_due; DELETE FROM temp.eng_raise;",
     )?;
-    let mut deactivate = tx.prepare_cached(
-        "UPDATE assignment SET active = 0, exception_status = 'raised', due_at = ?2 WHERE id = ?1",
+    let mut set_source_due =
+        tx.prepare_cached("INSERT INTO temp.eng_source_due (id, due_at) VALUES (?1, ?2)")?;
+    let mut set_due =
+        tx.prepare_cached("INSERT OR REPLACE INTO temp.eng_due (id, due_at) VALUES (?1, ?2)")?;
+    let mut raise = tx.prepare_cached(
+        "INSERT INTO temp.eng_raise (id, kind, due_at, detail, cycle) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let mut raised = 0;
     for row in rows {
@@ -193,19 +222,7 @@ pub(crate) fn review(tx: &Connection, now: i64, ids: &[i64], new: &HashSet<i64>)
         )?;
         match found {
             Some((kind, detail)) => {
-                raise.execute(params![row.id, kind.as_str(), now, computed, detail])?;
-                let exception_id = tx.last_insert_rowid();
-                deactivate.execute(params![row.id, computed])?;
-                event::record(
-                    tx,
-                    &Event {
-                        kind: EventKind::Exception,
-                        assignment_id: row.id,
-                        cycle: row.cycle,
-                        course_set_id: exception_id,
-                        occurred_at: now,
-                    },
-                )?;
+                raise.execute(params![row.id, kind.as_str(), computed, detail, row.cycle])?;
                 raised += 1;
             }
             None => {
@@ -222,7 +239,31 @@ pub(crate) fn review(tx: &Connection, now: i64, ids: &[i64], new: &HashSet<i64>)
             }
         }
     }
+    write_review(tx, now)?;
     Ok(raised)
+}
+
+/// Writes what [`review`] gathered: source due dates, membership due dates, and the raised
+/// exceptions with their membership made inactive and their `exception` event.
+fn write_review(tx: &Connection, now: i64) -> Result<()> {
+    let first: i64 = tx.query_row("SELECT ifnull(max(id), 0) + 1 FROM exception", [], |r| {
+        r.get(0)
+    })?;
+    tx.execute_batch(&format!(
+        "UPDATE assignment_source SET due_at = d.due_at FROM temp.eng_source_due d
+           WHERE assignment_source.id = d.id;
+         UPDATE assignment SET due_at = d.due_at FROM temp.eng_due d WHERE assignment.id = d.id;
+         INSERT INTO exception (assignment_id, kind, raised_at, due_at, detail)
+           SELECT id, kind, {now}, due_at, detail FROM temp.eng_raise ORDER BY id;
+         UPDATE assignment SET active = 0, exception_status = 'raised', due_at = r.due_at
+           FROM temp.eng_raise r WHERE assignment.id = r.id;
+         INSERT INTO event (kind, assignment_id, cycle, course_set_id, occurred_at)
+           SELECT '{kind}', e.assignment_id, r.cycle, e.id, {now}
+           FROM exception e CROSS JOIN temp.eng_raise r ON r.id = e.assignment_id
+           WHERE e.id >= {first} ON CONFLICT DO NOTHING;",
+        kind = EventKind::Exception.as_str(),
+    ))?;
+    Ok(())
 }
 
 /// The first exception that applies, in the order of DOMAIN.md section 5.
@@ -287,7 +328,7 @@ fn detect(
     let needed = program.certification.total_min_secs();
     if let Some(d) = due {
         if needed > 0 && d - now < needed {
-            let date = local_date(d, tz.iana_name().unwrap_or("UTC"))?;
+            let date = crate::time::from_secs(d)?.to_zoned(tz.clone()).date();
             return Ok(Some((
                 ExceptionKind::TimeAllowance,
                 format!(
@@ -320,7 +361,7 @@ fn load_rows(tx: &Connection) -> Result<Vec<Row>> {
                 a.cycle, a.due_at, a.active, a.exception_status,
                 (SELECT e.due_at FROM exception e WHERE e.assignment_id = a.id ORDER BY e.id DESC LIMIT 1),
                 l.time_zone
-         FROM temp.eng_review t JOIN assignment a ON a.id = t.id JOIN learner l ON l.id = a.learner_id
+         FROM temp.eng_review t CROSS JOIN assignment a ON a.id = t.id JOIN learner l ON l.id = a.learner_id
          WHERE a.unassigned_at IS NULL ORDER BY a.id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -340,6 +381,14 @@ fn load_rows(tx: &Connection) -> Result<Vec<Row>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Which facts a batch needs.
+#[derive(Clone, Copy)]
+struct Needs {
+    dates: bool,
+    completions: bool,
+    certs: bool,
+}
+
 /// What the reviewed learners' rules may count from, loaded for the whole batch.
 struct LearnerFacts {
     dates: HashMap<(i64, String), String>,
@@ -349,19 +398,28 @@ struct LearnerFacts {
 }
 
 impl LearnerFacts {
-    fn load(tx: &Connection) -> Result<LearnerFacts> {
+    fn load(tx: &Connection, needs: Needs) -> Result<LearnerFacts> {
         let learners =
-            "SELECT a.learner_id FROM temp.eng_review t JOIN assignment a ON a.id = t.id";
+            "SELECT a.learner_id FROM temp.eng_review t CROSS JOIN assignment a ON a.id = t.id";
         let mut dates = HashMap::new();
-        let mut stmt = tx.prepare_cached(&format!(
-            "SELECT learner_id, field, value FROM learner_date WHERE learner_id IN ({learners})"
-        ))?;
-        let mut q = stmt.query([])?;
-        while let Some(r) = q.next()? {
-            dates.insert((r.get(0)?, r.get(1)?), r.get(2)?);
-        }
         let mut completed = HashMap::new();
         let mut active_certs: HashMap<i64, Vec<i64>> = HashMap::new();
+        if needs.dates {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT learner_id, field, value FROM learner_date WHERE learner_id IN ({learners})"
+            ))?;
+            let mut q = stmt.query([])?;
+            while let Some(r) = q.next()? {
+                dates.insert((r.get(0)?, r.get(1)?), r.get(2)?);
+            }
+        }
+        if !needs.completions && !needs.certs {
+            return Ok(LearnerFacts {
+                dates,
+                completed,
+                active_certs,
+            });
+        }
         let mut stmt = tx.prepare_cached(&format!(
             "SELECT a.learner_id, a.program_id, a.completed_at,
                     a.active = 1 AND a.unassigned_at IS NULL AND p.kind = 'certification'

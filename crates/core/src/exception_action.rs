@@ -114,59 +114,76 @@ fn select(tx: &Connection, sel: &Selection) -> Result<()> {
     idset::fill(tx, "eng_selected", sel.ids.iter().copied())?;
     if sel.all {
         tx.execute(
-            "INSERT OR IGNORE INTO temp.eng_selected (id) SELECT id FROM exception WHERE status = 'raised'",
+            "INSERT OR IGNORE INTO temp.eng_selected (id)
+             SELECT e.id FROM exception e JOIN assignment a ON a.id = e.assignment_id
+             WHERE e.status = 'raised' AND a.unassigned_at IS NULL",
             [],
         )?;
     } else if let Some(kind) = sel.kind {
         tx.execute(
             "INSERT OR IGNORE INTO temp.eng_selected (id)
-             SELECT id FROM exception WHERE status = 'raised' AND kind = ?1",
+             SELECT e.id FROM exception e JOIN assignment a ON a.id = e.assignment_id
+             WHERE e.status = 'raised' AND e.kind = ?1 AND a.unassigned_at IS NULL",
             [kind.as_str()],
         )?;
     }
     Ok(())
 }
 
-/// Splits the selection into the ids to change (`temp.eng_act`) and the rows to skip.
+/// Splits the selection into the ids to change (`temp.eng_act`, set-based) and the rows to
+/// skip (read one by one: they are few, and each needs its reason).
 fn partition(tx: &Connection, action: ExceptionAction) -> Result<Vec<SkippedRow>> {
+    let allowed: Vec<String> = ExceptionKind::ALL
+        .into_iter()
+        .filter(|k| action.allowed_for(*k))
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect();
+    idset::fill(tx, "eng_act", std::iter::empty())?;
+    tx.execute(
+        &format!(
+            "INSERT INTO temp.eng_act (id)
+             SELECT t.id FROM temp.eng_selected t
+             CROSS JOIN exception e ON e.id = t.id
+             CROSS JOIN assignment a ON a.id = e.assignment_id
+             WHERE e.status = 'raised' AND a.unassigned_at IS NULL AND e.kind IN ({})",
+            allowed.join(", ")
+        ),
+        [],
+    )?;
     let mut skipped = Vec::new();
-    let mut act = Vec::new();
     let mut stmt = tx.prepare_cached(
-        "SELECT t.id, e.kind, e.status, l.full_name FROM temp.eng_selected t
+        "SELECT t.id, e.kind, e.status, l.full_name, a.unassigned_at IS NOT NULL
+         FROM temp.eng_selected t
          LEFT JOIN exception e ON e.id = t.id
          LEFT JOIN assignment a ON a.id = e.assignment_id
-         LEFT JOIN learner l ON l.id = a.learner_id ORDER BY t.id",
+         LEFT JOIN learner l ON l.id = a.learner_id
+         WHERE t.id NOT IN (SELECT id FROM temp.eng_act) ORDER BY t.id",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
         let kind = r
             .get::<_, Option<String>>(1)?
             .map(|k| ExceptionKind::parse(&k))
             .transpose()?;
         let status: Option<String> = r.get(2)?;
-        let learner_name: String = r.get::<_, Option<String>>(3)?.unwrap_or_default();
+        let unassigned = r.get::<_, Option<bool>>(4)?.unwrap_or(false);
         let reason = match (kind, status.as_deref()) {
-            (None, _) => Some("no such exception".to_string()),
-            (Some(_), Some(s)) if s != "raised" => Some(format!("already handled ({s})")),
-            (Some(k), _) if !action.allowed_for(k) => Some(format!(
+            (None, _) => "no such exception".to_string(),
+            (Some(_), _) if unassigned => "the learner is no longer a member".to_string(),
+            (Some(_), Some(s)) if s != "raised" => format!("already handled ({s})"),
+            (Some(k), _) => format!(
                 "{} is not allowed for a {} exception",
                 action.as_str(),
                 k.as_str()
-            )),
-            _ => None,
+            ),
         };
-        match reason {
-            Some(reason) => skipped.push(SkippedRow {
-                exception_id: id,
-                learner_name,
-                kind,
-                reason,
-            }),
-            None => act.push(id),
-        }
+        skipped.push(SkippedRow {
+            exception_id: r.get(0)?,
+            learner_name: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            kind,
+            reason,
+        });
     }
-    idset::fill(tx, "eng_act", act)?;
     Ok(skipped)
 }
 
@@ -243,23 +260,40 @@ fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, chunk: &[i64]
             )?;
         }
         ExceptionAction::Assign => {
+            restart_progress(tx, now)?;
             tx.execute(
                 "UPDATE assignment SET active = 1, assigned_at = ?2, exception_status = ?1
                  WHERE id IN (SELECT id FROM temp.eng_chunk_a)",
                 params![status, now],
             )?;
-            activated(tx, now, &assignments)?;
+            activated(tx, now)?;
         }
         ExceptionAction::SetRealisticDueDate => {
+            restart_progress(tx, now)?;
             set_realistic(tx, now, status)?;
-            activated(tx, now, &assignments)?;
+            activated(tx, now)?;
         }
     }
     Ok(())
 }
 
+/// The memberships of `temp.eng_chunk_a` start now instead of at their assigned-at: their
+/// current cycle's course set progress moves by the same amount. Exact for a membership with
+/// no completions (everything is relative to its start); [`activated`] settles the others.
+fn restart_progress(tx: &Connection, now: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE course_set_progress SET current_at = current_at + d.delta,
+                due_at = due_at + d.delta, completed_at = completed_at + d.delta
+         FROM (SELECT a.id AS id, a.cycle AS cycle, ?1 - a.assigned_at AS delta
+               FROM temp.eng_chunk_a t CROSS JOIN assignment a ON a.id = t.id) d
+         WHERE course_set_progress.assignment_id = d.id AND course_set_progress.cycle = d.cycle",
+        [now],
+    )?;
+    Ok(())
+}
+
 /// The new members become active: their `assigned` event, course set due dates from now.
-fn activated(tx: &Connection, now: i64, ids: &[i64]) -> Result<()> {
+fn activated(tx: &Connection, now: i64) -> Result<()> {
     record_for_active(tx, EventKind::Assigned, "eng_chunk_a", now)?;
     // The certification record of a first cycle starts when the membership became active.
     tx.execute(
@@ -267,7 +301,17 @@ fn activated(tx: &Connection, now: i64, ids: &[i64]) -> Result<()> {
          WHERE cycle = 1 AND state = 'newly_assigned' AND assignment_id IN (SELECT id FROM temp.eng_chunk_a)",
         [now],
     )?;
-    settle(tx, now, ids)?;
+    // Only memberships with completions of their program's courses need evaluating again.
+    let with_progress = idset::ids(
+        tx,
+        "SELECT DISTINCT a.id FROM temp.eng_chunk_a t
+         CROSS JOIN assignment a ON a.id = t.id
+         CROSS JOIN course_set cs ON cs.program_id = a.program_id
+         CROSS JOIN course_set_course csc ON csc.course_set_id = cs.id
+         CROSS JOIN course_completion cc ON cc.learner_id = a.learner_id AND cc.course_id = csc.course_id",
+        [],
+    )?;
+    settle(tx, now, &with_progress)?;
     Ok(())
 }
 
@@ -278,7 +322,7 @@ fn set_realistic(tx: &Connection, now: i64, status: &str) -> Result<()> {
     let rows: Vec<(i64, i64, String, String)> = {
         let mut stmt = tx.prepare_cached(
             "SELECT a.id, a.program_id, a.status, l.time_zone FROM temp.eng_chunk_a t
-             JOIN assignment a ON a.id = t.id JOIN learner l ON l.id = a.learner_id",
+             CROSS JOIN assignment a ON a.id = t.id JOIN learner l ON l.id = a.learner_id",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
@@ -349,6 +393,7 @@ pub fn raised_exceptions(
          FROM exception e JOIN assignment a ON a.id = e.assignment_id
          JOIN learner l ON l.id = a.learner_id JOIN program p ON p.id = a.program_id
          WHERE e.status = 'raised' AND (?1 IS NULL OR e.kind = ?1) AND e.id > ?2
+           AND a.unassigned_at IS NULL
          ORDER BY e.id LIMIT ?3",
     )?;
     let mut rows = stmt.query(params![

@@ -74,7 +74,7 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
          FROM learner l
          JOIN assignment a ON a.learner_id = l.id
          JOIN program p ON p.id = a.program_id
-         WHERE 1",
+         WHERE a.unassigned_at IS NULL",
     );
     let mut args: Vec<Value> = Vec::new();
     if let Some(c) = &q.after {

@@ -5,6 +5,7 @@ pub mod assign;
 pub mod backup;
 pub mod exceptions;
 pub mod import;
+pub mod notify;
 pub mod report;
 pub mod run;
 

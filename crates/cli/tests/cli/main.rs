@@ -5,6 +5,11 @@
 
 mod engine;
 mod init;
+mod notify;
+// The core tests' SMTP server helper; the CLI tests use only part of it.
+#[allow(dead_code)]
+#[path = "../../../core/tests/core/smtp_server.rs"]
+mod smtp_server;
 
 use std::process::{Command, Output};
 

@@ -160,6 +160,7 @@ fn write(
          RETURNING id",
     )?;
     let mut ids = Vec::with_capacity(rows.len());
+    let mut fresh = Vec::with_capacity(rows.len());
     for row in rows {
         let id: i64 = upsert.query_row(
             params![
@@ -171,12 +172,14 @@ fn write(
             ],
             |r| r.get(0),
         )?;
-        if existing.insert(row.id_number.clone(), id).is_some() {
-            summary.updated += 1;
-        } else {
+        let is_new = existing.insert(row.id_number.clone(), id).is_none();
+        if is_new {
             summary.created += 1;
+        } else {
+            summary.updated += 1;
         }
         ids.push(id);
+        fresh.push(is_new);
     }
     let mut clear_mgr = tx.prepare_cached("DELETE FROM manager_link WHERE learner_id = ?1")?;
     let mut add_mgr = tx.prepare_cached(
@@ -200,9 +203,12 @@ fn write(
         rows.collect::<rusqlite::Result<_>>()?
     };
     let mut any_groups = false;
-    for (row, id) in rows.iter().zip(&ids) {
+    // A learner just created has no links to clear.
+    for ((row, id), is_new) in rows.iter().zip(&ids).zip(fresh) {
         if let Some(managers) = &row.managers {
-            clear_mgr.execute([id])?;
+            if !is_new {
+                clear_mgr.execute([id])?;
+            }
             for m in managers {
                 if let Some(mid) = existing.get(m) {
                     add_mgr.execute([id, mid])?;
@@ -211,7 +217,9 @@ fn write(
         }
         if let Some(names) = &row.groups {
             any_groups = true;
-            clear_grp.execute([id])?;
+            if !is_new {
+                clear_grp.execute([id])?;
+            }
             for name in names {
                 let gid = match groups.get(name) {
                     Some(g) => *g,
@@ -226,7 +234,9 @@ fn write(
         }
         for (field, value) in &row.dates {
             if value.is_empty() {
-                clear_date.execute(params![id, field])?;
+                if !is_new {
+                    clear_date.execute(params![id, field])?;
+                }
             } else {
                 set_date.execute(params![id, field, value])?;
             }

@@ -82,6 +82,10 @@ pub(super) fn enqueue_alerts(
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut alerted: Vec<i64> = Vec::new();
+    if admins.is_empty() {
+        // Nobody to tell yet: the exceptions wait for the first administrator.
+        return Ok(());
+    }
     for rule in list_all_enabled(tx)? {
         if rule.input.trigger != Trigger::Exception {
             continue;

@@ -21,9 +21,42 @@ pub use log::{list_messages, resend, LogEntry, LogFilter, LogPage};
 pub use mailer::{send_due, test_send, SendOptions, SendSummary};
 pub use outbox::{pause, queue_status, resume, QueueStatus};
 pub use rule::{
-    backfill, backfill_count, create_default_rules, create_rule, delete_rule, list_rules,
+    backfill, backfill_count, create_default_rules, create_rule, delete_rule, get_rule, list_rules,
     update_rule, OffsetUnit, Recipients, Rule, RuleInput, Timing, Trigger,
 };
 pub use select::{enqueue_due, EnqueueSummary};
-pub use smtp_settings::{load_settings, save_settings, Security, SmtpSettings};
-pub use template::{preview, validate_template, Preview};
+pub use smtp_settings::{
+    load_password, load_settings, save_password, save_settings, PasswordStore, Security,
+    SmtpSettings,
+};
+pub use template::{preview, validate_template, Preview, Rendered, PLACEHOLDERS};
+
+use serde::Serialize;
+
+use crate::scheduler::{run, RunSummary};
+use crate::{Clock, Db, Error, Result};
+
+/// What one [`tick`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
+pub struct Tick {
+    /// The scheduler step: certifications advanced and messages queued.
+    pub run: RunSummary,
+    /// The send pass; `None` while no SMTP server is configured (messages wait queued).
+    pub send: Option<SendSummary>,
+}
+
+/// The app's timer step (every minute, at start-up and after the machine wakes):
+/// `run(now)` then a send pass. Blocking: call it from a plain thread or `spawn_blocking`.
+/// Safe while `certdesk-cli run` / `send` run too: nothing is queued or sent twice.
+///
+/// # Errors
+/// Database errors. Delivery failures are recorded per message, not returned.
+pub fn tick(db: &Db, clock: &dyn Clock, opts: &SendOptions) -> Result<Tick> {
+    let run = run(&mut db.writer()?, clock.now())?;
+    let send = match send_due(db, clock, opts) {
+        Ok(s) => Some(s),
+        Err(Error::SmtpNotConfigured(_)) => None,
+        Err(e) => return Err(e),
+    };
+    Ok(Tick { run, send })
+}

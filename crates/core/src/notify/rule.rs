@@ -96,7 +96,7 @@ impl Trigger {
 pub struct Rule {
     pub id: i64,
     pub program_id: i64,
-    #[serde(flatten)]
+    /// Everything the administrator edits.
     pub input: RuleInput,
     /// RFC 3339 instant: sends due before it are not made unless backfilled.
     pub effective_from: String,
@@ -382,7 +382,7 @@ pub fn backfill(tx: &Transaction, id: i64) -> Result<()> {
             key: id.to_string(),
         });
     }
-    Ok(())
+    super::select::sweep_next_run(tx)
 }
 
 /// Gives a new program or certification the default rules: assigned; due date 7 days before;

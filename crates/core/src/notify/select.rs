@@ -32,6 +32,58 @@ pub struct EnqueueSummary {
     pub alerts: u32,
 }
 
+/// How far back a run catches up: a message whose send instant is older than this many days
+/// is no longer sent (a welcome two months late helps nobody), and the per-run scan stays
+/// bounded however old the rules are.
+pub const CATCH_UP_DAYS: i64 = 60;
+
+/// How often a run re-examines the whole catch-up horizon (seconds of `now`).
+pub const SWEEP_EVERY_SECS: i64 = 3600;
+const SWEPT_AT: &str = "notify.swept_at";
+const CHECKED_UNTIL: &str = "notify.checked_until";
+
+/// The oldest send instant this run looks at, and the bookkeeping for the next.
+///
+/// A run only needs the send instants since the previous run (minus a margin for a second
+/// process whose clock is a little behind). What can make an older send due again — a
+/// learner made active, a backdated completion, a due date moved into the past, a
+/// backfill — is caught by a sweep of the whole horizon: at the first run, every
+/// [`SWEEP_EVERY_SECS`], after an exception was handled, and after a backfill.
+fn scan_floor(tx: &Transaction, now: i64) -> Result<i64> {
+    use super::outbox::{get_setting, set_setting};
+    let num = |v: Option<String>| v.and_then(|s| s.parse::<i64>().ok());
+    let swept = num(get_setting(tx, SWEPT_AT)?);
+    let checked = num(get_setting(tx, CHECKED_UNTIL)?);
+    let handled: Option<i64> =
+        tx.query_row("SELECT max(handled_at) FROM exception", [], |r| r.get(0))?;
+    let horizon = now - CATCH_UP_DAYS * 86_400;
+    let floor = match (swept, checked) {
+        (Some(sw), Some(ch))
+            if now - sw < SWEEP_EVERY_SECS
+                && !matches!(handled, Some(h) if h >= sw)
+                && now >= sw =>
+        {
+            (ch - 600).max(horizon)
+        }
+        _ => {
+            set_setting(tx, SWEPT_AT, &now.to_string())?;
+            horizon
+        }
+    };
+    set_setting(
+        tx,
+        CHECKED_UNTIL,
+        &checked.unwrap_or(now).max(now).to_string(),
+    )?;
+    Ok(floor)
+}
+
+/// Makes the next run sweep the whole catch-up horizon (after a backfill).
+pub(super) fn sweep_next_run(tx: &Transaction) -> Result<()> {
+    tx.execute("DELETE FROM setting WHERE key = ?1", [SWEPT_AT])?;
+    Ok(())
+}
+
 /// Why a due message was not queued.
 pub const SKIP_EVENT_PASSED: &str = "the event had already passed when the reminder came due";
 /// Why a manager copy was not queued.
@@ -48,13 +100,30 @@ pub fn enqueue_due(tx: &Transaction, now: Timestamp) -> Result<EnqueueSummary> {
     let mut sum = EnqueueSummary::default();
     let mut ctx = Context::new(tx)?;
     let mut sink = Sink::new(tx, secs(now))?;
-    for rule in list_all_enabled(tx)? {
-        if rule.input.trigger == Trigger::Exception {
-            continue;
-        }
-        let eff = rule_effective(tx, rule.id)?;
-        for c in candidates(tx, &rule, (eff, secs(now)), secs(now), &mut ctx)? {
-            sink.put(&rule, c, &mut sum)?;
+    let rules = list_all_enabled(tx)?;
+    let floor = scan_floor(tx, secs(now))?;
+    let mut groups: HashMap<Shape, Vec<(&Rule, i64)>> = HashMap::new();
+    for rule in rules
+        .iter()
+        .filter(|r| r.input.trigger != Trigger::Exception)
+    {
+        let i = &rule.input;
+        groups
+            .entry((
+                i.trigger,
+                i.timing,
+                i.offset_amount,
+                i.offset_unit,
+                i.recipients,
+            ))
+            .or_default()
+            .push((rule, rule_effective(tx, rule.id)?.max(floor)));
+    }
+    let mut groups: Vec<_> = groups.into_values().collect();
+    groups.sort_by_key(|g| g.first().map(|(r, _)| r.id));
+    for group in groups {
+        for (k, c) in candidates(tx, &group, secs(now), secs(now), &mut ctx)? {
+            sink.put(group[k].0, c, &mut sum)?;
         }
     }
     super::alert::enqueue_alerts(tx, now, &mut sink, &mut sum)?;
@@ -75,12 +144,21 @@ pub(super) fn count_backfill(
     }
     let mut ctx = Context::new(conn)?;
     let hi = (eff - 1).min(secs(now));
-    let n = candidates(conn, &rule, (i64::MIN / 4, hi), secs(now), &mut ctx)?
-        .iter()
-        .filter(|c| c.outcome == Outcome::Send)
-        .count();
+    let n = candidates(
+        conn,
+        &[(&rule, secs(now) - CATCH_UP_DAYS * 86_400)],
+        hi,
+        secs(now),
+        &mut ctx,
+    )?
+    .iter()
+    .filter(|(_, c)| c.outcome == Outcome::Send)
+    .count();
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
+
+/// Rules that one query can serve together.
+type Shape = (Trigger, Timing, u32, OffsetUnit, Recipients);
 
 fn rule_effective(conn: &Connection, id: i64) -> Result<i64> {
     Ok(conn.query_row(
@@ -136,7 +214,8 @@ pub(super) struct Candidate {
 /// Where a trigger's event instant comes from, and the condition that must still hold:
 /// (FROM clause, event-instant expression, condition, whether the learner must be active).
 fn source(trigger: Trigger, timing: Timing) -> (&'static str, &'static str, &'static str, bool) {
-    const EVENT: &str = "event e JOIN assignment a ON a.id = e.assignment_id";
+    // CROSS JOIN keeps the event side first: the scan starts from the instants in range.
+    const EVENT: &str = "event e CROSS JOIN assignment a ON a.id = e.assignment_id";
     const ASSIGNMENT: &str = "assignment a";
     match trigger {
         Trigger::Assigned => (EVENT, "e.occurred_at", "e.kind = 'assigned'", true),
@@ -148,7 +227,7 @@ fn source(trigger: Trigger, timing: Timing) -> (&'static str, &'static str, &'st
             true,
         ),
         Trigger::CourseSetDue => (
-            "course_set_progress e JOIN assignment a ON a.id = e.assignment_id",
+            "course_set_progress e CROSS JOIN assignment a ON a.id = e.assignment_id",
             "e.due_at",
             "e.completed_at IS NULL",
             true,
@@ -215,18 +294,91 @@ fn span(unit: OffsetUnit, n: i64) -> Span {
     }
 }
 
-/// Every message rule `rule` has due with a send instant in `[lo, hi]` (unix seconds) whose
-/// dedup key is not yet in the log, rendered, with what to do with it at `now`.
+/// The candidate query of one rule shape and recipient kind. Parameters: ?1 the rule ids as
+/// a JSON array, ?2 and ?3 the range of event instants.
+fn query(trigger: Trigger, timing: Timing, manager_copy: bool, want_mgr: bool) -> String {
+    let (from, at, cond, active) = source(trigger, timing);
+    let active = if active { ACTIVE } else { "1" };
+    let per_event = !from.starts_with("assignment");
+    let (cycle, set) = if per_event {
+        ("e.cycle", "e.course_set_id")
+    } else {
+        ("a.cycle", "0")
+    };
+    let set_label = if per_event {
+        "ifnull((SELECT label FROM course_set WHERE id = e.course_set_id), '')"
+    } else {
+        "''"
+    };
+    let (join, rkey, rcols) = if manager_copy {
+        (
+            "LEFT JOIN manager_link ml ON ml.learner_id = a.learner_id
+             LEFT JOIN learner m ON m.id = ml.manager_id",
+            "'m' || ifnull(ml.manager_id, 0)",
+            "m.full_name, m.email, m.time_zone, ml.manager_id",
+        )
+    } else if want_mgr {
+        (
+            "",
+            "'l'",
+            "(SELECT group_concat(x.full_name, ', ') FROM manager_link k JOIN learner x ON x.id = k.manager_id WHERE k.learner_id = a.learner_id),
+             (SELECT group_concat(x.email, ', ') FROM manager_link k JOIN learner x ON x.id = k.manager_id WHERE k.learner_id = a.learner_id),
+             NULL, NULL",
+        )
+    } else {
+        ("", "'l'", "NULL, NULL, NULL, NULL")
+    };
+    let sql = format!(
+        "SELECT a.id, {cycle}, {set}, {at}, l.full_name, l.id_number, l.email, l.time_zone,
+                a.due_at, a.expires_at, a.window_opens_at, {set_label},
+                CASE WHEN a.status IN ('certified', 'window_open') THEN 'recertification'
+                     ELSE 'certification' END,
+                p.full_name, {rcols}, {rkey}, r.id
+         FROM {from}
+         CROSS JOIN notification_rule r ON r.program_id = a.program_id
+            AND r.id IN (SELECT value FROM json_each(?1))
+         JOIN learner l ON l.id = a.learner_id
+         JOIN program p ON p.id = a.program_id
+         {join}
+         WHERE {at} BETWEEN ?2 AND ?3 AND {cond} AND {active}
+           AND l.suspended = 0
+           AND NOT EXISTS (SELECT 1 FROM message WHERE dedup_key =
+               r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey})"
+    );
+    sql
+}
+
+/// Every message due from a group of rules of the same shape (trigger, timing, offset,
+/// recipients; usually the same rule in several programs), each with a send instant in
+/// `[lo of its rule, hi]` (unix seconds) and a dedup key not yet in the log: rendered, with
+/// what to do with it at `now`, and the index of its rule in `group`.
+///
+/// One query serves the whole group: it walks the event instants in range once (the event
+/// table or column comes first in the join), then finds the rule by program.
 pub(super) fn candidates(
     conn: &Connection,
-    rule: &Rule,
-    (lo, hi): (i64, i64),
+    group: &[(&Rule, i64)],
+    hi: i64,
     now: i64,
     ctx: &mut Context,
-) -> Result<Vec<Candidate>> {
-    let i = &rule.input;
-    let (from, at, cond, active) = source(i.trigger, i.timing);
-    let active = if active { ACTIVE } else { "1" };
+) -> Result<Vec<(usize, Candidate)>> {
+    let Some(((first, _), lo)) = group.first().zip(group.iter().map(|(_, lo)| *lo).min()) else {
+        return Ok(Vec::new());
+    };
+    let by_id: HashMap<i64, usize> = group
+        .iter()
+        .enumerate()
+        .map(|(k, (r, _))| (r.id, k))
+        .collect();
+    let ids = format!(
+        "[{}]",
+        group
+            .iter()
+            .map(|(r, _)| r.id.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let i = &first.input;
     let n = i64::from(i.offset_amount);
     let (umin, umax) = unit_secs(i.offset_unit);
     let slack = 2 * 3600;
@@ -242,18 +394,9 @@ pub(super) fn candidates(
             hi.saturating_sub(n * umin - slack),
         ),
     };
-    let per_event = !from.starts_with("assignment");
-    let (cycle, set) = if per_event {
-        ("e.cycle", "e.course_set_id")
-    } else {
-        ("a.cycle", "0")
-    };
-    let set_label = if per_event {
-        "ifnull((SELECT label FROM course_set WHERE id = e.course_set_id), '')"
-    } else {
-        "''"
-    };
-    let want_mgr = uses(rule, &["managername", "manageremail"]);
+    let want_mgr = group
+        .iter()
+        .any(|(r, _)| uses(r, &["managername", "manageremail"]));
     let mut out = Vec::new();
     for manager_copy in [false, true] {
         let wanted = match i.recipients {
@@ -265,43 +408,15 @@ pub(super) fn candidates(
         if !wanted {
             continue;
         }
-        let (join, rkey, rcols) = if manager_copy {
-            (
-                "LEFT JOIN manager_link ml ON ml.learner_id = a.learner_id
-                 LEFT JOIN learner m ON m.id = ml.manager_id",
-                "'m' || ifnull(ml.manager_id, 0)",
-                "m.full_name, m.email, m.time_zone, ml.manager_id",
-            )
-        } else if want_mgr {
-            (
-                "",
-                "'l'",
-                "(SELECT group_concat(x.full_name, ', ') FROM manager_link k JOIN learner x ON x.id = k.manager_id WHERE k.learner_id = a.learner_id),
-                 (SELECT group_concat(x.email, ', ') FROM manager_link k JOIN learner x ON x.id = k.manager_id WHERE k.learner_id = a.learner_id),
-                 NULL, NULL",
-            )
-        } else {
-            ("", "'l'", "NULL, NULL, NULL, NULL")
-        };
-        let sql = format!(
-            "SELECT a.id, {cycle}, {set}, {at}, l.full_name, l.id_number, l.email, l.time_zone,
-                    a.due_at, a.expires_at, a.window_opens_at, {set_label},
-                    CASE WHEN a.status IN ('certified', 'window_open') THEN 'recertification'
-                         ELSE 'certification' END,
-                    p.full_name, {rcols}, {rkey}
-             FROM {from}
-             JOIN learner l ON l.id = a.learner_id
-             JOIN program p ON p.id = a.program_id
-             {join}
-             WHERE a.program_id = ?1 AND {at} BETWEEN ?2 AND ?3 AND {cond} AND {active}
-               AND l.suspended = 0
-               AND NOT EXISTS (SELECT 1 FROM message WHERE dedup_key =
-                   ?4 || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey})"
-        );
+        let sql = query(i.trigger, i.timing, manager_copy, want_mgr);
         let mut st = conn.prepare_cached(&sql)?;
-        let prefix = format!("{}.", rule.id);
-        let mut rows = st.query(params![rule.program_id, elo, ehi, prefix])?;
+        let mut rows = st.query(params![ids, elo, ehi])?;
         while let Some(r) = rows.next()? {
+            let Some(&k) = by_id.get(&r.get::<_, i64>(19)?) else {
+                continue;
+            };
+            let (rule, lo) = group[k];
+            let i = &rule.input;
             let event_at: i64 = r.get(3)?;
             let tz_name: String = r.get(7)?;
             let tz = ctx.zone(&tz_name);
@@ -362,16 +477,19 @@ pub(super) fn candidates(
             } else {
                 Outcome::Send
             };
-            out.push(Candidate {
-                dedup_key: format!("{prefix}{assignment_id}.{cycle}.{set}.{rkey}"),
-                assignment_id: Some(assignment_id),
-                cycle,
-                course_set_id: set,
-                recipient_kind: kind,
-                email,
-                rendered,
-                outcome,
-            });
+            out.push((
+                k,
+                Candidate {
+                    dedup_key: format!("{}.{assignment_id}.{cycle}.{set}.{rkey}", rule.id),
+                    assignment_id: Some(assignment_id),
+                    cycle,
+                    course_set_id: set,
+                    recipient_kind: kind,
+                    email,
+                    rendered,
+                    outcome,
+                },
+            ));
         }
     }
     Ok(out)
@@ -471,5 +589,42 @@ impl<'t> Sink<'t> {
             Outcome::Fail(_) => sum.failed += 1,
         }
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hot queries of `run(now)` start from an index range on the event instant, never
+    /// from a scan of the events or the memberships.
+    #[test]
+    fn every_candidate_query_starts_from_an_index_range() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = crate::Db::open(dir.path().join("s.sqlite")).expect("open");
+        let r = db.reader().expect("reader");
+        for &t in Trigger::ALL.iter().filter(|t| **t != Trigger::Exception) {
+            for &timing in t.timings() {
+                for manager_copy in [false, true] {
+                    let sql = query(t, timing, manager_copy, true);
+                    let plan: Vec<String> = r
+                        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                        .expect("prepare")
+                        .query_map(params!["[1]", 0, 1], |x| x.get::<_, String>(3))
+                        .expect("plan")
+                        .collect::<rusqlite::Result<_>>()
+                        .expect("rows");
+                    let outer = plan.first().cloned().unwrap_or_default();
+                    assert!(
+                        outer.starts_with("SEARCH") && outer.contains("INDEX"),
+                        "{t:?} {timing:?}: {plan:#?}"
+                    );
+                    assert!(
+                        !plan.iter().any(|p| p == "SCAN a" || p == "SCAN e"),
+                        "{t:?} {timing:?}: {plan:#?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -503,3 +503,52 @@ fn a_bulk_action_over_ten_thousand_exceptions() {
     let active: i64 = r.query_row("SELECT count(*) FROM assignment WHERE exception_status = 'resolved_assigned' AND active = 1", [], |x| x.get(0)).unwrap();
     assert_eq!(active, 10_000);
 }
+
+#[test]
+fn assign_restarts_course_set_progress_with_or_without_completions() {
+    let (_dir, db) = one_of_each();
+    // L3 finished the first set of RUSH while the exception was raised.
+    complete(
+        &db,
+        "2026-03-01T13:00:00Z",
+        "L3",
+        "LONG1",
+        "2026-03-01T13:00:00Z",
+    );
+    let later = "2026-03-04T10:00:00Z";
+    act(
+        &db,
+        later,
+        of_kind(ExceptionKind::TimeAllowance),
+        ExceptionAction::Assign,
+    );
+    act(
+        &db,
+        later,
+        of_kind(ExceptionKind::DuplicateCourse),
+        ExceptionAction::Assign,
+    );
+    let progress = |who: &str, program: &str| -> Vec<(i64, Option<i64>, Option<i64>)> {
+        let m = member(&db, who, program).unwrap();
+        let r = db.reader().unwrap();
+        let mut stmt = r
+            .prepare("SELECT current_at, due_at, completed_at FROM course_set_progress WHERE assignment_id = ?1 ORDER BY course_set_id")
+            .unwrap();
+        stmt.query_map([m.id], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let now = ts(later);
+    // With a completion: the first set completes when the membership starts, the second
+    // group is current from then, due 2 hours later.
+    assert_eq!(
+        progress("L3", "RUSH"),
+        vec![
+            (now, Some(now + 40 * 3600), Some(now)),
+            (now, Some(now + 2 * 3600), None)
+        ]
+    );
+    // Without: the first set is current from now; no minimum time, no due date.
+    assert_eq!(progress("L1", "CERT-B"), vec![(now, None, None)]);
+}

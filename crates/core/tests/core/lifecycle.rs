@@ -185,3 +185,143 @@ fn run_twice_at_the_same_now_changes_nothing() {
     assert_eq!(second.engine, Default::default());
     assert_eq!(dump(), before);
 }
+
+/// A certification with the given method, one year active, one month window.
+fn cert(method: &str) -> String {
+    format!(
+        r#"{{ "programs": [
+  {{ "short_name": "C", "full_name": "Cert",
+    "due": {{ "rule": "fixed", "date": "2026-06-30" }},
+    "certification": {{ "active": "1 year", "window": "1 month", "method": "{method}", "min_active": "6 months" }},
+    "certification_path": [ {{ "label": "I", "rule": "all", "courses": ["FA101"] }} ],
+    "recertification_path": [ {{ "label": "R", "rule": "all", "courses": ["FA201"] }} ] }}
+] }}"#
+    )
+}
+
+#[test]
+fn each_method_through_the_engine_early_and_late() {
+    // (method, first completion, renewal, expiry after the first, after the renewal)
+    let cases = [
+        (
+            "completion_date",
+            "2026-03-10",
+            "2027-03-01",
+            "2027-03-10",
+            "2028-03-01",
+        ),
+        (
+            "expiry_date",
+            "2026-03-10",
+            "2027-06-10",
+            "2027-07-01",
+            "2028-07-01",
+        ),
+        (
+            "fixed_expiry_date",
+            "2026-03-10",
+            "2027-06-10",
+            "2027-07-01",
+            "2028-07-01",
+        ),
+        // Late: renewed after the certification expired.
+        (
+            "completion_date",
+            "2026-03-10",
+            "2027-05-01",
+            "2027-03-10",
+            "2028-05-01",
+        ),
+        (
+            "expiry_date",
+            "2026-03-10",
+            "2027-09-01",
+            "2027-07-01",
+            "2028-09-01",
+        ),
+        (
+            "fixed_expiry_date",
+            "2026-03-10",
+            "2028-03-01",
+            "2027-07-01",
+            "2029-07-01",
+        ),
+    ];
+    for (method, first, renewal, expiry1, expiry2) in cases {
+        let what = format!("{method}, renewed {renewal}");
+        let learners = "id_number,full_name,email\nL1,A,a@x.org\n";
+        let (_dir, db) = store(&cert(method), learners);
+        assign(&db, "2026-01-05", "C", &["L1"]);
+        complete(&db, first, "L1", "FA101", first);
+        // The fixed due date is the end of 30 June (UTC): expiries land on 1 July 00:00 less a second.
+        let end_of_day = |d: &str| {
+            if d.ends_with("07-01") {
+                ts(d) - 1
+            } else {
+                ts(d)
+            }
+        };
+        assert_eq!(
+            member(&db, "L1", "C").unwrap().expires_at,
+            Some(end_of_day(expiry1)),
+            "{what}"
+        );
+        run(&db, renewal);
+        // After expiry the renewal needs the certification path.
+        let course = if ts(renewal) > end_of_day(expiry1) {
+            "FA101"
+        } else {
+            "FA201"
+        };
+        complete(&db, renewal, "L1", course, renewal);
+        let m = member(&db, "L1", "C").unwrap();
+        assert_eq!(m.status, "certified", "{what}");
+        assert_eq!(m.expires_at, Some(end_of_day(expiry2)), "{what}");
+    }
+}
+
+#[test]
+fn the_scans_of_run_use_their_indexes() {
+    let (_dir, db) = store(FIRST_AID, ONE_LEARNER);
+    let r = db.reader().unwrap();
+    for (sql, index) in [
+        (
+            "SELECT id FROM assignment WHERE status = 'certified' AND window_opens_at <= 1 AND unassigned_at IS NULL",
+            "assignment_status_window",
+        ),
+        (
+            "SELECT id FROM assignment WHERE status = 'window_open' AND expires_at <= 1 AND unassigned_at IS NULL",
+            "assignment_status_expires",
+        ),
+    ] {
+        let mut stmt = r.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let plan: Vec<String> = stmt
+            .query_map([], |x| x.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(plan.iter().any(|p| p.contains(index)), "{sql}: {plan:?}");
+    }
+}
+
+#[test]
+fn the_demo_store_is_already_up_to_date_and_advances_cleanly() {
+    let (_dir, db) = crate::temp_db();
+    let now = crate::fixture::t("2026-11-23T09:00:00Z");
+    certdesk_core::demo::create_demo(&mut db.writer().unwrap(), now).unwrap();
+    let advance = |at| {
+        db.writer()
+            .unwrap()
+            .write(|tx| certdesk_core::engine::advance(tx, at))
+            .unwrap()
+    };
+    assert_eq!(
+        advance(now),
+        Default::default(),
+        "nothing is due in the demo"
+    );
+    let later = crate::fixture::t("2027-12-31");
+    let s = advance(later);
+    assert!(s.windows_opened > 0 && s.expired > 0, "{s:?}");
+    assert_eq!(advance(later), Default::default());
+}

@@ -6,6 +6,7 @@
 mod backup;
 mod certification;
 mod demo;
+mod enrolment;
 mod exceptions;
 mod fixture;
 mod import;

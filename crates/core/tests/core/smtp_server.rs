@@ -116,6 +116,7 @@ pub struct SmtpServer {
     _dir: tempfile::TempDir,
 }
 
+/// The repository root (this file is shared by the core and the CLI test binaries).
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -139,7 +140,7 @@ impl SmtpServer {
     pub fn start(args: &[&str]) -> SmtpServer {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("mail");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp/server.py");
+        let script = repo_root().join("crates/core/tests/smtp/server.py");
         let mut child = Command::new(python())
             .arg(script)
             .arg("--out")

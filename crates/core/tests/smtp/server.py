@@ -11,6 +11,7 @@ request:
   --auth USER:PASSWORD              require AUTH (PLAIN/LOGIN); a wrong password gets 535
   --tls CERT KEY                    offer STARTTLS with this certificate (and require it)
   --port PORT                       listen on PORT instead of one the OS picks
+  --implicit-tls CERT KEY           TLS from the first byte (port 465 style)
 
 Runs until killed.
 """
@@ -21,8 +22,12 @@ import json
 import os
 import ssl
 import sys
+import warnings
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+# AUTH without TLS is what the 535 test wants; keep the test output quiet about it.
+warnings.filterwarnings("ignore")
 
 
 class Handler:
@@ -84,6 +89,7 @@ async def main():
     p.add_argument("--auth")
     p.add_argument("--tls", nargs=2)
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--implicit-tls", nargs=2)
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     loop = asyncio.get_running_loop()
@@ -103,8 +109,15 @@ async def main():
                 auth_required=True,
                 auth_require_tls=bool(a.tls),
             )
+        server_ssl = None
+        if a.implicit_tls:
+            server_ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            server_ssl.load_cert_chain(a.implicit_tls[0], a.implicit_tls[1])
         server = await loop.create_server(
-            lambda: SMTP(handler, hostname="sink.test", **kw), "127.0.0.1", a.port
+            lambda: SMTP(handler, hostname="sink.test", **kw),
+            "127.0.0.1",
+            a.port,
+            ssl=server_ssl,
         )
     port = server.sockets[0].getsockname()[1]
     print("READY %d" % port, flush=True)

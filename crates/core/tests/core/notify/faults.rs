@@ -221,3 +221,83 @@ fn two_senders_racing_send_each_message_exactly_once() {
         120
     );
 }
+
+#[test]
+fn two_runs_racing_queue_each_message_once() {
+    let fx = Fx::new("program");
+    fx.rule(
+        rule(
+            Trigger::Assigned,
+            Timing::On,
+            0,
+            Recipients::Both,
+            "Welcome",
+            "Hello",
+        ),
+        "2027-01-01T00:00:00Z",
+    );
+    for i in 0..40 {
+        let l = fx.learner(&format!("E{i}"), &format!("Learner {i}"), "UTC");
+        let a = fx.assign(l, "2027-01-02T00:00:00Z", "not_started");
+        fx.event("assigned", a, 1, 0, "2027-01-02T00:00:00Z");
+    }
+    let queued: u32 = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                let db = fx.db.clone();
+                sc.spawn(move || {
+                    certdesk_core::scheduler::run(
+                        &mut db.writer().unwrap(),
+                        t("2027-01-02T00:00:00Z"),
+                    )
+                    .unwrap()
+                    .notifications
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .map(|h| h.join().unwrap())
+            .map(|n| n.queued + n.skipped)
+            .sum()
+    });
+    // 40 learner messages and 40 "no manager" skips, once each.
+    assert_eq!(queued, 80);
+    assert_eq!(fx.log().len(), 80);
+}
+
+#[test]
+fn implicit_tls() {
+    let fx = queued(2);
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(dir.path());
+    let srv = SmtpServer::start(&[
+        "--implicit-tls",
+        cert.to_str().unwrap(),
+        key.to_str().unwrap(),
+    ]);
+    fx.smtp_settings(&SmtpSettings {
+        host: "localhost".into(),
+        port: srv.port,
+        security: Security::Tls,
+        username: String::new(),
+        from_address: "learning@certdesk.test".into(),
+        from_name: String::new(),
+        timeout_secs: 5,
+        ca_cert_file: cert.display().to_string(),
+    });
+    let s = fx.send("2027-01-02T00:00:00Z");
+    assert_eq!(s.sent, 2, "{s:?} {:?}", outbox_row(&fx));
+    assert_eq!(srv.wait_for(2).len(), 2);
+}
+
+#[test]
+fn an_untrusted_certificate_is_refused_and_retried_later() {
+    let fx = queued(1);
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(dir.path());
+    let srv = SmtpServer::start(&["--tls", cert.to_str().unwrap(), key.to_str().unwrap()]);
+    fx.smtp(srv.port, Security::Starttls, "");
+    let s = fx.send("2027-01-02T00:00:00Z");
+    assert_eq!((s.sent, s.retried), (0, 1));
+    assert!(srv.received().is_empty());
+}

@@ -321,3 +321,42 @@ fn log_pages_by_key_and_resend_is_a_new_explicit_message() {
     );
     let _ = params![];
 }
+
+#[test]
+fn a_run_minutes_after_the_last_still_catches_a_learner_made_active_by_an_exception_action() {
+    let fx = Fx::new("program");
+    fx.rule(
+        rule(
+            Trigger::Assigned,
+            Timing::On,
+            0,
+            Recipients::Learner,
+            "Welcome",
+            "x",
+        ),
+        "2027-01-01T00:00:00Z",
+    );
+    let ann = fx.learner("E1", "Ann Lee", "UTC");
+    let a = fx.assign(ann, "2027-01-02T00:00:00Z", "not_started");
+    fx.exec(
+        "UPDATE assignment SET exception_status = 'raised' WHERE id = ?1",
+        [a],
+    );
+    let x = fx.exec_id(
+        "INSERT INTO exception (assignment_id, kind, raised_at, detail) VALUES (?1, 'time_allowance', ?2, '')",
+        params![a, s("2027-01-02T00:00:00Z")],
+    );
+    fx.event("assigned", a, 1, 0, "2027-01-02T00:00:00Z");
+    assert_eq!(fx.run("2027-01-02T00:00:00Z").notifications.queued, 0);
+    assert_eq!(fx.run("2027-01-02T00:10:00Z").notifications.queued, 0);
+    // The administrator assigns anyway at 00:15; the run at 00:20 sends the welcome.
+    fx.exec(
+        "UPDATE exception SET status = 'resolved_assigned', handled_at = ?2 WHERE id = ?1",
+        params![x, s("2027-01-02T00:15:00Z")],
+    );
+    fx.exec(
+        "UPDATE assignment SET exception_status = 'resolved_assigned' WHERE id = ?1",
+        [a],
+    );
+    assert_eq!(fx.run("2027-01-02T00:20:00Z").notifications.queued, 1);
+}

@@ -353,3 +353,70 @@ fn a_learner_called_script_arrives_escaped_in_the_html_part() {
     assert!(!html.contains("<script>"));
     assert_eq!(got[0].part("text/plain"), "Hello <script>alert(1)</script>");
 }
+
+#[test]
+fn tick_runs_then_sends_and_waits_quietly_without_smtp_settings() {
+    let fx = Fx::new("program");
+    fx.rule(
+        rule(
+            Trigger::Assigned,
+            Timing::On,
+            0,
+            Recipients::Learner,
+            "Welcome",
+            "x",
+        ),
+        "2027-01-01T00:00:00Z",
+    );
+    let ann = fx.learner("E1", "Ann Lee", "UTC");
+    let a = fx.assign(ann, "2027-01-02T00:00:00Z", "not_started");
+    fx.event("assigned", a, 1, 0, "2027-01-02T00:00:00Z");
+    let clock = certdesk_core::ManualClock::new(super::t("2027-01-02T00:00:00Z"));
+    let tick = certdesk_core::notify::tick(&fx.db, &clock, &super::opts()).unwrap();
+    assert_eq!(tick.run.notifications.queued, 1);
+    assert_eq!(tick.send, None, "no SMTP server yet: the message waits");
+    let srv = SmtpServer::start(&[]);
+    fx.smtp(srv.port, Security::None, "");
+    let tick = certdesk_core::notify::tick(&fx.db, &clock, &super::opts()).unwrap();
+    assert_eq!(tick.send.unwrap().sent, 1);
+    // A resend is a new message with its own Message-ID.
+    let id = fx
+        .db
+        .reader()
+        .unwrap()
+        .query_row("SELECT id FROM message", [], |r| r.get::<_, i64>(0))
+        .unwrap();
+    fx.db
+        .writer()
+        .unwrap()
+        .write(|tx| certdesk_core::notify::resend(tx, id, super::t("2027-01-02T00:05:00Z")))
+        .unwrap();
+    assert_eq!(fx.send("2027-01-02T00:05:00Z").sent, 1);
+    let got = srv.wait_for(2);
+    assert_eq!(got.len(), 2);
+    assert_ne!(got[0].header("Message-ID"), got[1].header("Message-ID"));
+    assert_eq!(got[0].subject(), got[1].subject());
+}
+
+#[test]
+fn test_send_reaches_the_server_and_reports_a_refusal() {
+    let srv = SmtpServer::start(&["--fail-code", "550", "--fail-count", "1"]);
+    let settings = certdesk_core::notify::SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: srv.port,
+        security: Security::None,
+        username: String::new(),
+        from_address: "learning@certdesk.test".into(),
+        from_name: String::new(),
+        timeout_secs: 5,
+        ca_cert_file: String::new(),
+    };
+    let now = super::t("2027-01-02T00:00:00Z");
+    let e = certdesk_core::notify::test_send(&settings, None, "me@example.org", now).unwrap_err();
+    assert_eq!(e.kind(), certdesk_core::ErrorKind::Smtp);
+    assert!(e.to_string().contains("550"), "{e}");
+    certdesk_core::notify::test_send(&settings, None, "me@example.org", now).unwrap();
+    let got = srv.wait_for(1);
+    assert_eq!(got[0].subject(), "CertDesk test message");
+    assert_eq!(got[0].rcpt_tos, ["me@example.org"]);
+}

@@ -1,0 +1,259 @@
+//! Notification benchmark (docs/BENCHMARKS.md, "Notifications"):
+//! 100,000 learners, 1,000,000 assignments over 20 programs, 10 rules per program;
+//! `run(now)` selecting, rendering and queueing about 50,000 due messages; then sending them
+//! to an SMTP sink on loopback (a minimal in-process server that accepts everything).
+//!
+//! `cargo run --release -p certdesk-core --example bench_notify [-- --db FILE]`
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::time::Instant;
+
+use certdesk_core::notify::{
+    self, OffsetUnit, Recipients, RuleInput, Security, SendOptions, SmtpSettings, Timing, Trigger,
+};
+use certdesk_core::{scheduler, Db, ManualClock, Result};
+use jiff::Timestamp;
+
+const LEARNERS: i64 = 100_000;
+const PROGRAMS: i64 = 20;
+const PER_PROGRAM: i64 = 50_000;
+
+fn rule(trigger: Trigger, timing: Timing, n: u32, recipients: Recipients) -> RuleInput {
+    RuleInput {
+        trigger,
+        timing,
+        offset_amount: n,
+        offset_unit: OffsetUnit::Day,
+        recipients,
+        learner_subject: "%programfullname%: %userfullname%, due %duedate%".into(),
+        learner_body: "Hello %userfullname% (%useridnumber%),\n\n%programfullname% is due on %duedate%.\nTo complete it: %completioncriteria%.".into(),
+        manager_subject: "[%userfullname%] %programfullname%".into(),
+        manager_body: "Your report %userfullname% has %programfullname% due on %duedate%.".into(),
+        enabled: true,
+    }
+}
+
+fn fill(db: &Db, now: i64) -> Result<()> {
+    let day = 86_400;
+    db.writer()?.write(|tx| {
+        tx.execute_batch(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {LEARNERS})
+             INSERT INTO learner (id_number, full_name, email, time_zone)
+             SELECT 'E' || i, 'Learner ' || i, 'learner' || i || '@example.org',
+                    CASE i % 3 WHEN 0 THEN 'UTC' WHEN 1 THEN 'Europe/Paris' ELSE 'America/New_York' END
+             FROM n;
+             INSERT INTO manager_link (learner_id, manager_id) SELECT id, id - 1 FROM learner WHERE id % 50 = 1 AND id > 1;
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {PROGRAMS})
+             INSERT INTO program (short_name, full_name, kind) SELECT 'P' || i, 'Program ' || i, 'program' FROM n;
+             INSERT INTO course (short_name, full_name) VALUES ('C1', 'Course one'), ('C2', 'Course two');
+             INSERT INTO course_set (program_id, path, position, label, rule)
+             SELECT id, 'certification', 1, 'Core', 'all' FROM program;
+             INSERT INTO course_set_course SELECT id, 1 FROM course_set;
+             INSERT INTO course_set_course SELECT id, 2 FROM course_set;
+             INSERT INTO site_admin (full_name, email) VALUES ('Ada', 'ada@example.org'), ('Ben', 'ben@example.org');
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {PROGRAMS} * {PER_PROGRAM} - 1)
+             INSERT INTO assignment (learner_id, program_id, assigned_at, due_at, status)
+             SELECT i % {LEARNERS} + 1, i / {PER_PROGRAM} + 1, {now} - 400 * {day},
+                    {now} + ((i * 7919) % 1460 - 730) * {day} + (i * 13) % {day},
+                    CASE WHEN i % 10 = 0 THEN 'complete' ELSE 'in_progress' END
+             FROM n;
+             -- About 1 in 22 memberships began in the last hour; the rest long ago.
+             INSERT INTO event (kind, assignment_id, occurred_at)
+             SELECT 'assigned', id, CASE WHEN id % 22 = 0 THEN {now} - 3600 ELSE {now} - (2 + id % 365) * {day} END
+             FROM assignment;
+             INSERT INTO event (kind, assignment_id, occurred_at)
+             SELECT 'completed', id, {now} - (id % 300) * {day} FROM assignment WHERE status = 'complete';"
+        ))?;
+        let yesterday = Timestamp::from_second(now - day).map_err(|e| certdesk_core::Error::invalid("now", e.to_string()))?;
+        for p in 1..=PROGRAMS {
+            use Recipients::*;
+            use Timing::*;
+            use Trigger::*;
+            for r in [
+                rule(Assigned, On, 0, Learner),
+                rule(DueDate, Before, 7, Both),
+                rule(DueDate, Before, 1, Learner),
+                rule(DueDate, On, 0, Learner),
+                rule(DueDate, After, 3, Both),
+                rule(Completed, On, 0, Learner),
+                rule(Completed, After, 30, Learner),
+                rule(CourseSetCompleted, On, 0, Learner),
+                rule(Unassigned, On, 0, Learner),
+                RuleInput { recipients: Admins, ..rule(Exception, On, 0, Admins) },
+            ] {
+                notify::create_rule(tx, p, &r, yesterday)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A minimal SMTP server that accepts every message, on its own thread per connection.
+fn sink() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            std::thread::spawn(move || {
+                let _ = s.set_nodelay(true);
+                let mut w = s.try_clone().expect("clone");
+                let mut r = BufReader::new(s);
+                let _ = w.write_all(b"220 sink\r\n");
+                let mut line = String::new();
+                let mut data = false;
+                while r.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+                    let reply: &[u8] = if data {
+                        if line == ".\r\n" {
+                            data = false;
+                            b"250 queued\r\n"
+                        } else {
+                            b""
+                        }
+                    } else {
+                        match line.get(..4).map(str::to_ascii_uppercase).as_deref() {
+                            Some("EHLO") => b"250-sink\r\n250 8BITMIME\r\n",
+                            Some("DATA") => {
+                                data = true;
+                                b"354 go\r\n"
+                            }
+                            Some("QUIT") => {
+                                let _ = w.write_all(b"221 bye\r\n");
+                                break;
+                            }
+                            _ => b"250 ok\r\n",
+                        }
+                    };
+                    if !reply.is_empty() && w.write_all(reply).is_err() {
+                        break;
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    port
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let dir = tempfile_dir();
+    let path = args
+        .iter()
+        .position(|a| a == "--db")
+        .and_then(|i| args.get(i + 1).cloned())
+        .unwrap_or_else(|| format!("{dir}/bench.sqlite"));
+    let _ = std::fs::remove_file(&path);
+    let db = Db::open(&path)?;
+    let now: Timestamp = "2027-06-01T12:00:00Z"
+        .parse()
+        .map_err(|e: jiff::Error| certdesk_core::Error::invalid("now", e.to_string()))?;
+    let t = Instant::now();
+    fill(&db, now.as_second())?;
+    println!(
+        "fill: {LEARNERS} learners, {} assignments, {} rules: {:.2?}",
+        PROGRAMS * PER_PROGRAM,
+        PROGRAMS * 10,
+        t.elapsed()
+    );
+
+    let t = Instant::now();
+    let run = scheduler::run(&mut db.writer()?, now)?;
+    let took = t.elapsed();
+    let n = run.notifications;
+    println!(
+        "run(now): queued {} (+{} skipped, {} alerts) in {:.3?} ({:.0} messages/s)",
+        n.queued,
+        n.skipped,
+        n.alerts,
+        took,
+        f64::from(n.queued) / took.as_secs_f64()
+    );
+    let t = Instant::now();
+    let again = scheduler::run(&mut db.writer()?, now)?;
+    println!(
+        "run(now) again: queued {} in {:.3?}",
+        again.notifications.queued,
+        t.elapsed()
+    );
+
+    let t = Instant::now();
+    db.writer()?
+        .write(|tx| certdesk_core::engine::advance(tx, now))?;
+    println!(
+        "of which the engine's advance(now) alone: {:.3?}",
+        t.elapsed()
+    );
+    let t = Instant::now();
+    db.writer()?.write(|tx| notify::enqueue_due(tx, now))?;
+    println!(
+        "of which notify::enqueue_due alone (nothing new): {:.3?}",
+        t.elapsed()
+    );
+
+    let port = sink();
+    db.writer()?.write(|tx| {
+        notify::save_settings(
+            tx,
+            &SmtpSettings {
+                host: "127.0.0.1".into(),
+                port,
+                security: Security::None,
+                username: String::new(),
+                from_address: "learning@example.org".into(),
+                from_name: "Learning".into(),
+                timeout_secs: 10,
+                ca_cert_file: String::new(),
+            },
+        )
+    })?;
+    let t = Instant::now();
+    let s = notify::send_due(
+        &db,
+        &ManualClock::new(now),
+        &SendOptions {
+            batch: 500,
+            ..SendOptions::default()
+        },
+    )?;
+    let took = t.elapsed();
+    println!(
+        "send: {} sent, {} retried, {} failed in {:.2?} ({:.0} messages/s, one connection)",
+        s.sent,
+        s.retried,
+        s.failed,
+        took,
+        f64::from(s.sent) / took.as_secs_f64()
+    );
+
+    // Steady state: rules as old as the data. The first run queues everything inside the
+    // catch-up horizon; the runs after it (every minute in the app) find nothing new.
+    db.writer()?
+        .write(|tx| Ok(tx.execute("UPDATE notification_rule SET effective_from = 0", [])?))?;
+    let t = Instant::now();
+    let old = scheduler::run(&mut db.writer()?, now)?;
+    println!(
+        "old rules, first run(now): queued {} in {:.2?}",
+        old.notifications.queued,
+        t.elapsed()
+    );
+    for (label, later) in [("a minute later", 60), ("an hour later (full sweep)", 3600)] {
+        let at = Timestamp::from_second(now.as_second() + later)
+            .map_err(|e| certdesk_core::Error::invalid("now", e.to_string()))?;
+        let t = Instant::now();
+        let r = scheduler::run(&mut db.writer()?, at)?;
+        println!(
+            "old rules, run {label}: queued {} in {:.3?}",
+            r.notifications.queued,
+            t.elapsed()
+        );
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> String {
+    std::env::temp_dir()
+        .join(format!("certdesk-bench-{}", std::process::id()))
+        .display()
+        .to_string()
+}
