@@ -8,5 +8,11 @@ fn main() {
 }
 
 fn certdesk_commands() -> &'static [&'static str] {
-    &["app_info", "dashboard", "membership_page"]
+    &[
+        "app_info",
+        "dashboard",
+        "membership_page",
+        "timer_status",
+        "run_now",
+    ]
 }

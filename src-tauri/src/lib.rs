@@ -5,8 +5,9 @@ mod commands;
 mod error;
 mod startup;
 mod state;
+mod timer;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use certdesk_core::SystemClock;
 use tauri::Manager;
@@ -19,6 +20,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::app::app_info,
         commands::reports::dashboard,
         commands::reports::membership_page,
+        commands::scheduler::timer_status,
+        commands::scheduler::run_now,
     ])
 }
 
@@ -30,9 +33,11 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            let clock = Arc::new(SystemClock);
+            let clock: Arc<dyn certdesk_core::Clock> = Arc::new(SystemClock);
             let db = startup::open_store(app.handle(), clock.as_ref())?;
-            app.manage(state::AppState { db, clock });
+            let timer = Arc::new(Mutex::new(timer::TimerStatus::default()));
+            timer::start(db.clone(), clock.clone(), timer.clone());
+            app.manage(state::AppState { db, clock, timer });
             Ok(())
         })
         .run(tauri::generate_context!());

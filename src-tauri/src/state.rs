@@ -1,16 +1,18 @@
-//! The state every command shares: the store and the clock. SQLite work runs on the
-//! blocking pool, never on the main (UI) thread or an async worker.
+//! The state every command shares: the store, the clock and the timer's status. SQLite work
+//! runs on the blocking pool, never on the main (UI) thread or an async worker.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use certdesk_core::{Clock, Db, Reader, Writer};
+use certdesk_core::{Clock, Db, Reader};
 use jiff::Timestamp;
 
 use crate::error::CommandResult;
+use crate::timer::TimerStatus;
 
 pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    pub timer: Arc<Mutex<TimerStatus>>,
 }
 
 impl AppState {
@@ -18,23 +20,21 @@ impl AppState {
         self.clock.now()
     }
 
+    /// Runs `f` with the store on the blocking pool.
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Db) -> certdesk_core::Result<T> + Send + 'static,
+    ) -> CommandResult<T> {
+        let db = self.db.clone();
+        let out = tauri::async_runtime::spawn_blocking(move || f(&db)).await?;
+        Ok(out?)
+    }
+
     /// Runs `f` with a reader on the blocking pool.
     pub async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Reader) -> certdesk_core::Result<T> + Send + 'static,
     ) -> CommandResult<T> {
-        let db = self.db.clone();
-        let out = tauri::async_runtime::spawn_blocking(move || f(&db.reader()?)).await?;
-        Ok(out?)
-    }
-
-    /// Runs `f` with a writer on the blocking pool.
-    pub async fn write<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Writer) -> certdesk_core::Result<T> + Send + 'static,
-    ) -> CommandResult<T> {
-        let db = self.db.clone();
-        let out = tauri::async_runtime::spawn_blocking(move || f(&mut db.writer()?)).await?;
-        Ok(out?)
+        self.blocking(move |db| f(&db.reader()?)).await
     }
 }

@@ -315,7 +315,9 @@ impl Rng {
     }
 }
 
-/// Fills an empty store with the demo data, as of `now`, in one transaction.
+/// Fills an empty store with the demo data, as of `now`, in one transaction: learners,
+/// programs with the default notification rules, assignments, exceptions, and one
+/// scheduler step at `now`, so the store is exactly what the app shows at `now`.
 ///
 /// # Errors
 /// [`Error::NotEmpty`] if the store already holds learners or programs.
@@ -334,7 +336,10 @@ pub fn create_demo(db: &mut Writer, now: Timestamp) -> Result<()> {
             now,
             rng: Rng(0x00C3_47DE_5C00_FFEE),
         }
-        .fill()
+        .fill()?;
+        crate::engine::advance(tx, now)?;
+        crate::notify::enqueue_due(tx, now)?;
+        Ok(())
     })
 }
 
@@ -369,6 +374,7 @@ impl Demo<'_> {
         self.learners()?;
         for (i, spec) in PROGRAMS.iter().enumerate() {
             let program_id = self.program(spec)?;
+            crate::notify::create_default_rules(tx, program_id, self.now)?;
             self.assignments(i, program_id, spec)?;
         }
         Ok(())

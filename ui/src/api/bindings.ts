@@ -8,7 +8,10 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 export const commands = {
 	appInfo: () => typedError<AppInfo, CommandError>(__TAURI_INVOKE("app_info")),
 	dashboard: () => typedError<Dashboard, CommandError>(__TAURI_INVOKE("dashboard")),
-	membershipPage: (query: MembershipQuery_Deserialize) => typedError<MembershipPage_Serialize, CommandError>(__TAURI_INVOKE("membership_page", { query })),
+	membershipPage: (query: MembershipQuery) => typedError<MembershipPage, CommandError>(__TAURI_INVOKE("membership_page", { query })),
+	timerStatus: () => typedError<TimerStatus, CommandError>(__TAURI_INVOKE("timer_status")),
+	/**  Runs the scheduler step and a send pass now, as the timer would. */
+	runNow: () => typedError<Tick, CommandError>(__TAURI_INVOKE("run_now")),
 };
 
 /* Types */
@@ -43,6 +46,35 @@ export type Dashboard = {
 	expiring_30_days: number,
 };
 
+/**  What a settle or an advance changed. */
+export type EngineSummary = {
+	/**  Programs completed. */
+	completed: number,
+	/**  Certifications gained or renewed. */
+	certified: number,
+	/**  Recertification windows opened. */
+	windows_opened: number,
+	/**  Certifications that expired without being renewed. */
+	expired: number,
+	/**  Memberships whose stored state changed. */
+	changed: number,
+};
+
+/**  What one [`enqueue_due`] did. */
+export type EnqueueSummary = {
+	/**  Messages rendered and put in the outbox. */
+	queued: number,
+	/**
+	 *  Messages logged as skipped, with their reason (a reminder whose event had passed, a
+	 *  manager copy for a learner without a manager).
+	 */
+	skipped: number,
+	/**  Messages that cannot be sent at all (no email address), logged as failed. */
+	failed: number,
+	/**  Exception alerts queued (one per program and administrator). */
+	alerts: number,
+};
+
 /**  What went wrong, as a stable code the UI and scripts can branch on. */
 export type ErrorKind = "database" | "disk_full" | "busy" | "io" | "not_a_store" | "newer_schema" | "not_found" | "invalid" | "not_empty" | 
 /**  An import with bad rows: nothing was written. */
@@ -58,38 +90,14 @@ export type MembershipCursor = {
 	program_id: number,
 };
 
-export type MembershipPage = MembershipPage_Serialize | MembershipPage_Deserialize;
-
-export type MembershipPage_Deserialize = {
-	rows: MembershipRow_Deserialize[],
-	/**  Pass as `after` to read the next page; `None` on the last page. */
-	next?: MembershipCursor | null,
-};
-
-export type MembershipPage_Serialize = {
-	rows: MembershipRow_Serialize[],
+export type MembershipPage = {
+	rows: MembershipRow[],
 	/**  Pass as `after` to read the next page; `None` on the last page. */
 	next: MembershipCursor | null,
 };
 
 /**  Which rows to show and where the page starts. */
-export type MembershipQuery = MembershipQuery_Serialize | MembershipQuery_Deserialize;
-
-/**  Which rows to show and where the page starts. */
-export type MembershipQuery_Deserialize = {
-	program_id?: number | null,
-	status?: AssignmentStatus | null,
-	exception_status?: ExceptionStatus | null,
-	/**  Matched against the learner's name, id number and email. */
-	text?: string | null,
-	/**  The `next` of the previous page; `None` for the first page. */
-	after?: MembershipCursor | null,
-	/**  Rows per page (1 to 500; 0 means 100). */
-	limit: number,
-};
-
-/**  Which rows to show and where the page starts. */
-export type MembershipQuery_Serialize = {
+export type MembershipQuery = {
 	program_id: number | null,
 	status: AssignmentStatus | null,
 	exception_status: ExceptionStatus | null,
@@ -101,29 +109,7 @@ export type MembershipQuery_Serialize = {
 	limit: number,
 };
 
-export type MembershipRow = MembershipRow_Serialize | MembershipRow_Deserialize;
-
-export type MembershipRow_Deserialize = {
-	assignment_id: number,
-	learner_id: number,
-	learner_name: string,
-	learner_id_number: string,
-	/**  The learner's managers' names, comma separated. */
-	managers: string,
-	program_id: number,
-	program_name: string,
-	is_certification: boolean,
-	status: AssignmentStatus,
-	active: boolean,
-	/**  Calendar dates in the learner's time zone. */
-	due_date?: string | null,
-	expiry_date?: string | null,
-	window_opens_date?: string | null,
-	exception_status: ExceptionStatus,
-	last_message_date?: string | null,
-};
-
-export type MembershipRow_Serialize = {
+export type MembershipRow = {
 	assignment_id: number,
 	learner_id: number,
 	learner_name: string,
@@ -143,9 +129,45 @@ export type MembershipRow_Serialize = {
 	last_message_date: string | null,
 };
 
+/**  What one run did. */
+export type RunSummary = {
+	/**  Certification states advanced (windows opened, expiries, renewals that then counted). */
+	engine: EngineSummary,
+	/**  Messages that came due: queued in the outbox, skipped (with a reason) or failed. */
+	notifications: EnqueueSummary,
+};
+
+/**  What one [`send_due`] pass did. */
+export type SendSummary = {
+	sent: number,
+	/**  Temporary failures queued again for later. */
+	retried: number,
+	/**  Permanent failures (and retries given up). */
+	failed: number,
+	/**  Set when this pass paused the queue (authentication refused). */
+	paused_reason: string | null,
+};
+
 export type StatusCount = {
 	status: AssignmentStatus,
 	count: number,
+};
+
+/**  What one [`tick`] did. */
+export type Tick = {
+	/**  The scheduler step: certifications advanced and messages queued. */
+	run: RunSummary,
+	/**  The send pass; `None` while no SMTP server is configured (messages wait queued). */
+	send: SendSummary | null,
+};
+
+/**  What the dashboard shows of the timer. */
+export type TimerStatus = {
+	/**  RFC 3339 instants. */
+	last_run: string | null,
+	next_run: string | null,
+	last_error: string | null,
+	last_tick: Tick | null,
 };
 
 /* Tauri Specta runtime */

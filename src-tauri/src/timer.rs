@@ -1,0 +1,69 @@
+//! The in-app scheduler: `run(now)` and a send pass at start-up and then every minute, on a
+//! thread of its own. It compares the wall clock rather than trusting a sleeping timer, so
+//! after the machine wakes the overdue run happens within seconds. The CLI may run at the
+//! same time (cron, systemd): the core's dedup keys and leases keep every message single.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use certdesk_core::notify::{self, SendOptions, Tick};
+use certdesk_core::{Clock, Db};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+/// How often the timer runs.
+pub const INTERVAL: SignedDuration = SignedDuration::from_secs(60);
+/// How often the thread looks at the clock.
+const POLL: Duration = Duration::from_secs(5);
+
+/// What the dashboard shows of the timer.
+#[derive(Debug, Clone, Default, Serialize, specta::Type)]
+pub struct TimerStatus {
+    /// RFC 3339 instants.
+    pub last_run: Option<String>,
+    pub next_run: Option<String>,
+    pub last_error: Option<String>,
+    pub last_tick: Option<Tick>,
+}
+
+impl TimerStatus {
+    /// Records the outcome of one tick at `at`.
+    pub fn record(&mut self, at: Timestamp, outcome: &certdesk_core::Result<Tick>) {
+        self.last_run = Some(at.to_string());
+        self.next_run = at.checked_add(INTERVAL).ok().map(|t| t.to_string());
+        match outcome {
+            Ok(t) => {
+                self.last_tick = Some(t.clone());
+                self.last_error = None;
+            }
+            Err(e) => self.last_error = Some(e.to_string()),
+        }
+    }
+}
+
+/// Starts the timer thread.
+pub fn start(db: Db, clock: Arc<dyn Clock>, status: Arc<Mutex<TimerStatus>>) {
+    let spawned = std::thread::Builder::new()
+        .name("certdesk-timer".into())
+        .spawn(move || {
+            let mut next = clock.now();
+            loop {
+                let now = clock.now();
+                if now >= next {
+                    let outcome = notify::tick(&db, clock.as_ref(), &SendOptions::default());
+                    if let Err(e) = &outcome {
+                        eprintln!("certdesk: scheduled run failed: {e}");
+                    }
+                    status
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .record(now, &outcome);
+                    next = clock.now().checked_add(INTERVAL).unwrap_or(now);
+                }
+                std::thread::sleep(POLL);
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("certdesk: could not start the timer: {e}");
+    }
+}
