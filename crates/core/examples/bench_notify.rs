@@ -228,8 +228,16 @@ fn main() -> Result<()> {
 
     // Steady state: rules as old as the data. The first run queues everything inside the
     // catch-up horizon; the runs after it (every minute in the app) find nothing new.
-    db.writer()?
-        .write(|tx| Ok(tx.execute("UPDATE notification_rule SET effective_from = 0", [])?))?;
+    db.writer()?.write(|tx| {
+        let ids: Vec<i64> = tx
+            .prepare("SELECT id FROM notification_rule")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in ids {
+            notify::backfill(tx, id)?;
+        }
+        Ok(())
+    })?;
     let t = Instant::now();
     let old = scheduler::run(&mut db.writer()?, now)?;
     println!(
