@@ -213,12 +213,13 @@ fn main() -> Result<()> {
         &ManualClock::new(now),
         &SendOptions {
             batch: 500,
+            connections: 4,
             ..SendOptions::default()
         },
     )?;
     let took = t.elapsed();
     println!(
-        "send: {} sent, {} retried, {} failed in {:.2?} ({:.0} messages/s, one connection)",
+        "send: {} sent, {} retried, {} failed in {:.2?} ({:.0} messages/s, 4 connections)",
         s.sent,
         s.retried,
         s.failed,

@@ -52,7 +52,7 @@ impl Default for SendOptions {
             max_messages: None,
             password: None,
             step_timeout: None,
-            connections: 4,
+            connections: 3,
         }
     }
 }
