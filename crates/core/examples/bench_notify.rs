@@ -213,12 +213,13 @@ fn main() -> Result<()> {
         &ManualClock::new(now),
         &SendOptions {
             batch: 500,
+            connections: 4,
             ..SendOptions::default()
         },
     )?;
     let took = t.elapsed();
     println!(
-        "send: {} sent, {} retried, {} failed in {:.2?} ({:.0} messages/s, one connection)",
+        "send: {} sent, {} retried, {} failed in {:.2?} ({:.0} messages/s, 4 connections)",
         s.sent,
         s.retried,
         s.failed,
@@ -228,8 +229,16 @@ fn main() -> Result<()> {
 
     // Steady state: rules as old as the data. The first run queues everything inside the
     // catch-up horizon; the runs after it (every minute in the app) find nothing new.
-    db.writer()?
-        .write(|tx| Ok(tx.execute("UPDATE notification_rule SET effective_from = 0", [])?))?;
+    db.writer()?.write(|tx| {
+        let ids: Vec<i64> = tx
+            .prepare("SELECT id FROM notification_rule")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in ids {
+            notify::backfill(tx, id)?;
+        }
+        Ok(())
+    })?;
     let t = Instant::now();
     let old = scheduler::run(&mut db.writer()?, now)?;
     println!(

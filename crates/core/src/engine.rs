@@ -530,7 +530,7 @@ impl<'c> Writes<'c> {
                 r.expires_at
             ])?;
         }
-        let mut events = m.events;
+        let mut events = Vec::new();
         for (cycle, p) in &m.progress {
             for s in &p.sets {
                 let Some(current) = s.current_at else {
@@ -555,6 +555,9 @@ impl<'c> Writes<'c> {
                 }
             }
         }
+        // Course sets complete before (or as) their program does: record them first.
+        events.extend(m.events);
+        events.sort_by_key(|e| e.occurred_at);
         for e in &events {
             event::record(self.conn, e)?;
         }

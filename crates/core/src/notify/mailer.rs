@@ -39,6 +39,8 @@ pub struct SendOptions {
     pub password: Option<String>,
     /// Overrides the settings' per-step timeout (tests use a short one).
     pub step_timeout: Option<Duration>,
+    /// SMTP connections used at once (1 to 16); each sends its share of a batch in order.
+    pub connections: u32,
 }
 
 impl Default for SendOptions {
@@ -50,6 +52,7 @@ impl Default for SendOptions {
             max_messages: None,
             password: None,
             step_timeout: None,
+            connections: 3,
         }
     }
 }
@@ -282,8 +285,106 @@ fn client(s: SmtpSettings, opts: &SendOptions) -> Smtp {
     }
 }
 
+/// What one connection did with its share of a batch.
+#[derive(Default)]
+struct LaneOutcome {
+    results: Vec<(i64, Delivery)>,
+    pause: Option<String>,
+    /// Set when the lane stopped early: what became of the rest of its share.
+    stop: Option<Delivery>,
+}
+
+/// Sends `batch` in order over `conn` (opening it when needed), classifying every outcome.
+/// A connection failure or an authentication refusal stops the lane: the rest of its share
+/// is released (after a backoff for a connection failure).
+async fn lane(
+    smtp: &Smtp,
+    conn: &mut Option<AsyncSmtpConnection>,
+    batch: &[Claimed],
+    clock: &dyn Clock,
+    deadline: i64,
+    backoff_base: u32,
+) -> LaneOutcome {
+    let mut out = LaneOutcome::default();
+    let mut stop: Option<Delivery> = None;
+    for m in batch {
+        if let Some(d) = &stop {
+            out.results.push((m.message_id, d.clone()));
+            continue;
+        }
+        if clock.now().as_second() > deadline {
+            stop = Some(Delivery::Release { not_before: None });
+            out.results
+                .push((m.message_id, Delivery::Release { not_before: None }));
+            continue;
+        }
+        let to = match (m.raw.is_empty(), m.to.trim().parse::<Address>()) {
+            (false, Ok(to)) => to,
+            (_, Err(_)) => {
+                let e = format!("invalid address '{}'", m.to);
+                out.results.push((m.message_id, Delivery::Failed(e)));
+                continue;
+            }
+            (true, Ok(_)) => {
+                let e = format(&smtp.s, m, clock.now()).err().unwrap_or_default();
+                out.results.push((m.message_id, Delivery::Failed(e)));
+                continue;
+            }
+        };
+        let sent = async {
+            if conn.is_none() {
+                *conn = Some(smtp.connect().await?);
+            }
+            match conn.as_mut() {
+                Some(c) => smtp.send(c, to, &m.raw).await,
+                None => Err(Fault::Connect("no connection".into())),
+            }
+        }
+        .await;
+        let d = match sent {
+            Ok(()) => Delivery::Sent,
+            Err(f) => {
+                if let Some(mut c) = conn.take() {
+                    timeout(smtp.t, c.abort()).await.ok();
+                }
+                match f {
+                    Fault::Auth(r) => {
+                        out.pause = Some(r);
+                        stop = Some(Delivery::Release { not_before: None });
+                        Delivery::Release { not_before: None }
+                    }
+                    Fault::Connect(e) => {
+                        let later =
+                            clock.now().as_second() + outbox::backoff(backoff_base, m.attempts + 1);
+                        stop = Some(Delivery::Release {
+                            not_before: Some(later),
+                        });
+                        Delivery::Retry {
+                            error: e,
+                            max_attempts: None,
+                        }
+                    }
+                    Fault::Transient(e) => Delivery::Retry {
+                        error: e,
+                        max_attempts: Some(10),
+                    },
+                    Fault::Unknown(e) => Delivery::Retry {
+                        error: e,
+                        max_attempts: Some(3),
+                    },
+                    Fault::Permanent(e) => Delivery::Failed(e),
+                }
+            }
+        };
+        out.results.push((m.message_id, d));
+    }
+    out.stop = stop;
+    out
+}
+
 /// Sends what the outbox has due, until nothing is due, the queue pauses, or
-/// `opts.max_messages` is reached. Safe to run from several processes at once.
+/// `opts.max_messages` is reached, over `opts.connections` connections at once. Safe to run
+/// from several processes at once.
 ///
 /// # Errors
 /// [`Error::SmtpNotConfigured`] without settings; database errors. Delivery failures are not
@@ -296,9 +397,10 @@ pub fn send_due(db: &Db, clock: &dyn Clock, opts: &SendOptions) -> Result<SendSu
     let rt = runtime()?;
     let mut w = db.writer()?;
     let mut sum = SendSummary::default();
-    let mut conn: Option<AsyncSmtpConnection> = None;
+    let lanes = usize::try_from(opts.connections.clamp(1, 16)).unwrap_or(1);
+    let mut conns: Vec<Option<AsyncSmtpConnection>> = (0..lanes).map(|_| None).collect();
     let mut total = 0u32;
-    'pass: loop {
+    loop {
         let now = clock.now();
         let limit = opts
             .max_messages
@@ -321,85 +423,50 @@ pub fn send_due(db: &Db, clock: &dyn Clock, opts: &SendOptions) -> Result<SendSu
         }
         // Stop using the claim well before its lease runs out.
         let deadline = now.as_second() + i64::from(opts.lease_secs / 2);
-        let mut results = Vec::with_capacity(batch.len());
-        let mut stop: Option<Delivery> = None;
-        let mut pause: Option<String> = None;
-        for m in &batch {
-            if let Some(d) = &stop {
-                results.push((m.message_id, d.clone()));
-                continue;
-            }
-            if clock.now().as_second() > deadline {
-                stop = Some(Delivery::Release { not_before: None });
-                results.push((m.message_id, Delivery::Release { not_before: None }));
-                continue;
-            }
-            let to = match (m.raw.is_empty(), m.to.trim().parse::<Address>()) {
-                (false, Ok(to)) => to,
-                (_, Err(_)) => {
-                    results.push((
-                        m.message_id,
-                        Delivery::Failed(format!("invalid address '{}'", m.to)),
-                    ));
-                    continue;
-                }
-                (true, Ok(_)) => {
-                    let e = format(&smtp.s, m, now).err().unwrap_or_default();
-                    results.push((m.message_id, Delivery::Failed(e)));
-                    continue;
-                }
-            };
-            let outcome = rt.block_on(async {
-                if conn.is_none() {
-                    conn = Some(smtp.connect().await?);
-                }
-                match conn.as_mut() {
-                    Some(c) => smtp.send(c, to, &m.raw).await,
-                    None => Err(Fault::Connect("no connection".into())),
-                }
+        // With no connection open yet, one message goes first: if the server is down or
+        // refuses our login, the rest wait without an attempt counted against them.
+        let head = usize::from(conns.first().is_some_and(Option::is_none));
+        let (first, rest) = batch.split_at(head.min(batch.len()));
+        let mut outcomes = Vec::new();
+        if let Some(c0) = conns.first_mut().filter(|_| !first.is_empty()) {
+            outcomes.push(rt.block_on(lane(
+                &smtp,
+                c0,
+                first,
+                clock,
+                deadline,
+                opts.backoff_base_secs,
+            )));
+        }
+        let halted = outcomes.first().and_then(|o| o.stop.clone());
+        if let Some(d) = halted {
+            outcomes.push(LaneOutcome {
+                results: rest.iter().map(|m| (m.message_id, d.clone())).collect(),
+                ..LaneOutcome::default()
             });
-            let d = match outcome {
-                Ok(()) => Delivery::Sent,
-                Err(f) => {
-                    if let Some(mut c) = conn.take() {
-                        rt.block_on(async { timeout(smtp.t, c.abort()).await.ok() });
-                    }
-                    match f {
-                        Fault::Auth(r) => {
-                            pause = Some(r.clone());
-                            stop = Some(Delivery::Release { not_before: None });
-                            Delivery::Release { not_before: None }
-                        }
-                        Fault::Connect(e) => {
-                            let later = clock.now().as_second()
-                                + outbox::backoff(opts.backoff_base_secs, m.attempts + 1);
-                            stop = Some(Delivery::Release {
-                                not_before: Some(later),
-                            });
-                            Delivery::Retry {
-                                error: e,
-                                max_attempts: None,
-                            }
-                        }
-                        Fault::Transient(e) => Delivery::Retry {
-                            error: e,
-                            max_attempts: Some(10),
-                        },
-                        Fault::Unknown(e) => Delivery::Retry {
-                            error: e,
-                            max_attempts: Some(3),
-                        },
-                        Fault::Permanent(e) => Delivery::Failed(e),
-                    }
-                }
-            };
-            match &d {
+        } else if !rest.is_empty() {
+            let share = rest.len().div_ceil(lanes).max(1);
+            outcomes.extend(rt.block_on(
+                futures_util::future::join_all(conns.iter_mut().zip(rest.chunks(share)).map(
+                    |(conn, part)| lane(&smtp, conn, part, clock, deadline, opts.backoff_base_secs),
+                )),
+            ));
+        }
+        let mut results = Vec::with_capacity(batch.len());
+        let mut pause = None;
+        let mut stopped = false;
+        for o in outcomes {
+            results.extend(o.results);
+            pause = pause.or(o.pause);
+            stopped |= o.stop.is_some();
+        }
+        for (_, d) in &results {
+            match d {
                 Delivery::Sent => sum.sent += 1,
                 Delivery::Retry { .. } => sum.retried += 1,
                 Delivery::Failed(_) => sum.failed += 1,
                 Delivery::Release { .. } => {}
             }
-            results.push((m.message_id, d));
         }
         total = total.saturating_add(u32::try_from(batch.len()).unwrap_or(u32::MAX));
         let done_at = clock.now();
@@ -412,13 +479,14 @@ pub fn send_due(db: &Db, clock: &dyn Clock, opts: &SendOptions) -> Result<SendSu
         })?;
         if pause.is_some() {
             sum.paused_reason = pause;
-            break 'pass;
+            break;
         }
-        if stop.is_some() {
+        if stopped {
             break;
         }
     }
-    if let Some(mut c) = conn {
+    for c in conns.iter_mut().filter_map(Option::take) {
+        let mut c = c;
         rt.block_on(async { timeout(smtp.t, c.quit()).await.ok() });
     }
     Ok(sum)

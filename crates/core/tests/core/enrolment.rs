@@ -206,3 +206,59 @@ fn unassigning_ends_a_membership_only_when_its_last_source_goes() {
     assert!(again.active);
     assert_eq!(report_rows(&db), 1);
 }
+
+#[test]
+fn then_groups_raise_course_set_events_and_become_current_in_turn() {
+    let programs = r#"{ "programs": [
+  { "short_name": "STEPS", "full_name": "Steps",
+    "certification_path": [
+      { "label": "One", "rule": "all", "min_time": "2 hours", "operator": "then", "courses": ["SAFE1"] },
+      { "label": "Two", "rule": "any", "min_time": "1 hour", "courses": ["SAFE2", "SAFE3"] } ] }
+] }"#;
+    let (_dir, db) = store(programs, LEARNERS);
+    crate::fixture::assign(&db, "2026-01-05T09:00:00Z", "STEPS", &["L1"]);
+    complete(
+        &db,
+        "2026-01-06T10:00:00Z",
+        "L1",
+        "SAFE1",
+        "2026-01-06T10:00:00Z",
+    );
+    let m = member(&db, "L1", "STEPS").unwrap();
+    assert_eq!(m.status, "in_progress");
+    let r = db.reader().unwrap();
+    let rows: Vec<(String, i64, Option<i64>, Option<i64>)> = {
+        let mut stmt = r
+            .prepare(
+                "SELECT cs.label, p.current_at, p.due_at, p.completed_at FROM course_set_progress p
+                 JOIN course_set cs ON cs.id = p.course_set_id WHERE p.assignment_id = ?1 ORDER BY cs.position",
+            )
+            .unwrap();
+        stmt.query_map([m.id], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let (start, done) = (ts("2026-01-05T09:00:00Z"), ts("2026-01-06T10:00:00Z"));
+    assert_eq!(
+        rows,
+        vec![
+            ("One".to_string(), start, Some(start + 7200), Some(done)),
+            ("Two".to_string(), done, Some(done + 3600), None),
+        ]
+    );
+    complete(&db, "2026-01-07", "L1", "SAFE3", "2026-01-07");
+    assert_eq!(member(&db, "L1", "STEPS").unwrap().status, "complete");
+    let kinds: Vec<(String, i64)> = crate::fixture::events(&db, m.id)
+        .into_iter()
+        .filter(|e| e.0 != "assigned")
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("course_set_completed".to_string(), 1),
+            ("course_set_completed".to_string(), 1),
+            ("completed".to_string(), 1)
+        ]
+    );
+}

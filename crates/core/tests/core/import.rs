@@ -160,3 +160,43 @@ fn programs_json_errors_name_the_program_and_line() {
         .unwrap_err();
     assert!(err.to_string().contains("line 2"), "{err}");
 }
+
+#[test]
+fn importing_a_program_again_keeps_unchanged_course_sets() {
+    let (_dir, db) = store(FIRST_AID, ONE_LEARNER);
+    let ids = || -> Vec<i64> {
+        let r = db.reader().unwrap();
+        let mut stmt = r.prepare("SELECT id FROM course_set ORDER BY id").unwrap();
+        stmt.query_map([], |x| x.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let before = ids();
+    let s = db
+        .writer()
+        .unwrap()
+        .write(|tx| import::programs(tx, t("2026-03-01"), FIRST_AID))
+        .unwrap();
+    assert_eq!((s.created, s.updated), (0, 1));
+    assert_eq!(ids(), before, "same sets, same ids");
+    let changed = FIRST_AID.replace(
+        "\"Refresher\", \"rule\": \"all\"",
+        "\"Refresher\", \"rule\": \"any\"",
+    );
+    db.writer()
+        .unwrap()
+        .write(|tx| import::programs(tx, t("2026-03-01"), &changed))
+        .unwrap();
+    assert_eq!(ids()[0], before[0], "the certification path is unchanged");
+    let rule: String = db
+        .reader()
+        .unwrap()
+        .query_row(
+            "SELECT rule FROM course_set WHERE path = 'recertification'",
+            [],
+            |x| x.get(0),
+        )
+        .unwrap();
+    assert_eq!(rule, "any", "the recertification path was replaced");
+}
