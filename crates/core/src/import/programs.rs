@@ -184,6 +184,8 @@ pub fn programs(tx: &Connection, now: Timestamp, text: &str) -> Result<ImportSum
             summary.updated += 1;
         } else {
             summary.created += 1;
+            // A new program starts with the default notification rules (NOTIFICATIONS.md).
+            crate::notify::create_default_rules(tx, id, now)?;
         }
     }
     for (p, due, cert, sets) in &checked {

@@ -263,7 +263,7 @@ fn program_kind(conn: &Connection, program_id: i64) -> Result<String> {
 /// # Errors
 /// Validation errors of [`RuleInput::validate`]; [`Error::NotFound`] for an unknown program.
 pub fn create_rule(
-    tx: &Transaction,
+    tx: &Connection,
     program_id: i64,
     input: &RuleInput,
     now: Timestamp,
@@ -391,7 +391,7 @@ pub fn backfill(tx: &Transaction, id: i64) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::NotFound`] for an unknown program.
-pub fn create_default_rules(tx: &Transaction, program_id: i64, now: Timestamp) -> Result<Vec<i64>> {
+pub fn create_default_rules(tx: &Connection, program_id: i64, now: Timestamp) -> Result<Vec<i64>> {
     let kind = program_kind(tx, program_id)?;
     let mut ids = Vec::new();
     for input in super::template::defaults(&kind) {

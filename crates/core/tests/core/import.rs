@@ -200,3 +200,37 @@ fn importing_a_program_again_keeps_unchanged_course_sets() {
         .unwrap();
     assert_eq!(rule, "any", "the recertification path was replaced");
 }
+
+#[test]
+fn a_new_program_gets_the_default_rules_once() {
+    let (_dir, db) = store(FIRST_AID, ONE_LEARNER);
+    let rules = || -> Vec<String> {
+        let r = db.reader().unwrap();
+        let mut stmt = r
+            .prepare("SELECT trigger FROM notification_rule ORDER BY trigger")
+            .unwrap();
+        stmt.query_map([], |x| x.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let first = rules();
+    for trigger in [
+        "assigned",
+        "due_date",
+        "expiry",
+        "window_open",
+        "failed_recertify",
+        "exception",
+    ] {
+        assert!(
+            first.iter().any(|t| t == trigger),
+            "no default {trigger} rule in {first:?}"
+        );
+    }
+    db.writer()
+        .unwrap()
+        .write(|tx| import::programs(tx, t("2026-03-01"), FIRST_AID))
+        .unwrap();
+    assert_eq!(rules(), first, "importing the program again adds no rules");
+}
