@@ -1,5 +1,7 @@
 //! Printing results and errors, as text for people or JSON for scripts.
 
+use std::io::Write;
+
 use serde::Serialize;
 
 pub struct Output {
@@ -13,12 +15,16 @@ impl Output {
         value: &T,
         text: impl FnOnce() -> String,
     ) -> anyhow::Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+        let shown = if self.json {
+            serde_json::to_string_pretty(value)?
         } else {
-            println!("{}", text());
+            text()
+        };
+        match writeln!(std::io::stdout().lock(), "{shown}") {
+            // `certdesk-cli ... | head` closing the pipe early is not a failure.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => Ok(other?),
         }
-        Ok(())
     }
 
     /// Reports a failure on stderr; with `--json`, as `{"error": {"kind", "message"}}`.

@@ -17,9 +17,18 @@ pub fn run(args: Args, db: &Db, out: &Output) -> anyhow::Result<()> {
     let now = args.now.get()?;
     let s = scheduler::run(&mut db.writer()?, now)?;
     out.print(&s, || {
+        let (e, n) = (&s.engine, &s.notifications);
         format!(
-            "run at {now}: {} windows opened, {} expired, {} certified, {} completed",
-            s.engine.windows_opened, s.engine.expired, s.engine.certified, s.engine.completed
+            "run at {now}: {} windows opened, {} expired, {} certified, {} completed; \
+             {} messages queued, {} skipped, {} failed, {} exception alerts",
+            e.windows_opened,
+            e.expired,
+            e.certified,
+            e.completed,
+            n.queued,
+            n.skipped,
+            n.failed,
+            n.alerts
         )
     })
 }
