@@ -8,5 +8,15 @@ fn main() {
 }
 
 fn certdesk_commands() -> &'static [&'static str] {
-    &["app_info", "dashboard", "membership_page"]
+    &[
+        "app_info",
+        "dashboard",
+        "membership_page",
+        "export_memberships",
+        "raised_exceptions",
+        "preview_exception_action",
+        "apply_exception_action",
+        "program_list",
+        "find_learners",
+    ]
 }

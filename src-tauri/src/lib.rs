@@ -19,6 +19,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::app::app_info,
         commands::reports::dashboard,
         commands::reports::membership_page,
+        commands::reports::export_memberships,
+        commands::exceptions::raised_exceptions,
+        commands::exceptions::preview_exception_action,
+        commands::exceptions::apply_exception_action,
+        commands::programs::program_list,
+        commands::programs::find_learners,
     ])
 }
 

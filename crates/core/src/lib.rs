@@ -5,6 +5,7 @@
 
 pub mod assignment;
 pub mod backup;
+pub mod catalog;
 pub mod certification;
 pub mod clock;
 pub mod completion;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod event;
 pub mod exception;
 pub mod exception_action;
+pub mod export;
 mod idset;
 pub mod import;
 pub mod location;

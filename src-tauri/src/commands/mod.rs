@@ -2,4 +2,6 @@
 //! map the error. Listed once in [`crate::specta_builder`].
 
 pub mod app;
+pub mod exceptions;
+pub mod programs;
 pub mod reports;

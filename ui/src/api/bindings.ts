@@ -8,10 +8,33 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 export const commands = {
 	appInfo: () => typedError<AppInfo, CommandError>(__TAURI_INVOKE("app_info")),
 	dashboard: () => typedError<Dashboard, CommandError>(__TAURI_INVOKE("dashboard")),
-	membershipPage: (query: MembershipQuery_Deserialize) => typedError<MembershipPage_Serialize, CommandError>(__TAURI_INVOKE("membership_page", { query })),
+	membershipPage: (query: MembershipQuery) => typedError<MembershipPage, CommandError>(__TAURI_INVOKE("membership_page", { query })),
+	/**
+	 *  Writes the rows matching `query` as CSV to `path` (a full path), or to the Downloads
+	 *  folder when `path` is empty; says where and how many rows.
+	 */
+	exportMemberships: (query: MembershipQuery, path: string | null) => typedError<ExportSummary, CommandError>(__TAURI_INVOKE("export_memberships", { query, path })),
+	/**  A page of raised exceptions, optionally of one type, after exception id `after`. */
+	raisedExceptions: (kind: ExceptionKind | null, after: number | null, limit: number) => typedError<ExceptionRow[], CommandError>(__TAURI_INVOKE("raised_exceptions", { kind, after, limit })),
+	/**  How many selected rows `action` would change, and which it would skip and why. */
+	previewExceptionAction: (selection: Selection, action: ExceptionAction) => typedError<ActionOutcome, CommandError>(__TAURI_INVOKE("preview_exception_action", { selection, action })),
+	/**  Applies `action` to the selected rows in one transaction. */
+	applyExceptionAction: (selection: Selection, action: ExceptionAction) => typedError<ActionOutcome, CommandError>(__TAURI_INVOKE("apply_exception_action", { selection, action })),
+	/**  Every program and certification, by name. */
+	programList: () => typedError<ProgramSummary[], CommandError>(__TAURI_INVOKE("program_list")),
+	/**  Learners whose name, id number or email contains `text`. */
+	findLearners: (text: string, limit: number) => typedError<LearnerSummary[], CommandError>(__TAURI_INVOKE("find_learners", { text, limit })),
 };
 
 /* Types */
+/**  What an action will do (preview) or did (apply). */
+export type ActionOutcome = {
+	action: ExceptionAction,
+	/**  Rows changed (or, in a preview, that would be). */
+	changed: number,
+	skipped: SkippedRow[],
+};
+
 export type AppInfo = {
 	version: string,
 	/**  Where the store file is. */
@@ -48,48 +71,80 @@ export type ErrorKind = "database" | "disk_full" | "busy" | "io" | "not_a_store"
 /**  An import with bad rows: nothing was written. */
 "rejected" | "unknown_placeholder" | "smtp_not_configured" | "smtp" | "secret_store";
 
+/**  What the administrator does about an exception. */
+export type ExceptionAction = 
+/**  Active, with the due date as it was; assigned-at = now. */
+"assign" | 
+/**  Due = now + total minimum time of the current path + 7 days; active. */
+"set_realistic_due_date" | 
+/**  Stays a member, not active, no due date; completion still recorded. */
+"do_not_assign" | 
+/**  Leaves the report; not active; program / certification completion not recorded. */
+"dismiss";
+
+/**  The type of an assignment exception. */
+export type ExceptionKind = 
+/**  The learner is already an active member of another certification sharing a course. */
+"duplicate_course" | 
+/**  The due date counts from an event the learner has no date for. */
+"completion_time_unknown" | 
+/**  The due date leaves less time than the path's total minimum time. */
+"time_allowance";
+
+/**  One row of the exception report. */
+export type ExceptionRow = {
+	id: number,
+	assignment_id: number,
+	learner_name: string,
+	learner_id_number: string,
+	program_name: string,
+	kind: ExceptionKind,
+	/**  The issue in words, with its figures. */
+	issue: string,
+	/**  The due date concerned, in the learner's time zone (YYYY-MM-DD). */
+	due_date: string | null,
+	/**  The total minimum time of the path, in hours. */
+	time_needed_hours: number | null,
+	/**  When it was raised (RFC 3339, UTC). */
+	raised_at: string,
+	/**  The actions allowed for this row. */
+	actions: ExceptionAction[],
+};
+
 /**  The exception status column of the membership report. */
 export type ExceptionStatus = "none" | "raised" | "resolved_assigned" | "resolved_realistic" | "not_assigned" | "dismissed";
+
+/**  Where an export went and how many rows it holds. */
+export type ExportSummary = {
+	path: string,
+	rows: number,
+};
+
+/**  A learner, as a picker shows them. */
+export type LearnerSummary = {
+	id: number,
+	id_number: string,
+	full_name: string,
+	email: string,
+};
 
 /**  Where a page ends: the sort key of its last row. */
 export type MembershipCursor = {
 	learner_name: string,
 	learner_id: number,
 	program_id: number,
+	/**  The sort column's value, when the report is sorted by another column than the name. */
+	key?: SortKey | null,
 };
 
-export type MembershipPage = MembershipPage_Serialize | MembershipPage_Deserialize;
-
-export type MembershipPage_Deserialize = {
-	rows: MembershipRow_Deserialize[],
-	/**  Pass as `after` to read the next page; `None` on the last page. */
-	next?: MembershipCursor | null,
-};
-
-export type MembershipPage_Serialize = {
-	rows: MembershipRow_Serialize[],
+export type MembershipPage = {
+	rows: MembershipRow[],
 	/**  Pass as `after` to read the next page; `None` on the last page. */
 	next: MembershipCursor | null,
 };
 
 /**  Which rows to show and where the page starts. */
-export type MembershipQuery = MembershipQuery_Serialize | MembershipQuery_Deserialize;
-
-/**  Which rows to show and where the page starts. */
-export type MembershipQuery_Deserialize = {
-	program_id?: number | null,
-	status?: AssignmentStatus | null,
-	exception_status?: ExceptionStatus | null,
-	/**  Matched against the learner's name, id number and email. */
-	text?: string | null,
-	/**  The `next` of the previous page; `None` for the first page. */
-	after?: MembershipCursor | null,
-	/**  Rows per page (1 to 500; 0 means 100). */
-	limit: number,
-};
-
-/**  Which rows to show and where the page starts. */
-export type MembershipQuery_Serialize = {
+export type MembershipQuery = {
 	program_id: number | null,
 	status: AssignmentStatus | null,
 	exception_status: ExceptionStatus | null,
@@ -99,31 +154,11 @@ export type MembershipQuery_Serialize = {
 	after: MembershipCursor | null,
 	/**  Rows per page (1 to 500; 0 means 100). */
 	limit: number,
+	/**  The column to sort by; `None` sorts by learner name. */
+	sort?: MembershipSort | null,
 };
 
-export type MembershipRow = MembershipRow_Serialize | MembershipRow_Deserialize;
-
-export type MembershipRow_Deserialize = {
-	assignment_id: number,
-	learner_id: number,
-	learner_name: string,
-	learner_id_number: string,
-	/**  The learner's managers' names, comma separated. */
-	managers: string,
-	program_id: number,
-	program_name: string,
-	is_certification: boolean,
-	status: AssignmentStatus,
-	active: boolean,
-	/**  Calendar dates in the learner's time zone. */
-	due_date?: string | null,
-	expiry_date?: string | null,
-	window_opens_date?: string | null,
-	exception_status: ExceptionStatus,
-	last_message_date?: string | null,
-};
-
-export type MembershipRow_Serialize = {
+export type MembershipRow = {
 	assignment_id: number,
 	learner_id: number,
 	learner_name: string,
@@ -142,6 +177,49 @@ export type MembershipRow_Serialize = {
 	exception_status: ExceptionStatus,
 	last_message_date: string | null,
 };
+
+/**  A sort order: a column, ascending or descending. */
+export type MembershipSort = {
+	column: SortColumn,
+	descending: boolean,
+};
+
+/**  The kind of a program record. */
+export type ProgramKind = "program" | "certification";
+
+/**  A program or certification, as a filter or picker shows it. */
+export type ProgramSummary = {
+	id: number,
+	short_name: string,
+	full_name: string,
+	kind: ProgramKind,
+	/**  Active members (not unassigned). */
+	members: number,
+};
+
+/**
+ *  Which rows an action applies to: a condition (all raised rows, or all raised rows of one
+ *  type) plus rows picked by hand.
+ */
+export type Selection = {
+	all: boolean,
+	kind: ExceptionKind | null,
+	ids: number[],
+};
+
+/**  A selected row the action will not change, and why. */
+export type SkippedRow = {
+	exception_id: number,
+	learner_name: string,
+	kind: ExceptionKind | null,
+	reason: string,
+};
+
+/**  The columns the report can be sorted by. */
+export type SortColumn = "learner_name" | "learner_id_number" | "program" | "status" | "due_date" | "expiry_date" | "window_opens_date" | "exception_status";
+
+/**  The sort column's value in a cursor: text, or a date as unix seconds. */
+export type SortKey = number | string;
 
 export type StatusCount = {
 	status: AssignmentStatus,
