@@ -148,10 +148,17 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
             args.push(match &c.key {
                 Some(SortKey::Int(i)) => Value::Integer(*i),
                 Some(SortKey::Text(t)) => Value::Text(t.clone()),
-                None => return Err(crate::Error::invalid("cursor", "the cursor has no sort key")),
+                None => {
+                    return Err(crate::Error::invalid(
+                        "cursor",
+                        "the cursor has no sort key",
+                    ))
+                }
             });
         } else {
-            sql.push_str(&format!(" AND (l.full_name, l.id, a.program_id) {cmp} (?, ?, ?)"));
+            sql.push_str(&format!(
+                " AND (l.full_name, l.id, a.program_id) {cmp} (?, ?, ?)"
+            ));
         }
         args.extend([
             Value::Text(c.learner_name.clone()),

@@ -1,7 +1,9 @@
 //! The exception report and the actions that fix its rows.
 
 use certdesk_core::exception::ExceptionKind;
-use certdesk_core::exception_action::{self, ActionOutcome, ExceptionAction, ExceptionRow, Selection};
+use certdesk_core::exception_action::{
+    self, ActionOutcome, ExceptionAction, ExceptionRow, Selection,
+};
 use tauri::State;
 
 use crate::error::CommandResult;

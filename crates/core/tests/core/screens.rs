@@ -70,7 +70,11 @@ fn every_sort_pages_through_every_row_once_in_order() {
             let mut ids: Vec<i64> = rows.iter().map(|x| x.assignment_id).collect();
             ids.sort_unstable();
             ids.dedup();
-            assert_eq!(ids.len() as i64, total, "no row twice: {column:?} {descending}");
+            assert_eq!(
+                ids.len() as i64,
+                total,
+                "no row twice: {column:?} {descending}"
+            );
             // Dates are compared as text (YYYY-MM-DD); a missing date sorts last ascending.
             let key = |x: &MembershipRow| -> String {
                 let date = |d: &Option<String>| d.clone().unwrap_or_else(|| "9999".into());
@@ -116,7 +120,9 @@ fn a_sorted_page_keeps_the_filters() {
         },
     );
     assert!(rows.len() > 7);
-    assert!(rows.iter().all(|x| x.status == AssignmentStatus::WindowOpen));
+    assert!(rows
+        .iter()
+        .all(|x| x.status == AssignmentStatus::WindowOpen));
 }
 
 #[test]
