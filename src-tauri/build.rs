@@ -18,5 +18,11 @@ fn certdesk_commands() -> &'static [&'static str] {
         "apply_exception_action",
         "program_list",
         "find_learners",
+        "program_rules",
+        "placeholders",
+        "save_rule",
+        "delete_rule",
+        "backfill_rule",
+        "preview_rule",
     ]
 }

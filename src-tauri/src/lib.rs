@@ -25,6 +25,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::exceptions::apply_exception_action,
         commands::programs::program_list,
         commands::programs::find_learners,
+        commands::templates::program_rules,
+        commands::templates::placeholders,
+        commands::templates::save_rule,
+        commands::templates::delete_rule,
+        commands::templates::backfill_rule,
+        commands::templates::preview_rule,
     ])
 }
 

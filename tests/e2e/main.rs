@@ -5,3 +5,4 @@ mod dashboard;
 mod exceptions;
 mod harness;
 mod membership;
+mod templates;

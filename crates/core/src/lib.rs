@@ -28,6 +28,7 @@ pub mod notify;
 pub mod period;
 pub mod program;
 pub mod report;
+pub mod rule_edit;
 pub mod scheduler;
 pub mod store;
 pub mod time;

@@ -5,3 +5,4 @@ pub mod app;
 pub mod exceptions;
 pub mod programs;
 pub mod reports;
+pub mod templates;

@@ -24,6 +24,18 @@ export const commands = {
 	programList: () => typedError<ProgramSummary[], CommandError>(__TAURI_INVOKE("program_list")),
 	/**  Learners whose name, id number or email contains `text`. */
 	findLearners: (text: string, limit: number) => typedError<LearnerSummary[], CommandError>(__TAURI_INVOKE("find_learners", { text, limit })),
+	/**  The rules of one program, in the order they were made. */
+	programRules: (programId: number) => typedError<Rule[], CommandError>(__TAURI_INVOKE("program_rules", { programId })),
+	/**  Every placeholder a template may use (without `%`). */
+	placeholders: () => typedError<string[], CommandError>(__TAURI_INVOKE("placeholders")),
+	/**  Creates (`id` = null) or updates a rule; says how many messages a backfill would send. */
+	saveRule: (programId: number, id: number | null, input: RuleInput) => typedError<SavedRule, CommandError>(__TAURI_INVOKE("save_rule", { programId, id, input })),
+	/**  Deletes a rule; its messages stay in the log. */
+	deleteRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("delete_rule", { id })),
+	/**  Opts in to a rule's backfill: the next run sends what was counted. */
+	backfillRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("backfill_rule", { id })),
+	/**  A saved rule rendered for a chosen learner, as each recipient would get it. */
+	previewRule: (ruleId: number, learnerId: number) => typedError<Preview, CommandError>(__TAURI_INVOKE("preview_rule", { ruleId, learnerId })),
 };
 
 /* Types */
@@ -184,6 +196,16 @@ export type MembershipSort = {
 	descending: boolean,
 };
 
+/**  The unit of a rule's offset; calendar-aware in the recipient's time zone. */
+export type OffsetUnit = "day" | "week" | "month";
+
+/**  A rule rendered for a chosen learner with their real data, as each recipient would get it. */
+export type Preview = {
+	rule_id: number,
+	learner: Rendered | null,
+	manager: Rendered | null,
+};
+
 /**  The kind of a program record. */
 export type ProgramKind = "program" | "certification";
 
@@ -195,6 +217,52 @@ export type ProgramSummary = {
 	kind: ProgramKind,
 	/**  Active members (not unassigned). */
 	members: number,
+};
+
+/**  Who receives a rule's messages. */
+export type Recipients = "learner" | "managers" | "both" | "admins";
+
+/**  A rendered message: subject, HTML part and text part. */
+export type Rendered = {
+	subject: string,
+	html: string,
+	text: string,
+};
+
+/**  A stored notification rule. */
+export type Rule = {
+	id: number,
+	program_id: number,
+	/**  Everything the administrator edits. */
+	input: RuleInput,
+	/**  RFC 3339 instant: sends due before it are not made unless backfilled. */
+	effective_from: string,
+};
+
+/**  What the administrator edits: everything of a rule but its identity. */
+export type RuleInput = {
+	trigger: Trigger,
+	timing: Timing,
+	/**  0 with [`Timing::On`], at least 1 otherwise. */
+	offset_amount: number,
+	offset_unit: OffsetUnit,
+	recipients: Recipients,
+	learner_subject: string,
+	learner_body: string,
+	manager_subject: string,
+	manager_body: string,
+	enabled: boolean,
+};
+
+/**  A saved rule and the size of the backfill it could make. */
+export type SavedRule = {
+	rule: Rule,
+	/**
+	 *  Messages whose send instant passed before the rule took effect and whose condition
+	 *  still holds: sent only if the administrator asks for the backfill. Always 0 when
+	 *  only the texts or recipients changed (the rule was not retimed).
+	 */
+	backfill: number,
 };
 
 /**
@@ -225,6 +293,12 @@ export type StatusCount = {
 	status: AssignmentStatus,
 	count: number,
 };
+
+/**  When a rule sends, relative to its event instant. */
+export type Timing = "on" | "before" | "after";
+
+/**  What a rule reacts to (DOMAIN.md section 4). */
+export type Trigger = "assigned" | "completed" | "course_set_completed" | "course_set_due" | "due_date" | "exception" | "unassigned" | "expiry" | "failed_recertify" | "window_open";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

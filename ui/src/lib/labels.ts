@@ -1,4 +1,13 @@
-import type { AssignmentStatus, ExceptionAction, ExceptionKind, ExceptionStatus } from "../api";
+import type {
+  AssignmentStatus,
+  ExceptionAction,
+  ExceptionKind,
+  ExceptionStatus,
+  OffsetUnit,
+  Recipients,
+  Timing,
+  Trigger,
+} from "../api";
 
 export const statusLabel: Record<AssignmentStatus, string> = {
   not_started: "Not started",
@@ -58,3 +67,52 @@ export const actionsAllowed: Record<ExceptionKind, ExceptionAction[]> = {
 /** An RFC 3339 instant as `YYYY-MM-DD HH:MM UTC`. */
 export const formatInstant = (rfc3339: string): string =>
   rfc3339.replace("T", " ").replace(/:\d\d(\.\d+)?Z$/, " UTC");
+
+export const triggerLabel: Record<Trigger, string> = {
+  assigned: "Learner assigned",
+  completed: "Completed",
+  course_set_completed: "Course set completed",
+  course_set_due: "Course set due date",
+  due_date: "Program / certification due date",
+  exception: "New exception reported",
+  unassigned: "Learner unassigned",
+  expiry: "Certification expiry date",
+  failed_recertify: "Failure to recertify",
+  window_open: "Recertification window open date",
+};
+
+/** The timings each trigger allows (DOMAIN.md section 4). */
+export const triggerTimings: Record<Trigger, Timing[]> = {
+  assigned: ["on"],
+  completed: ["on", "after"],
+  course_set_completed: ["on", "after"],
+  course_set_due: ["before", "on", "after"],
+  due_date: ["before", "on", "after"],
+  exception: ["on"],
+  unassigned: ["on"],
+  expiry: ["before"],
+  failed_recertify: ["on"],
+  window_open: ["before", "on", "after"],
+};
+
+/** Triggers that exist only for certifications. */
+export const certificationOnly: Trigger[] = ["expiry", "failed_recertify", "window_open"];
+
+export const recipientsLabel: Record<Recipients, string> = {
+  learner: "The learner",
+  managers: "Their managers",
+  both: "The learner and their managers",
+  admins: "Site administrators",
+};
+
+/** A rule's timing in words: "on", "7 days before". */
+export function timingText(timing: Timing, amount: number, unit: OffsetUnit): string {
+  if (timing === "on") return "On the day";
+  return `${amount} ${unit}${amount === 1 ? "" : "s"} ${timing}`;
+}
+
+/** The `%name%` placeholders of a template that are not in `known`. */
+export function unknownPlaceholders(template: string, known: string[]): string[] {
+  const names = [...template.matchAll(/%([A-Za-z0-9_]+)%/g)].map((m) => m[1] ?? "");
+  return [...new Set(names.filter((n) => !known.includes(n.toLowerCase())))];
+}

@@ -171,3 +171,64 @@ fn the_pickers_list_programs_and_find_learners() {
     assert_eq!(found[0].id_number, "E10007");
     assert!(find_learners(&r, "100%_", 10).unwrap().is_empty());
 }
+
+fn due_rule(body: &str) -> certdesk_core::notify::rule::RuleInput {
+    use certdesk_core::notify::rule::{OffsetUnit, Recipients, RuleInput, Timing, Trigger};
+    RuleInput {
+        trigger: Trigger::DueDate,
+        timing: Timing::After,
+        offset_amount: 1,
+        offset_unit: OffsetUnit::Day,
+        recipients: Recipients::Learner,
+        learner_subject: "%programfullname% was due".into(),
+        learner_body: body.into(),
+        manager_subject: String::new(),
+        manager_body: String::new(),
+        enabled: true,
+    }
+}
+
+#[test]
+fn saving_a_rule_refuses_unknown_placeholders_and_counts_the_backfill_when_retimed() {
+    use certdesk_core::rule_edit::save_rule;
+    let (_dir, db) = demo();
+    let program = program_summaries(&db.reader().unwrap()).unwrap()[0].id;
+    let mut w = db.writer().unwrap();
+
+    let err = w
+        .write(|tx| save_rule(tx, program, None, &due_rule("Hi %userfulname%"), now()))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownPlaceholder);
+    assert!(err.to_string().contains("%userfulname%"), "{err}");
+
+    let saved = w
+        .write(|tx| save_rule(tx, program, None, &due_rule("Hi %userfullname%"), now()))
+        .unwrap();
+    let mut backfills = vec![saved.backfill];
+    for p in program_summaries(w.conn()).unwrap().iter().skip(1) {
+        let other = w
+            .write(|tx| save_rule(tx, p.id, None, &due_rule("Hi"), now()))
+            .unwrap();
+        backfills.push(other.backfill);
+    }
+    assert!(
+        backfills.iter().any(|b| *b > 0),
+        "overdue members could be reminded: {backfills:?}"
+    );
+
+    // A text change alone is not a retiming: nothing to backfill.
+    let later: Timestamp = "2026-11-24T09:00:00Z".parse().unwrap();
+    let edited = w
+        .write(|tx| {
+            save_rule(
+                tx,
+                program,
+                Some(saved.rule.id),
+                &due_rule("Hello %userfullname%"),
+                later,
+            )
+        })
+        .unwrap();
+    assert_eq!(edited.backfill, 0);
+    assert_eq!(edited.rule.effective_from, saved.rule.effective_from);
+}
