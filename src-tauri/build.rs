@@ -24,5 +24,10 @@ fn certdesk_commands() -> &'static [&'static str] {
         "delete_rule",
         "backfill_rule",
         "preview_rule",
+        "list_messages",
+        "resend_message",
+        "queue_status",
+        "pause_sending",
+        "resume_sending",
     ]
 }

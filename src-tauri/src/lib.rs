@@ -31,6 +31,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::templates::delete_rule,
         commands::templates::backfill_rule,
         commands::templates::preview_rule,
+        commands::messages::list_messages,
+        commands::messages::resend_message,
+        commands::messages::queue_status,
+        commands::messages::pause_sending,
+        commands::messages::resume_sending,
     ])
 }
 

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod exceptions;
+pub mod messages;
 pub mod programs;
 pub mod reports;
 pub mod templates;

@@ -36,6 +36,16 @@ export const commands = {
 	backfillRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("backfill_rule", { id })),
 	/**  A saved rule rendered for a chosen learner, as each recipient would get it. */
 	previewRule: (ruleId: number, learnerId: number) => typedError<Preview, CommandError>(__TAURI_INVOKE("preview_rule", { ruleId, learnerId })),
+	/**  A page of the message log, newest first. */
+	listMessages: (filter: LogFilter) => typedError<LogPage, CommandError>(__TAURI_INVOKE("list_messages", { filter })),
+	/**  Sends a message again as a new, queued message; returns its id. */
+	resendMessage: (id: number) => typedError<number, CommandError>(__TAURI_INVOKE("resend_message", { id })),
+	/**  Messages by state, and the pause with its reason. */
+	queueStatus: () => typedError<QueueStatus, CommandError>(__TAURI_INVOKE("queue_status")),
+	/**  Pauses all sending, with the reason the UI shows. */
+	pauseSending: (reason: string) => typedError<null, CommandError>(__TAURI_INVOKE("pause_sending", { reason })),
+	/**  Lifts the pause; queued messages go out at the next send. */
+	resumeSending: () => typedError<null, CommandError>(__TAURI_INVOKE("resume_sending")),
 };
 
 /* Types */
@@ -140,6 +150,53 @@ export type LearnerSummary = {
 	email: string,
 };
 
+/**  One line of the log. */
+export type LogEntry = {
+	id: number,
+	rule_id: number | null,
+	trigger: string | null,
+	program_id: number | null,
+	assignment_id: number | null,
+	cycle: number,
+	recipient_kind: string,
+	recipient_email: string,
+	subject: string,
+	state: string,
+	skip_reason: string | null,
+	attempts: number,
+	last_error: string | null,
+	/**  RFC 3339 instants. */
+	created_at: string,
+	sent_at: string | null,
+	next_attempt_at: string | null,
+	message_id_header: string | null,
+	/**  Set on a resend: the message it repeats. */
+	resend_of: number | null,
+};
+
+/**  Which messages to list. */
+export type LogFilter = {
+	/**  queued | sending | sent | failed | skipped. */
+	state: string | null,
+	rule_id: number | null,
+	program_id: number | null,
+	/**  A trigger name, e.g. `due_date`. */
+	trigger: string | null,
+	/**  Part of the recipient's address. */
+	recipient: string | null,
+	/**  Keyset paging: only messages with an id below this one. */
+	before_id: number | null,
+	/**  Page size (default 100, at most 1000). */
+	limit: number | null,
+};
+
+/**  A page of the log and the key of the next page. */
+export type LogPage = {
+	entries: LogEntry[],
+	/**  Pass as `before_id` for the next page; `None` on the last page. */
+	next_before_id: number | null,
+};
+
 /**  Where a page ends: the sort key of its last row. */
 export type MembershipCursor = {
 	learner_name: string,
@@ -217,6 +274,21 @@ export type ProgramSummary = {
 	kind: ProgramKind,
 	/**  Active members (not unassigned). */
 	members: number,
+};
+
+/**  How the outbox stands, for the status bar and `certdesk-cli send --status`. */
+export type QueueStatus = {
+	queued: number,
+	sending: number,
+	sent: number,
+	failed: number,
+	skipped: number,
+	/**  Why the queue is paused; `None` while it runs. */
+	paused_reason: string | null,
+	/**  When it was paused (RFC 3339). */
+	paused_at: string | null,
+	/**  The next retry instant of a queued message (RFC 3339), if any. */
+	next_attempt_at: string | null,
 };
 
 /**  Who receives a rule's messages. */
