@@ -29,5 +29,11 @@ fn certdesk_commands() -> &'static [&'static str] {
         "queue_status",
         "pause_sending",
         "resume_sending",
+        "smtp_settings",
+        "save_smtp_settings",
+        "test_smtp_settings",
+        "site_admins",
+        "add_site_admin",
+        "remove_site_admin",
     ]
 }

@@ -36,6 +36,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::messages::queue_status,
         commands::messages::pause_sending,
         commands::messages::resume_sending,
+        commands::settings::smtp_settings,
+        commands::settings::save_smtp_settings,
+        commands::settings::test_smtp_settings,
+        commands::settings::site_admins,
+        commands::settings::add_site_admin,
+        commands::settings::remove_site_admin,
     ])
 }
 

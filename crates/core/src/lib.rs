@@ -30,6 +30,7 @@ pub mod program;
 pub mod report;
 pub mod rule_edit;
 pub mod scheduler;
+pub mod settings;
 pub mod store;
 pub mod time;
 

@@ -6,4 +6,5 @@ pub mod exceptions;
 pub mod messages;
 pub mod programs;
 pub mod reports;
+pub mod settings;
 pub mod templates;

@@ -46,6 +46,18 @@ export const commands = {
 	pauseSending: (reason: string) => typedError<null, CommandError>(__TAURI_INVOKE("pause_sending", { reason })),
 	/**  Lifts the pause; queued messages go out at the next send. */
 	resumeSending: () => typedError<null, CommandError>(__TAURI_INVOKE("resume_sending")),
+	/**  The SMTP settings, without the password. */
+	smtpSettings: () => typedError<SmtpView, CommandError>(__TAURI_INVOKE("smtp_settings")),
+	/**  Saves the SMTP settings and, if given, the password; says where the password went. */
+	saveSmtpSettings: (settings: SmtpSettings, password: string | null) => typedError<PasswordStore | null, CommandError>(__TAURI_INVOKE("save_smtp_settings", { settings, password })),
+	/**  Sends a test message with these settings (saved or not). */
+	testSmtpSettings: (settings: SmtpSettings, password: string | null, to: string) => typedError<null, CommandError>(__TAURI_INVOKE("test_smtp_settings", { settings, password, to })),
+	/**  The site administrators who receive exception alerts. */
+	siteAdmins: () => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("site_admins")),
+	/**  Adds a site administrator. */
+	addSiteAdmin: (fullName: string, email: string) => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("add_site_admin", { fullName, email })),
+	/**  Removes a site administrator. */
+	removeSiteAdmin: (id: number) => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("remove_site_admin", { id })),
 };
 
 /* Types */
@@ -256,6 +268,9 @@ export type MembershipSort = {
 /**  The unit of a rule's offset; calendar-aware in the recipient's time zone. */
 export type OffsetUnit = "day" | "week" | "month";
 
+/**  Where a saved password went. */
+export type PasswordStore = { kind: "keyring" } | { kind: "file"; path: string };
+
 /**  A rule rendered for a chosen learner with their real data, as each recipient would get it. */
 export type Preview = {
 	rule_id: number,
@@ -337,6 +352,18 @@ export type SavedRule = {
 	backfill: number,
 };
 
+/**  How the connection to the server is protected. */
+export type Security = 
+/**  Plain SMTP (a local relay only). */
+"none" | 
+/**
+ *  Plain connection upgraded with STARTTLS (usually port 587); refused if the server
+ *  does not offer it.
+ */
+"starttls" | 
+/**  TLS from the first byte (usually port 465). */
+"tls";
+
 /**
  *  Which rows an action applies to: a condition (all raised rows, or all raised rows of one
  *  type) plus rows picked by hand.
@@ -347,12 +374,42 @@ export type Selection = {
 	ids: number[],
 };
 
+/**  A person who receives the exception alerts. */
+export type SiteAdmin = {
+	id: number,
+	full_name: string,
+	email: string,
+};
+
 /**  A selected row the action will not change, and why. */
 export type SkippedRow = {
 	exception_id: number,
 	learner_name: string,
 	kind: ExceptionKind | null,
 	reason: string,
+};
+
+/**  The SMTP server and sender, as the settings page edits them. */
+export type SmtpSettings = {
+	host: string,
+	port: number,
+	security: Security,
+	/**  Empty: no authentication. */
+	username: string,
+	/**  The From address, e.g. `learning@example.org`. */
+	from_address: string,
+	/**  The From display name, e.g. `Learning team`. */
+	from_name: string,
+	/**  Seconds each SMTP step (connect, greeting, each command, the data) may take. */
+	timeout_secs: number,
+	/**  A PEM file of an extra trusted certificate (a relay with a private CA); empty: none. */
+	ca_cert_file: string,
+};
+
+/**  The SMTP settings as the screen shows them: no password, only whether one is stored. */
+export type SmtpView = {
+	settings: SmtpSettings | null,
+	has_password: boolean,
 };
 
 /**  The columns the report can be sorted by. */

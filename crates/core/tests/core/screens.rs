@@ -232,3 +232,66 @@ fn saving_a_rule_refuses_unknown_placeholders_and_counts_the_backfill_when_retim
     assert_eq!(edited.backfill, 0);
     assert_eq!(edited.rule.effective_from, saved.rule.effective_from);
 }
+
+#[test]
+fn site_administrators_are_listed_added_and_removed() {
+    use certdesk_core::settings::{add_site_admin, remove_site_admin, site_admins};
+    let (_dir, db) = demo();
+    let before = site_admins(&db.reader().unwrap()).unwrap();
+    assert_eq!(before.len(), 2, "the demo has two");
+    let mut w = db.writer().unwrap();
+    let after = w
+        .write(|tx| add_site_admin(tx, "Zoe Quality", "zoe@example.com"))
+        .unwrap();
+    assert_eq!(after.len(), 3);
+    let err = w
+        .write(|tx| add_site_admin(tx, "Zoe Again", "zoe@example.com"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+    let err = w
+        .write(|tx| add_site_admin(tx, "No Address", "not an address"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+    let zoe = after
+        .iter()
+        .find(|a| a.email == "zoe@example.com")
+        .unwrap()
+        .id;
+    let left = w.write(|tx| remove_site_admin(tx, zoe)).unwrap();
+    assert_eq!(left, before);
+    let err = w.write(|tx| remove_site_admin(tx, zoe)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn smtp_settings_are_saved_without_a_password_and_refused_when_invalid() {
+    use certdesk_core::notify::smtp_settings::{Security, SmtpSettings};
+    use certdesk_core::settings::{save_smtp, smtp_view};
+    let (_dir, db) = demo();
+    assert_eq!(smtp_view(&db.reader().unwrap()).unwrap().settings, None);
+    let mut s = SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: 2525,
+        security: Security::None,
+        username: String::new(),
+        from_address: "learning@example.org".into(),
+        from_name: "Learning team".into(),
+        timeout_secs: 10,
+        ca_cert_file: String::new(),
+    };
+    let mut w = db.writer().unwrap();
+    assert_eq!(save_smtp(&mut w, &s, None).unwrap(), None);
+    let view = smtp_view(&db.reader().unwrap()).unwrap();
+    assert_eq!(view.settings.as_ref(), Some(&s));
+    assert!(!view.has_password, "no user, no password");
+
+    s.from_address = "nobody".into();
+    let err = save_smtp(&mut w, &s, None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+    let view = smtp_view(&db.reader().unwrap()).unwrap();
+    assert_eq!(
+        view.settings.unwrap().from_address,
+        "learning@example.org",
+        "an invalid change writes nothing"
+    );
+}
