@@ -13,6 +13,7 @@ fn certdesk_commands() -> &'static [&'static str] {
         "dashboard",
         "membership_page",
         "export_memberships",
+        "outlook",
         "raised_exceptions",
         "preview_exception_action",
         "apply_exception_action",

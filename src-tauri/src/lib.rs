@@ -20,6 +20,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::reports::dashboard,
         commands::reports::membership_page,
         commands::reports::export_memberships,
+        commands::reports::outlook,
         commands::exceptions::raised_exceptions,
         commands::exceptions::preview_exception_action,
         commands::exceptions::apply_exception_action,

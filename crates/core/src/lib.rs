@@ -25,6 +25,7 @@ pub mod location;
 pub mod membership;
 pub mod names;
 pub mod notify;
+pub mod outlook;
 pub mod period;
 pub mod program;
 pub mod report;

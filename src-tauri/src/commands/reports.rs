@@ -3,6 +3,7 @@
 use certdesk_core::dashboard::Dashboard;
 use certdesk_core::export::ExportSummary;
 use certdesk_core::membership::{MembershipPage, MembershipQuery};
+use certdesk_core::outlook::Outlook;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -42,5 +43,15 @@ pub async fn export_memberships(
         .read(move |r| {
             certdesk_core::export::export_memberships_csv(r, &query, path.as_deref(), now)
         })
+        .await
+}
+
+/// Due dates and expiries over the next 12 weeks, and the outbox's health.
+#[tauri::command]
+#[specta::specta]
+pub async fn outlook(state: State<'_, AppState>) -> CommandResult<Outlook> {
+    let now = state.now();
+    state
+        .read(move |r| certdesk_core::outlook::outlook(r, now))
         .await
 }

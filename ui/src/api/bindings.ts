@@ -14,6 +14,8 @@ export const commands = {
 	 *  folder when `path` is empty; says where and how many rows.
 	 */
 	exportMemberships: (query: MembershipQuery, path: string | null) => typedError<ExportSummary, CommandError>(__TAURI_INVOKE("export_memberships", { query, path })),
+	/**  Due dates and expiries over the next 12 weeks, and the outbox's health. */
+	outlook: () => typedError<Outlook, CommandError>(__TAURI_INVOKE("outlook")),
 	/**  A page of raised exceptions, optionally of one type, after exception id `after`. */
 	raisedExceptions: (kind: ExceptionKind | null, after: number | null, limit: number) => typedError<ExceptionRow[], CommandError>(__TAURI_INVOKE("raised_exceptions", { kind, after, limit })),
 	/**  How many selected rows `action` would change, and which it would skip and why. */
@@ -268,6 +270,18 @@ export type MembershipSort = {
 /**  The unit of a rule's offset; calendar-aware in the recipient's time zone. */
 export type OffsetUnit = "day" | "week" | "month";
 
+/**  The outlook and the outbox's health. */
+export type Outlook = {
+	/**  [`WEEKS`] weeks from the Monday of this week. */
+	weeks: WeekCount[],
+	outbox: QueueStatus,
+	/**
+	 *  The instant the last notification run checked up to (RFC 3339); `None` before the
+	 *  first run.
+	 */
+	last_run: string | null,
+};
+
 /**  Where a saved password went. */
 export type PasswordStore = { kind: "keyring" } | { kind: "file"; path: string };
 
@@ -428,6 +442,16 @@ export type Timing = "on" | "before" | "after";
 
 /**  What a rule reacts to (DOMAIN.md section 4). */
 export type Trigger = "assigned" | "completed" | "course_set_completed" | "course_set_due" | "due_date" | "exception" | "unassigned" | "expiry" | "failed_recertify" | "window_open";
+
+/**  One week of the outlook. */
+export type WeekCount = {
+	/**  The Monday the week starts (YYYY-MM-DD, UTC). */
+	week_start: string,
+	/**  Active memberships not yet complete whose due date falls in the week. */
+	due: number,
+	/**  Certifications (certified or window open) that expire in the week. */
+	expiring: number,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -295,3 +295,31 @@ fn smtp_settings_are_saved_without_a_password_and_refused_when_invalid() {
         "an invalid change writes nothing"
     );
 }
+
+#[test]
+fn the_outlook_counts_due_dates_and_expiries_by_week() {
+    use certdesk_core::outlook::outlook;
+    let (_dir, db) = demo();
+    let r = db.reader().unwrap();
+    let o = outlook(&r, now()).unwrap();
+    assert_eq!(o.weeks.len(), 12);
+    assert_eq!(o.weeks[0].week_start, "2026-11-23", "now is a Monday");
+    assert_eq!(o.weeks[11].week_start, "2027-02-08");
+    let expiring: u32 = o.weeks.iter().map(|w| w.expiring).sum();
+    let due: u32 = o.weeks.iter().map(|w| w.due).sum();
+    assert!(expiring > 0 && due > 0, "{o:?}");
+    // The same count, straight from the store.
+    let start: Timestamp = "2026-11-23T00:00:00Z".parse().unwrap();
+    let end: Timestamp = "2027-02-15T00:00:00Z".parse().unwrap();
+    let direct: u32 = r
+        .query_row(
+            "SELECT count(*) FROM assignment WHERE expires_at >= ?1 AND expires_at < ?2
+               AND status IN ('certified', 'window_open') AND unassigned_at IS NULL",
+            [start.as_second(), end.as_second()],
+            |x| x.get(0),
+        )
+        .unwrap();
+    assert_eq!(expiring, direct);
+    assert_eq!(o.last_run, None, "no run yet");
+    assert_eq!(o.outbox.paused_reason, None);
+}
