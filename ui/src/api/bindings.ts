@@ -26,6 +26,12 @@ export const commands = {
 	programList: () => typedError<ProgramSummary[], CommandError>(__TAURI_INVOKE("program_list")),
 	/**  Learners whose name, id number or email contains `text`. */
 	findLearners: (text: string, limit: number) => typedError<LearnerSummary[], CommandError>(__TAURI_INVOKE("find_learners", { text, limit })),
+	/**  A program's course sets, path by path, with their courses. */
+	courseSets: (programId: number) => typedError<CourseSetView[], CommandError>(__TAURI_INVOKE("course_sets", { programId })),
+	/**  Assigns one learner to a program individually (the program's rule gives the due date). */
+	assignLearner: (programId: number, learnerId: number) => typedError<AssignSummary, CommandError>(__TAURI_INVOKE("assign_learner", { programId, learnerId })),
+	/**  Records that a learner completed a course now. */
+	recordCompletion: (learnerId: number, courseId: number) => typedError<CompletionSummary, CommandError>(__TAURI_INVOKE("record_completion", { learnerId, courseId })),
 	/**  The rules of one program, in the order they were made. */
 	programRules: (programId: number) => typedError<Rule[], CommandError>(__TAURI_INVOKE("program_rules", { programId })),
 	/**  Every placeholder a template may use (without `%`). */
@@ -77,6 +83,16 @@ export type AppInfo = {
 	db_path: string,
 };
 
+/**  What an assignment changed. */
+export type AssignSummary = {
+	/**  Memberships made (or made again after an unassignment). */
+	added: number,
+	/**  Learners who were already members (a source was added or updated). */
+	already: number,
+	/**  Exceptions raised by the new memberships. */
+	exceptions: number,
+};
+
 /**
  *  Where an assignment stands. Programs use the first three; certifications use
  *  `not_started`/`in_progress` on the certification path, then `certified`, `window_open`
@@ -87,6 +103,38 @@ export type AssignmentStatus = "not_started" | "in_progress" | "complete" | "cer
 export type CommandError = {
 	kind: ErrorKind,
 	message: string,
+};
+
+/**  What recording completions changed. */
+export type CompletionSummary = {
+	/**  Completions stored (repeats of a stored one are ignored). */
+	recorded: number,
+	/**  What the memberships did with them. */
+	engine: EngineSummary,
+};
+
+/**  A course, as a program's course set lists it. */
+export type CourseRef = {
+	id: number,
+	short_name: string,
+	full_name: string,
+};
+
+/**  A course set of a program path, in words. */
+export type CourseSetView = {
+	id: number,
+	/**  `certification` or `recertification`. */
+	path: string,
+	label: string,
+	/**
+	 *  The completion rule in words: "all courses", "any one course", "at least 2 courses",
+	 *  "optional".
+	 */
+	rule: string,
+	min_time_hours: number | null,
+	/**  The operator to the next set (`then`, `and`, `or`); `None` on the last set. */
+	next_operator: string | null,
+	courses: CourseRef[],
 };
 
 /**  What the administrator sees first. */
@@ -100,6 +148,20 @@ export type Dashboard = {
 	raised_exceptions: number,
 	/**  Certified learners whose certification expires within the next 30 days. */
 	expiring_30_days: number,
+};
+
+/**  What a settle or an advance changed. */
+export type EngineSummary = {
+	/**  Programs completed. */
+	completed: number,
+	/**  Certifications gained or renewed. */
+	certified: number,
+	/**  Recertification windows opened. */
+	windows_opened: number,
+	/**  Certifications that expired without being renewed. */
+	expired: number,
+	/**  Memberships whose stored state changed. */
+	changed: number,
 };
 
 /**  What went wrong, as a stable code the UI and scripts can branch on. */

@@ -323,3 +323,20 @@ fn the_outlook_counts_due_dates_and_expiries_by_week() {
     assert_eq!(o.last_run, None, "no run yet");
     assert_eq!(o.outbox.paused_reason, None);
 }
+
+#[test]
+fn a_programs_course_sets_are_listed_with_their_courses() {
+    use certdesk_core::catalog::course_sets;
+    let (_dir, db) = demo();
+    let r = db.reader().unwrap();
+    for p in program_summaries(&r).unwrap() {
+        let sets = course_sets(&r, p.id).unwrap();
+        assert!(!sets.is_empty(), "{} has course sets", p.full_name);
+        assert!(sets
+            .iter()
+            .all(|s| !s.courses.is_empty() || s.rule == "optional"));
+        assert!(sets
+            .iter()
+            .all(|s| s.path == "certification" || s.path == "recertification"));
+    }
+}
