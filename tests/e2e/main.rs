@@ -5,4 +5,6 @@ mod dashboard;
 mod exceptions;
 mod harness;
 mod membership;
+mod programs;
+mod settings;
 mod templates;
