@@ -47,5 +47,5 @@ pub async fn pause_sending(state: State<'_, AppState>, reason: String) -> Comman
 #[tauri::command]
 #[specta::specta]
 pub async fn resume_sending(state: State<'_, AppState>) -> CommandResult<()> {
-    state.write(|w| w.write(|tx| notify::resume(tx))).await
+    state.write(|w| w.write(notify::resume)).await
 }
