@@ -114,6 +114,11 @@ describe("Exception report", () => {
 
     const confirm = screen.getByRole("button", { name: "Change 1 row" });
     await waitFor(() => expect(document.activeElement).toBe(confirm));
+    // Tab stays inside the modal dialog.
+    await fireEvent.keyDown(dialog, { key: "Tab" });
+    expect(document.activeElement).toBe(screen.getByRole("button", { name: "Cancel" }));
+    await fireEvent.keyDown(dialog, { key: "Tab", shiftKey: true });
+    expect(document.activeElement).toBe(confirm);
     await fireEvent.click(confirm);
     const result = await screen.findByTestId("action-result");
     expect(result.textContent?.replace(/\s+/g, " ")).toContain("1 row changed, 1 skipped");
