@@ -35,10 +35,11 @@ async fn membership_report_lists_and_searches_learners() {
             .await
             .unwrap();
         texts.clear();
+        // A row may be re-rendered between the two calls: read it again next time.
         for r in &rows {
-            texts.push(r.text().await.unwrap());
+            texts.push(r.text().await.unwrap_or_default());
         }
-        if !texts.is_empty() && texts.len() < 10 {
+        if !texts.is_empty() && texts.len() < 10 && texts.iter().all(|t| t.contains("E10007")) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
