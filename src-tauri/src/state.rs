@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use certdesk_core::{Clock, Db, Reader};
+use certdesk_core::{Clock, Db, Reader, Writer};
 use jiff::Timestamp;
 
 use crate::error::CommandResult;
@@ -36,5 +36,13 @@ impl AppState {
         f: impl FnOnce(&Reader) -> certdesk_core::Result<T> + Send + 'static,
     ) -> CommandResult<T> {
         self.blocking(move |db| f(&db.reader()?)).await
+    }
+
+    /// Runs `f` with a writer on the blocking pool.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Writer) -> certdesk_core::Result<T> + Send + 'static,
+    ) -> CommandResult<T> {
+        self.blocking(move |db| f(&mut db.writer()?)).await
     }
 }

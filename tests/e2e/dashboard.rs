@@ -51,5 +51,18 @@ async fn dashboard_shows_the_demo_store_figures() {
     assert!(expired > 0);
     let cell = app.text("tr[data-status=expired] .count").await;
     assert_eq!(cell, expired.to_string());
+
+    // The 12-week outlook and the outbox's health (the demo has sent nothing yet).
+    app.find("[data-testid=outlook-chart] g[data-week]").await;
+    let weeks = app
+        .client
+        .find_all(fantoccini::Locator::Css(
+            "[data-testid=outlook-chart] g[data-week]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(weeks.len(), 12);
+    assert_eq!(app.text("[data-testid=outbox-queued]").await, "0");
+    assert_eq!(app.text("[data-testid=outbox-failed]").await, "0");
     app.finish().await;
 }

@@ -2,5 +2,9 @@
 //! through tauri-driver and WebKitWebDriver. Run them one at a time (`--test-threads=1`).
 
 mod dashboard;
+mod exceptions;
 mod harness;
 mod membership;
+mod programs;
+mod settings;
+mod templates;

@@ -5,6 +5,7 @@
 
 pub mod assignment;
 pub mod backup;
+pub mod catalog;
 pub mod certification;
 pub mod clock;
 pub mod completion;
@@ -17,16 +18,20 @@ pub mod error;
 pub mod event;
 pub mod exception;
 pub mod exception_action;
+pub mod export;
 mod idset;
 pub mod import;
 pub mod location;
 pub mod membership;
 pub mod names;
 pub mod notify;
+pub mod outlook;
 pub mod period;
 pub mod program;
 pub mod report;
+pub mod rule_edit;
 pub mod scheduler;
+pub mod settings;
 pub mod store;
 pub mod time;
 

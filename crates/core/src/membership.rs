@@ -1,5 +1,7 @@
 //! The membership report: every assignment with its learner, program, dates and exception
-//! status, filtered and read a page at a time with keyset paging (never OFFSET).
+//! status, filtered, sorted by a column and read a page at a time with keyset paging (never
+//! OFFSET): every sort ends with the default key (learner name, learner, program), which is
+//! unique, so a page's last row is a complete cursor.
 
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
@@ -20,6 +22,55 @@ pub struct MembershipQuery {
     pub after: Option<MembershipCursor>,
     /// Rows per page (1 to 500; 0 means 100).
     pub limit: u32,
+    /// The column to sort by; `None` sorts by learner name.
+    #[serde(default)]
+    pub sort: Option<MembershipSort>,
+}
+
+/// The columns the report can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SortColumn {
+    LearnerName,
+    LearnerIdNumber,
+    Program,
+    Status,
+    DueDate,
+    ExpiryDate,
+    WindowOpensDate,
+    ExceptionStatus,
+}
+
+impl SortColumn {
+    /// The SQL expression sorted on, ahead of the default key. Missing dates sort last
+    /// (ascending), so the expression is never NULL and row-value comparison stays total.
+    fn expr(self) -> Option<&'static str> {
+        Some(match self {
+            SortColumn::LearnerName => return None,
+            SortColumn::LearnerIdNumber => "l.id_number",
+            SortColumn::Program => "p.full_name",
+            SortColumn::Status => "a.status",
+            SortColumn::DueDate => "coalesce(a.due_at, 9223372036854775807)",
+            SortColumn::ExpiryDate => "coalesce(a.expires_at, 9223372036854775807)",
+            SortColumn::WindowOpensDate => "coalesce(a.window_opens_at, 9223372036854775807)",
+            SortColumn::ExceptionStatus => "a.exception_status",
+        })
+    }
+}
+
+/// A sort order: a column, ascending or descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct MembershipSort {
+    pub column: SortColumn,
+    pub descending: bool,
+}
+
+/// The sort column's value in a cursor: text, or a date as unix seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(untagged)]
+pub enum SortKey {
+    Int(i64),
+    Text(String),
 }
 
 /// Where a page ends: the sort key of its last row.
@@ -28,6 +79,9 @@ pub struct MembershipCursor {
     pub learner_name: String,
     pub learner_id: i64,
     pub program_id: i64,
+    /// The sort column's value, when the report is sorted by another column than the name.
+    #[serde(default)]
+    pub key: Option<SortKey>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -58,27 +112,54 @@ pub struct MembershipPage {
     pub next: Option<MembershipCursor>,
 }
 
-/// One page of the membership report, sorted by learner name, then learner, then program.
+/// One page of the membership report, sorted by the query's column (if any), then learner
+/// name, then learner, then program.
+///
+/// # Errors
+/// Database errors; [`crate::Error::Invalid`] for a cursor whose key does not fit the sort.
 pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPage> {
     let limit = match q.limit {
         0 => 100,
         n => n.min(500),
     };
-    let mut sql = String::from(
+    let expr = q.sort.and_then(|s| s.column.expr());
+    let desc = q.sort.is_some_and(|s| s.descending);
+    let (dir, cmp) = if desc { (" DESC", "<") } else { ("", ">") };
+    let mut sql = format!(
         "SELECT a.id, l.id, l.full_name, l.id_number, l.time_zone,
                 (SELECT group_concat(m.full_name, ', ') FROM manager_link ml
                    JOIN learner m ON m.id = ml.manager_id WHERE ml.learner_id = l.id),
                 p.id, p.full_name, p.kind = 'certification', a.status, a.active,
                 a.due_at, a.expires_at, a.window_opens_at, a.exception_status,
-                (SELECT max(sent_at) FROM message WHERE assignment_id = a.id AND state = 'sent')
+                (SELECT max(sent_at) FROM message WHERE assignment_id = a.id AND state = 'sent'),
+                {key}
          FROM learner l
          JOIN assignment a ON a.learner_id = l.id
          JOIN program p ON p.id = a.program_id
          WHERE a.unassigned_at IS NULL",
+        key = expr.unwrap_or("NULL"),
     );
     let mut args: Vec<Value> = Vec::new();
     if let Some(c) = &q.after {
-        sql.push_str(" AND (l.full_name, l.id, a.program_id) > (?, ?, ?)");
+        if let Some(e) = expr {
+            sql.push_str(&format!(
+                " AND ({e}, l.full_name, l.id, a.program_id) {cmp} (?, ?, ?, ?)"
+            ));
+            args.push(match &c.key {
+                Some(SortKey::Int(i)) => Value::Integer(*i),
+                Some(SortKey::Text(t)) => Value::Text(t.clone()),
+                None => {
+                    return Err(crate::Error::invalid(
+                        "cursor",
+                        "the cursor has no sort key",
+                    ))
+                }
+            });
+        } else {
+            sql.push_str(&format!(
+                " AND (l.full_name, l.id, a.program_id) {cmp} (?, ?, ?)"
+            ));
+        }
         args.extend([
             Value::Text(c.learner_name.clone()),
             Value::Integer(c.learner_id),
@@ -107,13 +188,25 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
         );
         args.extend(std::iter::repeat_n(Value::Text(pattern), 3));
     }
-    sql.push_str(" ORDER BY l.full_name, l.id, a.program_id LIMIT ?");
+    let order = match expr {
+        Some(e) => format!("{e}{dir}, "),
+        None => String::new(),
+    };
+    sql.push_str(&format!(
+        " ORDER BY {order}l.full_name{dir}, l.id{dir}, a.program_id{dir} LIMIT ?"
+    ));
     args.push(Value::Integer(i64::from(limit)));
 
     let mut stmt = db.prepare_cached(&sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
     let mut out = Vec::with_capacity(limit as usize);
+    let mut last_key = None;
     while let Some(r) = rows.next()? {
+        last_key = match r.get::<_, Value>(16)? {
+            Value::Integer(i) => Some(SortKey::Int(i)),
+            Value::Text(t) => Some(SortKey::Text(t)),
+            _ => None,
+        };
         let zone: String = r.get(4)?;
         let date = |i: usize| -> Result<Option<String>> {
             r.get::<_, Option<i64>>(i)?
@@ -143,6 +236,7 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
             learner_name: r.learner_name.clone(),
             learner_id: r.learner_id,
             program_id: r.program_id,
+            key: last_key,
         })
     } else {
         None

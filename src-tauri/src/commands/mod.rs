@@ -2,5 +2,10 @@
 //! map the error. Listed once in [`crate::specta_builder`].
 
 pub mod app;
+pub mod exceptions;
+pub mod messages;
+pub mod programs;
 pub mod reports;
 pub mod scheduler;
+pub mod settings;
+pub mod templates;

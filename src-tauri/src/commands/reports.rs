@@ -1,7 +1,9 @@
 //! The dashboard and the membership report.
 
 use certdesk_core::dashboard::Dashboard;
+use certdesk_core::export::ExportSummary;
 use certdesk_core::membership::{MembershipPage, MembershipQuery};
+use certdesk_core::outlook::Outlook;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -24,5 +26,32 @@ pub async fn membership_page(
 ) -> CommandResult<MembershipPage> {
     state
         .read(move |r| certdesk_core::membership::membership_page(r, &query))
+        .await
+}
+
+/// Writes the rows matching `query` as CSV to `path` (a full path), or to the Downloads
+/// folder when `path` is empty; says where and how many rows.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_memberships(
+    state: State<'_, AppState>,
+    query: MembershipQuery,
+    path: Option<String>,
+) -> CommandResult<ExportSummary> {
+    let now = state.now();
+    state
+        .read(move |r| {
+            certdesk_core::export::export_memberships_csv(r, &query, path.as_deref(), now)
+        })
+        .await
+}
+
+/// Due dates and expiries over the next 12 weeks, and the outbox's health.
+#[tauri::command]
+#[specta::specta]
+pub async fn outlook(state: State<'_, AppState>) -> CommandResult<Outlook> {
+    let now = state.now();
+    state
+        .read(move |r| certdesk_core::outlook::outlook(r, now))
         .await
 }

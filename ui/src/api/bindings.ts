@@ -12,13 +12,88 @@ export const commands = {
 	timerStatus: () => typedError<TimerStatus, CommandError>(__TAURI_INVOKE("timer_status")),
 	/**  Runs the scheduler step and a send pass now, as the timer would. */
 	runNow: () => typedError<Tick, CommandError>(__TAURI_INVOKE("run_now")),
+	/**
+	 *  Writes the rows matching `query` as CSV to `path` (a full path), or to the Downloads
+	 *  folder when `path` is empty; says where and how many rows.
+	 */
+	exportMemberships: (query: MembershipQuery, path: string | null) => typedError<ExportSummary, CommandError>(__TAURI_INVOKE("export_memberships", { query, path })),
+	/**  Due dates and expiries over the next 12 weeks, and the outbox's health. */
+	outlook: () => typedError<Outlook, CommandError>(__TAURI_INVOKE("outlook")),
+	/**  A page of raised exceptions, optionally of one type, after exception id `after`. */
+	raisedExceptions: (kind: ExceptionKind | null, after: number | null, limit: number) => typedError<ExceptionRow[], CommandError>(__TAURI_INVOKE("raised_exceptions", { kind, after, limit })),
+	/**  How many selected rows `action` would change, and which it would skip and why. */
+	previewExceptionAction: (selection: Selection, action: ExceptionAction) => typedError<ActionOutcome, CommandError>(__TAURI_INVOKE("preview_exception_action", { selection, action })),
+	/**  Applies `action` to the selected rows in one transaction. */
+	applyExceptionAction: (selection: Selection, action: ExceptionAction) => typedError<ActionOutcome, CommandError>(__TAURI_INVOKE("apply_exception_action", { selection, action })),
+	/**  Every program and certification, by name. */
+	programList: () => typedError<ProgramSummary[], CommandError>(__TAURI_INVOKE("program_list")),
+	/**  Learners whose name, id number or email contains `text`. */
+	findLearners: (text: string, limit: number) => typedError<LearnerSummary[], CommandError>(__TAURI_INVOKE("find_learners", { text, limit })),
+	/**  A program's course sets, path by path, with their courses. */
+	courseSets: (programId: number) => typedError<CourseSetView[], CommandError>(__TAURI_INVOKE("course_sets", { programId })),
+	/**  Assigns one learner to a program individually (the program's rule gives the due date). */
+	assignLearner: (programId: number, learnerId: number) => typedError<AssignSummary, CommandError>(__TAURI_INVOKE("assign_learner", { programId, learnerId })),
+	/**  Records that a learner completed a course now. */
+	recordCompletion: (learnerId: number, courseId: number) => typedError<CompletionSummary, CommandError>(__TAURI_INVOKE("record_completion", { learnerId, courseId })),
+	/**  The rules of one program, in the order they were made. */
+	programRules: (programId: number) => typedError<Rule[], CommandError>(__TAURI_INVOKE("program_rules", { programId })),
+	/**  Every placeholder a template may use (without `%`). */
+	placeholders: () => typedError<string[], CommandError>(__TAURI_INVOKE("placeholders")),
+	/**  Creates (`id` = null) or updates a rule; says how many messages a backfill would send. */
+	saveRule: (programId: number, id: number | null, input: RuleInput) => typedError<SavedRule, CommandError>(__TAURI_INVOKE("save_rule", { programId, id, input })),
+	/**  Deletes a rule; its messages stay in the log. */
+	deleteRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("delete_rule", { id })),
+	/**  Opts in to a rule's backfill: the next run sends what was counted. */
+	backfillRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("backfill_rule", { id })),
+	/**  A saved rule rendered for a chosen learner, as each recipient would get it. */
+	previewRule: (ruleId: number, learnerId: number) => typedError<Preview, CommandError>(__TAURI_INVOKE("preview_rule", { ruleId, learnerId })),
+	/**  A page of the message log, newest first. */
+	listMessages: (filter: LogFilter) => typedError<LogPage, CommandError>(__TAURI_INVOKE("list_messages", { filter })),
+	/**  Sends a message again as a new, queued message; returns its id. */
+	resendMessage: (id: number) => typedError<number, CommandError>(__TAURI_INVOKE("resend_message", { id })),
+	/**  Messages by state, and the pause with its reason. */
+	queueStatus: () => typedError<QueueStatus, CommandError>(__TAURI_INVOKE("queue_status")),
+	/**  Pauses all sending, with the reason the UI shows. */
+	pauseSending: (reason: string) => typedError<null, CommandError>(__TAURI_INVOKE("pause_sending", { reason })),
+	/**  Lifts the pause; queued messages go out at the next send. */
+	resumeSending: () => typedError<null, CommandError>(__TAURI_INVOKE("resume_sending")),
+	/**  The SMTP settings, without the password. */
+	smtpSettings: () => typedError<SmtpView, CommandError>(__TAURI_INVOKE("smtp_settings")),
+	/**  Saves the SMTP settings and, if given, the password; says where the password went. */
+	saveSmtpSettings: (settings: SmtpSettings, password: string | null) => typedError<PasswordStore | null, CommandError>(__TAURI_INVOKE("save_smtp_settings", { settings, password })),
+	/**  Sends a test message with these settings (saved or not). */
+	testSmtpSettings: (settings: SmtpSettings, password: string | null, to: string) => typedError<null, CommandError>(__TAURI_INVOKE("test_smtp_settings", { settings, password, to })),
+	/**  The site administrators who receive exception alerts. */
+	siteAdmins: () => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("site_admins")),
+	/**  Adds a site administrator. */
+	addSiteAdmin: (fullName: string, email: string) => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("add_site_admin", { fullName, email })),
+	/**  Removes a site administrator. */
+	removeSiteAdmin: (id: number) => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("remove_site_admin", { id })),
 };
 
 /* Types */
+/**  What an action will do (preview) or did (apply). */
+export type ActionOutcome = {
+	action: ExceptionAction,
+	/**  Rows changed (or, in a preview, that would be). */
+	changed: number,
+	skipped: SkippedRow[],
+};
+
 export type AppInfo = {
 	version: string,
 	/**  Where the store file is. */
 	db_path: string,
+};
+
+/**  What an assignment changed. */
+export type AssignSummary = {
+	/**  Memberships made (or made again after an unassignment). */
+	added: number,
+	/**  Learners who were already members (a source was added or updated). */
+	already: number,
+	/**  Exceptions raised by the new memberships. */
+	exceptions: number,
 };
 
 /**
@@ -31,6 +106,38 @@ export type AssignmentStatus = "not_started" | "in_progress" | "complete" | "cer
 export type CommandError = {
 	kind: ErrorKind,
 	message: string,
+};
+
+/**  What recording completions changed. */
+export type CompletionSummary = {
+	/**  Completions stored (repeats of a stored one are ignored). */
+	recorded: number,
+	/**  What the memberships did with them. */
+	engine: EngineSummary,
+};
+
+/**  A course, as a program's course set lists it. */
+export type CourseRef = {
+	id: number,
+	short_name: string,
+	full_name: string,
+};
+
+/**  A course set of a program path, in words. */
+export type CourseSetView = {
+	id: number,
+	/**  `certification` or `recertification`. */
+	path: string,
+	label: string,
+	/**
+	 *  The completion rule in words: "all courses", "any one course", "at least 2 courses",
+	 *  "optional".
+	 */
+	rule: string,
+	min_time_hours: number | null,
+	/**  The operator to the next set (`then`, `and`, `or`); `None` on the last set. */
+	next_operator: string | null,
+	courses: CourseRef[],
 };
 
 /**  What the administrator sees first. */
@@ -80,14 +187,117 @@ export type ErrorKind = "database" | "disk_full" | "busy" | "io" | "not_a_store"
 /**  An import with bad rows: nothing was written. */
 "rejected" | "unknown_placeholder" | "smtp_not_configured" | "smtp" | "secret_store";
 
+/**  What the administrator does about an exception. */
+export type ExceptionAction = 
+/**  Active, with the due date as it was; assigned-at = now. */
+"assign" | 
+/**  Due = now + total minimum time of the current path + 7 days; active. */
+"set_realistic_due_date" | 
+/**  Stays a member, not active, no due date; completion still recorded. */
+"do_not_assign" | 
+/**  Leaves the report; not active; program / certification completion not recorded. */
+"dismiss";
+
+/**  The type of an assignment exception. */
+export type ExceptionKind = 
+/**  The learner is already an active member of another certification sharing a course. */
+"duplicate_course" | 
+/**  The due date counts from an event the learner has no date for. */
+"completion_time_unknown" | 
+/**  The due date leaves less time than the path's total minimum time. */
+"time_allowance";
+
+/**  One row of the exception report. */
+export type ExceptionRow = {
+	id: number,
+	assignment_id: number,
+	learner_name: string,
+	learner_id_number: string,
+	program_name: string,
+	kind: ExceptionKind,
+	/**  The issue in words, with its figures. */
+	issue: string,
+	/**  The due date concerned, in the learner's time zone (YYYY-MM-DD). */
+	due_date: string | null,
+	/**  The total minimum time of the path, in hours. */
+	time_needed_hours: number | null,
+	/**  When it was raised (RFC 3339, UTC). */
+	raised_at: string,
+	/**  The actions allowed for this row. */
+	actions: ExceptionAction[],
+};
+
 /**  The exception status column of the membership report. */
 export type ExceptionStatus = "none" | "raised" | "resolved_assigned" | "resolved_realistic" | "not_assigned" | "dismissed";
+
+/**  Where an export went and how many rows it holds. */
+export type ExportSummary = {
+	path: string,
+	rows: number,
+};
+
+/**  A learner, as a picker shows them. */
+export type LearnerSummary = {
+	id: number,
+	id_number: string,
+	full_name: string,
+	email: string,
+};
+
+/**  One line of the log. */
+export type LogEntry = {
+	id: number,
+	rule_id: number | null,
+	trigger: string | null,
+	program_id: number | null,
+	assignment_id: number | null,
+	cycle: number,
+	recipient_kind: string,
+	recipient_email: string,
+	subject: string,
+	state: string,
+	skip_reason: string | null,
+	attempts: number,
+	last_error: string | null,
+	/**  RFC 3339 instants. */
+	created_at: string,
+	sent_at: string | null,
+	next_attempt_at: string | null,
+	message_id_header: string | null,
+	/**  Set on a resend: the message it repeats. */
+	resend_of: number | null,
+};
+
+/**  Which messages to list. */
+export type LogFilter = {
+	/**  queued | sending | sent | failed | skipped. */
+	state: string | null,
+	rule_id: number | null,
+	program_id: number | null,
+	/**  A trigger name, e.g. `due_date`. */
+	trigger: string | null,
+	/**  Part of the recipient's address. */
+	recipient: string | null,
+	/**  Keyset paging: only messages with an id below this one. */
+	before_id: number | null,
+	/**  Page size (default 100, at most 1000). */
+	limit: number | null,
+};
+
+/**  A page of the log and the key of the next page. */
+export type LogPage = {
+	entries: LogEntry[],
+	/**  Pass as `before_id` for the next page; `None` on the last page. */
+	next_before_id: number | null,
+};
 
 /**  Where a page ends: the sort key of its last row. */
 export type MembershipCursor = {
 	learner_name: string,
 	learner_id: number,
 	program_id: number,
+	/**  The sort column's value, when the report is sorted by another column than the name. */
+	key?: SortKey | null,
 };
 
 export type MembershipPage = {
@@ -107,6 +317,8 @@ export type MembershipQuery = {
 	after: MembershipCursor | null,
 	/**  Rows per page (1 to 500; 0 means 100). */
 	limit: number,
+	/**  The column to sort by; `None` sorts by learner name. */
+	sort?: MembershipSort | null,
 };
 
 export type MembershipRow = {
@@ -129,12 +341,139 @@ export type MembershipRow = {
 	last_message_date: string | null,
 };
 
+/**  A sort order: a column, ascending or descending. */
+export type MembershipSort = {
+	column: SortColumn,
+	descending: boolean,
+};
+
+/**  The unit of a rule's offset; calendar-aware in the recipient's time zone. */
+export type OffsetUnit = "day" | "week" | "month";
+
+/**  The outlook and the outbox's health. */
+export type Outlook = {
+	/**  [`WEEKS`] weeks from the Monday of this week. */
+	weeks: WeekCount[],
+	outbox: QueueStatus,
+	/**
+	 *  The instant the last notification run checked up to (RFC 3339); `None` before the
+	 *  first run.
+	 */
+	last_run: string | null,
+};
+
+/**  Where a saved password went. */
+export type PasswordStore = { kind: "keyring" } | { kind: "file"; path: string };
+
+/**  A rule rendered for a chosen learner with their real data, as each recipient would get it. */
+export type Preview = {
+	rule_id: number,
+	learner: Rendered | null,
+	manager: Rendered | null,
+};
+
+/**  The kind of a program record. */
+export type ProgramKind = "program" | "certification";
+
+/**  A program or certification, as a filter or picker shows it. */
+export type ProgramSummary = {
+	id: number,
+	short_name: string,
+	full_name: string,
+	kind: ProgramKind,
+	/**  Active members (not unassigned). */
+	members: number,
+};
+
+/**  How the outbox stands, for the status bar and `certdesk-cli send --status`. */
+export type QueueStatus = {
+	queued: number,
+	sending: number,
+	sent: number,
+	failed: number,
+	skipped: number,
+	/**  Why the queue is paused; `None` while it runs. */
+	paused_reason: string | null,
+	/**  When it was paused (RFC 3339). */
+	paused_at: string | null,
+	/**  The next retry instant of a queued message (RFC 3339), if any. */
+	next_attempt_at: string | null,
+};
+
+/**  Who receives a rule's messages. */
+export type Recipients = "learner" | "managers" | "both" | "admins";
+
+/**  A rendered message: subject, HTML part and text part. */
+export type Rendered = {
+	subject: string,
+	html: string,
+	text: string,
+};
+
+/**  A stored notification rule. */
+export type Rule = {
+	id: number,
+	program_id: number,
+	/**  Everything the administrator edits. */
+	input: RuleInput,
+	/**  RFC 3339 instant: sends due before it are not made unless backfilled. */
+	effective_from: string,
+};
+
+/**  What the administrator edits: everything of a rule but its identity. */
+export type RuleInput = {
+	trigger: Trigger,
+	timing: Timing,
+	/**  0 with [`Timing::On`], at least 1 otherwise. */
+	offset_amount: number,
+	offset_unit: OffsetUnit,
+	recipients: Recipients,
+	learner_subject: string,
+	learner_body: string,
+	manager_subject: string,
+	manager_body: string,
+	enabled: boolean,
+};
+
 /**  What one run did. */
 export type RunSummary = {
 	/**  Certification states advanced (windows opened, expiries, renewals that then counted). */
 	engine: EngineSummary,
 	/**  Messages that came due: queued in the outbox, skipped (with a reason) or failed. */
 	notifications: EnqueueSummary,
+};
+
+/**  A saved rule and the size of the backfill it could make. */
+export type SavedRule = {
+	rule: Rule,
+	/**
+	 *  Messages whose send instant passed before the rule took effect and whose condition
+	 *  still holds: sent only if the administrator asks for the backfill. Always 0 when
+	 *  only the texts or recipients changed (the rule was not retimed).
+	 */
+	backfill: number,
+};
+
+/**  How the connection to the server is protected. */
+export type Security = 
+/**  Plain SMTP (a local relay only). */
+"none" | 
+/**
+ *  Plain connection upgraded with STARTTLS (usually port 587); refused if the server
+ *  does not offer it.
+ */
+"starttls" | 
+/**  TLS from the first byte (usually port 465). */
+"tls";
+
+/**
+ *  Which rows an action applies to: a condition (all raised rows, or all raised rows of one
+ *  type) plus rows picked by hand.
+ */
+export type Selection = {
+	all: boolean,
+	kind: ExceptionKind | null,
+	ids: number[],
 };
 
 /**  What one [`send_due`] pass did. */
@@ -147,6 +486,50 @@ export type SendSummary = {
 	/**  Set when this pass paused the queue (authentication refused). */
 	paused_reason: string | null,
 };
+
+/**  A person who receives the exception alerts. */
+export type SiteAdmin = {
+	id: number,
+	full_name: string,
+	email: string,
+};
+
+/**  A selected row the action will not change, and why. */
+export type SkippedRow = {
+	exception_id: number,
+	learner_name: string,
+	kind: ExceptionKind | null,
+	reason: string,
+};
+
+/**  The SMTP server and sender, as the settings page edits them. */
+export type SmtpSettings = {
+	host: string,
+	port: number,
+	security: Security,
+	/**  Empty: no authentication. */
+	username: string,
+	/**  The From address, e.g. `learning@example.org`. */
+	from_address: string,
+	/**  The From display name, e.g. `Learning team`. */
+	from_name: string,
+	/**  Seconds each SMTP step (connect, greeting, each command, the data) may take. */
+	timeout_secs: number,
+	/**  A PEM file of an extra trusted certificate (a relay with a private CA); empty: none. */
+	ca_cert_file: string,
+};
+
+/**  The SMTP settings as the screen shows them: no password, only whether one is stored. */
+export type SmtpView = {
+	settings: SmtpSettings | null,
+	has_password: boolean,
+};
+
+/**  The columns the report can be sorted by. */
+export type SortColumn = "learner_name" | "learner_id_number" | "program" | "status" | "due_date" | "expiry_date" | "window_opens_date" | "exception_status";
+
+/**  The sort column's value in a cursor: text, or a date as unix seconds. */
+export type SortKey = number | string;
 
 export type StatusCount = {
 	status: AssignmentStatus,
@@ -168,6 +551,22 @@ export type TimerStatus = {
 	next_run: string | null,
 	last_error: string | null,
 	last_tick: Tick | null,
+};
+
+/**  When a rule sends, relative to its event instant. */
+export type Timing = "on" | "before" | "after";
+
+/**  What a rule reacts to (DOMAIN.md section 4). */
+export type Trigger = "assigned" | "completed" | "course_set_completed" | "course_set_due" | "due_date" | "exception" | "unassigned" | "expiry" | "failed_recertify" | "window_open";
+
+/**  One week of the outlook. */
+export type WeekCount = {
+	/**  The Monday the week starts (YYYY-MM-DD, UTC). */
+	week_start: string,
+	/**  Active memberships not yet complete whose due date falls in the week. */
+	due: number,
+	/**  Certifications (certified or window open) that expire in the week. */
+	expiring: number,
 };
 
 /* Tauri Specta runtime */

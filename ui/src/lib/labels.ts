@@ -1,4 +1,13 @@
-import type { AssignmentStatus, ExceptionStatus } from "../api";
+import type {
+  AssignmentStatus,
+  ExceptionAction,
+  ExceptionKind,
+  ExceptionStatus,
+  OffsetUnit,
+  Recipients,
+  Timing,
+  Trigger,
+} from "../api";
 
 export const statusLabel: Record<AssignmentStatus, string> = {
   not_started: "Not started",
@@ -19,3 +28,91 @@ export const exceptionStatusLabel: Record<ExceptionStatus, string> = {
 };
 
 export const formatCount = (n: number): string => n.toLocaleString("en-GB");
+
+export const exceptionKindLabel: Record<ExceptionKind, string> = {
+  duplicate_course: "Duplicate course",
+  completion_time_unknown: "Completion time unknown",
+  time_allowance: "Time allowance",
+};
+
+export const exceptionActionLabel: Record<ExceptionAction, string> = {
+  assign: "Assign",
+  set_realistic_due_date: "Set realistic due date and assign",
+  do_not_assign: "Do not assign",
+  dismiss: "Dismiss the exception",
+};
+
+/** Every action, in the order the Action menu lists them. */
+export const exceptionActions: ExceptionAction[] = [
+  "assign",
+  "set_realistic_due_date",
+  "do_not_assign",
+  "dismiss",
+];
+
+/** Every exception type, in the order they are checked. */
+export const exceptionKinds: ExceptionKind[] = [
+  "duplicate_course",
+  "completion_time_unknown",
+  "time_allowance",
+];
+
+/** The actions DOMAIN.md section 5 allows for each type. */
+export const actionsAllowed: Record<ExceptionKind, ExceptionAction[]> = {
+  duplicate_course: ["assign", "do_not_assign", "dismiss"],
+  completion_time_unknown: ["set_realistic_due_date", "do_not_assign", "dismiss"],
+  time_allowance: ["assign", "set_realistic_due_date", "do_not_assign", "dismiss"],
+};
+
+/** An RFC 3339 instant as `YYYY-MM-DD HH:MM UTC`. */
+export const formatInstant = (rfc3339: string): string =>
+  rfc3339.replace("T", " ").replace(/:\d\d(\.\d+)?Z$/, " UTC");
+
+export const triggerLabel: Record<Trigger, string> = {
+  assigned: "Learner assigned",
+  completed: "Completed",
+  course_set_completed: "Course set completed",
+  course_set_due: "Course set due date",
+  due_date: "Program / certification due date",
+  exception: "New exception reported",
+  unassigned: "Learner unassigned",
+  expiry: "Certification expiry date",
+  failed_recertify: "Failure to recertify",
+  window_open: "Recertification window open date",
+};
+
+/** The timings each trigger allows (DOMAIN.md section 4). */
+export const triggerTimings: Record<Trigger, Timing[]> = {
+  assigned: ["on"],
+  completed: ["on", "after"],
+  course_set_completed: ["on", "after"],
+  course_set_due: ["before", "on", "after"],
+  due_date: ["before", "on", "after"],
+  exception: ["on"],
+  unassigned: ["on"],
+  expiry: ["before"],
+  failed_recertify: ["on"],
+  window_open: ["before", "on", "after"],
+};
+
+/** Triggers that exist only for certifications. */
+export const certificationOnly: Trigger[] = ["expiry", "failed_recertify", "window_open"];
+
+export const recipientsLabel: Record<Recipients, string> = {
+  learner: "The learner",
+  managers: "Their managers",
+  both: "The learner and their managers",
+  admins: "Site administrators",
+};
+
+/** A rule's timing in words: "on", "7 days before". */
+export function timingText(timing: Timing, amount: number, unit: OffsetUnit): string {
+  if (timing === "on") return "On the day";
+  return `${amount} ${unit}${amount === 1 ? "" : "s"} ${timing}`;
+}
+
+/** The `%name%` placeholders of a template that are not in `known`. */
+export function unknownPlaceholders(template: string, known: string[]): string[] {
+  const names = [...template.matchAll(/%([A-Za-z0-9_]+)%/g)].map((m) => m[1] ?? "");
+  return [...new Set(names.filter((n) => !known.includes(n.toLowerCase())))];
+}

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { render, screen, cleanup } from "@testing-library/svelte";
+import { render, screen, cleanup, fireEvent } from "@testing-library/svelte";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import Dashboard from "./Dashboard.svelte";
-import type { Dashboard as Figures } from "../api";
+import type { Dashboard as Figures, Outlook, TimerStatus } from "../api";
 
 const figures: Figures = {
   learners: 1234,
@@ -21,6 +21,32 @@ const figures: Figures = {
   expiring_30_days: 3,
 };
 
+const outlook: Outlook = {
+  weeks: Array.from({ length: 12 }, (_, i) => ({
+    week_start: `2026-12-${String(i + 1).padStart(2, "0")}`,
+    due: i === 2 ? 40 : 4,
+    expiring: i === 5 ? 10 : 0,
+  })),
+  outbox: {
+    queued: 12,
+    sending: 0,
+    sent: 300,
+    failed: 2,
+    skipped: 1,
+    paused_reason: "SMTP authentication failed (535)",
+    paused_at: "2026-11-23T08:00:00Z",
+    next_attempt_at: null,
+  },
+  last_run: "2026-11-23T08:55:00Z",
+};
+
+const idleTimer: TimerStatus = {
+  last_run: null,
+  next_run: null,
+  last_error: null,
+  last_tick: null,
+};
+
 afterEach(() => {
   cleanup();
   clearMocks();
@@ -30,6 +56,8 @@ describe("Dashboard", () => {
   it("shows the store's figures", async () => {
     mockIPC((cmd) => {
       if (cmd === "dashboard") return figures;
+      if (cmd === "outlook") return outlook;
+      if (cmd === "timer_status") return idleTimer;
       throw new Error(`unexpected command ${cmd}`);
     });
     render(Dashboard);
@@ -37,6 +65,55 @@ describe("Dashboard", () => {
     expect(screen.getByText("5,000")).toBeTruthy();
     expect(screen.getByTestId("raised-exceptions").textContent).toContain("7");
     expect(screen.getByText("Window open").closest("tr")?.textContent).toContain("50");
+  });
+
+  it("shows the outbox's health and a 12-week chart scaled to the busiest week", async () => {
+    mockIPC((cmd) =>
+      cmd === "dashboard" ? figures : cmd === "timer_status" ? idleTimer : outlook,
+    );
+    render(Dashboard);
+    expect((await screen.findByTestId("outbox-queued")).textContent).toBe("12");
+    expect(screen.getByTestId("outbox-failed").textContent).toBe("2");
+    expect(screen.getByTestId("outbox-paused").textContent).toContain(
+      "SMTP authentication failed (535)",
+    );
+    expect(screen.getByText(/Last run: 2026-11-23 08:55 UTC/)).toBeTruthy();
+    const chart = screen.getByTestId("outlook-chart");
+    expect(chart.querySelectorAll("g[data-week]")).toHaveLength(12);
+    const due = [...chart.querySelectorAll("rect.due")].map((r) =>
+      Number(r.getAttribute("height")),
+    );
+    expect(Math.max(...due)).toBe(160);
+    expect(due[0]).toBe(16);
+    expect(chart.querySelector("desc")?.textContent).toContain("10 expiring");
+  });
+
+  it("runs the scheduler on request and says what it queued and sent", async () => {
+    let runs = 0;
+    mockIPC((cmd) => {
+      if (cmd === "dashboard") return figures;
+      if (cmd === "outlook") return outlook;
+      if (cmd === "timer_status")
+        return runs ? { ...idleTimer, next_run: "2026-11-23T09:01:00Z" } : idleTimer;
+      if (cmd === "run_now") {
+        runs += 1;
+        return {
+          run: {
+            engine: { windows_opened: 0, expired: 0, certified: 0, completed: 0, changed: 0 },
+            notifications: { queued: 4, skipped: 1, failed: 0, alerts: 0 },
+          },
+          send: { sent: 3, retried: 1, failed: 0, paused_reason: null },
+        };
+      }
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    render(Dashboard);
+    await fireEvent.click(await screen.findByTestId("run-now"));
+    expect((await screen.findByTestId("run-result")).textContent).toBe(
+      "4 messages queued, 3 sent.",
+    );
+    expect(runs).toBe(1);
+    expect(await screen.findByText(/next run 2026-11-23 09:01 UTC/)).toBeTruthy();
   });
 
   it("says why when the store cannot be read", async () => {

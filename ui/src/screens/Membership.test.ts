@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { render, screen, cleanup, fireEvent } from "@testing-library/svelte";
+import { render, screen, cleanup, fireEvent, waitFor } from "@testing-library/svelte";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import Membership from "./Membership.svelte";
-import type { MembershipQuery, MembershipRow } from "../api";
+import type { MembershipCursor, MembershipQuery, MembershipRow, ProgramSummary } from "../api";
 
 const row = (id: number, name: string): MembershipRow => ({
   assignment_id: id,
@@ -22,36 +22,151 @@ const row = (id: number, name: string): MembershipRow => ({
   last_message_date: null,
 });
 
+const programs: ProgramSummary[] = [
+  { id: 1, short_name: "FA", full_name: "First Aid at Work", kind: "certification", members: 2 },
+  { id: 2, short_name: "FS", full_name: "Fire Safety", kind: "program", members: 5 },
+];
+
 afterEach(() => {
   cleanup();
   clearMocks();
 });
 
+/** A backend whose report is `page(query)`; returns every query it was asked. */
+function backend(
+  page: (q: MembershipQuery) => { rows: MembershipRow[]; next: MembershipCursor | null },
+  onExport?: (args: { query: MembershipQuery; path: string | null }) => unknown,
+) {
+  const queries: MembershipQuery[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === "program_list") return programs;
+    if (cmd === "export_memberships" && onExport)
+      return onExport(args as { query: MembershipQuery; path: string | null });
+    if (cmd !== "membership_page") throw new Error(cmd);
+    const query = (args as { query: MembershipQuery }).query;
+    queries.push(query);
+    return page(query);
+  });
+  return queries;
+}
+
 describe("Membership report", () => {
   it("lists rows and sends the search text to the backend", async () => {
-    const queries: MembershipQuery[] = [];
-    mockIPC((cmd, args) => {
-      if (cmd !== "membership_page") throw new Error(cmd);
-      const query = (args as { query: MembershipQuery }).query;
-      queries.push(query);
-      const rows = query.text
-        ? [row(2, "Ada Lovelace")]
-        : [row(1, "Alan Turing"), row(2, "Ada Lovelace")];
-      return { rows, next: null };
-    });
+    const queries = backend((q) => ({
+      rows: q.text ? [row(2, "Ada Lovelace")] : [row(1, "Alan Turing"), row(2, "Ada Lovelace")],
+      next: null,
+    }));
     render(Membership);
     expect(await screen.findByText("Alan Turing")).toBeTruthy();
-    expect(screen.getAllByText("Resolved: realistic due date")).toHaveLength(2);
+    expect(screen.getAllByText("Resolved: realistic due date", { selector: "td" })).toHaveLength(2);
 
     await fireEvent.input(screen.getByLabelText(/Learner name/), { target: { value: "Ada" } });
+    expect(queries).toHaveLength(1);
     await fireEvent.submit(screen.getByRole("search"));
     await screen.findByText("Ada Lovelace");
-    expect(screen.queryByText("Alan Turing")).toBeNull();
+    await waitFor(() => expect(screen.queryByText("Alan Turing")).toBeNull());
     expect(queries.at(-1)?.text).toBe("Ada");
   });
 
+  it("filters by program, status and exception status", async () => {
+    const queries = backend(() => ({ rows: [row(1, "Alan Turing")], next: null }));
+    render(Membership);
+    await screen.findByText("Alan Turing");
+    await screen.findByRole("option", { name: "Fire Safety" });
+    await fireEvent.change(screen.getByLabelText("Program", { selector: "select" }), {
+      target: { value: "2" },
+    });
+    await fireEvent.change(screen.getByLabelText("Status", { selector: "select" }), {
+      target: { value: "expired" },
+    });
+    await fireEvent.change(screen.getByLabelText("Exception status", { selector: "select" }), {
+      target: { value: "dismissed" },
+    });
+    await waitFor(() =>
+      expect(queries.at(-1)).toMatchObject({
+        program_id: 2,
+        status: "expired",
+        exception_status: "dismissed",
+        after: null,
+      }),
+    );
+  });
+
+  it("sorts by a column, then the other way, and says so", async () => {
+    const queries = backend(() => ({ rows: [row(1, "Alan Turing")], next: null }));
+    render(Membership);
+    await screen.findByText("Alan Turing");
+    const due = screen.getByRole("button", { name: /Due date/ });
+    await fireEvent.click(due);
+    expect(queries.at(-1)?.sort).toEqual({ column: "due_date", descending: false });
+    expect(due.closest("th")?.getAttribute("aria-sort")).toBe("ascending");
+    await fireEvent.click(due);
+    expect(queries.at(-1)?.sort).toEqual({ column: "due_date", descending: true });
+    expect(due.closest("th")?.getAttribute("aria-sort")).toBe("descending");
+    await fireEvent.click(screen.getByRole("button", { name: /Learner/ }));
+    expect(queries.at(-1)?.sort).toEqual({ column: "learner_name", descending: false });
+  });
+
+  it("renders only the rows in view and reads the next page ahead", async () => {
+    const all = Array.from({ length: 1000 }, (_, i) =>
+      row(i + 1, `Learner ${String(i).padStart(4, "0")}`),
+    );
+    const queries = backend((q) => {
+      const start = q.after ? q.after.learner_id : 0;
+      const rows = all.slice(start, start + q.limit);
+      const lastRow = rows.at(-1);
+      return {
+        rows,
+        next:
+          lastRow && start + q.limit < all.length
+            ? { learner_name: lastRow.learner_name, learner_id: lastRow.learner_id, program_id: 1 }
+            : null,
+      };
+    });
+    render(Membership);
+    await screen.findByText("Learner 0000");
+    const rendered = screen.getAllByTestId("membership-row").length;
+    expect(rendered).toBeLessThan(60);
+    const viewport = screen.getByTestId("membership-viewport");
+    viewport.scrollTop = 33 * 150;
+    await fireEvent.scroll(viewport);
+    await screen.findByText("Learner 0150");
+    expect(screen.queryByText("Learner 0000")).toBeNull();
+    await waitFor(() => expect(queries.some((q) => q.after?.learner_id === 200)).toBe(true));
+  });
+
+  it("hides a column chosen off", async () => {
+    backend(() => ({ rows: [row(1, "Alan Turing")], next: null }));
+    const { container } = render(Membership);
+    await screen.findByText("Alan Turing");
+    expect(container.querySelector("td[data-col=manager]")).not.toBeNull();
+    await fireEvent.click(container.querySelector("input[data-column=manager]") as Element);
+    expect(container.querySelector("td[data-col=manager]")).toBeNull();
+    expect(screen.queryByRole("columnheader", { name: "Manager" })).toBeNull();
+  });
+
+  it("exports the filtered rows and says where", async () => {
+    let asked: { query: MembershipQuery; path: string | null } | null = null;
+    backend(
+      () => ({ rows: [row(1, "Alan Turing")], next: null }),
+      (args) => {
+        asked = args;
+        return { path: "/home/me/Downloads/certdesk-memberships.csv", rows: 1 };
+      },
+    );
+    render(Membership);
+    await screen.findByText("Alan Turing");
+    await fireEvent.change(screen.getByLabelText("Status", { selector: "select" }), {
+      target: { value: "expired" },
+    });
+    await fireEvent.click(screen.getByRole("button", { name: "Export CSV" }));
+    const done = await screen.findByTestId("export-result");
+    expect(done.textContent).toContain("/home/me/Downloads/certdesk-memberships.csv");
+    expect(asked).toMatchObject({ path: null, query: { status: "expired", after: null } });
+  });
+
   it("escapes learner-supplied text", async () => {
-    mockIPC(() => ({ rows: [row(1, "<img src=x onerror=alert(1)>")], next: null }));
+    backend(() => ({ rows: [row(1, "<img src=x onerror=alert(1)>")], next: null }));
     const { container } = render(Membership);
     expect(await screen.findByText("<img src=x onerror=alert(1)>")).toBeTruthy();
     expect(container.querySelector("img")).toBeNull();

@@ -14,6 +14,7 @@ mod lifecycle;
 mod notify;
 mod period;
 mod program;
+mod screens;
 mod smtp_server;
 mod store;
 

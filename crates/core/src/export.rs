@@ -1,0 +1,78 @@
+//! Exports of the membership report to a file the administrator names (or to their Downloads
+//! folder), written whole or not at all.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::membership::MembershipQuery;
+use crate::report::memberships_csv;
+use crate::{Error, Reader, Result};
+
+/// Where an export went and how many rows it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ExportSummary {
+    pub path: String,
+    pub rows: u32,
+}
+
+/// The file an export goes to when the administrator names none:
+/// `<Downloads>/certdesk-memberships-<YYYYMMDD-HHMMSS>.csv` (the home folder without a
+/// Downloads folder).
+pub fn default_export_path(now: Timestamp) -> PathBuf {
+    let dir = dirs::download_dir()
+        .or_else(dirs::home_dir)
+        .unwrap_or_else(std::env::temp_dir);
+    let stamp = now.strftime("%Y%m%d-%H%M%S");
+    dir.join(format!("certdesk-memberships-{stamp}.csv"))
+}
+
+/// Writes the rows matching `query` (every page) as CSV to `path`, or to
+/// [`default_export_path`] when `path` is `None` or blank. The file appears only once it is
+/// complete: it is written beside its destination and then renamed.
+///
+/// # Errors
+/// [`Error::Invalid`] for a relative path or a missing folder; database and write errors.
+pub fn export_memberships_csv(
+    db: &Reader,
+    query: &MembershipQuery,
+    path: Option<&str>,
+    now: Timestamp,
+) -> Result<ExportSummary> {
+    let path = match path.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => default_export_path(now),
+    };
+    if !path.is_absolute() {
+        return Err(Error::invalid("path", "give the full path of the file"));
+    }
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    if !dir.is_dir() {
+        return Err(Error::invalid(
+            "path",
+            format!("the folder {} does not exist", dir.display()),
+        ));
+    }
+    let tmp = path.with_extension("csv.part");
+    let written = (|| -> Result<u32> {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let rows = memberships_csv(db, query, &mut file)?;
+        file.flush()?;
+        file.get_ref().sync_all()?;
+        Ok(rows)
+    })();
+    let rows = match written {
+        Ok(rows) => rows,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&tmp, &path)?;
+    Ok(ExportSummary {
+        path: path.display().to_string(),
+        rows,
+    })
+}

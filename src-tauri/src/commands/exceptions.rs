@@ -1,0 +1,54 @@
+//! The exception report and the actions that fix its rows.
+
+use certdesk_core::exception::ExceptionKind;
+use certdesk_core::exception_action::{
+    self, ActionOutcome, ExceptionAction, ExceptionRow, Selection,
+};
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// A page of raised exceptions, optionally of one type, after exception id `after`.
+#[tauri::command]
+#[specta::specta]
+pub async fn raised_exceptions(
+    state: State<'_, AppState>,
+    kind: Option<ExceptionKind>,
+    after: Option<i64>,
+    limit: u32,
+) -> CommandResult<Vec<ExceptionRow>> {
+    state
+        .read(move |r| exception_action::raised_exceptions(r, kind, after, limit))
+        .await
+}
+
+/// How many selected rows `action` would change, and which it would skip and why.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_exception_action(
+    state: State<'_, AppState>,
+    selection: Selection,
+    action: ExceptionAction,
+) -> CommandResult<ActionOutcome> {
+    // The preview fills temporary tables, which a query-only reader may not.
+    state
+        .write(move |w| exception_action::preview(w.conn(), &selection, action))
+        .await
+}
+
+/// Applies `action` to the selected rows in one transaction.
+#[tauri::command]
+#[specta::specta]
+pub async fn apply_exception_action(
+    state: State<'_, AppState>,
+    selection: Selection,
+    action: ExceptionAction,
+) -> CommandResult<ActionOutcome> {
+    let now = state.now();
+    state
+        .write(move |w| {
+            w.write(|tx| exception_action::apply(tx, now, &selection, action, &mut |_, _| {}))
+        })
+        .await
+}

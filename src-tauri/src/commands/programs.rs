@@ -1,0 +1,75 @@
+//! Programs, certifications and learners as the screens list and pick them; assigning a
+//! learner and recording a course completion.
+
+use certdesk_core::catalog::{self, CourseSetView, LearnerSummary, ProgramSummary};
+use certdesk_core::completion::{record_completions, Completion, CompletionSummary};
+use certdesk_core::enrolment::{self, AssignSummary};
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// Every program and certification, by name.
+#[tauri::command]
+#[specta::specta]
+pub async fn program_list(state: State<'_, AppState>) -> CommandResult<Vec<ProgramSummary>> {
+    state.read(|r| catalog::program_summaries(r)).await
+}
+
+/// A program's course sets, path by path, with their courses.
+#[tauri::command]
+#[specta::specta]
+pub async fn course_sets(
+    state: State<'_, AppState>,
+    program_id: i64,
+) -> CommandResult<Vec<CourseSetView>> {
+    state
+        .read(move |r| catalog::course_sets(r, program_id))
+        .await
+}
+
+/// Learners whose name, id number or email contains `text`.
+#[tauri::command]
+#[specta::specta]
+pub async fn find_learners(
+    state: State<'_, AppState>,
+    text: String,
+    limit: u32,
+) -> CommandResult<Vec<LearnerSummary>> {
+    state
+        .read(move |r| catalog::find_learners(r, &text, limit))
+        .await
+}
+
+/// Assigns one learner to a program individually (the program's rule gives the due date).
+#[tauri::command]
+#[specta::specta]
+pub async fn assign_learner(
+    state: State<'_, AppState>,
+    program_id: i64,
+    learner_id: i64,
+) -> CommandResult<AssignSummary> {
+    let now = state.now();
+    state
+        .write(move |w| w.write(|tx| enrolment::assign(tx, now, program_id, &[learner_id], None)))
+        .await
+}
+
+/// Records that a learner completed a course now.
+#[tauri::command]
+#[specta::specta]
+pub async fn record_completion(
+    state: State<'_, AppState>,
+    learner_id: i64,
+    course_id: i64,
+) -> CommandResult<CompletionSummary> {
+    let now = state.now();
+    let c = Completion {
+        learner_id,
+        course_id,
+        completed_at: now,
+    };
+    state
+        .write(move |w| w.write(|tx| record_completions(tx, now, &[c])))
+        .await
+}

@@ -1,0 +1,75 @@
+//! Settings: SMTP (password to the keyring) with a connection test, site administrators.
+
+use certdesk_core::notify::smtp_settings::{PasswordStore, SmtpSettings};
+use certdesk_core::settings::{self, SiteAdmin, SmtpView};
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// The SMTP settings, without the password.
+#[tauri::command]
+#[specta::specta]
+pub async fn smtp_settings(state: State<'_, AppState>) -> CommandResult<SmtpView> {
+    state.read(|r| settings::smtp_view(r)).await
+}
+
+/// Saves the SMTP settings and, if given, the password; says where the password went.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_smtp_settings(
+    state: State<'_, AppState>,
+    settings: SmtpSettings,
+    password: Option<String>,
+) -> CommandResult<Option<PasswordStore>> {
+    state
+        .write(move |w| settings::save_smtp(w, &settings, password.as_deref()))
+        .await
+}
+
+/// Sends a test message with these settings (saved or not).
+#[tauri::command]
+#[specta::specta]
+pub async fn test_smtp_settings(
+    state: State<'_, AppState>,
+    settings: SmtpSettings,
+    password: Option<String>,
+    to: String,
+) -> CommandResult<()> {
+    let now = state.now();
+    state
+        .read(move |_| settings::test_smtp(&settings, password, &to, now))
+        .await
+}
+
+/// The site administrators who receive exception alerts.
+#[tauri::command]
+#[specta::specta]
+pub async fn site_admins(state: State<'_, AppState>) -> CommandResult<Vec<SiteAdmin>> {
+    state.read(|r| settings::site_admins(r)).await
+}
+
+/// Adds a site administrator.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_site_admin(
+    state: State<'_, AppState>,
+    full_name: String,
+    email: String,
+) -> CommandResult<Vec<SiteAdmin>> {
+    state
+        .write(move |w| w.write(|tx| settings::add_site_admin(tx, &full_name, &email)))
+        .await
+}
+
+/// Removes a site administrator.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_site_admin(
+    state: State<'_, AppState>,
+    id: i64,
+) -> CommandResult<Vec<SiteAdmin>> {
+    state
+        .write(move |w| w.write(|tx| settings::remove_site_admin(tx, id)))
+        .await
+}

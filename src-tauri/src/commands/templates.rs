@@ -1,0 +1,73 @@
+//! Notification templates: a program's rules, saving them (with the backfill count),
+//! the backfill opt-in, and a preview for a chosen learner.
+
+use certdesk_core::notify::rule::{self, Rule, RuleInput};
+use certdesk_core::notify::template::{self, Preview};
+use certdesk_core::rule_edit::{self, SavedRule};
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// The rules of one program, in the order they were made.
+#[tauri::command]
+#[specta::specta]
+pub async fn program_rules(
+    state: State<'_, AppState>,
+    program_id: i64,
+) -> CommandResult<Vec<Rule>> {
+    state.read(move |r| rule::list_rules(r, program_id)).await
+}
+
+/// Every placeholder a template may use (without `%`).
+#[tauri::command]
+#[specta::specta]
+pub async fn placeholders() -> CommandResult<Vec<String>> {
+    Ok(rule_edit::placeholders())
+}
+
+/// Creates (`id` = null) or updates a rule; says how many messages a backfill would send.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_rule(
+    state: State<'_, AppState>,
+    program_id: i64,
+    id: Option<i64>,
+    input: RuleInput,
+) -> CommandResult<SavedRule> {
+    let now = state.now();
+    state
+        .write(move |w| w.write(|tx| rule_edit::save_rule(tx, program_id, id, &input, now)))
+        .await
+}
+
+/// Deletes a rule; its messages stay in the log.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_rule(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
+    state
+        .write(move |w| w.write(|tx| rule::delete_rule(tx, id)))
+        .await
+}
+
+/// Opts in to a rule's backfill: the next run sends what was counted.
+#[tauri::command]
+#[specta::specta]
+pub async fn backfill_rule(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
+    state
+        .write(move |w| w.write(|tx| rule::backfill(tx, id)))
+        .await
+}
+
+/// A saved rule rendered for a chosen learner, as each recipient would get it.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_rule(
+    state: State<'_, AppState>,
+    rule_id: i64,
+    learner_id: i64,
+) -> CommandResult<Preview> {
+    state
+        .read(move |r| template::preview(r, rule_id, learner_id))
+        .await
+}

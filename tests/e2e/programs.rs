@@ -1,0 +1,72 @@
+//! Programs: a program's course sets, assigning a learner, recording a completion; the
+//! membership report then shows the new member.
+
+use crate::exceptions::{choose, wait_cells, wait_text};
+use crate::harness::{cli_json, App};
+
+#[tokio::test]
+async fn assign_a_learner_and_record_a_completion() {
+    let app = App::with_demo("programs_assign_and_complete").await;
+    app.find("#nav-programs").await.click().await.unwrap();
+    app.find("[data-testid=program-row]").await;
+    // A learner who is not yet a member of the first program listed.
+    let programs = cli_json(&app.db, &["report", "memberships"]);
+    let first = app.text("[data-testid=program-row] td:first-child").await;
+    let members: Vec<&str> = programs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["program_name"] == first.as_str())
+        .map(|r| r["learner_id_number"].as_str().unwrap())
+        .collect();
+    let outsider = (10001..10400)
+        .map(|n| format!("E{n}"))
+        .find(|id| !members.contains(&id.as_str()))
+        .expect("a learner outside the program");
+
+    app.find("[data-testid=program-row] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find("[data-testid=program-detail] .sets li").await;
+    app.find("#program-learner-search")
+        .await
+        .send_keys(&outsider)
+        .await
+        .unwrap();
+    app.find("#program-learner-search + button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find("#program-learner option").await;
+    app.find("#program-assign").await.click().await.unwrap();
+    wait_text(&app, "[data-testid=program-notice]", |t| {
+        t.contains("is now a member of")
+    })
+    .await;
+
+    let course = app.find("#program-course option:nth-child(2)").await;
+    let course_id = course.attr("value").await.unwrap().unwrap();
+    choose(&app, "#program-course", &course_id).await;
+    app.find("#program-complete").await.click().await.unwrap();
+    wait_text(&app, "[data-testid=program-notice]", |t| {
+        t.contains("Recorded")
+    })
+    .await;
+
+    app.find("#nav-membership").await.click().await.unwrap();
+    app.find("#membership-text")
+        .await
+        .send_keys(&outsider)
+        .await
+        .unwrap();
+    app.find("form[role=search] button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_cells(&app, "program", |c| c.iter().any(|p| *p == first)).await;
+    app.finish().await;
+}

@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { render, screen, cleanup, fireEvent, waitFor } from "@testing-library/svelte";
+import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
+import Exceptions from "./Exceptions.svelte";
+import type { ActionOutcome, ExceptionKind, ExceptionRow, Selection } from "../api";
+import { actionsAllowed } from "../lib/labels";
+
+const row = (id: number, name: string, kind: ExceptionKind): ExceptionRow => ({
+  id,
+  assignment_id: id,
+  learner_name: name,
+  learner_id_number: `E${id}`,
+  program_name: "First Aid at Work",
+  kind,
+  issue: "Due 2026-12-01 leaves 3 days; the path needs 40 hours",
+  due_date: "2026-12-01",
+  time_needed_hours: 40,
+  raised_at: "2026-11-20T09:30:00Z",
+  actions: actionsAllowed[kind],
+});
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+function backend(rows: ExceptionRow[]) {
+  const calls: { cmd: string; selection?: Selection; action?: string }[] = [];
+  let current = rows;
+  mockIPC((cmd, args) => {
+    const a = args as { selection: Selection; action: string };
+    calls.push({ cmd, selection: a?.selection, action: a?.action });
+    if (cmd === "raised_exceptions") return current;
+    const chosen = current.filter(
+      (r) => a.selection.all || a.selection.kind === r.kind || a.selection.ids.includes(r.id),
+    );
+    const allowed = chosen.filter((r) => r.actions.includes(a.action as never));
+    const outcome: ActionOutcome = {
+      action: a.action as never,
+      changed: allowed.length,
+      skipped: chosen
+        .filter((r) => !allowed.includes(r))
+        .map((r) => ({
+          exception_id: r.id,
+          learner_name: r.learner_name,
+          kind: r.kind,
+          reason: `${a.action} is not allowed for a ${r.kind} exception`,
+        })),
+    };
+    if (cmd === "preview_exception_action") return outcome;
+    if (cmd === "apply_exception_action") {
+      current = current.filter((r) => !allowed.includes(r));
+      return outcome;
+    }
+    throw new Error(cmd);
+  });
+  return calls;
+}
+
+/** The actions offered, in order. */
+const options = () =>
+  [...document.querySelectorAll<HTMLInputElement>("input[name=exception-action]")].map(
+    (o) => o.value,
+  );
+const chooseAction = (name: RegExp) => fireEvent.click(screen.getByRole("radio", { name }));
+
+describe("Exception report", () => {
+  it("lists raised exceptions with their issue in words", async () => {
+    backend([row(1, "Ada Lovelace", "time_allowance")]);
+    render(Exceptions);
+    expect(await screen.findByText("Ada Lovelace")).toBeTruthy();
+    expect(screen.getByText(/leaves 3 days/)).toBeTruthy();
+    expect(screen.getByText("2026-11-20 09:30 UTC")).toBeTruthy();
+  });
+
+  it("offers only the actions the selected types allow", async () => {
+    backend([row(1, "Ada", "duplicate_course"), row(2, "Alan", "completion_time_unknown")]);
+    render(Exceptions);
+    await screen.findByText("Ada");
+    expect(options()).toEqual([]);
+
+    await fireEvent.change(screen.getByLabelText("Select"), {
+      target: { value: "duplicate_course" },
+    });
+    expect(options()).toEqual(["assign", "do_not_assign", "dismiss"]);
+
+    await fireEvent.change(screen.getByLabelText("Select"), {
+      target: { value: "completion_time_unknown" },
+    });
+    expect(options()).toEqual(["set_realistic_due_date", "do_not_assign", "dismiss"]);
+
+    await fireEvent.click(screen.getByLabelText(/Select Ada/));
+    expect(options()).toEqual(["assign", "set_realistic_due_date", "do_not_assign", "dismiss"]);
+  });
+
+  it("confirms with the rows that change and those skipped, then shows the result", async () => {
+    const calls = backend([
+      row(1, "Ada", "duplicate_course"),
+      row(2, "Alan", "completion_time_unknown"),
+    ]);
+    render(Exceptions);
+    await screen.findByText("Ada");
+    await fireEvent.change(screen.getByLabelText("Select"), { target: { value: "all" } });
+    await chooseAction(/^Assign$/);
+    await fireEvent.click(screen.getByRole("button", { name: "Apply…" }));
+
+    const dialog = await screen.findByRole("dialog");
+    const said = dialog.textContent?.replace(/\s+/g, " ");
+    expect(said).toContain("1 row will change");
+    expect(said).toContain("1 selected row is skipped: Alan (Completion time unknown)");
+    expect(said).toContain("not allowed for a completion_time_unknown");
+    expect(said).toContain("cannot be undone");
+    expect(calls.some((c) => c.cmd === "apply_exception_action")).toBe(false);
+
+    const confirm = screen.getByRole("button", { name: "Change 1 row" });
+    await waitFor(() => expect(document.activeElement).toBe(confirm));
+    // Tab stays inside the modal dialog.
+    await fireEvent.keyDown(dialog, { key: "Tab" });
+    expect(document.activeElement).toBe(screen.getByRole("button", { name: "Cancel" }));
+    await fireEvent.keyDown(dialog, { key: "Tab", shiftKey: true });
+    expect(document.activeElement).toBe(confirm);
+    await fireEvent.click(confirm);
+    const result = await screen.findByTestId("action-result");
+    expect(result.textContent?.replace(/\s+/g, " ")).toContain("1 row changed, 1 skipped");
+    const applied = calls.find((c) => c.cmd === "apply_exception_action");
+    expect(applied?.selection).toEqual({ all: true, kind: null, ids: [] });
+    await waitFor(() => expect(screen.queryByText("Ada")).toBeNull());
+    expect(screen.getByText("Alan")).toBeTruthy();
+  });
+
+  it("cancels with Escape and changes nothing", async () => {
+    const calls = backend([row(1, "Ada", "time_allowance")]);
+    render(Exceptions);
+    await fireEvent.click(await screen.findByLabelText(/Select Ada/));
+    await chooseAction(/Dismiss/);
+    await fireEvent.click(screen.getByRole("button", { name: "Apply…" }));
+    const dialog = await screen.findByRole("dialog");
+    expect(calls.at(-1)?.selection).toEqual({ all: false, kind: null, ids: [1] });
+    await fireEvent.keyDown(dialog, { key: "Escape" });
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(calls.some((c) => c.cmd === "apply_exception_action")).toBe(false);
+  });
+
+  it("escapes learner-supplied text", async () => {
+    backend([row(1, "<img src=x onerror=alert(1)>", "time_allowance")]);
+    const { container } = render(Exceptions);
+    expect(await screen.findByText("<img src=x onerror=alert(1)>")).toBeTruthy();
+    expect(container.querySelector("img")).toBeNull();
+  });
+});

@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { render, screen, cleanup, fireEvent } from "@testing-library/svelte";
+import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
+import Programs from "./Programs.svelte";
+import type { CourseSetView, ProgramSummary } from "../api";
+
+const programs: ProgramSummary[] = [
+  { id: 1, short_name: "FA", full_name: "First Aid at Work", kind: "certification", members: 1200 },
+];
+const sets: CourseSetView[] = [
+  {
+    id: 1,
+    path: "certification",
+    label: "Theory",
+    rule: "all courses",
+    min_time_hours: 3,
+    next_operator: "then",
+    courses: [{ id: 7, short_name: "FA-T", full_name: "First aid theory" }],
+  },
+  {
+    id: 2,
+    path: "certification",
+    label: "Practice",
+    rule: "any one course",
+    min_time_hours: 0,
+    next_operator: null,
+    courses: [{ id: 8, short_name: "FA-P", full_name: "First aid practice" }],
+  },
+  {
+    id: 3,
+    path: "recertification",
+    label: "Refresher",
+    rule: "all courses",
+    min_time_hours: 1,
+    next_operator: null,
+    courses: [{ id: 9, short_name: "FA-R", full_name: "First aid refresher" }],
+  },
+];
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+function backend() {
+  const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+  mockIPC((cmd, raw) => {
+    const args = (raw ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args });
+    switch (cmd) {
+      case "program_list":
+        return programs;
+      case "course_sets":
+        return sets;
+      case "find_learners":
+        return [{ id: 5, id_number: "E5", full_name: "Ada Lovelace", email: "ada@example.org" }];
+      case "assign_learner":
+        return { added: 1, already: 0, exceptions: 1 };
+      case "record_completion":
+        return {
+          recorded: 1,
+          engine: { completed: 0, certified: 1, windows_opened: 0, expired: 0, changed: 1 },
+        };
+      default:
+        throw new Error(cmd);
+    }
+  });
+  return calls;
+}
+
+describe("Programs and certifications", () => {
+  it("lists programs and shows a program's course sets by path", async () => {
+    backend();
+    render(Programs);
+    expect(await screen.findByText("1,200")).toBeTruthy();
+    await fireEvent.click(screen.getByRole("button", { name: "Open First Aid at Work" }));
+    const detail = await screen.findByTestId("program-detail");
+    await screen.findByText("First aid theory (FA-T)");
+    expect(detail.textContent).toContain("Certification path");
+    expect(detail.textContent).toContain("Recertification path");
+    expect(detail.textContent).toContain("THEN");
+    expect(detail.textContent?.replace(/\s+/g, " ")).toContain(
+      "Theory: all courses, at least 3 hours",
+    );
+  });
+
+  it("assigns a learner and records a completion", async () => {
+    const calls = backend();
+    render(Programs);
+    await fireEvent.click(await screen.findByRole("button", { name: "Open First Aid at Work" }));
+    await screen.findByText("First aid theory (FA-T)");
+    await fireEvent.input(screen.getByLabelText("Find a learner"), { target: { value: "Ada" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Find" }));
+    await screen.findByRole("option", { name: "Ada Lovelace (E5)" });
+    await fireEvent.click(screen.getByRole("button", { name: "Assign to FA" }));
+    const notice = await screen.findByTestId("program-notice");
+    expect(notice.textContent).toContain("Ada Lovelace is now a member of First Aid at Work");
+    expect(notice.textContent).toContain("exception");
+    expect(calls.find((c) => c.cmd === "assign_learner")?.args).toEqual({
+      programId: 1,
+      learnerId: 5,
+    });
+
+    await fireEvent.change(screen.getByLabelText("Course"), { target: { value: "8" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Record completion today" }));
+    await screen.findByText(/completed First aid practice today \(1 certification gained\)/);
+    expect(calls.find((c) => c.cmd === "record_completion")?.args).toEqual({
+      learnerId: 5,
+      courseId: 8,
+    });
+  });
+});

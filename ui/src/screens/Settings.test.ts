@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { render, screen, cleanup, fireEvent, waitFor } from "@testing-library/svelte";
+import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
+import Settings from "./Settings.svelte";
+import type { SiteAdmin, SmtpSettings } from "../api";
+
+const stored: SmtpSettings = {
+  host: "smtp.example.org",
+  port: 587,
+  security: "starttls",
+  username: "learning",
+  from_address: "learning@example.org",
+  from_name: "Learning team",
+  timeout_secs: 30,
+  ca_cert_file: "",
+};
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+function backend(opts: { testFails?: boolean } = {}) {
+  const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+  let admins: SiteAdmin[] = [{ id: 1, full_name: "Sam Admin", email: "sam@example.com" }];
+  mockIPC((cmd, raw) => {
+    const args = (raw ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args });
+    switch (cmd) {
+      case "smtp_settings":
+        return { settings: stored, has_password: true };
+      case "save_smtp_settings":
+        return args.password
+          ? { kind: "file", path: "/home/me/.config/certdesk/smtp-password" }
+          : null;
+      case "test_smtp_settings":
+        if (opts.testFails)
+          throw { kind: "smtp", message: "SMTP error: 535 authentication failed" };
+        return null;
+      case "site_admins":
+        return admins;
+      case "add_site_admin":
+        admins = [
+          ...admins,
+          { id: 2, full_name: args.fullName as string, email: args.email as string },
+        ];
+        return admins;
+      case "remove_site_admin":
+        admins = admins.filter((a) => a.id !== args.id);
+        return admins;
+      case "app_info":
+        return { version: "0.1.0", db_path: "/home/me/.local/share/certdesk/certdesk.sqlite" };
+      default:
+        throw new Error(cmd);
+    }
+  });
+  return calls;
+}
+
+describe("Settings", () => {
+  it("shows the stored SMTP settings, never a password, and the data file", async () => {
+    backend();
+    render(Settings);
+    await waitFor(() =>
+      expect((screen.getByLabelText("Server") as HTMLInputElement).value).toBe("smtp.example.org"),
+    );
+    expect((screen.getByLabelText("Password") as HTMLInputElement).value).toBe("");
+    expect(screen.getByText(/A password is stored/)).toBeTruthy();
+    expect((await screen.findByTestId("db-path")).textContent).toBe(
+      "/home/me/.local/share/certdesk/certdesk.sqlite",
+    );
+  });
+
+  it("saves with a new password and says where it went", async () => {
+    const calls = backend();
+    render(Settings);
+    await waitFor(() =>
+      expect((screen.getByLabelText("Server") as HTMLInputElement).value).toBe("smtp.example.org"),
+    );
+    await fireEvent.input(screen.getByLabelText("Port"), { target: { value: "2525" } });
+    await fireEvent.input(screen.getByLabelText("Password"), { target: { value: "s3cret" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    const said = await screen.findByTestId("smtp-message");
+    expect(said.textContent).toContain("/home/me/.config/certdesk/smtp-password");
+    expect(calls.find((c) => c.cmd === "save_smtp_settings")?.args).toMatchObject({
+      settings: { ...stored, port: 2525 },
+      password: "s3cret",
+    });
+    expect((screen.getByLabelText("Password") as HTMLInputElement).value).toBe("");
+  });
+
+  it("tests the connection and shows the server's refusal", async () => {
+    const calls = backend({ testFails: true });
+    render(Settings);
+    await waitFor(() =>
+      expect((screen.getByLabelText("Server") as HTMLInputElement).value).toBe("smtp.example.org"),
+    );
+    await fireEvent.input(screen.getByLabelText("Send a test message to"), {
+      target: { value: "me@example.org" },
+    });
+    await fireEvent.click(screen.getByRole("button", { name: "Test the connection" }));
+    expect((await screen.findByTestId("smtp-error")).textContent).toContain("535");
+    expect(calls.find((c) => c.cmd === "test_smtp_settings")?.args).toMatchObject({
+      to: "me@example.org",
+      password: null,
+    });
+  });
+
+  it("adds and removes site administrators", async () => {
+    backend();
+    render(Settings);
+    expect(await screen.findByText("Sam Admin <sam@example.com>")).toBeTruthy();
+    await fireEvent.input(screen.getByLabelText("Name"), { target: { value: "Zoe Quality" } });
+    await fireEvent.input(screen.getByLabelText("Email"), { target: { value: "zoe@example.com" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add" }));
+    expect(await screen.findByText("Zoe Quality <zoe@example.com>")).toBeTruthy();
+    await fireEvent.click(screen.getByRole("button", { name: "Remove Sam Admin" }));
+    await waitFor(() => expect(screen.queryByText("Sam Admin <sam@example.com>")).toBeNull());
+  });
+});

@@ -1,0 +1,182 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { render, screen, cleanup, fireEvent, waitFor } from "@testing-library/svelte";
+import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
+import Templates from "./Templates.svelte";
+import type { Preview, ProgramSummary, Rule, RuleInput } from "../api";
+
+const programs: ProgramSummary[] = [
+  { id: 1, short_name: "FA", full_name: "First Aid at Work", kind: "certification", members: 2 },
+  { id: 2, short_name: "FS", full_name: "Fire Safety", kind: "program", members: 5 },
+];
+const known = ["userfullname", "useridnumber", "programfullname", "duedate"];
+
+const input = (over: Partial<RuleInput> = {}): RuleInput => ({
+  trigger: "due_date",
+  timing: "before",
+  offset_amount: 7,
+  offset_unit: "day",
+  recipients: "learner",
+  learner_subject: "%programfullname% is due on %duedate%",
+  learner_body: "Hello %userfullname%",
+  manager_subject: "",
+  manager_body: "",
+  enabled: true,
+  ...over,
+});
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+type Call = { cmd: string; args: Record<string, unknown> };
+
+function backend(opts: { backfill?: number; preview?: Preview } = {}) {
+  const calls: Call[] = [];
+  const rules: Rule[] = [
+    { id: 10, program_id: 1, input: input(), effective_from: "2026-01-01T00:00:00Z" },
+  ];
+  mockIPC((cmd, raw) => {
+    const args = (raw ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args });
+    switch (cmd) {
+      case "program_list":
+        return programs;
+      case "placeholders":
+        return known;
+      case "program_rules":
+        return rules.filter((r) => r.program_id === args.programId);
+      case "save_rule": {
+        const i = args.input as RuleInput;
+        const bad = `${i.learner_subject} ${i.learner_body}`
+          .match(/%([a-z]+)%/g)
+          ?.find((p) => !known.includes(p.slice(1, -1)));
+        if (bad)
+          throw {
+            kind: "unknown_placeholder",
+            message: `unknown placeholder ${bad} in learner body`,
+          };
+        const rule: Rule = {
+          id: 11,
+          program_id: args.programId as number,
+          input: i,
+          effective_from: "2026-11-23T09:00:00Z",
+        };
+        rules.push(rule);
+        return { rule, backfill: opts.backfill ?? 0 };
+      }
+      case "backfill_rule":
+        return null;
+      case "find_learners":
+        return [{ id: 5, id_number: "E5", full_name: "Ada Lovelace", email: "ada@example.org" }];
+      case "preview_rule":
+        return opts.preview;
+      default:
+        throw new Error(cmd);
+    }
+  });
+  return calls;
+}
+
+describe("Notification templates", () => {
+  it("lists the first program's rules and offers only the timings a trigger allows", async () => {
+    backend();
+    render(Templates);
+    const row = await screen.findByText("Program / certification due date");
+    expect(row.closest("tr")?.textContent).toContain("7 days before");
+    await fireEvent.click(screen.getByRole("button", { name: "New rule" }));
+    const timing = screen.getByLabelText("Timing") as HTMLSelectElement;
+    expect([...timing.options].map((o) => o.value)).toEqual(["on"]);
+    await fireEvent.change(screen.getByLabelText("Trigger"), { target: { value: "expiry" } });
+    expect([...timing.options].map((o) => o.value)).toEqual(["before"]);
+    expect(screen.getByLabelText("How many")).toBeTruthy();
+  });
+
+  it("names an unknown placeholder as it is typed, and the backend refuses it", async () => {
+    const calls = backend();
+    render(Templates);
+    await screen.findByText("Program / certification due date");
+    await fireEvent.click(screen.getByRole("button", { name: "New rule" }));
+    await fireEvent.input(screen.getByLabelText("Learner subject"), {
+      target: { value: "Welcome" },
+    });
+    const body = screen.getByLabelText("Learner body");
+    await fireEvent.input(body, { target: { value: "Hello %userfulname%" } });
+    expect(screen.getByText("Unknown placeholder: %userfulname%")).toBeTruthy();
+    expect(body.getAttribute("aria-invalid")).toBe("true");
+
+    await fireEvent.click(screen.getByRole("button", { name: "Save rule" }));
+    const alert = await screen.findByTestId("rule-error");
+    expect(alert.textContent).toContain("%userfulname%");
+    expect(calls.filter((c) => c.cmd === "save_rule")).toHaveLength(1);
+    expect(screen.queryByTestId("rule-saved")).toBeNull();
+  });
+
+  it("inserts a placeholder where the cursor is", async () => {
+    backend();
+    render(Templates);
+    await screen.findByText("Program / certification due date");
+    await fireEvent.click(screen.getByRole("button", { name: "New rule" }));
+    const body = screen.getByLabelText("Learner body") as HTMLTextAreaElement;
+    await fireEvent.input(body, { target: { value: "Dear , welcome" } });
+    await fireEvent.focus(body);
+    body.setSelectionRange(5, 5);
+    await fireEvent.change(screen.getByLabelText("Placeholder"), {
+      target: { value: "userfullname" },
+    });
+    await fireEvent.click(screen.getByRole("button", { name: /Insert into learner body/ }));
+    await waitFor(() => expect(body.value).toBe("Dear %userfullname%, welcome"));
+  });
+
+  it("saves a new rule, says how many past messages it could send, and backfills on request", async () => {
+    const calls = backend({ backfill: 12 });
+    render(Templates);
+    await screen.findByText("Program / certification due date");
+    await fireEvent.click(screen.getByRole("button", { name: "New rule" }));
+    await fireEvent.input(screen.getByLabelText("Learner subject"), {
+      target: { value: "Welcome to %programfullname%" },
+    });
+    await fireEvent.click(screen.getByRole("button", { name: "Save rule" }));
+    const saved = await screen.findByTestId("rule-saved");
+    expect(saved.textContent).toContain("12");
+    expect(calls.find((c) => c.cmd === "save_rule")?.args).toMatchObject({
+      programId: 1,
+      id: null,
+      input: { trigger: "assigned", timing: "on", learner_subject: "Welcome to %programfullname%" },
+    });
+    expect(calls.some((c) => c.cmd === "backfill_rule")).toBe(false);
+    await fireEvent.click(screen.getByRole("button", { name: "Send those 12 messages" }));
+    await waitFor(() =>
+      expect(calls.find((c) => c.cmd === "backfill_rule")?.args).toEqual({ id: 11 }),
+    );
+  });
+
+  it("previews a saved rule for a learner, HTML only in a sandboxed frame", async () => {
+    const hostile = "<img src=x onerror=alert(1)>";
+    const calls = backend({
+      preview: {
+        rule_id: 10,
+        learner: {
+          subject: `${hostile} is due`,
+          html: `<p>Hello &lt;img&gt;</p><script>parent.pwned = 1</script>`,
+          text: `Hello ${hostile}`,
+        },
+        manager: null,
+      },
+    });
+    const { container } = render(Templates);
+    await fireEvent.click((await screen.findAllByRole("button", { name: "Edit" }))[0]!);
+    await fireEvent.input(screen.getByLabelText("Find a learner"), { target: { value: "Ada" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Find" }));
+    await screen.findByRole("option", { name: "Ada Lovelace (E5)" });
+    await fireEvent.click(screen.getByRole("button", { name: "Preview" }));
+    const message = await screen.findByTestId("preview-learner");
+    expect(message.querySelector(".subject")?.textContent).toBe(`${hostile} is due`);
+    expect(message.querySelector("pre")?.textContent).toBe(`Hello ${hostile}`);
+    const frame = message.querySelector("iframe");
+    expect(frame?.getAttribute("sandbox")).toBe("");
+    expect(frame?.getAttribute("srcdoc")).toContain("<p>Hello &lt;img&gt;</p>");
+    expect(container.querySelector("img")).toBeNull();
+    expect(calls.find((c) => c.cmd === "preview_rule")?.args).toEqual({ ruleId: 10, learnerId: 5 });
+  });
+});
