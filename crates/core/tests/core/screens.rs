@@ -320,7 +320,11 @@ fn the_outlook_counts_due_dates_and_expiries_by_week() {
         )
         .unwrap();
     assert_eq!(expiring, direct);
-    assert_eq!(o.last_run, None, "no run yet");
+    assert_eq!(
+        o.last_run.as_deref(),
+        Some("2026-11-23T09:00:00Z"),
+        "the demo store was run when it was made"
+    );
     assert_eq!(o.outbox.paused_reason, None);
 }
 
