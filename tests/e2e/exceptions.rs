@@ -52,12 +52,9 @@ pub async fn choose(app: &App, select: &str, value: &str) {
 
 /// Applies the chosen action: Apply…, read the dialog, confirm; returns the dialog's text.
 async fn act(app: &App, action: &str, changed: usize) -> String {
-    app.find(&format!("input[name=exception-action][value={action}]"))
-        .await
-        .click()
-        .await
-        .unwrap();
-    app.find("#exception-apply").await.click().await.unwrap();
+    app.click(&format!("input[name=exception-action][value={action}]"))
+        .await;
+    app.click("#exception-apply").await;
     let dialog = app.text("[role=dialog]").await;
     assert!(dialog.contains("cannot be undone"), "{dialog}");
     let rows = if changed == 1 { "row" } else { "rows" };
@@ -65,7 +62,7 @@ async fn act(app: &App, action: &str, changed: usize) -> String {
         dialog.contains(&format!("{changed} {rows} will change")),
         "{action}: {dialog}"
     );
-    app.find("#exception-confirm").await.click().await.unwrap();
+    app.click("#exception-confirm").await;
     wait_text(app, "[data-testid=action-result]", |t| {
         t.contains(&format!(
             "{changed} {}",
@@ -97,7 +94,7 @@ async fn fix_exceptions_with_each_action_then_see_them_in_the_membership_report(
     let duplicate = count(&raised, "duplicate_course");
     assert!(allowance >= 2 && unknown >= 1 && duplicate >= 1, "{raised}");
 
-    app.find("#nav-exceptions").await.click().await.unwrap();
+    app.click("#nav-exceptions").await;
     app.find("[data-testid=exception-row]").await;
 
     // 1. One time-allowance row ticked by hand: assign.
@@ -150,7 +147,7 @@ async fn fix_exceptions_with_each_action_then_see_them_in_the_membership_report(
     );
 
     // The membership report shows each new status.
-    app.find("#nav-membership").await.click().await.unwrap();
+    app.click("#nav-membership").await;
     app.find("[data-testid=membership-row]").await;
     for (status, label) in [
         ("resolved_assigned", "Resolved: assigned"),
@@ -167,11 +164,7 @@ async fn fix_exceptions_with_each_action_then_see_them_in_the_membership_report(
     choose(&app, "#membership-exception", "resolved_assigned").await;
     let search = app.find("#membership-text").await;
     search.send_keys(&assigned_learner).await.unwrap();
-    app.find("form[role=search] button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("form[role=search] button[type=submit]").await;
     wait_cells(&app, "id_number", |cells| {
         !cells.is_empty() && cells.iter().all(|c| *c == assigned_learner)
     })

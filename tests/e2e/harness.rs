@@ -171,6 +171,22 @@ impl App {
             .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
     }
 
+    /// Scrolls an element into view (WebKitWebDriver does not scroll inside the app's
+    /// scrolling main area) and clicks it.
+    pub async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![serde_json::to_value(&e).unwrap()],
+            )
+            .await
+            .unwrap();
+        e.click()
+            .await
+            .unwrap_or_else(|err| panic!("click {css}: {err}"));
+    }
+
     /// The text of an element, once it appears.
     pub async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.unwrap()

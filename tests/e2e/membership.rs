@@ -6,7 +6,7 @@ use crate::harness::{cli_json, App};
 #[tokio::test]
 async fn membership_report_lists_and_searches_learners() {
     let app = App::with_demo("membership_report_lists_and_searches_learners").await;
-    app.find("#nav-membership").await.click().await.unwrap();
+    app.click("#nav-membership").await;
     app.find("[data-testid=membership-row]").await;
     let rows = app
         .client
@@ -22,11 +22,7 @@ async fn membership_report_lists_and_searches_learners() {
 
     let search = app.find("#membership-text").await;
     search.send_keys("E10007").await.unwrap();
-    app.find("form[role=search] button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("form[role=search] button[type=submit]").await;
     let mut texts = Vec::new();
     for _ in 0..50 {
         let rows = app
@@ -72,7 +68,7 @@ fn day(date: &str) -> i64 {
 #[tokio::test]
 async fn membership_report_filters_and_sorts() {
     let app = App::with_demo("membership_report_filters_and_sorts").await;
-    app.find("#nav-membership").await.click().await.unwrap();
+    app.click("#nav-membership").await;
     app.find("[data-testid=membership-row]").await;
 
     choose(&app, "#membership-status", "expired").await;
@@ -81,11 +77,7 @@ async fn membership_report_filters_and_sorts() {
     })
     .await;
 
-    app.find("button[data-sort=due_date]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("button[data-sort=due_date]").await;
     let ascending = wait_cells(&app, "due", |c| {
         c.len() > 1 && c.windows(2).all(|w| day(&w[0]) <= day(&w[1]) + 2)
     })
@@ -98,11 +90,7 @@ async fn membership_report_filters_and_sorts() {
             .unwrap(),
         "Due date ▲"
     );
-    app.find("button[data-sort=due_date]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("button[data-sort=due_date]").await;
     let descending = wait_cells(&app, "due", |c| {
         c.len() > 1 && c.windows(2).all(|w| day(&w[0]) + 2 >= day(&w[1]))
     })
@@ -151,7 +139,7 @@ async fn membership_report_exports_the_filtered_rows_to_csv() {
         .count();
     assert!(expired > 0);
 
-    app.find("#nav-membership").await.click().await.unwrap();
+    app.click("#nav-membership").await;
     app.find("[data-testid=membership-row]").await;
     choose(&app, "#membership-status", "expired").await;
     wait_cells(&app, "status", |c| {
@@ -166,7 +154,7 @@ async fn membership_report_exports_the_filtered_rows_to_csv() {
         .send_keys(&path_text)
         .await
         .unwrap();
-    app.find("#export-csv").await.click().await.unwrap();
+    app.click("#export-csv").await;
     let said = wait_text(&app, "[data-testid=export-result]", |t| {
         t.contains(&path_text)
     })

@@ -7,7 +7,7 @@ use crate::harness::{cli_json, App};
 #[tokio::test]
 async fn assign_a_learner_and_record_a_completion() {
     let app = App::with_demo("programs_assign_and_complete").await;
-    app.find("#nav-programs").await.click().await.unwrap();
+    app.click("#nav-programs").await;
     app.find("[data-testid=program-row]").await;
     // A learner who is not yet a member of the first program listed.
     let programs = cli_json(&app.db, &["report", "memberships"]);
@@ -24,24 +24,16 @@ async fn assign_a_learner_and_record_a_completion() {
         .find(|id| !members.contains(&id.as_str()))
         .expect("a learner outside the program");
 
-    app.find("[data-testid=program-row] button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("[data-testid=program-row] button").await;
     app.find("[data-testid=program-detail] .sets li").await;
     app.find("#program-learner-search")
         .await
         .send_keys(&outsider)
         .await
         .unwrap();
-    app.find("#program-learner-search + button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("#program-learner-search + button").await;
     app.find("#program-learner option").await;
-    app.find("#program-assign").await.click().await.unwrap();
+    app.click("#program-assign").await;
     wait_text(&app, "[data-testid=program-notice]", |t| {
         t.contains("is now a member of")
     })
@@ -50,23 +42,19 @@ async fn assign_a_learner_and_record_a_completion() {
     let course = app.find("#program-course option:nth-child(2)").await;
     let course_id = course.attr("value").await.unwrap().unwrap();
     choose(&app, "#program-course", &course_id).await;
-    app.find("#program-complete").await.click().await.unwrap();
+    app.click("#program-complete").await;
     wait_text(&app, "[data-testid=program-notice]", |t| {
         t.contains("Recorded")
     })
     .await;
 
-    app.find("#nav-membership").await.click().await.unwrap();
+    app.click("#nav-membership").await;
     app.find("#membership-text")
         .await
         .send_keys(&outsider)
         .await
         .unwrap();
-    app.find("form[role=search] button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("form[role=search] button[type=submit]").await;
     wait_cells(&app, "program", |c| c.iter().any(|p| *p == first)).await;
     app.finish().await;
 }

@@ -84,7 +84,7 @@ async fn fill(app: &App, css: &str, text: &str) {
 async fn the_smtp_connection_test_reaches_a_loopback_server_and_the_settings_are_saved() {
     let server = SmtpServer::start();
     let app = App::with_demo("settings_smtp_test_send").await;
-    app.find("#nav-settings").await.click().await.unwrap();
+    app.click("#nav-settings").await;
     app.find("[data-testid=site-admin]").await;
 
     fill(&app, "#smtp-host", "127.0.0.1").await;
@@ -93,7 +93,7 @@ async fn the_smtp_connection_test_reaches_a_loopback_server_and_the_settings_are
     fill(&app, "#smtp-from", "learning@example.org").await;
     fill(&app, "#smtp-from-name", "Learning team").await;
     fill(&app, "#smtp-test-to", "admin@example.org").await;
-    app.find("#smtp-test").await.click().await.unwrap();
+    app.click("#smtp-test").await;
     wait_text(&app, "[data-testid=smtp-message]", |t| {
         t.contains("accepted a test message to admin@example.org")
     })
@@ -108,7 +108,7 @@ async fn the_smtp_connection_test_reaches_a_loopback_server_and_the_settings_are
     }
     assert_eq!(to, vec!["admin@example.org".to_string()], "it arrived");
 
-    app.find("#smtp-save").await.click().await.unwrap();
+    app.click("#smtp-save").await;
     wait_text(&app, "[data-testid=smtp-message]", |t| {
         t.starts_with("Saved")
     })

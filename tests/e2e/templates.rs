@@ -8,8 +8,8 @@ use crate::harness::App;
 async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_saved_and_previewed()
 {
     let app = App::with_demo("templates_refuse_save_preview").await;
-    app.find("#nav-templates").await.click().await.unwrap();
-    // The demo store has no rules yet; wait for its programs.
+    app.click("#nav-templates").await;
+    // Wait for the programs (each starts with the default rules).
     app.find("#templates-program option").await;
     let before = app
         .client
@@ -18,7 +18,7 @@ async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_s
         .unwrap()
         .len();
 
-    app.find("#rule-new").await.click().await.unwrap();
+    app.click("#rule-new").await;
     app.find("#rule-learner_subject")
         .await
         .send_keys("Welcome to %programfullname%")
@@ -31,7 +31,7 @@ async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_s
         t.contains("%userfulname%")
     })
     .await;
-    app.find("#rule-save").await.click().await.unwrap();
+    app.click("#rule-save").await;
     let refused = wait_text(&app, "[data-testid=rule-error]", |t| !t.is_empty()).await;
     assert!(refused.contains("%userfulname%"), "{refused}");
     let rows = app
@@ -44,7 +44,7 @@ async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_s
 
     body.clear().await.unwrap();
     body.send_keys("Hello %userfullname%").await.unwrap();
-    app.find("#rule-save").await.click().await.unwrap();
+    app.click("#rule-save").await;
     wait_text(&app, "[data-testid=rule-saved]", |t| t.contains("Saved")).await;
     for _ in 0..50 {
         let rows = app
@@ -64,15 +64,11 @@ async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_s
         .send_keys("E10007")
         .await
         .unwrap();
-    app.find("#preview-search + button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.click("#preview-search + button").await;
     let option = app.find("#preview-learner option").await;
     let label = option.text().await.unwrap();
     let name = label.split(" (").next().unwrap().to_string();
-    app.find("#preview-show").await.click().await.unwrap();
+    app.click("#preview-show").await;
     let subject = wait_text(&app, "[data-testid=preview-learner] .subject", |t| {
         t.starts_with("Welcome to ")
     })
