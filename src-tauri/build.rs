@@ -14,5 +14,13 @@ fn certdesk_commands() -> &'static [&'static str] {
         "membership_page",
         "timer_status",
         "run_now",
+        "background_options",
+        "set_close_to_tray",
+        "set_start_at_login",
+        "systemd_status",
+        "backup_store",
+        "restore_store",
+        "first_run_pending",
+        "choose_first_run",
     ]
 }

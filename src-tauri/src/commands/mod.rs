@@ -2,5 +2,8 @@
 //! map the error. Listed once in [`crate::specta_builder`].
 
 pub mod app;
+pub mod background;
+pub mod backup;
+pub mod first_run;
 pub mod reports;
 pub mod scheduler;
