@@ -19,12 +19,15 @@ export CARGO_TARGET_DIR="$target" CARGO_TERM_COLOR=never
   cargo build --release -p certdesk-cli
 
   echo "==> release build of certdesk and the .deb (Tauri bundler)"
-  # The CLI's path depends on CARGO_TARGET_DIR, so it is added to the package's files here
-  # rather than in tauri.conf.json (the two configs are merged).
-  cli_map="{\"bundle\":{\"linux\":{\"deb\":{\"files\":{\"/usr/bin/certdesk-cli\":\"$target/release/certdesk-cli\"}}}}}"
+  # Merged into tauri.conf.json: the CLI, whose path depends on CARGO_TARGET_DIR, and the
+  # product name, which the bundler kebab-cases into the package name ("CertDesk" would give
+  # "cert-desk"); the menu still says CertDesk (packaging/linux/certdesk.desktop.hbs).
+  # The bundler itself declares the runtime dependencies: libwebkit2gtk-4.1-0, libgtk-3-0
+  # and, since the app has a tray icon, libayatana-appindicator3-1.
+  config="{\"productName\":\"certdesk\",\"bundle\":{\"linux\":{\"deb\":{\"files\":{\"/usr/bin/certdesk-cli\":\"$target/release/certdesk-cli\"}}}}}"
   rm -f "$target"/release/bundle/deb/*.deb
   (cd src-tauri && npx --yes @tauri-apps/cli@2.12.5 build --ci --bundles deb \
-    --features custom-protocol --config "$cli_map")
+    --features custom-protocol --config "$config")
 } >&2
 deb="$(ls "$target"/release/bundle/deb/*.deb)"
 echo "$deb"

@@ -77,7 +77,8 @@ pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
     let window = window.clone();
     tauri::async_runtime::spawn(async move {
         let keep = tauri::async_runtime::spawn_blocking(move || {
-            certdesk_core::app_settings::close_to_tray(&db.reader()?)
+            let reader = db.reader()?;
+            certdesk_core::app_settings::close_to_tray(&reader)
         })
         .await;
         match keep {

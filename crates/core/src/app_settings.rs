@@ -154,8 +154,14 @@ mod tests {
         let not_a_store = dir.path().join("notes.txt");
         std::fs::write(&not_a_store, "hello").expect("write");
         let refused = choose_first_run(&other, FirstRunChoice::Existing, Some(&not_a_store), now);
-        assert!(matches!(refused, Err(crate::Error::NotAStore { .. })), "{refused:?}");
-        assert!(first_run_pending(&other.reader().expect("r")).expect("read"), "still asks");
+        assert!(
+            matches!(refused, Err(crate::Error::NotAStore { .. })),
+            "{refused:?}"
+        );
+        assert!(
+            first_run_pending(&other.reader().expect("r")).expect("read"),
+            "still asks"
+        );
 
         let summary = choose_first_run(
             &other,
@@ -188,7 +194,10 @@ mod tests {
         assert!(!close_to_tray(w.conn()).expect("read"), "no SMTP: off");
 
         w.write(|tx| save_settings(tx, &smtp())).expect("smtp");
-        assert!(close_to_tray(w.conn()).expect("read"), "SMTP configured: on");
+        assert!(
+            close_to_tray(w.conn()).expect("read"),
+            "SMTP configured: on"
+        );
 
         w.write(|tx| set_close_to_tray(tx, false)).expect("choose");
         assert!(!close_to_tray(w.conn()).expect("read"), "the choice wins");

@@ -37,7 +37,10 @@ pub async fn background_options(
 #[specta::specta]
 pub async fn set_close_to_tray(state: State<'_, AppState>, on: bool) -> CommandResult<()> {
     state
-        .blocking(move |db| db.writer()?.write(|tx| app_settings::set_close_to_tray(tx, on)))
+        .blocking(move |db| {
+            db.writer()?
+                .write(|tx| app_settings::set_close_to_tray(tx, on))
+        })
         .await
 }
 

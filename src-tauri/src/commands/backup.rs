@@ -16,14 +16,20 @@ pub(crate) fn absolute(path: String) -> Result<PathBuf, Error> {
     if p.is_absolute() {
         Ok(p)
     } else {
-        Err(Error::invalid("path", "give the full path, e.g. /home/me/certdesk-backup.sqlite"))
+        Err(Error::invalid(
+            "path",
+            "give the full path, e.g. /home/me/certdesk-backup.sqlite",
+        ))
     }
 }
 
 /// Writes a consistent copy of the store to `path`, even while the timer is sending.
 #[tauri::command]
 #[specta::specta]
-pub async fn backup_store(state: State<'_, AppState>, path: String) -> CommandResult<BackupSummary> {
+pub async fn backup_store(
+    state: State<'_, AppState>,
+    path: String,
+) -> CommandResult<BackupSummary> {
     let dest = absolute(path)?;
     state.blocking(move |db| backup::backup(db, &dest)).await
 }
