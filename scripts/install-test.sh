@@ -20,6 +20,10 @@ deb="$(scripts/package-deb.sh | tail -n 1)"
 [ -f "$deb" ] || fail "scripts/package-deb.sh printed no package path"
 echo "$deb"
 dpkg-deb --field "$deb" Package Version Architecture Depends
+depends="$(dpkg-deb --field "$deb" Depends)"
+for d in libwebkit2gtk-4.1-0 libgtk-3-0 libayatana-appindicator3-1; do
+  [[ "$depends" == *"$d"* ]] || fail "the package does not depend on $d"
+done
 
 cleanup() { installed && DEBIAN_FRONTEND=noninteractive $sudo apt-get remove -y -q certdesk >/dev/null || true; }
 trap cleanup EXIT
@@ -32,12 +36,13 @@ step "what it installed"
 for f in /usr/bin/certdesk /usr/bin/certdesk-cli; do
   [ -x "$f" ] || fail "$f is missing or not executable"
 done
-for f in /usr/share/applications/CertDesk.desktop /usr/share/icons/hicolor/128x128/apps/certdesk.png \
+for f in /usr/share/applications/certdesk.desktop /usr/share/icons/hicolor/128x128/apps/certdesk.png \
   /usr/lib/systemd/user/certdesk-run.service /usr/lib/systemd/user/certdesk-run.timer \
   /usr/lib/systemd/user/certdesk-send.service /usr/lib/systemd/user/certdesk-send.timer; do
   [ -f "$f" ] || fail "$f is missing"
 done
-grep -q '^Exec=certdesk' /usr/share/applications/CertDesk.desktop || fail "desktop entry does not start certdesk"
+grep -q '^Exec=certdesk' /usr/share/applications/certdesk.desktop || fail "desktop entry does not start certdesk"
+grep -q '^Name=CertDesk$' /usr/share/applications/certdesk.desktop || fail "desktop entry is not named CertDesk"
 grep -q 'ExecStart=/usr/bin/certdesk-cli run' /usr/lib/systemd/user/certdesk-run.service \
   || fail "certdesk-run.service does not run the installed CLI"
 
@@ -59,7 +64,7 @@ step "the installed app shows the dashboard (e2e harness, under Xvfb)"
 step "remove it"
 DEBIAN_FRONTEND=noninteractive $sudo apt-get remove -y -q certdesk
 installed && fail "certdesk is still installed"
-for f in /usr/bin/certdesk /usr/bin/certdesk-cli /usr/share/applications/CertDesk.desktop \
+for f in /usr/bin/certdesk /usr/bin/certdesk-cli /usr/share/applications/certdesk.desktop \
   /usr/lib/systemd/user/certdesk-run.timer; do
   [ ! -e "$f" ] || fail "$f is left after removal"
 done
