@@ -41,5 +41,13 @@ fn certdesk_commands() -> &'static [&'static str] {
         "site_admins",
         "add_site_admin",
         "remove_site_admin",
+        "background_options",
+        "set_close_to_tray",
+        "set_start_at_login",
+        "systemd_status",
+        "backup_store",
+        "restore_store",
+        "first_run_pending",
+        "choose_first_run",
     ]
 }

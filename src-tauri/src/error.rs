@@ -28,3 +28,12 @@ impl From<tauri::Error> for CommandError {
 }
 
 pub type CommandResult<T> = Result<T, CommandError>;
+
+impl From<tauri_plugin_autostart::Error> for CommandError {
+    fn from(e: tauri_plugin_autostart::Error) -> Self {
+        CommandError {
+            kind: ErrorKind::Io,
+            message: format!("start at login: {e}"),
+        }
+    }
+}

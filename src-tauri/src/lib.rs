@@ -1,6 +1,7 @@
 //! The CertDesk desktop shell: opens the store, manages the state and lists the commands.
 //! Everything the commands do lives in certdesk-core.
 
+mod background;
 mod commands;
 mod error;
 mod startup;
@@ -49,15 +50,32 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::settings::site_admins,
         commands::settings::add_site_admin,
         commands::settings::remove_site_admin,
+        commands::background::background_options,
+        commands::background::set_close_to_tray,
+        commands::background::set_start_at_login,
+        commands::background::systemd_status,
+        commands::backup::backup_store,
+        commands::backup::restore_store,
+        commands::first_run::first_run_pending,
+        commands::first_run::choose_first_run,
     ])
 }
 
 /// Starts the app. `--db PATH` (or `$CERTDESK_DB`) picks the store; otherwise it lives in
-/// the OS application-data folder, created with the demo data on first start.
+/// the OS application-data folder, created with the demo data on first start. A second
+/// launch only brings the running instance's window forward; closing the window may leave
+/// CertDesk running in the tray (see [`background`]).
 pub fn run() {
     let builder = specta_builder();
     let result = tauri::Builder::default()
+        // First, so that a second instance exits before it opens anything.
+        .plugin(single_instance())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
         .invoke_handler(builder.invoke_handler())
+        .on_window_event(background::on_window_event)
         .setup(move |app| {
             builder.mount_events(app);
             let clock: Arc<dyn certdesk_core::Clock> = Arc::new(SystemClock);
@@ -65,6 +83,9 @@ pub fn run() {
             let timer = Arc::new(Mutex::new(timer::TimerStatus::default()));
             timer::start(db.clone(), clock.clone(), timer.clone());
             app.manage(state::AppState { db, clock, timer });
+            if let Err(e) = background::add_tray(app.handle()) {
+                eprintln!("certdesk: no tray icon: {e}");
+            }
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -72,6 +93,16 @@ pub fn run() {
         eprintln!("certdesk: {e}");
         std::process::exit(1);
     }
+}
+
+/// A second launch on the same store only brings the first one's window forward.
+fn single_instance() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let mut b = tauri_plugin_single_instance::Builder::new()
+        .callback(|app, _argv, _cwd| background::show_main(app));
+    if let Some(id) = startup::instance_id() {
+        b = b.dbus_id(id);
+    }
+    b.build()
 }
 
 #[cfg(test)]

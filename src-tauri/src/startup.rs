@@ -19,20 +19,45 @@ fn db_arg() -> Option<PathBuf> {
     None
 }
 
-/// Opens the store; a store that did not exist yet is filled with the demo data, so the
-/// app is useful at first sight.
+/// The store named by `--db` or `$CERTDESK_DB`, if any (else the default one is used).
+pub fn explicit_db() -> Option<PathBuf> {
+    db_arg().or_else(|| {
+        std::env::var_os(location::DB_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// The D-Bus name suffix that makes "one instance at a time" mean one per store on Linux:
+/// `None` for the default store, a name derived from the path for `--db`/`$CERTDESK_DB`, so
+/// that an instance on another store (a test, a second organisation) starts on its own.
+pub fn instance_id() -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    let path = explicit_db()?;
+    let path = std::path::absolute(&path).unwrap_or(path);
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut h);
+    Some(format!("com.certdesk.app.store_{:016x}", h.finish()))
+}
+
+/// Opens the store. A store named by `--db`/`$CERTDESK_DB` that did not exist yet is filled
+/// with the demo data, so the app is useful at first sight; one the app creates in the
+/// default place starts empty and waits for the first-run choice (demo, empty, or a copy
+/// of an existing file), which the UI offers.
 pub fn open_store(app: &AppHandle, clock: &dyn Clock) -> Result<Db, Box<dyn std::error::Error>> {
-    let path = match db_arg() {
-        Some(p) => p,
-        None => match std::env::var_os(location::DB_ENV).filter(|v| !v.is_empty()) {
-            Some(p) => PathBuf::from(p),
-            None => app.path().app_data_dir()?.join(location::FILE_NAME),
-        },
+    let explicit = explicit_db();
+    let path = match &explicit {
+        Some(p) => p.clone(),
+        None => app.path().app_data_dir()?.join(location::FILE_NAME),
     };
+    let explicit = explicit.is_some();
     let fresh = !path.exists();
     let db = Db::open(&path)?;
-    if fresh {
+    if fresh && explicit {
         certdesk_core::demo::create_demo(&mut db.writer()?, clock.now())?;
+    } else if fresh {
+        db.writer()?
+            .write(|tx| certdesk_core::app_settings::mark_first_run_pending(tx))?;
     }
     Ok(db)
 }

@@ -41,6 +41,22 @@ impl TimerStatus {
     }
 }
 
+/// Runs the scheduler step and a send pass now, as the timer does, and records the outcome.
+/// Blocks: call it from the timer thread or the blocking pool.
+pub fn run_once(
+    db: &Db,
+    clock: &dyn Clock,
+    status: &Mutex<TimerStatus>,
+) -> certdesk_core::Result<Tick> {
+    let now = clock.now();
+    let outcome = notify::tick(db, clock, &SendOptions::default());
+    status
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .record(now, &outcome);
+    outcome
+}
+
 /// Starts the timer thread.
 pub fn start(db: Db, clock: Arc<dyn Clock>, status: Arc<Mutex<TimerStatus>>) {
     let spawned = std::thread::Builder::new()
@@ -50,14 +66,9 @@ pub fn start(db: Db, clock: Arc<dyn Clock>, status: Arc<Mutex<TimerStatus>>) {
             loop {
                 let now = clock.now();
                 if now >= next {
-                    let outcome = notify::tick(&db, clock.as_ref(), &SendOptions::default());
-                    if let Err(e) = &outcome {
+                    if let Err(e) = run_once(&db, clock.as_ref(), &status) {
                         eprintln!("certdesk: scheduled run failed: {e}");
                     }
-                    status
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .record(now, &outcome);
                     next = clock.now().checked_add(INTERVAL).unwrap_or(now);
                 }
                 std::thread::sleep(POLL);

@@ -3,6 +3,7 @@
 //! Every client (the desktop shell, the command line) calls this crate; none of them touches
 //! SQL. Time is always an input (see [`clock`]), so every behaviour is deterministic in tests.
 
+pub mod app_settings;
 pub mod assignment;
 pub mod backup;
 pub mod catalog;

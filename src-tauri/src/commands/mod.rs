@@ -2,7 +2,10 @@
 //! map the error. Listed once in [`crate::specta_builder`].
 
 pub mod app;
+pub mod background;
+pub mod backup;
 pub mod exceptions;
+pub mod first_run;
 pub mod messages;
 pub mod programs;
 pub mod reports;

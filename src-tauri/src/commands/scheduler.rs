@@ -1,6 +1,6 @@
 //! The scheduler as the UI sees it: its status, and "run now".
 
-use certdesk_core::notify::{self, SendOptions, Tick};
+use certdesk_core::notify::Tick;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -21,17 +21,8 @@ pub async fn timer_status(state: State<'_, AppState>) -> CommandResult<TimerStat
 #[tauri::command]
 #[specta::specta]
 pub async fn run_now(state: State<'_, AppState>) -> CommandResult<Tick> {
-    let clock = state.clock.clone();
-    let now = clock.now();
-    let outcome = state
-        .blocking(move |db| notify::tick(db, clock.as_ref(), &SendOptions::default()))
-        .await;
-    if let Ok(tick) = &outcome {
-        state
-            .timer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .record(now, &Ok(tick.clone()));
-    }
-    outcome
+    let (clock, timer) = (state.clock.clone(), state.timer.clone());
+    state
+        .blocking(move |db| crate::timer::run_once(db, clock.as_ref(), &timer))
+        .await
 }

@@ -69,6 +69,22 @@ export const commands = {
 	addSiteAdmin: (fullName: string, email: string) => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("add_site_admin", { fullName, email })),
 	/**  Removes a site administrator. */
 	removeSiteAdmin: (id: number) => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("remove_site_admin", { id })),
+	backgroundOptions: () => typedError<BackgroundOptions, CommandError>(__TAURI_INVOKE("background_options")),
+	setCloseToTray: (on: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_close_to_tray", { on })),
+	setStartAtLogin: (on: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_start_at_login", { on })),
+	/**  Whether the package's systemd user timers are installed and enabled. */
+	systemdStatus: () => typedError<SystemdStatus, CommandError>(__TAURI_INVOKE("systemd_status")),
+	/**  Writes a consistent copy of the store to `path`, even while the timer is sending. */
+	backupStore: (path: string) => typedError<BackupSummary, CommandError>(__TAURI_INVOKE("backup_store", { path })),
+	/**
+	 *  Replaces the store's content with the backup at `path`; refuses (kind `not_a_store` or
+	 *  `newer_schema`) a file that is not a CertDesk store or is from a newer version.
+	 */
+	restoreStore: (path: string) => typedError<BackupSummary, CommandError>(__TAURI_INVOKE("restore_store", { path })),
+	/**  True while the first-run choice is still to be made. */
+	firstRunPending: () => typedError<boolean, CommandError>(__TAURI_INVOKE("first_run_pending")),
+	/**  Carries out and remembers the choice; `path` is the existing store file for `existing`. */
+	chooseFirstRun: (choice: FirstRunChoice, path: string | null) => typedError<BackupSummary | null, CommandError>(__TAURI_INVOKE("choose_first_run", { choice, path })),
 };
 
 /* Types */
@@ -102,6 +118,25 @@ export type AssignSummary = {
  *  and `expired`.
  */
 export type AssignmentStatus = "not_started" | "in_progress" | "complete" | "certified" | "window_open" | "expired";
+
+/**  The options as the settings screen shows them. */
+export type BackgroundOptions = {
+	/**
+	 *  Closing the window keeps CertDesk running in the tray (default: on when SMTP
+	 *  sending is configured).
+	 */
+	close_to_tray: boolean,
+	/**  CertDesk starts when the user logs in (an OS autostart entry; default off). */
+	start_at_login: boolean,
+};
+
+/**  What a backup or restore copied. */
+export type BackupSummary = {
+	path: string,
+	schema_version: number,
+	learners: number,
+	messages_sent: number,
+};
 
 export type CommandError = {
 	kind: ErrorKind,
@@ -235,6 +270,15 @@ export type ExportSummary = {
 	path: string,
 	rows: number,
 };
+
+/**  What the administrator chose the first time the app started on an empty data folder. */
+export type FirstRunChoice = 
+/**  Explore the demo store. */
+"demo" | 
+/**  Start with an empty store. */
+"empty" | 
+/**  Start from a copy of an existing store file (a backup, another workstation's store). */
+"existing";
 
 /**  A learner, as a picker shows them. */
 export type LearnerSummary = {
@@ -536,6 +580,19 @@ export type StatusCount = {
 	count: number,
 };
 
+/**  Whether the package's systemd user timers run CertDesk when the app does not. */
+export type SystemdStatus = {
+	/**
+	 *  Each timer and its state as `systemctl --user is-enabled` says (`enabled`,
+	 *  `disabled`, `not installed` when systemctl fails or does not know the unit).
+	 */
+	timers: TimerUnit[],
+	/**  True when every timer is enabled. */
+	enabled: boolean,
+	/**  The commands that enable them (and keep them running while logged out). */
+	enable_commands: string[],
+};
+
 /**  What one [`tick`] did. */
 export type Tick = {
 	/**  The scheduler step: certifications advanced and messages queued. */
@@ -551,6 +608,12 @@ export type TimerStatus = {
 	next_run: string | null,
 	last_error: string | null,
 	last_tick: Tick | null,
+};
+
+/**  One systemd timer unit and its state. */
+export type TimerUnit = {
+	unit: string,
+	state: string,
 };
 
 /**  When a rule sends, relative to its event instant. */

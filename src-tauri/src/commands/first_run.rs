@@ -1,0 +1,33 @@
+//! The first run on an empty data folder: explore the demo, start empty, or open a copy of
+//! an existing store file.
+
+use std::path::PathBuf;
+
+use certdesk_core::app_settings::{self, FirstRunChoice};
+use certdesk_core::backup::BackupSummary;
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// True while the first-run choice is still to be made.
+#[tauri::command]
+#[specta::specta]
+pub async fn first_run_pending(state: State<'_, AppState>) -> CommandResult<bool> {
+    state.read(|r| app_settings::first_run_pending(&r)).await
+}
+
+/// Carries out and remembers the choice; `path` is the existing store file for `existing`.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_first_run(
+    state: State<'_, AppState>,
+    choice: FirstRunChoice,
+    path: Option<String>,
+) -> CommandResult<Option<BackupSummary>> {
+    let now = state.now();
+    let path: Option<PathBuf> = path.map(super::backup::absolute).transpose()?;
+    state
+        .blocking(move |db| app_settings::choose_first_run(db, choice, path.as_deref(), now))
+        .await
+}
