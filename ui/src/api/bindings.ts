@@ -12,8 +12,11 @@ export const commands = {
 	timerStatus: () => typedError<TimerStatus, CommandError>(__TAURI_INVOKE("timer_status")),
 	/**  Runs the scheduler step and a send pass now, as the timer would. */
 	runNow: () => typedError<Tick, CommandError>(__TAURI_INVOKE("run_now")),
+	/**  The options as they stand: the store's close-to-tray choice, the OS autostart entry. */
 	backgroundOptions: () => typedError<BackgroundOptions, CommandError>(__TAURI_INVOKE("background_options")),
+	/**  Records whether closing the window keeps CertDesk running in the tray. */
 	setCloseToTray: (on: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_close_to_tray", { on })),
+	/**  Adds or removes the OS autostart entry. */
 	setStartAtLogin: (on: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_start_at_login", { on })),
 	/**  Whether the package's systemd user timers are installed and enabled. */
 	systemdStatus: () => typedError<SystemdStatus, CommandError>(__TAURI_INVOKE("systemd_status")),
