@@ -19,13 +19,14 @@ pub struct BackgroundOptions {
     pub start_at_login: bool,
 }
 
+/// The options as they stand: the store's close-to-tray choice, the OS autostart entry.
 #[tauri::command]
 #[specta::specta]
 pub async fn background_options(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> CommandResult<BackgroundOptions> {
-    let close_to_tray = state.read(|r| app_settings::close_to_tray(&r)).await?;
+    let close_to_tray = state.read(|r| app_settings::close_to_tray(r)).await?;
     let start_at_login = app.autolaunch().is_enabled()?;
     Ok(BackgroundOptions {
         close_to_tray,
@@ -33,6 +34,7 @@ pub async fn background_options(
     })
 }
 
+/// Records whether closing the window keeps CertDesk running in the tray.
 #[tauri::command]
 #[specta::specta]
 pub async fn set_close_to_tray(state: State<'_, AppState>, on: bool) -> CommandResult<()> {
@@ -44,6 +46,7 @@ pub async fn set_close_to_tray(state: State<'_, AppState>, on: bool) -> CommandR
         .await
 }
 
+/// Adds or removes the OS autostart entry.
 #[tauri::command]
 #[specta::specta]
 pub async fn set_start_at_login(app: AppHandle, on: bool) -> CommandResult<()> {

@@ -14,7 +14,7 @@ use crate::state::AppState;
 #[tauri::command]
 #[specta::specta]
 pub async fn first_run_pending(state: State<'_, AppState>) -> CommandResult<bool> {
-    state.read(|r| app_settings::first_run_pending(&r)).await
+    state.read(|r| app_settings::first_run_pending(r)).await
 }
 
 /// Carries out and remembers the choice; `path` is the existing store file for `existing`.

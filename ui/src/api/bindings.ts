@@ -69,8 +69,11 @@ export const commands = {
 	addSiteAdmin: (fullName: string, email: string) => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("add_site_admin", { fullName, email })),
 	/**  Removes a site administrator. */
 	removeSiteAdmin: (id: number) => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("remove_site_admin", { id })),
+	/**  The options as they stand: the store's close-to-tray choice, the OS autostart entry. */
 	backgroundOptions: () => typedError<BackgroundOptions, CommandError>(__TAURI_INVOKE("background_options")),
+	/**  Records whether closing the window keeps CertDesk running in the tray. */
 	setCloseToTray: (on: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_close_to_tray", { on })),
+	/**  Adds or removes the OS autostart entry. */
 	setStartAtLogin: (on: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_start_at_login", { on })),
 	/**  Whether the package's systemd user timers are installed and enabled. */
 	systemdStatus: () => typedError<SystemdStatus, CommandError>(__TAURI_INVOKE("systemd_status")),
