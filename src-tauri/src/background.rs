@@ -51,7 +51,7 @@ fn run_now<R: Runtime>(app: &AppHandle<R>) {
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };
-    let (db, clock, timer) = (state.db.clone(), state.clock.clone(), state.timer.clone());
+    let (db, clock, timer) = (state.db.get(), state.clock.clone(), state.timer.clone());
     tauri::async_runtime::spawn_blocking(move || {
         if let Err(e) = crate::timer::run_once(&db, clock.as_ref(), &timer) {
             eprintln!("certdesk: run from the tray failed: {e}");
@@ -73,7 +73,7 @@ pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
         return;
     };
     api.prevent_close();
-    let db = state.db.clone();
+    let db = state.db.get();
     let window = window.clone();
     tauri::async_runtime::spawn(async move {
         let keep = tauri::async_runtime::spawn_blocking(move || {

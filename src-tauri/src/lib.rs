@@ -39,6 +39,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::templates::delete_rule,
         commands::templates::backfill_rule,
         commands::templates::preview_rule,
+        commands::templates::test_send_rule,
         commands::messages::list_messages,
         commands::messages::resend_message,
         commands::messages::queue_status,
@@ -50,6 +51,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::settings::site_admins,
         commands::settings::add_site_admin,
         commands::settings::remove_site_admin,
+        commands::settings::run_interval,
+        commands::settings::set_run_interval,
         commands::background::background_options,
         commands::background::set_close_to_tray,
         commands::background::set_start_at_login,
@@ -79,7 +82,7 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             let clock: Arc<dyn certdesk_core::Clock> = Arc::new(SystemClock);
-            let db = startup::open_store(app.handle(), clock.as_ref())?;
+            let db = state::Store::new(startup::open_store(app.handle(), clock.as_ref())?);
             let timer = Arc::new(Mutex::new(timer::TimerStatus::default()));
             timer::start(db.clone(), clock.clone(), timer.clone());
             app.manage(state::AppState { db, clock, timer });

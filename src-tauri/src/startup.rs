@@ -42,20 +42,30 @@ pub fn instance_id() -> Option<String> {
 
 /// Opens the store. A store named by `--db`/`$CERTDESK_DB` that did not exist yet is filled
 /// with the demo data, so the app is useful at first sight; one the app creates in the
-/// default place starts empty and waits for the first-run choice (demo, empty, or a copy
-/// of an existing file), which the UI offers.
+/// data folder starts empty and waits for the first-run choice (demo, empty, or an existing
+/// file), which the UI offers. When the data folder points at a file that is gone (an
+/// unmounted drive), the app opens the folder's own store and asks again, rather than
+/// creating an empty file in its place.
 pub fn open_store(app: &AppHandle, clock: &dyn Clock) -> Result<Db, Box<dyn std::error::Error>> {
-    let explicit = explicit_db();
-    let path = match &explicit {
-        Some(p) => p.clone(),
-        None => app.path().app_data_dir()?.join(location::FILE_NAME),
+    if let Some(path) = explicit_db() {
+        let fresh = !path.exists();
+        let db = Db::open(&path)?;
+        if fresh {
+            certdesk_core::demo::create_demo(&mut db.writer()?, clock.now())?;
+        }
+        return Ok(db);
+    }
+    let folder = app.path().app_data_dir()?;
+    let (path, lost) = match location::in_folder(&folder) {
+        Ok(p) => (p, false),
+        Err(e) => {
+            eprintln!("certdesk: {e}");
+            (folder.join(location::FILE_NAME), true)
+        }
     };
-    let explicit = explicit.is_some();
     let fresh = !path.exists();
     let db = Db::open(&path)?;
-    if fresh && explicit {
-        certdesk_core::demo::create_demo(&mut db.writer()?, clock.now())?;
-    } else if fresh {
+    if fresh || lost {
         db.writer()?
             .write(|tx| certdesk_core::app_settings::mark_first_run_pending(tx))?;
     }

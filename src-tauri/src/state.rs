@@ -1,7 +1,7 @@
 //! The state every command shares: the store, the clock and the timer's status. SQLite work
 //! runs on the blocking pool, never on the main (UI) thread or an async worker.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use certdesk_core::{Clock, Db, Reader, Writer};
 use jiff::Timestamp;
@@ -9,8 +9,27 @@ use jiff::Timestamp;
 use crate::error::CommandResult;
 use crate::timer::TimerStatus;
 
+/// The store in use. It changes only when the first run opens an existing file; every
+/// command and the timer take the current one.
+#[derive(Clone)]
+pub struct Store(Arc<RwLock<Db>>);
+
+impl Store {
+    pub fn new(db: Db) -> Store {
+        Store(Arc::new(RwLock::new(db)))
+    }
+
+    pub fn get(&self) -> Db {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn switch_to(&self, db: Db) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = db;
+    }
+}
+
 pub struct AppState {
-    pub db: Db,
+    pub db: Store,
     pub clock: Arc<dyn Clock>,
     pub timer: Arc<Mutex<TimerStatus>>,
 }
@@ -25,7 +44,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&Db) -> certdesk_core::Result<T> + Send + 'static,
     ) -> CommandResult<T> {
-        let db = self.db.clone();
+        let db = self.db.get();
         let out = tauri::async_runtime::spawn_blocking(move || f(&db)).await?;
         Ok(out?)
     }

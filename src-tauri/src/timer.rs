@@ -1,5 +1,6 @@
-//! The in-app scheduler: `run(now)` and a send pass at start-up and then every minute, on a
-//! thread of its own. It compares the wall clock rather than trusting a sleeping timer, so
+//! The in-app scheduler: `run(now)` and a send pass at start-up and then every run interval
+//! (a setting in the store, a minute unless the administrator chose otherwise), on a thread
+//! of its own. It compares the wall clock rather than trusting a sleeping timer, so
 //! after the machine wakes the overdue run happens within seconds. The CLI may run at the
 //! same time (cron, systemd): the core's dedup keys and leases keep every message single.
 
@@ -8,11 +9,11 @@ use std::time::Duration;
 
 use certdesk_core::notify::{self, SendOptions, Tick};
 use certdesk_core::{Clock, Db};
+
+use crate::state::Store;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-/// How often the timer runs.
-pub const INTERVAL: SignedDuration = SignedDuration::from_secs(60);
 /// How often the thread looks at the clock.
 const POLL: Duration = Duration::from_secs(5);
 
@@ -30,7 +31,6 @@ impl TimerStatus {
     /// Records the outcome of one tick at `at`.
     pub fn record(&mut self, at: Timestamp, outcome: &certdesk_core::Result<Tick>) {
         self.last_run = Some(at.to_string());
-        self.next_run = at.checked_add(INTERVAL).ok().map(|t| t.to_string());
         match outcome {
             Ok(t) => {
                 self.last_tick = Some(t.clone());
@@ -57,8 +57,17 @@ pub fn run_once(
     outcome
 }
 
-/// Starts the timer thread.
-pub fn start(db: Db, clock: Arc<dyn Clock>, status: Arc<Mutex<TimerStatus>>) {
+/// The run interval the store names (a minute if it cannot be read).
+fn interval(db: &Db) -> SignedDuration {
+    let minutes = db
+        .reader()
+        .and_then(|r| certdesk_core::app_settings::run_interval_minutes(&r))
+        .unwrap_or(certdesk_core::app_settings::DEFAULT_RUN_INTERVAL_MINUTES);
+    SignedDuration::from_mins(i64::from(minutes))
+}
+
+/// Starts the timer thread. A change of the run interval takes effect from the next run.
+pub fn start(store: Store, clock: Arc<dyn Clock>, status: Arc<Mutex<TimerStatus>>) {
     let spawned = std::thread::Builder::new()
         .name("certdesk-timer".into())
         .spawn(move || {
@@ -66,10 +75,13 @@ pub fn start(db: Db, clock: Arc<dyn Clock>, status: Arc<Mutex<TimerStatus>>) {
             loop {
                 let now = clock.now();
                 if now >= next {
+                    let db = store.get();
                     if let Err(e) = run_once(&db, clock.as_ref(), &status) {
                         eprintln!("certdesk: scheduled run failed: {e}");
                     }
-                    next = clock.now().checked_add(INTERVAL).unwrap_or(now);
+                    next = clock.now().checked_add(interval(&db)).unwrap_or(now);
+                    status.lock().unwrap_or_else(|e| e.into_inner()).next_run =
+                        Some(next.to_string());
                 }
                 std::thread::sleep(POLL);
             }

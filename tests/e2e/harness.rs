@@ -106,30 +106,58 @@ impl App {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("certdesk.sqlite");
         cli_json(&db, &["init", "--demo"]);
-        Self::launch(name, dir, db).await
+        let args = json!(["--db", db]);
+        Self::launch(name, dir, db, args, None).await
     }
 
-    async fn launch(name: &str, dir: tempfile::TempDir, db: PathBuf) -> App {
+    /// Launches the app as on a new workstation: no `--db`, an empty data folder
+    /// (`$XDG_DATA_HOME` in a temporary folder), so it starts with the first-run screen.
+    /// `db` is the store the app creates in that folder.
+    pub async fn first_start(name: &str) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let data_home = dir.path().join("data");
+        let db = data_home.join("com.certdesk.app/certdesk.sqlite");
+        Self::launch(name, dir, db, json!([]), Some(data_home)).await
+    }
+
+    /// The folder the app keeps its data in when started by [`App::first_start`].
+    pub fn data_folder(&self) -> PathBuf {
+        self.db.parent().unwrap().to_path_buf()
+    }
+
+    async fn launch(
+        name: &str,
+        dir: tempfile::TempDir,
+        db: PathBuf,
+        args: serde_json::Value,
+        data_home: Option<PathBuf>,
+    ) -> App {
         let display = display();
         let port = free_port();
         let native = free_port();
-        let driver =
-            Command::new(std::env::var_os("TAURI_DRIVER").unwrap_or_else(|| "tauri-driver".into()))
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--native-port",
-                    &native.to_string(),
-                ])
-                .env("DISPLAY", &display.name)
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .expect("start tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)");
+        let mut driver =
+            Command::new(std::env::var_os("TAURI_DRIVER").unwrap_or_else(|| "tauri-driver".into()));
+        driver
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .env("DISPLAY", &display.name)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        if let Some(home) = data_home {
+            // The app, started by tauri-driver through WebKitWebDriver, inherits it.
+            driver.env("XDG_DATA_HOME", home);
+        }
+        let driver = driver
+            .spawn()
+            .expect("start tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)");
         let caps = json!({
             "tauri:options": {
                 "application": app_binary(),
-                "args": ["--db", db],
+                "args": args,
             }
         });
         let caps = caps.as_object().unwrap().clone();

@@ -3,8 +3,10 @@
 
 mod dashboard;
 mod exceptions;
+mod first_run;
 mod harness;
 mod membership;
 mod programs;
 mod settings;
+mod smtp;
 mod templates;

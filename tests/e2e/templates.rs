@@ -1,13 +1,32 @@
-//! Notification templates: an unknown placeholder is refused, a valid template is saved and
-//! previewed for a learner.
+//! Notification templates: an unknown placeholder is refused, a valid template is saved,
+//! previewed for a learner, and test-sent to a real SMTP server on loopback.
 
 use crate::exceptions::wait_text;
-use crate::harness::App;
+use crate::harness::{cli_json, App};
+use crate::settings::fill;
+use crate::smtp::SmtpServer;
 
 #[tokio::test]
-async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_saved_and_previewed()
-{
+async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_saved_previewed_and_test_sent(
+) {
+    let server = SmtpServer::start();
     let app = App::with_demo("templates_refuse_save_preview").await;
+    let port = server.port.to_string();
+    cli_json(
+        &app.db,
+        &[
+            "smtp",
+            "set",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--security",
+            "none",
+            "--from",
+            "learning@example.org",
+        ],
+    );
     app.click("#nav-templates").await;
     // Wait for the programs (each starts with the default rules).
     app.find("#templates-program option").await;
@@ -78,6 +97,32 @@ async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_s
     assert_eq!(text.trim(), format!("Hello {name}"));
     let frame = app.find("[data-testid=preview-learner] iframe").await;
     assert_eq!(frame.attr("sandbox").await.unwrap().as_deref(), Some(""));
+
+    // The test send: the rendered message arrives at the address given, and only there.
+    fill(&app, "#test-send-to", "tester@example.org").await;
+    app.click("#test-send").await;
+    wait_text(&app, "[data-testid=test-send-result]", |t| {
+        t.contains("Sent 1 test message to tester@example.org")
+    })
+    .await;
+    let mut arrived = Vec::new();
+    for _ in 0..100 {
+        arrived = server
+            .received()
+            .into_iter()
+            .filter(|m| m.rcpt_tos == ["tester@example.org"])
+            .collect();
+        if !arrived.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(arrived.len(), 1, "one test message arrived");
+    assert_eq!(
+        arrived[0].subject(),
+        format!("[Test, learner's message] {subject}")
+    );
+    assert!(arrived[0].data.contains(&format!("Hello {name}")));
     app.client
         .execute(
             "document.querySelector('[data-testid=preview-learner]').scrollIntoView()",

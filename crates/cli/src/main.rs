@@ -85,7 +85,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
     let clock = SystemClock;
-    let path = certdesk_core::location::resolve(cli.db);
+    let path = certdesk_core::location::resolve(cli.db)?;
     let db = Db::open(&path)?;
     match cli.command {
         Command::Init { demo } => {

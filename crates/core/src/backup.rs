@@ -65,7 +65,7 @@ fn copy_all(from: &Connection, to: &mut Connection) -> Result<()> {
 }
 
 /// Checks that `path` holds a CertDesk store this version can open, and counts what is in it.
-fn summarise(path: &Path) -> Result<BackupSummary> {
+pub(crate) fn summarise(path: &Path) -> Result<BackupSummary> {
     let shown = || path.display().to_string();
     let not_a_store = |_| Error::NotAStore { path: shown() };
     if !path.is_file() {

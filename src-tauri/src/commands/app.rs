@@ -18,6 +18,6 @@ pub struct AppInfo {
 pub async fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_string(),
-        db_path: state.db.path().display().to_string(),
+        db_path: state.db.get().path().display().to_string(),
     })
 }

@@ -1,10 +1,9 @@
-//! The first run on an empty data folder: explore the demo, start empty, or open a copy of
-//! an existing store file.
+//! The first run on an empty data folder: explore the demo, start empty, or open an
+//! existing store file where it is.
 
 use std::path::PathBuf;
 
 use certdesk_core::app_settings::{self, FirstRunChoice};
-use certdesk_core::backup::BackupSummary;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -17,17 +16,22 @@ pub async fn first_run_pending(state: State<'_, AppState>) -> CommandResult<bool
     state.read(|r| app_settings::first_run_pending(r)).await
 }
 
-/// Carries out and remembers the choice; `path` is the existing store file for `existing`.
+/// Carries out and remembers the choice; `path` is the existing store file for `existing`,
+/// which the app (and the CLI) use from then on. Returns the path of the store in use.
 #[tauri::command]
 #[specta::specta]
 pub async fn choose_first_run(
     state: State<'_, AppState>,
     choice: FirstRunChoice,
     path: Option<String>,
-) -> CommandResult<Option<BackupSummary>> {
+) -> CommandResult<String> {
     let now = state.now();
     let path: Option<PathBuf> = path.map(super::backup::absolute).transpose()?;
-    state
+    let switched = state
         .blocking(move |db| app_settings::choose_first_run(db, choice, path.as_deref(), now))
-        .await
+        .await?;
+    if let Some(db) = switched {
+        state.db.switch_to(db);
+    }
+    Ok(state.db.get().path().display().to_string())
 }

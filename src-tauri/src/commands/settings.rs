@@ -1,5 +1,7 @@
-//! Settings: SMTP (password to the keyring) with a connection test, site administrators.
+//! Settings: SMTP (password to the keyring) with a connection test, site administrators,
+//! the run interval.
 
+use certdesk_core::app_settings;
 use certdesk_core::notify::smtp_settings::{PasswordStore, SmtpSettings};
 use certdesk_core::settings::{self, SiteAdmin, SmtpView};
 use tauri::State;
@@ -71,5 +73,24 @@ pub async fn remove_site_admin(
 ) -> CommandResult<Vec<SiteAdmin>> {
     state
         .write(move |w| w.write(|tx| settings::remove_site_admin(tx, id)))
+        .await
+}
+
+/// How many minutes the app waits between runs (run + send).
+#[tauri::command]
+#[specta::specta]
+pub async fn run_interval(state: State<'_, AppState>) -> CommandResult<u32> {
+    state.read(|r| app_settings::run_interval_minutes(r)).await
+}
+
+/// Sets the run interval; the timer uses it from its next run.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_run_interval(state: State<'_, AppState>, minutes: u32) -> CommandResult<u32> {
+    state
+        .write(move |w| {
+            w.write(|tx| app_settings::set_run_interval_minutes(tx, minutes))?;
+            app_settings::run_interval_minutes(w.conn())
+        })
         .await
 }

@@ -1,6 +1,7 @@
 //! Notification templates: a program's rules, saving them (with the backfill count),
-//! the backfill opt-in, and a preview for a chosen learner.
+//! the backfill opt-in, a preview for a chosen learner and a test send of it.
 
+use certdesk_core::notify;
 use certdesk_core::notify::rule::{self, Rule, RuleInput};
 use certdesk_core::notify::template::{self, Preview};
 use certdesk_core::rule_edit::{self, SavedRule};
@@ -69,5 +70,21 @@ pub async fn preview_rule(
 ) -> CommandResult<Preview> {
     state
         .read(move |r| template::preview(r, rule_id, learner_id))
+        .await
+}
+
+/// Sends the rule, rendered for a chosen learner, to `to` now through the saved SMTP
+/// settings (each recipient's version, marked as a test); returns how many were sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_send_rule(
+    state: State<'_, AppState>,
+    rule_id: i64,
+    learner_id: i64,
+    to: String,
+) -> CommandResult<u32> {
+    let now = state.now();
+    state
+        .read(move |r| notify::send_rule_test(r, rule_id, learner_id, &to, now))
         .await
 }

@@ -47,6 +47,11 @@ export const commands = {
 	backfillRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("backfill_rule", { id })),
 	/**  A saved rule rendered for a chosen learner, as each recipient would get it. */
 	previewRule: (ruleId: number, learnerId: number) => typedError<Preview, CommandError>(__TAURI_INVOKE("preview_rule", { ruleId, learnerId })),
+	/**
+	 *  Sends the rule, rendered for a chosen learner, to `to` now through the saved SMTP
+	 *  settings (each recipient's version, marked as a test); returns how many were sent.
+	 */
+	testSendRule: (ruleId: number, learnerId: number, to: string) => typedError<number, CommandError>(__TAURI_INVOKE("test_send_rule", { ruleId, learnerId, to })),
 	/**  A page of the message log, newest first. */
 	listMessages: (filter: LogFilter) => typedError<LogPage, CommandError>(__TAURI_INVOKE("list_messages", { filter })),
 	/**  Sends a message again as a new, queued message; returns its id. */
@@ -69,6 +74,10 @@ export const commands = {
 	addSiteAdmin: (fullName: string, email: string) => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("add_site_admin", { fullName, email })),
 	/**  Removes a site administrator. */
 	removeSiteAdmin: (id: number) => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("remove_site_admin", { id })),
+	/**  How many minutes the app waits between runs (run + send). */
+	runInterval: () => typedError<number, CommandError>(__TAURI_INVOKE("run_interval")),
+	/**  Sets the run interval; the timer uses it from its next run. */
+	setRunInterval: (minutes: number) => typedError<number, CommandError>(__TAURI_INVOKE("set_run_interval", { minutes })),
 	/**  The options as they stand: the store's close-to-tray choice, the OS autostart entry. */
 	backgroundOptions: () => typedError<BackgroundOptions, CommandError>(__TAURI_INVOKE("background_options")),
 	/**  Records whether closing the window keeps CertDesk running in the tray. */
@@ -86,8 +95,11 @@ export const commands = {
 	restoreStore: (path: string) => typedError<BackupSummary, CommandError>(__TAURI_INVOKE("restore_store", { path })),
 	/**  True while the first-run choice is still to be made. */
 	firstRunPending: () => typedError<boolean, CommandError>(__TAURI_INVOKE("first_run_pending")),
-	/**  Carries out and remembers the choice; `path` is the existing store file for `existing`. */
-	chooseFirstRun: (choice: FirstRunChoice, path: string | null) => typedError<BackupSummary | null, CommandError>(__TAURI_INVOKE("choose_first_run", { choice, path })),
+	/**
+	 *  Carries out and remembers the choice; `path` is the existing store file for `existing`,
+	 *  which the app (and the CLI) use from then on. Returns the path of the store in use.
+	 */
+	chooseFirstRun: (choice: FirstRunChoice, path: string | null) => typedError<string, CommandError>(__TAURI_INVOKE("choose_first_run", { choice, path })),
 };
 
 /* Types */
@@ -280,7 +292,7 @@ export type FirstRunChoice =
 "demo" | 
 /**  Start with an empty store. */
 "empty" | 
-/**  Start from a copy of an existing store file (a backup, another workstation's store). */
+/**  Use an existing store file where it is (one kept on another drive, a backup). */
 "existing";
 
 /**  A learner, as a picker shows them. */

@@ -23,6 +23,7 @@ afterEach(() => {
 function backend(opts: { testFails?: boolean } = {}) {
   const calls: { cmd: string; args: Record<string, unknown> }[] = [];
   let admins: SiteAdmin[] = [{ id: 1, full_name: "Sam Admin", email: "sam@example.com" }];
+  let interval = 1;
   mockIPC((cmd, raw) => {
     const args = (raw ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args });
@@ -48,6 +49,16 @@ function backend(opts: { testFails?: boolean } = {}) {
       case "remove_site_admin":
         admins = admins.filter((a) => a.id !== args.id);
         return admins;
+      case "run_interval":
+        return interval;
+      case "set_run_interval":
+        if ((args.minutes as number) < 1)
+          throw {
+            kind: "invalid",
+            message: "invalid run_interval_minutes: choose between 1 and 1440 minutes",
+          };
+        interval = args.minutes as number;
+        return interval;
       case "app_info":
         return { version: "0.1.0", db_path: "/home/me/.local/share/certdesk/certdesk.sqlite" };
       default:
@@ -116,5 +127,22 @@ describe("Settings", () => {
     expect(await screen.findByText("Zoe Quality <zoe@example.com>")).toBeTruthy();
     await fireEvent.click(screen.getByRole("button", { name: "Remove Sam Admin" }));
     await waitFor(() => expect(screen.queryByText("Sam Admin <sam@example.com>")).toBeNull());
+  });
+
+  it("refuses a run interval of zero and saves a valid one", async () => {
+    const calls = backend();
+    render(Settings);
+    const input = (await screen.findByLabelText("Every (minutes)")) as HTMLInputElement;
+    await waitFor(() => expect(input.value).toBe("1"));
+    await fireEvent.input(input, { target: { value: "0" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save the interval" }));
+    expect((await screen.findByText(/Not saved: .*between 1 and 1440/)).textContent).toBeTruthy();
+    await fireEvent.input(input, { target: { value: "15" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save the interval" }));
+    expect(await screen.findByText(/every 15 minutes while it is open/)).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === "set_run_interval").map((c) => c.args)).toEqual([
+      { minutes: 0 },
+      { minutes: 15 },
+    ]);
   });
 });

@@ -31,7 +31,7 @@ afterEach(() => {
 
 type Call = { cmd: string; args: Record<string, unknown> };
 
-function backend(opts: { backfill?: number; preview?: Preview } = {}) {
+function backend(opts: { backfill?: number; preview?: Preview; smtpMissing?: boolean } = {}) {
   const calls: Call[] = [];
   const rules: Rule[] = [
     { id: 10, program_id: 1, input: input(), effective_from: "2026-01-01T00:00:00Z" },
@@ -71,6 +71,13 @@ function backend(opts: { backfill?: number; preview?: Preview } = {}) {
         return [{ id: 5, id_number: "E5", full_name: "Ada Lovelace", email: "ada@example.org" }];
       case "preview_rule":
         return opts.preview;
+      case "test_send_rule":
+        if (opts.smtpMissing)
+          throw {
+            kind: "smtp_not_configured",
+            message: "SMTP is not configured: save the SMTP settings first (Settings)",
+          };
+        return 2;
       default:
         throw new Error(cmd);
     }
@@ -178,5 +185,44 @@ describe("Notification templates", () => {
     expect(frame?.getAttribute("srcdoc")).toContain("<p>Hello &lt;img&gt;</p>");
     expect(container.querySelector("img")).toBeNull();
     expect(calls.find((c) => c.cmd === "preview_rule")?.args).toEqual({ ruleId: 10, learnerId: 5 });
+  });
+
+  it("test-sends a saved rule for a learner to the address given, and says why it cannot", async () => {
+    const calls = backend({ smtpMissing: true });
+    render(Templates);
+    await fireEvent.click((await screen.findAllByRole("button", { name: "Edit" }))[0]!);
+    await fireEvent.input(screen.getByLabelText("Find a learner"), { target: { value: "Ada" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Find" }));
+    await screen.findByRole("option", { name: "Ada Lovelace (E5)" });
+    const send = screen.getByRole("button", { name: "Send test" }) as HTMLButtonElement;
+    expect(send.disabled).toBe(true);
+    await fireEvent.input(screen.getByLabelText(/as a test to/), {
+      target: { value: "me@example.org" },
+    });
+    await fireEvent.click(send);
+    expect((await screen.findByTestId("test-send-error")).textContent).toContain(
+      "save the SMTP settings first",
+    );
+    expect(calls.find((c) => c.cmd === "test_send_rule")?.args).toEqual({
+      ruleId: 10,
+      learnerId: 5,
+      to: "me@example.org",
+    });
+  });
+
+  it("reports how many test messages went out", async () => {
+    backend();
+    render(Templates);
+    await fireEvent.click((await screen.findAllByRole("button", { name: "Edit" }))[0]!);
+    await fireEvent.input(screen.getByLabelText("Find a learner"), { target: { value: "Ada" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Find" }));
+    await screen.findByRole("option", { name: "Ada Lovelace (E5)" });
+    await fireEvent.input(screen.getByLabelText(/as a test to/), {
+      target: { value: "me@example.org" },
+    });
+    await fireEvent.click(screen.getByRole("button", { name: "Send test" }));
+    expect((await screen.findByTestId("test-send-result")).textContent).toBe(
+      "Sent 2 test messages to me@example.org.",
+    );
   });
 });

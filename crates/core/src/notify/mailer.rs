@@ -503,6 +503,27 @@ pub fn test_send(
     to: &str,
     now: Timestamp,
 ) -> Result<()> {
+    let text = "This is a test message from CertDesk. Your SMTP settings work.";
+    let message = super::template::Rendered {
+        subject: "CertDesk test message".into(),
+        html: super::template::text_to_html(text),
+        text: text.into(),
+    };
+    send_now(settings, password, to, &message, now)
+}
+
+/// Sends `message` to `to` with `settings` now, not through the outbox (nothing is logged
+/// or retried): for the administrator's tests.
+///
+/// # Errors
+/// [`Error::Invalid`] for bad settings or address; [`Error::Smtp`] with the server's answer.
+pub fn send_now(
+    settings: &SmtpSettings,
+    password: Option<String>,
+    to: &str,
+    message: &super::template::Rendered,
+    now: Timestamp,
+) -> Result<()> {
     settings.validate()?;
     let opts = SendOptions {
         password,
@@ -514,11 +535,9 @@ pub fn test_send(
         header: format!("<test.{}@{}>", now.as_millisecond(), settings.domain()),
         raw: Vec::new(),
         to: to.to_string(),
-        subject: "CertDesk test message".into(),
-        html: super::template::text_to_html(
-            "This is a test message from CertDesk. Your SMTP settings work.",
-        ),
-        text: "This is a test message from CertDesk. Your SMTP settings work.".into(),
+        subject: message.subject.clone(),
+        html: message.html.clone(),
+        text: message.text.clone(),
         attempts: 0,
     };
     let raw = format(settings, &m, now).map_err(|e| Error::invalid("address", e))?;

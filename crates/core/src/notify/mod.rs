@@ -16,9 +16,10 @@ pub mod rule;
 pub mod select;
 pub mod smtp_settings;
 pub mod template;
+pub mod test_message;
 
 pub use log::{list_messages, resend, LogEntry, LogFilter, LogPage};
-pub use mailer::{send_due, test_send, SendOptions, SendSummary};
+pub use mailer::{send_due, send_now, test_send, SendOptions, SendSummary};
 pub use outbox::{pause, queue_status, resume, QueueStatus};
 pub use rule::{
     backfill, backfill_count, create_default_rules, create_rule, delete_rule, get_rule, list_rules,
@@ -30,6 +31,7 @@ pub use smtp_settings::{
     SmtpSettings,
 };
 pub use template::{preview, validate_template, Preview, Rendered, PLACEHOLDERS};
+pub use test_message::send_rule_test;
 
 use serde::Serialize;
 

@@ -424,3 +424,55 @@ fn test_send_reaches_the_server_and_reports_a_refusal() {
     assert_eq!(got[0].subject(), "CertDesk test message");
     assert_eq!(got[0].rcpt_tos, ["me@example.org"]);
 }
+
+#[test]
+fn a_rule_test_send_delivers_each_recipients_version_to_the_given_address_only() {
+    let fx = Fx::new("program");
+    let rule_id = fx.rule(
+        rule(
+            Trigger::Assigned,
+            Timing::On,
+            0,
+            Recipients::Both,
+            "Welcome to %programfullname%, %userfullname%",
+            "Hello %userfullname% <b>",
+        ),
+        "2027-01-01T00:00:00Z",
+    );
+    let ann = fx.learner("E1", "Ann <Lee>", "UTC");
+    let boss = fx.learner("M1", "Mo Boss", "UTC");
+    fx.manage(ann, boss);
+    let now = super::t("2027-01-02T00:00:00Z");
+    let conn = fx.db.reader().unwrap();
+    let e = certdesk_core::notify::send_rule_test(&conn, rule_id, ann, "me@example.org", now)
+        .unwrap_err();
+    assert_eq!(e.kind(), certdesk_core::ErrorKind::SmtpNotConfigured);
+
+    let srv = SmtpServer::start(&[]);
+    fx.smtp(srv.port, Security::None, "");
+    let sent =
+        certdesk_core::notify::send_rule_test(&conn, rule_id, ann, "me@example.org", now).unwrap();
+    assert_eq!(sent, 2, "the learner's and the manager's version");
+    let got = srv.wait_for(2);
+    assert!(got.iter().all(|m| m.rcpt_tos == ["me@example.org"]));
+    let mut subjects: Vec<String> = got.iter().map(|m| m.subject()).collect();
+    subjects.sort();
+    assert!(
+        subjects[0].starts_with("[Test, learner's message] Welcome to "),
+        "{subjects:?}"
+    );
+    assert!(subjects[0].ends_with(", Ann <Lee>"), "{subjects:?}");
+    assert!(
+        subjects[1].starts_with("[Test, manager's message] "),
+        "{subjects:?}"
+    );
+    let html = got[0].part("text/html");
+    assert!(
+        html.contains("Ann &lt;Lee&gt;") && html.contains("&lt;b&gt;"),
+        "{html}"
+    );
+    assert!(
+        fx.log().is_empty(),
+        "a test is not logged and queues nothing"
+    );
+}
