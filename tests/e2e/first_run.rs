@@ -52,10 +52,7 @@ async fn the_first_run_opens_an_existing_store_in_place_and_walks_through_mail_a
     fill(&app, "#admin-name", "Robin Quality").await;
     fill(&app, "#admin-email", "robin@example.org").await;
     app.click("#admin-email + button").await;
-    wait_text(&app, "ul.admins", |t| {
-        t.contains("Robin Quality")
-    })
-    .await;
+    wait_text(&app, "ul.admins", |t| t.contains("Robin Quality")).await;
     app.click("#first-run-finish").await;
 
     // The app now works on the chosen file where it is, and says so.
@@ -72,10 +69,7 @@ async fn the_first_run_opens_an_existing_store_in_place_and_walks_through_mail_a
     // What the walk-through saved went into that store: the CLI reads it from there.
     let smtp = cli_json(&team, &["smtp", "show"]);
     assert_eq!(smtp["settings"]["host"], "127.0.0.1");
-    let admins = wait_text(&app, "ul.admins", |t| {
-        t.contains("Robin Quality")
-    })
-    .await;
+    let admins = wait_text(&app, "ul.admins", |t| t.contains("Robin Quality")).await;
     assert!(admins.contains("robin@example.org"), "{admins}");
     app.finish().await;
 }

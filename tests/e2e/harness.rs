@@ -106,6 +106,11 @@ impl App {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("certdesk.sqlite");
         cli_json(&db, &["init", "--demo"]);
+        Self::open(name, dir, db).await
+    }
+
+    /// Launches the app on the store `db` (kept in `dir`).
+    pub async fn open(name: &str, dir: tempfile::TempDir, db: PathBuf) -> App {
         let args = json!(["--db", db]);
         Self::launch(name, dir, db, args, None).await
     }

@@ -9,4 +9,5 @@ mod membership;
 mod programs;
 mod settings;
 mod smtp;
+mod startup;
 mod templates;

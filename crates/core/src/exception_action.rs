@@ -205,7 +205,7 @@ pub fn preview(tx: &Connection, sel: &Selection, action: ExceptionAction) -> Res
 }
 
 /// Rows are changed in chunks of this many, so that progress can be shown.
-const CHUNK: usize = 20_000;
+const CHUNK: usize = 5_000;
 
 /// Applies `action` to the selected raised exceptions allowed for it, in the caller's
 /// transaction, calling `progress(done, total)` after each chunk. Skipped rows are reported.

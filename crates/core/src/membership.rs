@@ -1,7 +1,10 @@
 //! The membership report: every assignment with its learner, program, dates and exception
 //! status, filtered, sorted by a column and read a page at a time with keyset paging (never
-//! OFFSET): every sort ends with the default key (learner name, learner, program), which is
-//! unique, so a page's last row is a complete cursor.
+//! OFFSET): every sort ends with a unique key, so a page's last row is a complete cursor.
+//! Learner and program columns end with the default key (learner name, learner, program);
+//! the membership's own columns (status, dates, exception status) end with the membership's
+//! id, so that an index on `(column, id)` serves the whole order and a page at 1,000,000
+//! memberships reads about as many rows as it shows.
 
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
@@ -42,8 +45,21 @@ pub enum SortColumn {
 }
 
 impl SortColumn {
-    /// The SQL expression sorted on, ahead of the default key. Missing dates sort last
+    /// True for the membership's own columns, ordered by `(column, membership id)`.
+    fn on_membership(self) -> bool {
+        matches!(
+            self,
+            SortColumn::Status
+                | SortColumn::DueDate
+                | SortColumn::ExpiryDate
+                | SortColumn::WindowOpensDate
+                | SortColumn::ExceptionStatus
+        )
+    }
+
+    /// The SQL expression sorted on, ahead of the unique key. Missing dates sort last
     /// (ascending), so the expression is never NULL and row-value comparison stays total.
+    /// The date expressions are indexed as written (migration 004): keep them in step.
     fn expr(self) -> Option<&'static str> {
         Some(match self {
             SortColumn::LearnerName => return None,
@@ -82,6 +98,9 @@ pub struct MembershipCursor {
     /// The sort column's value, when the report is sorted by another column than the name.
     #[serde(default)]
     pub key: Option<SortKey>,
+    /// The last row's membership: the tie-breaker of the membership's own columns.
+    #[serde(default)]
+    pub assignment_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -139,39 +158,59 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
          WHERE a.unassigned_at IS NULL",
         key = expr.unwrap_or("NULL"),
     );
+    let by_membership = q.sort.is_some_and(|s| s.column.on_membership());
     let mut args: Vec<Value> = Vec::new();
     if let Some(c) = &q.after {
-        if let Some(e) = expr {
-            sql.push_str(&format!(
-                " AND ({e}, l.full_name, l.id, a.program_id) {cmp} (?, ?, ?, ?)"
-            ));
-            args.push(match &c.key {
-                Some(SortKey::Int(i)) => Value::Integer(*i),
-                Some(SortKey::Text(t)) => Value::Text(t.clone()),
-                None => {
-                    return Err(crate::Error::invalid(
-                        "cursor",
-                        "the cursor has no sort key",
-                    ))
-                }
-            });
-        } else {
-            sql.push_str(&format!(
-                " AND (l.full_name, l.id, a.program_id) {cmp} (?, ?, ?)"
-            ));
+        let key = || match &c.key {
+            Some(SortKey::Int(i)) => Ok(Value::Integer(*i)),
+            Some(SortKey::Text(t)) => Ok(Value::Text(t.clone())),
+            None => Err(crate::Error::invalid(
+                "cursor",
+                "the cursor has no sort key",
+            )),
+        };
+        match expr {
+            Some(e) if by_membership => {
+                let id = c.assignment_id.ok_or_else(|| {
+                    crate::Error::invalid("cursor", "the cursor has no membership")
+                })?;
+                // The first term lets SQLite start the index walk at the cursor.
+                let (op, k) = (if desc { "<=" } else { ">=" }, key()?);
+                sql.push_str(&format!(" AND {e} {op} ? AND ({e}, a.id) {cmp} (?, ?)"));
+                args.extend([k.clone(), k, Value::Integer(id)]);
+            }
+            Some(e) => {
+                sql.push_str(&format!(
+                    " AND ({e}, l.full_name, l.id, a.program_id) {cmp} (?, ?, ?, ?)"
+                ));
+                args.push(key()?);
+            }
+            None => {
+                sql.push_str(&format!(
+                    " AND (l.full_name, l.id, a.program_id) {cmp} (?, ?, ?)"
+                ));
+            }
         }
-        args.extend([
-            Value::Text(c.learner_name.clone()),
-            Value::Integer(c.learner_id),
-            Value::Integer(c.program_id),
-        ]);
+        if !(expr.is_some() && by_membership) {
+            args.extend([
+                Value::Text(c.learner_name.clone()),
+                Value::Integer(c.learner_id),
+                Value::Integer(c.program_id),
+            ]);
+        }
     }
     if let Some(p) = q.program_id {
         sql.push_str(" AND a.program_id = ?");
         args.push(Value::Integer(p));
     }
     if let Some(s) = q.status {
-        sql.push_str(" AND a.status = ?");
+        // Sorted by a membership column, the sort index is walked and the status checked on
+        // the way (`+` keeps SQLite from reading every row of the status and sorting them).
+        sql.push_str(if by_membership {
+            " AND +a.status = ?"
+        } else {
+            " AND a.status = ?"
+        });
         args.push(Value::Text(s.as_str().into()));
     }
     if let Some(e) = q.exception_status {
@@ -189,12 +228,11 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
         args.extend(std::iter::repeat_n(Value::Text(pattern), 3));
     }
     let order = match expr {
-        Some(e) => format!("{e}{dir}, "),
-        None => String::new(),
+        Some(e) if by_membership => format!("{e}{dir}, a.id{dir}"),
+        Some(e) => format!("{e}{dir}, l.full_name{dir}, l.id{dir}, a.program_id{dir}"),
+        None => format!("l.full_name{dir}, l.id{dir}, a.program_id{dir}"),
     };
-    sql.push_str(&format!(
-        " ORDER BY {order}l.full_name{dir}, l.id{dir}, a.program_id{dir} LIMIT ?"
-    ));
+    sql.push_str(&format!(" ORDER BY {order} LIMIT ?"));
     args.push(Value::Integer(i64::from(limit)));
 
     let mut stmt = db.prepare_cached(&sql)?;
@@ -237,6 +275,7 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
             learner_id: r.learner_id,
             program_id: r.program_id,
             key: last_key,
+            assignment_id: Some(r.assignment_id),
         })
     } else {
         None

@@ -4,6 +4,8 @@ use certdesk_core::exception::ExceptionKind;
 use certdesk_core::exception_action::{
     self, ActionOutcome, ExceptionAction, ExceptionRow, Selection,
 };
+use certdesk_core::progress::Progress;
+use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -37,18 +39,25 @@ pub async fn preview_exception_action(
         .await
 }
 
-/// Applies `action` to the selected rows in one transaction.
+/// Applies `action` to the selected rows in one transaction, reporting on `progress` how
+/// many rows are done after each chunk (the rows become visible together at the end).
 #[tauri::command]
 #[specta::specta]
 pub async fn apply_exception_action(
     state: State<'_, AppState>,
     selection: Selection,
     action: ExceptionAction,
+    progress: Channel<Progress>,
 ) -> CommandResult<ActionOutcome> {
     let now = state.now();
     state
         .write(move |w| {
-            w.write(|tx| exception_action::apply(tx, now, &selection, action, &mut |_, _| {}))
+            w.write(|tx| {
+                exception_action::apply(tx, now, &selection, action, &mut |done, total| {
+                    // A closed window only stops the reports, not the work.
+                    let _ = progress.send(Progress { done, total });
+                })
+            })
         })
         .await
 }

@@ -1,6 +1,7 @@
 // The one module that talks to the backend. Components import from here, never from
 // "@tauri-apps/api" directly; every backend type comes from the generated bindings.
-import { commands, type CommandError } from "./bindings";
+import { Channel } from "@tauri-apps/api/core";
+import { commands, type CommandError, type Progress } from "./bindings";
 
 export type * from "./bindings";
 
@@ -37,3 +38,8 @@ export const api = new Proxy({} as Unwrapped, {
     };
   },
 });
+
+/** A channel a long command reports its {@link Progress} on; `report` gets each step. */
+export function progressChannel(report: (p: Progress) => void): Channel<Progress> {
+  return new Channel<Progress>(report);
+}

@@ -147,4 +147,36 @@ describe("Exception report", () => {
     expect(await screen.findByText("<img src=x onerror=alert(1)>")).toBeTruthy();
     expect(container.querySelector("img")).toBeNull();
   });
+
+  it("shows how many rows of a large batch are done while it is applied", async () => {
+    const rows = [row(1, "Ada", "time_allowance")];
+    let release: (o: ActionOutcome) => void = () => {};
+    mockIPC((cmd, args) => {
+      if (cmd === "raised_exceptions") return rows;
+      const outcome: ActionOutcome = { action: "dismiss", changed: 20000, skipped: [] };
+      if (cmd === "preview_exception_action") return outcome;
+      if (cmd === "apply_exception_action") {
+        const channel = (args as { progress: { onmessage: (p: unknown) => void } }).progress;
+        channel.onmessage({ done: 0, total: 20000 });
+        channel.onmessage({ done: 5000, total: 20000 });
+        return new Promise((resolve) => (release = resolve)).then(() => outcome);
+      }
+      throw new Error(cmd);
+    });
+    render(Exceptions);
+    await fireEvent.click(await screen.findByLabelText(/Select Ada/));
+    await chooseAction(/Dismiss/);
+    await fireEvent.click(screen.getByRole("button", { name: "Apply…" }));
+    await fireEvent.click(await screen.findByRole("button", { name: /Change 20,000 rows/ }));
+    const status = await screen.findByTestId("action-progress");
+    await waitFor(() =>
+      expect(status.textContent?.replace(/\s+/g, " ")).toContain("5,000 of 20,000 rows"),
+    );
+    const bar = screen.getByLabelText("Applying the action") as HTMLProgressElement;
+    expect([bar.value, bar.max]).toEqual([5000, 20000]);
+    release({ action: "dismiss", changed: 20000, skipped: [] });
+    const result = await screen.findByTestId("action-result");
+    expect(result.textContent?.replace(/\s+/g, " ")).toContain("20,000 rows changed");
+    await waitFor(() => expect(screen.queryByTestId("action-progress")).toBeNull());
+  });
 });

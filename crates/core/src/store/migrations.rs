@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/001_init.sql"),
     include_str!("../../migrations/002_engine.sql"),
     include_str!("../../migrations/003_notify.sql"),
+    include_str!("../../migrations/004_membership_sort.sql"),
 ];
 
 /// The schema version this build writes.
