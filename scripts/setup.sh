@@ -8,7 +8,7 @@ sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
 
 packages=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libayatana-appindicator3-dev
   librsvg2-dev libxdo-dev build-essential pkg-config xvfb xauth webkit2gtk-driver
-  python3-venv openssl file)
+  python3-venv openssl file dbus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond cargo: a Python venv with aiosmtpd (the real SMTP
-# server the notification tests start on loopback) and openssl (their TLS certificates).
+# server the notification tests start on loopback) and python-xlib (the end-to-end tests
+# close the app's window as a window manager does), and openssl (TLS test certificates).
 # Idempotent: safe to run before every test run. The venv lives in .tools/ (gitignored);
 # the tests find it through $CERTDESK_TEST_PYTHON, default .tools/venv/bin/python.
 set -euo pipefail
@@ -17,5 +18,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 if ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check 'aiosmtpd==1.4.6'
+fi
+if ! "$venv/bin/python" -c 'import Xlib' 2>/dev/null; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'python-xlib==0.33'
 fi
 echo "test deps ready: $venv/bin/python"

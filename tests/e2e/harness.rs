@@ -15,7 +15,7 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn app_binary() -> PathBuf {
+pub fn app_binary() -> PathBuf {
     std::env::var_os("CERTDESK_APP")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target/debug/certdesk"))
@@ -52,12 +52,22 @@ pub fn cli_json(db: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("certdesk-cli printed JSON")
 }
 
-struct Display {
+pub struct Display {
     xvfb: Option<Child>,
-    name: String,
+    pub name: String,
 }
 
-fn display() -> Display {
+impl Drop for Display {
+    fn drop(&mut self) {
+        if let Some(x) = self.xvfb.as_mut() {
+            let _ = x.kill();
+            let _ = x.wait();
+        }
+    }
+}
+
+/// The X display to use: `$DISPLAY`, else an Xvfb of its own (stopped on drop).
+pub fn display() -> Display {
     if let Some(d) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) {
         return Display {
             xvfb: None,
@@ -111,8 +121,18 @@ impl App {
 
     /// Launches the app on the store `db` (kept in `dir`).
     pub async fn open(name: &str, dir: tempfile::TempDir, db: PathBuf) -> App {
+        Self::open_with(name, dir, db, &[]).await
+    }
+
+    /// Launches the app on the store `db` with extra environment variables (`HOME`, ...).
+    pub async fn open_with(
+        name: &str,
+        dir: tempfile::TempDir,
+        db: PathBuf,
+        env: &[(&str, PathBuf)],
+    ) -> App {
         let args = json!(["--db", db]);
-        Self::launch(name, dir, db, args, None).await
+        Self::launch(name, dir, db, args, env).await
     }
 
     /// Launches the app as on a new workstation: no `--db`, an empty data folder
@@ -122,7 +142,7 @@ impl App {
         let dir = tempfile::tempdir().unwrap();
         let data_home = dir.path().join("data");
         let db = data_home.join("com.certdesk.app/certdesk.sqlite");
-        Self::launch(name, dir, db, json!([]), Some(data_home)).await
+        Self::launch(name, dir, db, json!([]), &[("XDG_DATA_HOME", data_home)]).await
     }
 
     /// The folder the app keeps its data in when started by [`App::first_start`].
@@ -135,7 +155,7 @@ impl App {
         dir: tempfile::TempDir,
         db: PathBuf,
         args: serde_json::Value,
-        data_home: Option<PathBuf>,
+        env: &[(&str, PathBuf)],
     ) -> App {
         let display = display();
         let port = free_port();
@@ -152,10 +172,8 @@ impl App {
             .env("DISPLAY", &display.name)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
-        if let Some(home) = data_home {
-            // The app, started by tauri-driver through WebKitWebDriver, inherits it.
-            driver.env("XDG_DATA_HOME", home);
-        }
+        // The app, started by tauri-driver through WebKitWebDriver, inherits them.
+        driver.envs(env.iter().map(|(k, v)| (k, v)));
         let driver = driver
             .spawn()
             .expect("start tauri-driver (cargo install tauri-driver --version 2.1.0 --locked)");
@@ -252,9 +270,5 @@ impl Drop for App {
             .arg(self.driver.id().to_string())
             .status();
         let _ = self.driver.wait();
-        if let Some(x) = self.display.xvfb.as_mut() {
-            let _ = x.kill();
-            let _ = x.wait();
-        }
     }
 }

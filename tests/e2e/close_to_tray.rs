@@ -1,0 +1,81 @@
+//! Closing the window as a window manager's close button does (a WM_DELETE_WINDOW message,
+//! sent by `close_window.py`): with sending configured CertDesk stays running (in the tray)
+//! so its timer goes on sending; without, closing quits.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::harness::{app_binary, cli_json, display, repo_root};
+use crate::single_instance::Running;
+
+fn python() -> std::path::PathBuf {
+    std::env::var_os("CERTDESK_TEST_PYTHON")
+        .map(Into::into)
+        .unwrap_or_else(|| repo_root().join(".tools/venv/bin/python"))
+}
+
+/// Starts the app on `db`, closes its window once it is up, and says whether the app was
+/// still running 5 seconds later.
+fn still_running_after_closing(db: &Path) -> bool {
+    let display = display();
+    let mut app = Running(
+        Command::new(app_binary())
+            .arg("--db")
+            .arg(db)
+            .env("DISPLAY", &display.name)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start certdesk"),
+    );
+    // Let the window map and the page load before closing it.
+    std::thread::sleep(Duration::from_secs(3));
+    let closed = Command::new(python())
+        .arg(repo_root().join("tests/e2e/close_window.py"))
+        .arg("CertDesk")
+        .env("DISPLAY", &display.name)
+        .status()
+        .expect("run close_window.py (scripts/test-deps.sh installs python-xlib)");
+    assert!(
+        closed.success(),
+        "the CertDesk window was found and asked to close"
+    );
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) {
+        if app.0.try_wait().unwrap().is_some() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    true
+}
+
+#[test]
+fn closing_the_window_keeps_certdesk_sending_only_when_mail_is_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("certdesk.sqlite");
+    cli_json(&db, &["init", "--demo"]);
+    assert!(
+        !still_running_after_closing(&db),
+        "no SMTP: closing the window quits"
+    );
+
+    cli_json(
+        &db,
+        &[
+            "smtp",
+            "set",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "2525",
+            "--from",
+            "l@example.org",
+        ],
+    );
+    assert!(
+        still_running_after_closing(&db),
+        "SMTP configured: closing the window leaves CertDesk running"
+    );
+}
