@@ -106,7 +106,8 @@ pub struct App {
     pub db: PathBuf,
     name: String,
     driver: Child,
-    display: Display,
+    /// Kept until the app is dropped: an Xvfb of its own stops with it.
+    _display: Display,
     _dir: tempfile::TempDir,
 }
 
@@ -207,7 +208,7 @@ impl App {
             db,
             name: name.to_string(),
             driver,
-            display,
+            _display: display,
             _dir: dir,
         }
     }
