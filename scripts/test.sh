@@ -21,6 +21,7 @@ cargo fmt --all --check
 
 step "clippy, warnings denied"
 cargo clippy --workspace --all-targets --features certdesk/custom-protocol -- -D warnings
+(cd tests && cargo clippy --all-targets -- -D warnings)
 
 step "core and CLI tests"
 log="$(mktemp)"
