@@ -27,6 +27,7 @@ fn certdesk_commands() -> &'static [&'static str] {
         "program_rules",
         "placeholders",
         "save_rule",
+        "backfill_if_saved",
         "delete_rule",
         "backfill_rule",
         "preview_rule",

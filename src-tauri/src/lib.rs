@@ -36,6 +36,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::templates::program_rules,
         commands::templates::placeholders,
         commands::templates::save_rule,
+        commands::templates::backfill_if_saved,
         commands::templates::delete_rule,
         commands::templates::backfill_rule,
         commands::templates::preview_rule,

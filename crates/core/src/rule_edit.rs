@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::notify::rule::{backfill_count, create_rule, get_rule, update_rule, Rule, RuleInput};
 use crate::notify::template::PLACEHOLDERS;
-use crate::Result;
+use crate::{Result, Writer};
 
 /// A saved rule and the size of the backfill it could make.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -50,6 +50,22 @@ pub fn save_rule(
         0
     };
     Ok(SavedRule { rule, backfill })
+}
+
+/// How many messages [`save_rule`] with these arguments would offer to backfill, without
+/// saving anything: what the editor shows before the administrator saves a new or retimed
+/// rule.
+///
+/// # Errors
+/// Those of [`save_rule`]; nothing is written either way.
+pub fn backfill_if_saved(
+    w: &mut Writer,
+    program_id: i64,
+    id: Option<i64>,
+    input: &RuleInput,
+    now: Timestamp,
+) -> Result<u32> {
+    w.dry_run(|tx| Ok(save_rule(tx, program_id, id, input, now)?.backfill))
 }
 
 /// Every placeholder a template may use, without its `%` signs.

@@ -42,6 +42,21 @@ pub async fn save_rule(
         .await
 }
 
+/// How many messages saving this rule would offer to backfill; saves nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn backfill_if_saved(
+    state: State<'_, AppState>,
+    program_id: i64,
+    id: Option<i64>,
+    input: RuleInput,
+) -> CommandResult<u32> {
+    let now = state.now();
+    state
+        .write(move |w| rule_edit::backfill_if_saved(w, program_id, id, &input, now))
+        .await
+}
+
 /// Deletes a rule; its messages stay in the log.
 #[tauri::command]
 #[specta::specta]

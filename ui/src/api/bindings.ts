@@ -44,6 +44,8 @@ export const commands = {
 	placeholders: () => typedError<string[], CommandError>(__TAURI_INVOKE("placeholders")),
 	/**  Creates (`id` = null) or updates a rule; says how many messages a backfill would send. */
 	saveRule: (programId: number, id: number | null, input: RuleInput) => typedError<SavedRule, CommandError>(__TAURI_INVOKE("save_rule", { programId, id, input })),
+	/**  How many messages saving this rule would offer to backfill; saves nothing. */
+	backfillIfSaved: (programId: number, id: number | null, input: RuleInput) => typedError<number, CommandError>(__TAURI_INVOKE("backfill_if_saved", { programId, id, input })),
 	/**  Deletes a rule; its messages stay in the log. */
 	deleteRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("delete_rule", { id })),
 	/**  Opts in to a rule's backfill: the next run sends what was counted. */

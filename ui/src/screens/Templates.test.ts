@@ -67,6 +67,11 @@ function backend(opts: { backfill?: number; preview?: Preview; smtpMissing?: boo
       }
       case "backfill_rule":
         return null;
+      case "backfill_if_saved":
+        // Past events only count for a rule that is new or retimed.
+        return args.id === null || (args.input as RuleInput).offset_amount !== 0
+          ? (opts.backfill ?? 0)
+          : 0;
       case "find_learners":
         return [{ id: 5, id_number: "E5", full_name: "Ada Lovelace", email: "ada@example.org" }];
       case "preview_rule":
@@ -224,5 +229,15 @@ describe("Notification templates", () => {
     expect((await screen.findByTestId("test-send-result")).textContent).toBe(
       "Sent 2 test messages to me@example.org.",
     );
+  });
+
+  it("says before saving how many past messages a new rule could send", async () => {
+    const calls = backend({ backfill: 3 });
+    render(Templates);
+    await fireEvent.click(await screen.findByRole("button", { name: "New rule" }));
+    const estimate = await screen.findByTestId("rule-backfill-estimate", {}, { timeout: 2000 });
+    expect(estimate.textContent).toContain("3 messages for events that have already passed");
+    expect(estimate.textContent).toContain("only if you ask after saving");
+    expect(calls.some((c) => c.cmd === "save_rule")).toBe(false);
   });
 });

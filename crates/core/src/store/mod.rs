@@ -116,6 +116,13 @@ impl Writer {
         Ok(out)
     }
 
+    /// Runs `f` inside one transaction that is always rolled back: what a write would do,
+    /// without doing it (a count before saving, say).
+    pub fn dry_run<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let tx = Transaction::new(&mut self.0, TransactionBehavior::Immediate)?;
+        f(&tx) // dropping `tx` rolls it back
+    }
+
     /// Reads through the writer's connection (to see what it has just written).
     pub fn conn(&self) -> &Connection {
         &self.0

@@ -205,10 +205,23 @@ fn saving_a_rule_refuses_unknown_placeholders_and_counts_the_backfill_when_retim
         .write(|tx| save_rule(tx, program, None, &due_rule("Hi %userfullname%"), now()))
         .unwrap();
     let mut backfills = vec![saved.backfill];
+    let rules = |w: &certdesk_core::Writer| -> i64 {
+        w.conn()
+            .query_row("SELECT count(*) FROM notification_rule", [], |r| r.get(0))
+            .unwrap()
+    };
     for p in program_summaries(w.conn()).unwrap().iter().skip(1) {
+        // The count shown before saving is the one the save then offers, and the count
+        // itself saves nothing.
+        let before = rules(&w);
+        let counted =
+            certdesk_core::rule_edit::backfill_if_saved(&mut w, p.id, None, &due_rule("Hi"), now())
+                .unwrap();
+        assert_eq!(rules(&w), before, "counting saves nothing");
         let other = w
             .write(|tx| save_rule(tx, p.id, None, &due_rule("Hi"), now()))
             .unwrap();
+        assert_eq!(counted, other.backfill, "program {}", p.id);
         backfills.push(other.backfill);
     }
     assert!(
