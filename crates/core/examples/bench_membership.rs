@@ -8,6 +8,8 @@
 //! member of PROGRAMS certifications, default 10: 1,000,000 memberships), then times the
 //! membership report's first page (200 rows, the page the desktop reads) for the filters and
 //! sorts the screen offers, and the page after it. Each figure is the median of 7 reads.
+//! With `CERTDESK_BENCH_KEEP=/path/store.sqlite` (a file that does not exist yet) the store
+//! is built there and kept, for the window benchmark in `tests/e2e/benchmarks.rs`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -25,7 +27,11 @@ fn main() {
     let learners = args.first().copied().unwrap_or(100_000);
     let programs = args.get(1).copied().unwrap_or(10);
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(dir.path().join("bench.sqlite")).unwrap();
+    let path = std::env::var_os("CERTDESK_BENCH_KEEP")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("bench.sqlite"));
+    assert!(!path.exists(), "{} exists already", path.display());
+    let db = Db::open(&path).unwrap();
     let t0: Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
     let mut w = db.writer().unwrap();
 

@@ -1,0 +1,99 @@
+//! The window benchmarks (docs/BENCHMARKS.md): cold start to a visible dashboard, and the
+//! membership report at 1,000,000 memberships from a click to the rendered rows. Not tests:
+//! they print their figures and assert nothing about time. Run them with
+//! `cargo test -- --ignored --nocapture benchmark` (see docs/BENCHMARKS.md).
+
+use std::time::{Duration, Instant};
+
+use crate::harness::{cli_json, App};
+
+#[tokio::test]
+#[ignore = "a benchmark: run it by hand"]
+async fn startup_benchmark_cold_start_to_a_visible_dashboard() {
+    let mut times = Vec::new();
+    for run in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("certdesk.sqlite");
+        cli_json(&db, &["init", "--demo"]);
+        let started = Instant::now();
+        let app = App::open("startup_benchmark", dir, db).await;
+        let session = started.elapsed();
+        let figure = app.text("[data-testid=learners] .figure").await;
+        assert!(!figure.is_empty());
+        let shown = started.elapsed();
+        println!(
+            "run {run}: window session {:>5} ms, dashboard figures shown {:>5} ms",
+            session.as_millis(),
+            shown.as_millis()
+        );
+        times.push(shown);
+        app.finish().await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let first = times[0];
+    times.sort();
+    println!(
+        "median {} ms, min {} ms, max {} ms (the first run, coldest: {} ms)",
+        times[2].as_millis(),
+        times[0].as_millis(),
+        times[4].as_millis(),
+        first.as_millis()
+    );
+}
+
+/// Clicks `css` in the page and measures, in the page, the milliseconds until the first
+/// membership row shows different content and the browser has painted it (-1 after 10 s).
+const CLICK_TO_ROWS: &str = r#"
+const [css, done] = arguments;
+const body = document.querySelector('[data-testid=membership-viewport] tbody');
+const first = () => body.querySelector('[data-testid=membership-row]')?.textContent;
+const before = first();
+const t0 = performance.now();
+const timeout = setTimeout(() => { obs.disconnect(); done(-1); }, 10000);
+const obs = new MutationObserver(() => {
+  if (first() !== before) {
+    obs.disconnect();
+    clearTimeout(timeout);
+    requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
+  }
+});
+obs.observe(body, { childList: true, subtree: true, characterData: true });
+document.querySelector(css).click();
+"#;
+
+#[tokio::test]
+#[ignore = "a benchmark: run it by hand on a store from bench_membership"]
+async fn membership_benchmark_click_to_rendered_rows_at_a_million() {
+    let store = std::env::var_os("CERTDESK_BENCH_STORE").expect(
+        "CERTDESK_BENCH_STORE=/path: build it with CERTDESK_BENCH_KEEP=/path cargo run \
+         -p certdesk-core --example bench_membership",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open("membership_benchmark", dir, store.into()).await;
+    app.click("#nav-membership").await;
+    app.find("[data-testid=membership-row]").await;
+    // Each click changes the first row; the sequence ends where it started.
+    let clicks = [
+        ("sort by due date", "button[data-sort=due_date]"),
+        ("due date, descending", "button[data-sort=due_date]"),
+        ("sort by expiry", "button[data-sort=expiry_date]"),
+        ("expiry, descending", "button[data-sort=expiry_date]"),
+        ("sort by learner name", "button[data-sort=learner_name]"),
+    ];
+    let mut ms = vec![Vec::new(); clicks.len()];
+    for _round in 0..3 {
+        for (i, (_, css)) in clicks.iter().enumerate() {
+            let took = app
+                .client
+                .execute_async(CLICK_TO_ROWS, vec![(*css).into()])
+                .await
+                .unwrap();
+            ms[i].push(took.as_f64().unwrap().round());
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+    for ((what, _), ms) in clicks.iter().zip(ms) {
+        println!("{what:<24} click to rendered rows: {ms:?} ms");
+    }
+    app.finish().await;
+}
