@@ -13,131 +13,23 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod bench_store;
+
 use std::time::Instant;
 
 use certdesk_core::membership::{membership_page, MembershipQuery, MembershipSort, SortColumn};
-use certdesk_core::{import, AssignmentStatus, Db};
+use certdesk_core::AssignmentStatus;
 use jiff::Timestamp;
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let learners = args.first().copied().unwrap_or(100_000);
-    let programs = args.get(1).copied().unwrap_or(10);
+    let (learners, programs) = bench_store::args();
     let dir = tempfile::tempdir().unwrap();
     let path = std::env::var_os("CERTDESK_BENCH_KEEP")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| dir.path().join("bench.sqlite"));
     assert!(!path.exists(), "{} exists already", path.display());
-    let db = Db::open(&path).unwrap();
     let t0: Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
-    let mut w = db.writer().unwrap();
-
-    // Courses and programs.
-    let mut courses = String::from("short_name,full_name\nLONG,Long course\n");
-    let mut json = String::from("{ \"programs\": [\n");
-    for p in 0..programs {
-        courses.push_str(&format!("C{p},Course {p}\nR{p},Refresher {p}\n"));
-        json.push_str(&format!(
-            "{{ \"short_name\": \"CERT{p}\", \"full_name\": \"Certification {p}\",
-               \"certification\": {{ \"active\": \"1 year\", \"window\": \"1 month\", \"method\": \"completion_date\" }},
-               \"certification_path\": [ {{ \"label\": \"Initial\", \"rule\": \"all\", \"courses\": [\"C{p}\"] }} ],
-               \"recertification_path\": [ {{ \"label\": \"Refresher\", \"rule\": \"all\", \"courses\": [\"R{p}\"] }} ] }},\n"
-        ));
-    }
-    json.push_str(
-        "{ \"short_name\": \"BULK\", \"full_name\": \"Rushed program\",
-           \"due\": { \"rule\": \"fixed\", \"date\": \"2026-06-01\" },
-           \"certification_path\": [ { \"label\": \"Long\", \"rule\": \"all\", \"min_time\": \"40 hours\", \"courses\": [\"LONG\"] } ] }
-        ] }",
-    );
-    w.write(|tx| import::courses(tx, courses.as_bytes()))
-        .unwrap();
-    w.write(|tx| import::programs(tx, t0, &json)).unwrap();
-
-    // 1. Import learners from CSV.
-    let mut csv =
-        String::from("id_number,full_name,email,time_zone,managers,groups,date:hire_date\n");
-    let zones = ["Europe/London", "America/New_York", "Asia/Tokyo", "UTC"];
-    for i in 0..learners {
-        let manager = if i >= 1000 {
-            format!("E{:07}", i % 1000)
-        } else {
-            String::new()
-        };
-        csv.push_str(&format!(
-            "E{i:07},Learner {i},l{i}@example.com,{},{manager},Team {},20{:02}-0{}-1{}\n",
-            zones[i % 4],
-            i % 50,
-            10 + i % 15,
-            1 + i % 9,
-            i % 10
-        ));
-    }
-    report("set-up (courses, programs, CSV text)", Instant::now(), "");
-    let start = Instant::now();
-    let s = w
-        .write(|tx| import::learners(tx, t0, csv.as_bytes()))
-        .unwrap();
-    report(
-        "import learners (CSV)",
-        start,
-        &format!("{} learners created", s.created),
-    );
-
-    // 2. Memberships, written directly (set-based), like a store after years of use:
-    //    80% certified (windows opening over the next year), 10% in their window (expiring
-    //    over the next year), 10% not started.
-    let start = Instant::now();
-    let (n, t) = (programs as i64, t0.as_second());
-    w.write(|tx| {
-        tx.execute_batch(&format!(
-            "INSERT INTO assignment (learner_id, program_id, assigned_at, status, cycle, completed_at,
-                                     window_opens_at, expires_at, due_at)
-             SELECT l.id, p.id, {t} - 800 * 86400,
-                    CASE WHEN k < 80 THEN 'certified' WHEN k < 90 THEN 'window_open' ELSE 'not_started' END,
-                    CASE WHEN k BETWEEN 80 AND 89 THEN 2 ELSE 1 END,
-                    CASE WHEN k < 90 THEN e - 365 * 86400 END,
-                    CASE WHEN k < 90 THEN e - 30 * 86400 END,
-                    CASE WHEN k < 90 THEN e END,
-                    CASE WHEN k < 90 THEN e END
-             FROM (SELECT l.id AS id, p.id AS pid, (l.id * 7 + p.id * 13) % 100 AS k,
-                          CASE WHEN (l.id * 7 + p.id * 13) % 100 < 80
-                               THEN {t} + 30 * 86400 + 1 + (l.id * 7919 + p.id * 104729) % (365 * 86400)
-                               ELSE {t} + 1 + (l.id * 7919 + p.id * 104729) % (365 * 86400) END AS e
-                   FROM learner l CROSS JOIN program p WHERE p.kind = 'certification') x
-             JOIN learner l ON l.id = x.id JOIN program p ON p.id = x.pid;
-             INSERT INTO assignment_source (assignment_id, source, assigned_at)
-               SELECT id, 'individual', assigned_at FROM assignment;
-             INSERT INTO certification_record (assignment_id, cycle, path, state, started_at, completed_at,
-                                               window_opens_at, expires_at)
-               SELECT id, 1, CASE WHEN status = 'not_started' THEN 'certification' ELSE 'recertification' END,
-                      CASE WHEN status = 'not_started' THEN 'newly_assigned' ELSE 'certified' END,
-                      assigned_at, completed_at, window_opens_at, expires_at FROM assignment;
-             INSERT INTO certification_record (assignment_id, cycle, path, state, started_at)
-               SELECT id, 2, 'recertification', 'window_open', window_opens_at FROM assignment
-               WHERE status = 'window_open';
-             INSERT INTO course_completion (learner_id, course_id, completed_at)
-               SELECT a.learner_id, csc.course_id, a.completed_at FROM assignment a
-               JOIN course_set cs ON cs.program_id = a.program_id AND cs.path = 'certification'
-               JOIN course_set_course csc ON csc.course_set_id = cs.id
-               WHERE a.completed_at IS NOT NULL;
-             ANALYZE;"
-        ))?;
-        Ok(())
-    })
-    .unwrap();
-    let total: i64 = w
-        .conn()
-        .query_row("SELECT count(*) FROM assignment", [], |r| r.get(0))
-        .unwrap();
-    report(
-        "write memberships (SQL)",
-        start,
-        &format!("{total} memberships, {n} certifications"),
-    );
+    let (db, w, _) = bench_store::build(&path, learners, programs, t0);
 
     drop(w);
     let r = db.reader().unwrap();
@@ -213,33 +105,4 @@ fn time<T>(mut f: impl FnMut() -> T) -> f64 {
         .collect();
     ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
     ms[3]
-}
-
-fn report(what: &str, start: Instant, detail: &str) {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static LAST: AtomicU64 = AtomicU64::new(0);
-    let cpu = cpu_ms();
-    let spent = cpu.saturating_sub(LAST.swap(cpu, Ordering::Relaxed));
-    println!(
-        "{what:<36} {:>8.3} s wall {:>7.2} s cpu   {detail}",
-        start.elapsed().as_secs_f64(),
-        spent as f64 / 1000.0
-    );
-}
-
-/// CPU time of this process in milliseconds (Linux: /proc/self/stat, clock ticks of 10 ms).
-fn cpu_ms() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime are fields 14 and 15 of the line: 12 and 13 after the command name.
-    (ticks(11) + ticks(12)) * 10
 }
