@@ -5,7 +5,8 @@
 //! after seeing its size ([`backfill_count`], [`backfill`]) — DOMAIN.md section 4, rule 2.
 
 use jiff::Timestamp;
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::template::validate_template;
@@ -258,6 +259,22 @@ fn program_kind(conn: &Connection, program_id: i64) -> Result<String> {
     })
 }
 
+/// The rule's own columns, in the order the INSERT and the UPDATE name them.
+fn columns(input: &RuleInput) -> [Value; 10] {
+    [
+        Value::from(input.trigger.as_str().to_string()),
+        Value::from(input.timing.as_str().to_string()),
+        Value::from(input.offset_amount),
+        Value::from(input.offset_unit.as_str().to_string()),
+        Value::from(input.recipients.as_str().to_string()),
+        Value::from(input.learner_subject.clone()),
+        Value::from(input.learner_body.clone()),
+        Value::from(input.manager_subject.clone()),
+        Value::from(input.manager_body.clone()),
+        Value::from(input.enabled),
+    ]
+}
+
 /// Adds a rule to a program. It sends nothing whose send instant is before `now`.
 ///
 /// # Errors
@@ -269,25 +286,15 @@ pub fn create_rule(
     now: Timestamp,
 ) -> Result<i64> {
     input.validate(&program_kind(tx, program_id)?)?;
+    let mut args = vec![Value::from(program_id)];
+    args.extend(columns(input));
+    args.push(Value::from(secs(now)));
     tx.execute(
         "INSERT INTO notification_rule (program_id, trigger, timing, offset_amount, offset_unit,
             recipients, learner_subject, learner_body, manager_subject, manager_body, enabled,
             effective_from)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
-            program_id,
-            input.trigger.as_str(),
-            input.timing.as_str(),
-            input.offset_amount,
-            input.offset_unit.as_str(),
-            input.recipients.as_str(),
-            input.learner_subject,
-            input.learner_body,
-            input.manager_subject,
-            input.manager_body,
-            input.enabled,
-            secs(now),
-        ],
+        params_from_iter(args),
     )?;
     Ok(tx.last_insert_rowid())
 }
@@ -307,27 +314,16 @@ pub fn update_rule(tx: &Transaction, id: i64, input: &RuleInput, now: Timestamp)
         || o.offset_amount != input.offset_amount
         || o.offset_unit != input.offset_unit
         || (!o.enabled && input.enabled);
+    let mut args = vec![Value::from(id)];
+    args.extend(columns(input));
+    args.extend([Value::from(retimed), Value::from(secs(now))]);
     tx.execute(
         "UPDATE notification_rule SET trigger = ?2, timing = ?3, offset_amount = ?4,
             offset_unit = ?5, recipients = ?6, learner_subject = ?7, learner_body = ?8,
             manager_subject = ?9, manager_body = ?10, enabled = ?11,
             effective_from = CASE WHEN ?12 THEN ?13 ELSE effective_from END
          WHERE id = ?1",
-        params![
-            id,
-            input.trigger.as_str(),
-            input.timing.as_str(),
-            input.offset_amount,
-            input.offset_unit.as_str(),
-            input.recipients.as_str(),
-            input.learner_subject,
-            input.learner_body,
-            input.manager_subject,
-            input.manager_body,
-            input.enabled,
-            retimed,
-            secs(now),
-        ],
+        params_from_iter(args),
     )?;
     get_rule(tx, id)
 }
