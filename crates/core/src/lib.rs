@@ -29,6 +29,7 @@ pub mod notify;
 pub mod outlook;
 pub mod period;
 pub mod program;
+pub mod program_edit;
 pub mod report;
 pub mod rule_edit;
 pub mod scheduler;
