@@ -5,6 +5,7 @@ mod dashboard;
 mod exceptions;
 mod harness;
 mod membership;
+mod program_edit;
 mod programs;
 mod settings;
 mod templates;

@@ -37,7 +37,10 @@ pub fn add_course(tx: &Connection, short_name: &str, full_name: &str) -> Result<
         ));
     }
     if full_name.is_empty() {
-        return Err(Error::invalid("course.full_name", "the course's name is empty"));
+        return Err(Error::invalid(
+            "course.full_name",
+            "the course's name is empty",
+        ));
     }
     let taken: Option<String> = tx
         .query_row(

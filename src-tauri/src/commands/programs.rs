@@ -2,10 +2,10 @@
 //! learner and recording a course completion; creating and editing programs and courses.
 
 use certdesk_core::catalog::{self, CourseRef, CourseSetView, LearnerSummary, ProgramSummary};
-use certdesk_core::course;
-use certdesk_core::program_edit::{self, ProgramDraft};
 use certdesk_core::completion::{record_completions, Completion, CompletionSummary};
+use certdesk_core::course;
 use certdesk_core::enrolment::{self, AssignSummary};
+use certdesk_core::program_edit::{self, ProgramDraft};
 use tauri::State;
 
 use crate::error::CommandResult;
