@@ -89,3 +89,45 @@ async fn type_into(app: &App, css: &str, text: &str) {
     e.clear().await.unwrap();
     e.send_keys(text).await.unwrap();
 }
+
+#[tokio::test]
+async fn edit_a_certification_with_members() {
+    let app = App::with_demo("program_edit_certification").await;
+    app.click("#nav-programs").await;
+    app.find("[data-testid=program-row]").await;
+    app.click("button[aria-label='Open First Aid at Work']")
+        .await;
+    app.click("#program-edit").await;
+    app.find("[data-testid=program-editor]").await;
+    let before = cli_json(&app.db, &["program", "FIRSTAID"]);
+    assert_eq!(before["kind"], "certification");
+
+    // A window longer than the active period is refused beside the window input.
+    type_into(&app, "#pe-window-amount", "99").await;
+    choose(&app, "#pe-window-unit", "year").await;
+    app.click("#pe-save").await;
+    let reason = app.text("#pe-window-error").await;
+    assert!(reason.contains("must not be longer"), "{reason}");
+    assert_eq!(cli_json(&app.db, &["program", "FIRSTAID"]), before);
+
+    type_into(&app, "#pe-window-amount", "6").await;
+    choose(&app, "#pe-window-unit", "week").await;
+    choose(&app, "#pe-method", "completion_date").await;
+    app.click("#pe-save").await;
+    wait_text(&app, "[data-testid=program-notice]", |t| {
+        t.contains("Saved First Aid at Work")
+    })
+    .await;
+
+    let after = cli_json(&app.db, &["program", "FIRSTAID"]);
+    assert_eq!(
+        after["cert"]["window"],
+        serde_json::json!({ "amount": 6, "unit": "week" })
+    );
+    assert_eq!(after["cert"]["method"], "completion_date");
+    assert_eq!(after["certification_path"], before["certification_path"]);
+    // The members are still members.
+    let rows = cli_json(&app.db, &["report", "memberships", "--program", "FIRSTAID"]);
+    assert_eq!(rows.as_array().unwrap().len(), 192);
+    app.finish().await;
+}
