@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { render, screen, cleanup, fireEvent, within } from "@testing-library/svelte";
+import { render, screen, cleanup, fireEvent, waitFor, within } from "@testing-library/svelte";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import Programs from "./Programs.svelte";
 import type { CourseRef, CourseSetView, ProgramDraft, ProgramSummary } from "../api";
@@ -232,6 +232,10 @@ describe("Program editor", () => {
     const errorId = courses.getAttribute("aria-describedby");
     expect(errorId).toBeTruthy();
     expect(document.getElementById(errorId ?? "")?.textContent).toContain("no courses");
+    // The keyboard is taken to the input at fault.
+    await waitFor(() =>
+      expect(document.activeElement).toBe(within(courses).getAllByRole("checkbox")[0]),
+    );
     // Still editing, nothing lost.
     expect((screen.getByLabelText("Name") as HTMLInputElement).value).toBe("First Aid at Work");
 
