@@ -1,8 +1,9 @@
 //! The program editor: create and edit programs and certifications, refuse bad drafts without
-//! writing anything, keep memberships and settle them under the new rules.
+//! writing anything, keep memberships and settle them under the new rules; adding courses.
 
 use certdesk_core::catalog::program_summaries;
 use certdesk_core::certification::{CertSettings, Method};
+use certdesk_core::course::{add_course, list_courses};
 use certdesk_core::period::{Period, Unit};
 use certdesk_core::program::{CompletionRule, Operator, ProgramKind};
 use certdesk_core::program_edit::{
@@ -369,4 +370,99 @@ fn removing_a_set_certifies_members_who_completed_the_rest() {
         )
         .unwrap();
     assert_eq!(sets, 1);
+}
+
+#[test]
+fn editing_one_set_keeps_the_others_and_raises_no_completion_twice() {
+    let programs = r#"{ "programs": [
+  { "short_name": "STEPS", "full_name": "Steps",
+    "certification_path": [
+      { "label": "One", "rule": "all", "operator": "then", "courses": ["SAFE1"] },
+      { "label": "Two", "rule": "all", "courses": ["SAFE2"] } ] }
+] }"#;
+    let (_dir, db) = store(programs, ONE_LEARNER);
+    let steps = names::program(&db.reader().unwrap(), "STEPS").unwrap();
+    assign(&db, "2026-01-05T09:00:00Z", "STEPS", &["L1"]);
+    complete(
+        &db,
+        "2026-01-06T10:00:00Z",
+        "L1",
+        "SAFE1",
+        "2026-01-06T10:00:00Z",
+    );
+    let m = member(&db, "L1", "STEPS").unwrap();
+    let set_ids = |db: &Db| -> Vec<i64> {
+        let r = db.reader().unwrap();
+        let mut stmt = r
+            .prepare("SELECT id FROM course_set WHERE program_id = ?1 ORDER BY position")
+            .unwrap();
+        let rows = stmt.query_map([steps], |x| x.get(0)).unwrap();
+        rows.map(|x| x.unwrap()).collect()
+    };
+    let set_events = |db: &Db| -> i64 {
+        db.reader()
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM event WHERE kind = 'course_set_completed' AND assignment_id = ?1",
+                [m.id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let ids = set_ids(&db);
+    assert_eq!(set_events(&db), 1);
+
+    // Set two now takes either of two courses; set one is untouched.
+    let mut d = load(&db, steps);
+    d.certification_path[1].rule = CompletionRule::Any;
+    d.certification_path[1].courses.push(course(&db, "SAFE3"));
+    save(&db, &d, "2026-01-10").unwrap();
+    assert_eq!(set_ids(&db), ids, "sets keep their ids by position");
+    assert_eq!(
+        set_events(&db),
+        1,
+        "set one's completion is not raised again"
+    );
+    assert_eq!(member(&db, "L1", "STEPS").unwrap().status, "in_progress");
+
+    // Completing the new course completes the program.
+    complete(
+        &db,
+        "2026-01-11T10:00:00Z",
+        "L1",
+        "SAFE3",
+        "2026-01-11T10:00:00Z",
+    );
+    let done = member(&db, "L1", "STEPS").unwrap();
+    assert_eq!(done.status, "complete");
+    assert_eq!(done.completed_at, Some(ts("2026-01-11T10:00:00Z")));
+    assert_eq!(set_events(&db), 2);
+}
+
+#[test]
+fn courses_are_listed_and_added_by_name() {
+    let (_dir, db) = store(PROGRAMS, ONE_LEARNER);
+    let add =
+        |short: &str, full: &str| db.writer().unwrap().write(|tx| add_course(tx, short, full));
+    let c = add(" FIRE9 ", "Fire Extinguishers").unwrap();
+    assert_eq!(c.short_name, "FIRE9");
+    let listed = list_courses(&db.reader().unwrap()).unwrap();
+    assert!(listed.contains(&c));
+    assert_eq!(listed.len(), 7);
+    let names: Vec<&str> = listed.iter().map(|c| c.full_name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted, "by name");
+
+    for (short, full, field) in [
+        ("fire9", "Again", "course.short_name"),
+        ("", "No short name", "course.short_name"),
+        ("NEW1", " ", "course.full_name"),
+    ] {
+        match add(short, full) {
+            Err(Error::Invalid { field: f, .. }) => assert_eq!(f, field, "{short}/{full}"),
+            other => panic!("{short}/{full}: expected invalid {field}, got {other:?}"),
+        }
+    }
+    assert_eq!(list_courses(&db.reader().unwrap()).unwrap().len(), 7);
 }
