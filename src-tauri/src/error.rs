@@ -7,13 +7,30 @@ use serde::Serialize;
 pub struct CommandError {
     pub kind: ErrorKind,
     pub message: String,
+    /// For `invalid`: the input at fault (e.g. `short_name`, `certification_path.1.courses`),
+    /// so a form can show the message beside it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub field: Option<String>,
+    /// For `invalid`: what is wrong, without the field name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub reason: Option<String>,
 }
 
 impl From<certdesk_core::Error> for CommandError {
     fn from(e: certdesk_core::Error) -> Self {
+        let (field, reason) = match &e {
+            certdesk_core::Error::Invalid { field, reason } => {
+                (Some(field.clone()), Some(reason.clone()))
+            }
+            _ => (None, None),
+        };
         CommandError {
             kind: e.kind(),
             message: e.to_string(),
+            field,
+            reason,
         }
     }
 }
@@ -23,6 +40,8 @@ impl From<tauri::Error> for CommandError {
         CommandError {
             kind: ErrorKind::Io,
             message: e.to_string(),
+            field: None,
+            reason: None,
         }
     }
 }
@@ -34,6 +53,8 @@ impl From<tauri_plugin_autostart::Error> for CommandError {
         CommandError {
             kind: ErrorKind::Io,
             message: format!("start at login: {e}"),
+            field: None,
+            reason: None,
         }
     }
 }

@@ -8,6 +8,7 @@ mod exceptions;
 mod first_run;
 mod harness;
 mod membership;
+mod program_edit;
 mod programs;
 mod settings;
 mod single_instance;

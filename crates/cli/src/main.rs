@@ -43,6 +43,8 @@ enum Command {
     Import(commands::import::Args),
     /// Assign learners or a group to a program.
     Assign(commands::assign::AssignArgs),
+    /// Show one program or certification: course sets, due-date rule, certification settings.
+    Program(commands::program::Args),
     /// Remove learners' or a group's assignment to a program.
     Unassign(commands::assign::UnassignArgs),
     /// Record a course completion.
@@ -105,6 +107,7 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
         }
         Command::Import(a) => commands::import::run(a, &db, out),
         Command::Assign(a) => commands::assign::assign(a, &db, out),
+        Command::Program(a) => commands::program::show(a, &db, out),
         Command::Unassign(a) => commands::assign::unassign(a, &db, out),
         Command::Complete(a) => commands::assign::complete(a, &db, out),
         Command::Run(a) => commands::run::run(a, &db, out),

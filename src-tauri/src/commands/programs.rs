@@ -1,9 +1,11 @@
 //! Programs, certifications and learners as the screens list and pick them; assigning a
-//! learner and recording a course completion.
+//! learner and recording a course completion; creating and editing programs and courses.
 
-use certdesk_core::catalog::{self, CourseSetView, LearnerSummary, ProgramSummary};
+use certdesk_core::catalog::{self, CourseRef, CourseSetView, LearnerSummary, ProgramSummary};
 use certdesk_core::completion::{record_completions, Completion, CompletionSummary};
+use certdesk_core::course;
 use certdesk_core::enrolment::{self, AssignSummary};
+use certdesk_core::program_edit::{self, ProgramDraft};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -71,5 +73,48 @@ pub async fn record_completion(
     };
     state
         .write(move |w| w.write(|tx| record_completions(tx, now, &[c])))
+        .await
+}
+
+/// A program or certification as the editor shows it.
+#[tauri::command]
+#[specta::specta]
+pub async fn program_draft(
+    state: State<'_, AppState>,
+    program_id: i64,
+) -> CommandResult<ProgramDraft> {
+    state
+        .read(move |r| program_edit::program_draft(r, program_id))
+        .await
+}
+
+/// Creates or updates a program or certification; returns its id. The memberships of an
+/// edited program are settled under its new rules in the same transaction.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_program(state: State<'_, AppState>, draft: ProgramDraft) -> CommandResult<i64> {
+    let now = state.now();
+    state
+        .write(move |w| w.write(|tx| program_edit::save_program(tx, &draft, now)))
+        .await
+}
+
+/// Every course, by name.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_courses(state: State<'_, AppState>) -> CommandResult<Vec<CourseRef>> {
+    state.read(|r| course::list_courses(r)).await
+}
+
+/// Adds a course by name.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_course(
+    state: State<'_, AppState>,
+    short_name: String,
+    full_name: String,
+) -> CommandResult<CourseRef> {
+    state
+        .write(move |w| w.write(|tx| course::add_course(tx, &short_name, &full_name)))
         .await
 }

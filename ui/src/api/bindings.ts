@@ -38,6 +38,17 @@ export const commands = {
 	assignLearner: (programId: number, learnerId: number) => typedError<AssignSummary, CommandError>(__TAURI_INVOKE("assign_learner", { programId, learnerId })),
 	/**  Records that a learner completed a course now. */
 	recordCompletion: (learnerId: number, courseId: number) => typedError<CompletionSummary, CommandError>(__TAURI_INVOKE("record_completion", { learnerId, courseId })),
+	/**  A program or certification as the editor shows it. */
+	programDraft: (programId: number) => typedError<ProgramDraft, CommandError>(__TAURI_INVOKE("program_draft", { programId })),
+	/**
+	 *  Creates or updates a program or certification; returns its id. The memberships of an
+	 *  edited program are settled under its new rules in the same transaction.
+	 */
+	saveProgram: (draft: ProgramDraft) => typedError<number, CommandError>(__TAURI_INVOKE("save_program", { draft })),
+	/**  Every course, by name. */
+	listCourses: () => typedError<CourseRef[], CommandError>(__TAURI_INVOKE("list_courses")),
+	/**  Adds a course by name. */
+	addCourse: (shortName: string, fullName: string) => typedError<CourseRef, CommandError>(__TAURI_INVOKE("add_course", { shortName, fullName })),
 	/**  The rules of one program, in the order they were made. */
 	programRules: (programId: number) => typedError<Rule[], CommandError>(__TAURI_INVOKE("program_rules", { programId })),
 	/**  Every placeholder a template may use (without `%`). */
@@ -158,10 +169,37 @@ export type BackupSummary = {
 	messages_sent: number,
 };
 
+/**  The settings that make a program a certification. */
+export type CertSettings = {
+	active: Period,
+	window: Period,
+	method: Method,
+	/**  For the fixed method: the least time a new certification must last. */
+	min_active: Period | null,
+};
+
 export type CommandError = {
 	kind: ErrorKind,
 	message: string,
+	/**
+	 *  For `invalid`: the input at fault (e.g. `short_name`, `certification_path.1.courses`),
+	 *  so a form can show the message beside it.
+	 */
+	field?: string | null,
+	/**  For `invalid`: what is wrong, without the field name. */
+	reason?: string | null,
 };
+
+/**  How many courses of a set must be completed. */
+export type CompletionRule = 
+/**  Every course. */
+{ rule: "all" } | 
+/**  Any one course. */
+{ rule: "any" } | 
+/**  At least this many courses. */
+{ rule: "at_least"; min: number } | 
+/**  Nothing: the set is complete as soon as it is current. */
+{ rule: "optional" };
 
 /**  What recording completions changed. */
 export type CompletionSummary = {
@@ -207,6 +245,29 @@ export type Dashboard = {
 	/**  Certified learners whose certification expires within the next 30 days. */
 	expiring_30_days: number,
 };
+
+/**
+ *  A due-date rule as a form holds it: only the fields of `kind` (and, for a relative rule,
+ *  of `from`) are read.
+ */
+export type DueDraft = {
+	kind: DueKind,
+	/**  Fixed: the due date, `YYYY-MM-DD` (the whole day, UTC). */
+	date: string,
+	/**  Relative: how long after the event. */
+	after: Period,
+	from: DueFrom,
+	/**  Relative to the completion of this other program. */
+	program_id: number | null,
+	/**  Relative to this dated profile field (e.g. `hire_date`). */
+	field: string,
+};
+
+/**  What a relative due date counts from. */
+export type DueFrom = "assignment" | "program_completion" | "profile_field";
+
+/**  Which due-date rule a program has. */
+export type DueKind = "none" | "fixed" | "relative";
 
 /**  What a settle or an advance changed. */
 export type EngineSummary = {
@@ -413,8 +474,26 @@ export type MembershipSort = {
 	descending: boolean,
 };
 
+/**  How the next expiry date is set when a learner (re)certifies. */
+export type Method = 
+/**  From the completion date. */
+"completion_date" | 
+/**
+ *  From the previous expiry date when recertified inside the window (first cycle: the due
+ *  date when on time), else from the completion date.
+ */
+"expiry_date" | 
+/**
+ *  Fixed anniversaries: the previous expiry (else the due date, else the completion date)
+ *  moved on by whole active periods until at least the minimum active period remains.
+ */
+"fixed_expiry_date";
+
 /**  The unit of a rule's offset; calendar-aware in the recipient's time zone. */
 export type OffsetUnit = "day" | "week" | "month";
+
+/**  The operator joining a course set to the next one. */
+export type Operator = "then" | "and" | "or";
 
 /**  The outlook and the outbox's health. */
 export type Outlook = {
@@ -431,11 +510,36 @@ export type Outlook = {
 /**  Where a saved password went. */
 export type PasswordStore = { kind: "keyring" } | { kind: "file"; path: string };
 
+/**  A calendar period: a whole number of days, weeks, months or years. */
+export type Period = {
+	amount: number,
+	unit: Unit,
+};
+
 /**  A rule rendered for a chosen learner with their real data, as each recipient would get it. */
 export type Preview = {
 	rule_id: number,
 	learner: Rendered | null,
 	manager: Rendered | null,
+};
+
+/**  A program or certification as the editor shows it. */
+export type ProgramDraft = {
+	/**  `None` for a new program. */
+	id: number | null,
+	short_name: string,
+	full_name: string,
+	/**  Cannot change while the program has members. */
+	kind: ProgramKind,
+	due: DueDraft,
+	/**
+	 *  Active period, window period and method: required for a certification, ignored for a
+	 *  program.
+	 */
+	cert: CertSettings | null,
+	certification_path: SetDraft[],
+	/**  Certifications only; empty means "recertify on the certification path". */
+	recertification_path: SetDraft[],
 };
 
 /**  The kind of a program record. */
@@ -559,6 +663,19 @@ export type SendSummary = {
 	paused_reason: string | null,
 };
 
+/**  One course set of a path. */
+export type SetDraft = {
+	label: string,
+	/**  All, any, at least N, or optional. */
+	rule: CompletionRule,
+	/**  The minimum time the set takes, in hours (0 for none). */
+	min_time_hours: number | null,
+	/**  The operator joining this set to the next one; ignored on the last set. */
+	operator: Operator | null,
+	/**  Course ids. */
+	courses: number[],
+};
+
 /**  A person who receives the exception alerts. */
 export type SiteAdmin = {
 	id: number,
@@ -649,6 +766,9 @@ export type Timing = "on" | "before" | "after";
 
 /**  What a rule reacts to (DOMAIN.md section 4). */
 export type Trigger = "assigned" | "completed" | "course_set_completed" | "course_set_due" | "due_date" | "exception" | "unassigned" | "expiry" | "failed_recertify" | "window_open";
+
+/**  The unit of a calendar period. */
+export type Unit = "day" | "week" | "month" | "year";
 
 /**  One week of the outlook. */
 export type WeekCount = {

@@ -11,10 +11,16 @@ type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: CommandE
 export class ApiError extends Error {
   /** The backend's error kind, or `ipc` when Tauri refused the call itself. */
   readonly kind: CommandError["kind"] | "ipc";
+  /** For `invalid`: the input at fault (e.g. `short_name`), to show `reason` beside it. */
+  readonly field: string | null;
+  /** For `invalid`: what is wrong, without the field name. */
+  readonly reason: string | null;
   constructor(error: CommandError | string) {
     super(typeof error === "string" ? error : error.message);
     this.name = "ApiError";
     this.kind = typeof error === "string" ? "ipc" : error.kind;
+    this.field = typeof error === "string" ? null : (error.field ?? null);
+    this.reason = typeof error === "string" ? null : (error.reason ?? null);
   }
 }
 

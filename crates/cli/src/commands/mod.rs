@@ -6,6 +6,7 @@ pub mod backup;
 pub mod exceptions;
 pub mod import;
 pub mod notify;
+pub mod program;
 pub mod report;
 pub mod run;
 

@@ -1,7 +1,7 @@
 //! Programs and certifications from JSON: course sets, due-date rules and certification
 //! settings. The format is documented in `docs/CLI.md`. A program is matched by short name;
-//! importing it again updates it (its course sets are replaced only if they differ), and every
-//! membership of a changed program is reviewed and settled again.
+//! importing it again updates it. Checking a course set, writing a program's rules and settling
+//! its memberships again are shared with the program editor (`program_edit.rs`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,13 +11,13 @@ use serde::Deserialize;
 
 use super::{ImportSummary, Problems};
 use crate::certification::{CertSettings, Method};
-use crate::engine::settle;
+use crate::due_date::{DueEvent, DueRule};
 use crate::enrolment::end_of_day;
-use crate::exception::review;
 use crate::period::{parse_duration_secs, Period};
-use crate::program::Operator;
+use crate::program::{CompletionRule, Operator};
+use crate::program_edit::{check_set, resettle, set_row, write_rules, Rules, SetDraft, SetRow};
 use crate::time::{parse_date, secs};
-use crate::{idset, Result};
+use crate::Result;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,9 +75,6 @@ struct SetIn {
     operator: Option<String>,
     courses: Vec<String>,
 }
-
-/// A course set as stored: (label, rule, rule_min, min_time_secs, operator, course ids).
-type SetRow = (String, String, Option<u32>, i64, Option<String>, Vec<i64>);
 
 /// The due-date columns of a program.
 type DueCols = (
@@ -149,13 +146,15 @@ pub fn programs(tx: &Connection, now: Timestamp, text: &str) -> Result<ImportSum
         if p.certification_path.is_empty() {
             bad("certification_path has no course sets".into());
         }
-        let sets: Vec<(&str, Vec<SetRow>)> = [
-            ("certification", &p.certification_path),
-            ("recertification", &p.recertification_path),
-        ]
-        .into_iter()
-        .map(|(path, sets)| (path, check_sets(path, sets, &courses, &mut bad)))
-        .collect();
+        let sets: [Vec<SetRow>; 2] = [
+            check_sets("certification", &p.certification_path, &courses, &mut bad),
+            check_sets(
+                "recertification",
+                &p.recertification_path,
+                &courses,
+                &mut bad,
+            ),
+        ];
         checked.push((p, due, cert, sets));
     }
     problems.finish("programs")?;
@@ -191,64 +190,43 @@ pub fn programs(tx: &Connection, now: Timestamp, text: &str) -> Result<ImportSum
     for (p, due, cert, sets) in &checked {
         let id = ids.get(&p.short_name).copied().unwrap_or(0);
         let (rule, fixed, amount, unit, event, program, field) = due.clone();
-        let event_program: Option<i64> = match program {
-            Some(short) => match ids.get(&short) {
-                Some(id) => Some(*id),
-                None => Some(tx.query_row(
-                    "SELECT id FROM program WHERE short_name = ?1",
-                    [short],
-                    |r| r.get(0),
-                )?),
+        let due = match rule {
+            "fixed" => DueRule::Fixed {
+                at: fixed.unwrap_or(0),
             },
-            None => None,
+            "relative" => {
+                let event = match (event.as_deref(), program, field) {
+                    (Some("program_completion"), Some(short), _) => DueEvent::ProgramCompletion {
+                        program_id: match ids.get(&short) {
+                            Some(id) => *id,
+                            None => tx.query_row(
+                                "SELECT id FROM program WHERE short_name = ?1",
+                                [short],
+                                |r| r.get(0),
+                            )?,
+                        },
+                    },
+                    (Some("profile_field"), _, Some(field)) => DueEvent::ProfileField { field },
+                    _ => DueEvent::Assignment,
+                };
+                DueRule::After {
+                    period: Period::from_store(amount.unwrap_or(1), unit.unwrap_or("day"))?,
+                    event,
+                }
+            }
+            _ => DueRule::None,
         };
-        tx.execute(
-            "UPDATE program SET due_rule = ?2, due_fixed_at = ?3, due_amount = ?4, due_unit = ?5,
-                    due_event = ?6, due_event_program_id = ?7, due_event_field = ?8 WHERE id = ?1",
-            params![id, rule, fixed, amount, unit, event, event_program, field],
-        )?;
-        match cert {
-            Some(c) => {
-                tx.execute(
-                    "INSERT INTO certification_settings (program_id, active_amount, active_unit,
-                         window_amount, window_unit, method, min_active_amount, min_active_unit)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                     ON CONFLICT (program_id) DO UPDATE SET active_amount = excluded.active_amount,
-                         active_unit = excluded.active_unit, window_amount = excluded.window_amount,
-                         window_unit = excluded.window_unit, method = excluded.method,
-                         min_active_amount = excluded.min_active_amount,
-                         min_active_unit = excluded.min_active_unit",
-                    params![
-                        id,
-                        c.active.amount,
-                        c.active.unit.as_str(),
-                        c.window.amount,
-                        c.window.unit.as_str(),
-                        c.method.as_str(),
-                        c.min_active.map(|m| m.amount),
-                        c.min_active.map(|m| m.unit.as_str())
-                    ],
-                )?;
-            }
-            None => {
-                tx.execute(
-                    "DELETE FROM certification_settings WHERE program_id = ?1",
-                    [id],
-                )?;
-            }
-        }
-        write_sets(tx, id, sets)?;
+        let [certification, recertification] = sets.clone();
+        let rules = Rules {
+            due,
+            cert: *cert,
+            certification,
+            recertification,
+        };
+        write_rules(tx, id, &rules)?;
         changed.push(id);
     }
-    idset::fill(tx, "eng_programs", changed)?;
-    let members = idset::ids(
-        tx,
-        "SELECT id FROM assignment WHERE program_id IN (SELECT id FROM temp.eng_programs)
-           AND unassigned_at IS NULL",
-        [],
-    )?;
-    summary.exceptions = review(tx, secs(now), &members, &HashSet::new())?;
-    settle(tx, secs(now), &members)?;
+    summary.exceptions = resettle(tx, now, changed)?;
     Ok(summary)
 }
 
@@ -362,25 +340,17 @@ fn check_sets(
     let mut out = Vec::new();
     for (i, s) in sets.iter().enumerate() {
         let at = format!("{path} set {} ('{}')", i + 1, s.label);
-        if s.label.trim().is_empty() {
-            bad(format!("{path} set {}: label is empty", i + 1));
-        }
-        let rule_min = match s.rule.as_str() {
-            "all" | "any" | "optional" => None,
-            "at_least" => match s.min {
-                Some(n) if n >= 1 && n as usize <= s.courses.len() => Some(n),
-                _ => {
-                    bad(format!(
-                        "{at}: at_least needs a 'min' between 1 and its number of courses"
-                    ));
-                    Some(1)
-                }
-            },
-            other => {
+        let rule = match (s.rule.as_str(), s.min) {
+            ("all", _) => CompletionRule::All,
+            ("any", _) => CompletionRule::Any,
+            ("optional", _) => CompletionRule::Optional,
+            // A missing 'min' is reported by the shared check (N must be at least 1).
+            ("at_least", min) => CompletionRule::AtLeast(min.unwrap_or(0)),
+            (other, _) => {
                 bad(format!(
                     "{at}: '{other}' is not a rule (all, any, at_least, optional)"
                 ));
-                None
+                CompletionRule::All
             }
         };
         let secs = match s.min_time.as_deref() {
@@ -390,19 +360,16 @@ fn check_sets(
                 0
             }),
         };
-        let op = match s.operator.as_deref() {
+        let operator = match s.operator.as_deref() {
             None => None,
             Some(o) => match Operator::parse(o) {
-                Some(op) => Some(op.as_str().to_string()),
+                Some(op) => Some(op),
                 None => {
                     bad(format!("{at}: '{o}' is not an operator (then, and, or)"));
                     None
                 }
             },
         };
-        if s.courses.is_empty() && s.rule != "optional" {
-            bad(format!("{at}: no courses"));
-        }
         let mut ids = Vec::new();
         for c in &s.courses {
             match courses.get(c) {
@@ -412,64 +379,17 @@ fn check_sets(
                 )),
             }
         }
-        ids.sort_unstable();
-        ids.dedup();
-        out.push((s.label.clone(), s.rule.clone(), rule_min, secs, op, ids));
+        let draft = SetDraft {
+            label: s.label.clone(),
+            rule,
+            min_time_hours: secs as f64 / 3600.0,
+            operator,
+            courses: ids,
+        };
+        check_set(&at, &draft, &mut |_, reason| bad(reason));
+        let mut row = set_row(&draft);
+        row.3 = secs;
+        out.push(row);
     }
     out
-}
-
-/// Replaces a program's course sets when they differ from what is stored.
-fn write_sets(tx: &Connection, program_id: i64, sets: &[(&str, Vec<SetRow>)]) -> Result<()> {
-    for (path, new) in sets {
-        let old: Vec<SetRow> = {
-            let mut stmt = tx.prepare_cached(
-                "SELECT cs.label, cs.rule, cs.rule_min, cs.min_time_secs, cs.next_operator,
-                        (SELECT group_concat(course_id) FROM (SELECT course_id FROM course_set_course
-                           WHERE course_set_id = cs.id ORDER BY course_id))
-                 FROM course_set cs WHERE cs.program_id = ?1 AND cs.path = ?2 ORDER BY cs.position",
-            )?;
-            let rows = stmt.query_map(params![program_id, path], |r| {
-                let list: Option<String> = r.get(5)?;
-                let ids = list
-                    .unwrap_or_default()
-                    .split(',')
-                    .filter_map(|s| s.parse().ok())
-                    .collect();
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, ids))
-            })?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        if &old == new {
-            continue;
-        }
-        tx.execute(
-            "DELETE FROM course_set WHERE program_id = ?1 AND path = ?2",
-            params![program_id, path],
-        )?;
-        for (position, (label, rule, rule_min, secs, op, courses)) in new.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO course_set (program_id, path, position, label, rule, rule_min,
-                     min_time_secs, next_operator) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    program_id,
-                    path,
-                    position as i64,
-                    label,
-                    rule,
-                    rule_min,
-                    secs,
-                    op
-                ],
-            )?;
-            let set_id = tx.last_insert_rowid();
-            for c in courses {
-                tx.execute(
-                    "INSERT INTO course_set_course (course_set_id, course_id) VALUES (?1, ?2)",
-                    [set_id, *c],
-                )?;
-            }
-        }
-    }
-    Ok(())
 }

@@ -14,6 +14,7 @@ mod lifecycle;
 mod notify;
 mod period;
 mod program;
+mod program_edit;
 mod screens;
 mod smtp_server;
 mod store;
