@@ -7,10 +7,14 @@ use fantoccini::Locator;
 
 use crate::harness::{cli_json, App};
 
+/// How many times the waits below look, 100 ms apart: 30 s, for a loaded CI machine (a
+/// save may wait for the start-up run's transaction).
+const TRIES: usize = 300;
+
 /// Waits until the text of `css` satisfies `ok`; returns it.
 pub async fn wait_text(app: &App, css: &str, ok: impl Fn(&str) -> bool) -> String {
     let mut last = String::new();
-    for _ in 0..100 {
+    for _ in 0..TRIES {
         if let Ok(e) = app.client.find(Locator::Css(css)).await {
             if let Ok(t) = e.text().await {
                 if ok(&t) {
@@ -28,7 +32,7 @@ pub async fn wait_text(app: &App, css: &str, ok: impl Fn(&str) -> bool) -> Strin
 pub async fn wait_cells(app: &App, col: &str, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
     let css = format!("[data-testid=membership-row] td[data-col={col}]");
     let mut last = Vec::new();
-    for _ in 0..100 {
+    for _ in 0..TRIES {
         let mut cells = Vec::new();
         for e in app.client.find_all(Locator::Css(&css)).await.unwrap() {
             cells.push(e.text().await.unwrap_or_default());
