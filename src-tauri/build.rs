@@ -12,6 +12,7 @@ fn certdesk_commands() -> &'static [&'static str] {
         "app_info",
         "dashboard",
         "membership_page",
+        "completion_page",
         "timer_status",
         "run_now",
         "export_memberships",

@@ -21,6 +21,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::app::app_info,
         commands::reports::dashboard,
         commands::reports::membership_page,
+        commands::reports::completion_page,
         commands::scheduler::timer_status,
         commands::scheduler::run_now,
         commands::reports::export_memberships,

@@ -3,6 +3,7 @@
 
 mod benchmarks;
 mod close_to_tray;
+mod completion;
 mod dashboard;
 mod exceptions;
 mod first_run;

@@ -20,11 +20,12 @@ impl Output {
         } else {
             text()
         };
-        match writeln!(std::io::stdout().lock(), "{shown}") {
-            // `certdesk-cli ... | head` closing the pipe early is not a failure.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            other => Ok(other?),
-        }
+        emit(&shown)
+    }
+
+    /// Prints `value` as JSON, with or without `--json` (for output that is JSON only).
+    pub fn print_json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        emit(&serde_json::to_string_pretty(value)?)
     }
 
     /// Reports a failure on stderr; with `--json`, as `{"error": {"kind", "message"}}`.
@@ -43,5 +44,13 @@ impl Output {
         } else {
             eprintln!("certdesk-cli: {e:#}");
         }
+    }
+}
+
+fn emit(shown: &str) -> anyhow::Result<()> {
+    match writeln!(std::io::stdout().lock(), "{shown}") {
+        // `certdesk-cli ... | head` closing the pipe early is not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
 }

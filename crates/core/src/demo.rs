@@ -551,6 +551,11 @@ impl Demo<'_> {
             } else {
                 states[self.rng.below(states.len())]
             };
+            // Part-way through a path needs at least two courses on it.
+            let state = match state {
+                "in_progress" if courses.len() < 2 => "not_started",
+                other => other,
+            };
             let assigned_days_ago = 20 + self.rng.below(500) as i64;
             let mut assigned_at = self.at((-assigned_days_ago).days())?;
             let active = spec.cert.map(|(aa, au, ..)| (aa, au));

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod certification;
 pub mod clock;
 pub mod completion;
+pub mod completion_report;
 pub mod course;
 pub mod dashboard;
 pub mod demo;

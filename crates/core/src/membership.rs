@@ -217,16 +217,7 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
         sql.push_str(" AND a.exception_status = ?");
         args.push(Value::Text(e.as_str().into()));
     }
-    if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        sql.push_str(" AND (l.full_name LIKE ? ESCAPE '\\' OR l.id_number LIKE ? ESCAPE '\\' OR l.email LIKE ? ESCAPE '\\')");
-        let pattern = format!(
-            "%{}%",
-            t.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        args.extend(std::iter::repeat_n(Value::Text(pattern), 3));
-    }
+    push_text_filter(&mut sql, &mut args, q.text.as_deref());
     let order = match expr {
         Some(e) if by_membership => format!("{e}{dir}, a.id{dir}"),
         Some(e) => format!("{e}{dir}, l.full_name{dir}, l.id{dir}, a.program_id{dir}"),
@@ -281,4 +272,23 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
         None
     };
     Ok(MembershipPage { rows: out, next })
+}
+
+/// Adds the report's text filter: `text` anywhere in the learner's name, id number or email
+/// (`%` and `_` match themselves).
+pub(crate) fn push_text_filter(sql: &mut String, args: &mut Vec<Value>, text: Option<&str>) {
+    let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return;
+    };
+    sql.push_str(
+        " AND (l.full_name LIKE ? ESCAPE '\\' OR l.id_number LIKE ? ESCAPE '\\'
+               OR l.email LIKE ? ESCAPE '\\')",
+    );
+    let pattern = format!(
+        "%{}%",
+        t.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    args.extend(std::iter::repeat_n(Value::Text(pattern), 3));
 }

@@ -1,5 +1,6 @@
-//! The dashboard and the membership report.
+//! The dashboard, the membership report and the completion report.
 
+use certdesk_core::completion_report::{CompletionPage, CompletionQuery};
 use certdesk_core::dashboard::Dashboard;
 use certdesk_core::export::ExportSummary;
 use certdesk_core::membership::{MembershipPage, MembershipQuery};
@@ -26,6 +27,18 @@ pub async fn membership_page(
 ) -> CommandResult<MembershipPage> {
     state
         .read(move |r| certdesk_core::membership::membership_page(r, &query))
+        .await
+}
+
+/// One page of the completion report: each membership's progress by course set.
+#[tauri::command]
+#[specta::specta]
+pub async fn completion_page(
+    state: State<'_, AppState>,
+    query: CompletionQuery,
+) -> CommandResult<CompletionPage> {
+    state
+        .read(move |r| certdesk_core::completion_report::completion_page(r, &query))
         .await
 }
 

@@ -9,6 +9,8 @@ export const commands = {
 	appInfo: () => typedError<AppInfo, CommandError>(__TAURI_INVOKE("app_info")),
 	dashboard: () => typedError<Dashboard, CommandError>(__TAURI_INVOKE("dashboard")),
 	membershipPage: (query: MembershipQuery) => typedError<MembershipPage, CommandError>(__TAURI_INVOKE("membership_page", { query })),
+	/**  One page of the completion report: each membership's progress by course set. */
+	completionPage: (query: CompletionQuery) => typedError<CompletionPage, CommandError>(__TAURI_INVOKE("completion_page", { query })),
 	timerStatus: () => typedError<TimerStatus, CommandError>(__TAURI_INVOKE("timer_status")),
 	/**  Runs the scheduler step and a send pass now, as the timer would. */
 	runNow: () => typedError<Tick, CommandError>(__TAURI_INVOKE("run_now")),
@@ -188,6 +190,38 @@ export type CommandError = {
 	field?: string | null,
 	/**  For `invalid`: what is wrong, without the field name. */
 	reason?: string | null,
+};
+
+export type CompletionPage = {
+	rows: CompletionRow[],
+	/**  Pass as `after` to read the next page; `None` on the last page. */
+	next: MembershipCursor | null,
+};
+
+/**  Which memberships to show and where the page starts. */
+export type CompletionQuery = {
+	program_id: number | null,
+	/**  Matched against the learner's name, id number and email. */
+	text: string | null,
+	/**  The `next` of the previous page; `None` for the first page. */
+	after: MembershipCursor | null,
+	/**  Rows per page (1 to 500; 0 means 100). */
+	limit: number,
+};
+
+/**  A membership and its progress. */
+export type CompletionRow = {
+	assignment_id: number,
+	learner_id: number,
+	learner_name: string,
+	learner_id_number: string,
+	program_id: number,
+	program_name: string,
+	is_certification: boolean,
+	status: AssignmentStatus,
+	/**  `certification` or `recertification`. */
+	path: string,
+	sets: SetProgress[],
 };
 
 /**  How many courses of a set must be completed. */
@@ -674,6 +708,23 @@ export type SetDraft = {
 	operator: Operator | null,
 	/**  Course ids. */
 	courses: number[],
+};
+
+/**  One course set of the path a membership is on. */
+export type SetProgress = {
+	label: string,
+	/**  `all`, `any`, `at_least` or `optional`. */
+	rule: string,
+	/**  Courses the set holds. */
+	courses: number,
+	/**  Courses it asks for: all of them, one, N, or none (optional). */
+	required: number,
+	/**  Of the set's courses, those the learner completed in a way that counts for this path. */
+	completed: number,
+	/**  Whether the completions meet the set's rule (never for an optional set). */
+	complete: boolean,
+	/**  How it joins the next set: `and`, `or`, `then`, or none for the last. */
+	next_operator: string | null,
 };
 
 /**  A person who receives the exception alerts. */

@@ -1,5 +1,7 @@
-//! `report memberships`: the membership report as CSV or JSON.
+//! `report memberships`: the membership report as CSV or JSON; `report completion`: each
+//! membership's progress by course set, as JSON.
 
+use certdesk_core::completion_report::{completion_page, CompletionQuery};
 use certdesk_core::membership::MembershipQuery;
 use certdesk_core::{names, report, Db};
 
@@ -17,6 +19,12 @@ pub enum Command {
         #[arg(long, default_value = "csv")]
         format: Format,
     },
+    /// Each membership's progress by course set on its current path (JSON).
+    Completion {
+        /// Only this program (short name).
+        #[arg(long)]
+        program: Option<String>,
+    },
 }
 
 /// Output formats of a report.
@@ -28,8 +36,30 @@ pub enum Format {
 
 /// Runs a report subcommand.
 pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
-    let Command::Memberships { program, format } = cmd;
     let r = db.reader()?;
+    let (program, format) = match cmd {
+        Command::Memberships { program, format } => (program, format),
+        Command::Completion { program } => {
+            let mut q = CompletionQuery {
+                program_id: program
+                    .as_deref()
+                    .map(|p| names::program(&r, p))
+                    .transpose()?,
+                limit: 500,
+                ..Default::default()
+            };
+            let mut rows = Vec::new();
+            loop {
+                let page = completion_page(&r, &q)?;
+                rows.extend(page.rows);
+                match page.next {
+                    Some(next) => q.after = Some(next),
+                    None => break,
+                }
+            }
+            return out.print_json(&rows);
+        }
+    };
     let query = MembershipQuery {
         program_id: program
             .as_deref()
@@ -38,8 +68,7 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
         ..Default::default()
     };
     if format == Format::Json || out.json {
-        let rows = report::all_memberships(&r, &query)?;
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        out.print_json(&report::all_memberships(&r, &query)?)?;
     } else {
         report::memberships_csv(&r, &query, std::io::stdout().lock())?;
     }

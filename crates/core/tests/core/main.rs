@@ -5,6 +5,7 @@
 
 mod backup;
 mod certification;
+mod completion_report;
 mod demo;
 mod enrolment;
 mod exceptions;
