@@ -4,6 +4,7 @@
 mod dashboard;
 mod exceptions;
 mod harness;
+mod import;
 mod membership;
 mod programs;
 mod settings;
