@@ -8,6 +8,7 @@ mod dashboard;
 mod exceptions;
 mod first_run;
 mod harness;
+mod import;
 mod membership;
 mod program_edit;
 mod programs;

@@ -1,4 +1,5 @@
-//! Short lists the screens offer as choices: programs and certifications, learners by name.
+//! Short lists the screens offer as choices: programs and certifications, learners by name,
+//! groups.
 
 use rusqlite::{params, Connection};
 use serde::Serialize;
@@ -152,4 +153,31 @@ pub fn course_sets(conn: &Connection, program_id: i64) -> Result<Vec<CourseSetVi
         set.courses = rows.collect::<rusqlite::Result<_>>()?;
     }
     Ok(sets)
+}
+
+/// A group of learners, as the group picker shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct GroupSummary {
+    pub id: i64,
+    pub name: String,
+    pub members: u32,
+}
+
+/// Every group with its member count, by name.
+///
+/// # Errors
+/// Database errors.
+pub fn groups(conn: &Connection) -> Result<Vec<GroupSummary>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT g.id, g.name, (SELECT count(*) FROM group_member m WHERE m.group_id = g.id)
+         FROM learner_group g ORDER BY g.name, g.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(GroupSummary {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            members: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

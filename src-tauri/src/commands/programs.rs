@@ -1,11 +1,16 @@
-//! Programs, certifications and learners as the screens list and pick them; assigning a
-//! learner and recording a course completion; creating and editing programs and courses.
+//! Programs, certifications, learners and groups as the screens list and pick them;
+//! assigning a learner, a group or a CSV roster of id numbers; recording a course
+//! completion; creating and editing programs and courses.
 
-use certdesk_core::catalog::{self, CourseRef, CourseSetView, LearnerSummary, ProgramSummary};
+use certdesk_core::catalog::{
+    self, CourseRef, CourseSetView, GroupSummary, LearnerSummary, ProgramSummary,
+};
 use certdesk_core::completion::{record_completions, Completion, CompletionSummary};
 use certdesk_core::course;
 use certdesk_core::enrolment::{self, AssignSummary};
+use certdesk_core::import::{self, ImportPreview};
 use certdesk_core::program_edit::{self, ProgramDraft};
+use certdesk_core::time::parse_date;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -116,5 +121,64 @@ pub async fn add_course(
 ) -> CommandResult<CourseRef> {
     state
         .write(move |w| w.write(|tx| course::add_course(tx, &short_name, &full_name)))
+        .await
+}
+
+/// Every group of learners, by name, with its member count.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_groups(state: State<'_, AppState>) -> CommandResult<Vec<GroupSummary>> {
+    state.read(|r| catalog::groups(r)).await
+}
+
+/// Assigns a program to a group (its members now and those who join later), with an optional
+/// due date (YYYY-MM-DD).
+#[tauri::command]
+#[specta::specta]
+pub async fn assign_group(
+    state: State<'_, AppState>,
+    program_id: i64,
+    group_id: i64,
+    due: Option<String>,
+) -> CommandResult<AssignSummary> {
+    let now = state.now();
+    state
+        .write(move |w| {
+            let due = due.as_deref().map(parse_date).transpose()?;
+            w.write(|tx| enrolment::assign_group(tx, now, program_id, group_id, due))
+        })
+        .await
+}
+
+/// What assigning the roster at `path` (a CSV `id_number` column) would do; writes nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_assign_csv(
+    state: State<'_, AppState>,
+    program_id: i64,
+    path: String,
+) -> CommandResult<ImportPreview> {
+    state
+        .read(move |r| import::preview_roster(r, program_id, import::open(&path)?))
+        .await
+}
+
+/// Assigns every learner of the roster at `path` to a program, with an optional due date;
+/// `rejected` (nothing written) when any row is bad.
+#[tauri::command]
+#[specta::specta]
+pub async fn assign_from_csv(
+    state: State<'_, AppState>,
+    program_id: i64,
+    path: String,
+    due: Option<String>,
+) -> CommandResult<AssignSummary> {
+    let now = state.now();
+    state
+        .write(move |w| {
+            let due = due.as_deref().map(parse_date).transpose()?;
+            let file = import::open(&path)?;
+            w.write(|tx| import::assign_roster(tx, now, program_id, due, file))
+        })
         .await
 }

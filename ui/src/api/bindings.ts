@@ -51,6 +51,27 @@ export const commands = {
 	listCourses: () => typedError<CourseRef[], CommandError>(__TAURI_INVOKE("list_courses")),
 	/**  Adds a course by name. */
 	addCourse: (shortName: string, fullName: string) => typedError<CourseRef, CommandError>(__TAURI_INVOKE("add_course", { shortName, fullName })),
+	/**  Every group of learners, by name, with its member count. */
+	listGroups: () => typedError<GroupSummary[], CommandError>(__TAURI_INVOKE("list_groups")),
+	/**
+	 *  Assigns a program to a group (its members now and those who join later), with an optional
+	 *  due date (YYYY-MM-DD).
+	 */
+	assignGroup: (programId: number, groupId: number, due: string | null) => typedError<AssignSummary, CommandError>(__TAURI_INVOKE("assign_group", { programId, groupId, due })),
+	/**  What assigning the roster at `path` (a CSV `id_number` column) would do; writes nothing. */
+	previewAssignCsv: (programId: number, path: string) => typedError<ImportPreview, CommandError>(__TAURI_INVOKE("preview_assign_csv", { programId, path })),
+	/**
+	 *  Assigns every learner of the roster at `path` to a program, with an optional due date;
+	 *  `rejected` (nothing written) when any row is bad.
+	 */
+	assignFromCsv: (programId: number, path: string, due: string | null) => typedError<AssignSummary, CommandError>(__TAURI_INVOKE("assign_from_csv", { programId, path, due })),
+	/**  What importing the learners file at `path` would do; writes nothing. */
+	previewLearnerImport: (path: string) => typedError<ImportPreview, CommandError>(__TAURI_INVOKE("preview_learner_import", { path })),
+	/**
+	 *  Imports the learners file at `path` in one transaction; `rejected` (nothing written)
+	 *  when any row is bad.
+	 */
+	importLearners: (path: string) => typedError<ImportSummary, CommandError>(__TAURI_INVOKE("import_learners", { path })),
 	/**  The rules of one program, in the order they were made. */
 	programRules: (programId: number) => typedError<Rule[], CommandError>(__TAURI_INVOKE("program_rules", { programId })),
 	/**  Every placeholder a template may use (without `%`). */
@@ -395,6 +416,42 @@ export type FirstRunChoice =
 /**  Use an existing store file where it is (one kept on another drive, a backup). */
 "existing";
 
+/**  A group of learners, as the group picker shows it. */
+export type GroupSummary = {
+	id: number,
+	name: string,
+	members: number,
+};
+
+/**
+ *  What an import would do, found without writing anything. The file is imported only when
+ *  `problems` is empty.
+ */
+export type ImportPreview = {
+	/**  Data rows read (blank lines aside). */
+	rows: number,
+	/**  Rows with no problem. */
+	good: number,
+	/**  Good rows that would create a record (or, for a roster, a membership). */
+	new: number,
+	/**  Good rows that would update a record (or, for a roster, are already members). */
+	updated: number,
+	/**  Every bad row, by line (line 1 is the header). */
+	problems: RowProblem[],
+};
+
+/**  What an import did. */
+export type ImportSummary = {
+	/**  Good rows read. */
+	rows: number,
+	/**  Records created. */
+	created: number,
+	/**  Records that existed and were updated (or, for completions, were already there). */
+	updated: number,
+	/**  Exceptions raised by new memberships. */
+	exceptions: number,
+};
+
 /**  A learner, as a picker shows them. */
 export type LearnerSummary = {
 	id: number,
@@ -618,6 +675,15 @@ export type Rendered = {
 	subject: string,
 	html: string,
 	text: string,
+};
+
+/**
+ *  One bad row of an import: where it is (line 1 is the header of a CSV file) and what is
+ *  wrong with it.
+ */
+export type RowProblem = {
+	line: number,
+	message: string,
 };
 
 /**  A stored notification rule. */

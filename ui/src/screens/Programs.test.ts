@@ -56,6 +56,20 @@ function backend() {
         return [{ id: 5, id_number: "E5", full_name: "Ada Lovelace", email: "ada@example.org" }];
       case "assign_learner":
         return { added: 1, already: 0, exceptions: 1 };
+      case "list_groups":
+        return [{ id: 3, name: "Warehouse", members: 40 }];
+      case "assign_group":
+        return { added: 38, already: 2, exceptions: 0 };
+      case "preview_assign_csv":
+        return {
+          rows: 3,
+          good: 2,
+          new: 2,
+          updated: 0,
+          problems: [{ line: 4, message: "no learner has id number 'X9'" }],
+        };
+      case "assign_from_csv":
+        return { added: 2, already: 0, exceptions: 0 };
       case "record_completion":
         return {
           recorded: 1,
@@ -108,5 +122,47 @@ describe("Programs and certifications", () => {
       learnerId: 5,
       courseId: 8,
     });
+  });
+
+  it("assigns a group with a due date", async () => {
+    const calls = backend();
+    render(Programs);
+    await fireEvent.click(await screen.findByRole("button", { name: "Open First Aid at Work" }));
+    await screen.findByRole("option", { name: "Warehouse (40 members)" });
+    await fireEvent.change(screen.getByLabelText("Group"), { target: { value: "3" } });
+    await fireEvent.input(screen.getByLabelText("Group due date (optional)"), {
+      target: { value: "2026-06-30" },
+    });
+    await fireEvent.click(screen.getByRole("button", { name: "Assign group to FA" }));
+    const notice = await screen.findByTestId("program-notice");
+    expect(notice.textContent).toContain(
+      "Warehouse is assigned to First Aid at Work: 38 new members, 2 already members",
+    );
+    expect(calls.find((c) => c.cmd === "assign_group")?.args).toEqual({
+      programId: 1,
+      groupId: 3,
+      due: "2026-06-30",
+    });
+  });
+
+  it("previews a CSV of id numbers, shows its bad rows and does not assign it", async () => {
+    const calls = backend();
+    render(Programs);
+    await fireEvent.click(await screen.findByRole("button", { name: "Open First Aid at Work" }));
+    await fireEvent.input(await screen.findByLabelText("CSV file (full path)"), {
+      target: { value: "/tmp/ids.csv" },
+    });
+    await fireEvent.click(screen.getByRole("button", { name: "Preview file" }));
+    const row = await screen.findByTestId("import-problem");
+    expect(Array.from(row.querySelectorAll("td"), (td) => td.textContent).join(" | ")).toBe(
+      "4 | no learner has id number 'X9'",
+    );
+    const assign = screen.getByRole("button", { name: "Assign 2 learners to FA" });
+    expect((assign as HTMLButtonElement).disabled).toBe(true);
+    expect(calls.find((c) => c.cmd === "preview_assign_csv")?.args).toEqual({
+      programId: 1,
+      path: "/tmp/ids.csv",
+    });
+    expect(calls.some((c) => c.cmd === "assign_from_csv")).toBe(false);
   });
 });

@@ -12,13 +12,14 @@ use std::io::Read;
 use jiff::Timestamp;
 use rusqlite::{params, Connection};
 
-use super::{cell, ImportSummary, Problems, Table, Zones};
+use super::{cell, ImportPreview, ImportSummary, Problems, Table, Zones};
 use crate::enrolment::sync_groups;
 use crate::exception::review;
 use crate::time::secs;
 use crate::{idset, Result};
 
 struct Row {
+    line: u32,
     id_number: String,
     full_name: String,
     email: String,
@@ -37,12 +38,41 @@ fn list(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// The rows of a learners file, checked against each other and the store; nothing written.
+struct Checked {
+    rows: Vec<Row>,
+    problems: Problems,
+    existing: HashMap<String, i64>,
+    dates: bool,
+}
+
 /// Imports learners from CSV (see the module docs), then brings group assignments and due
 /// dates that count from a profile date up to date.
 ///
 /// # Errors
 /// [`crate::Error::Rejected`] listing every bad row (nothing written); database errors.
 pub fn learners(tx: &Connection, now: Timestamp, input: impl Read) -> Result<ImportSummary> {
+    let mut c = check(tx, input)?;
+    c.problems.finish("learners")?;
+    write(tx, now, &c.rows, &mut c.existing, c.dates)
+}
+
+/// What [`learners`] would do with `input`, without writing: every bad row, and how many
+/// good rows would create a learner or update one. Reads only, so a reader will do.
+///
+/// # Errors
+/// Database errors.
+pub fn preview_learners(conn: &Connection, input: impl Read) -> Result<ImportPreview> {
+    let c = check(conn, input)?;
+    Ok(ImportPreview::new(
+        c.problems,
+        c.rows
+            .iter()
+            .map(|r| (r.line, c.existing.contains_key(&r.id_number))),
+    ))
+}
+
+fn check(tx: &Connection, input: impl Read) -> Result<Checked> {
     let mut problems = Problems::default();
     let table = Table::read(input, &mut problems)?;
     let (c_id, c_name, c_email) = (
@@ -57,7 +87,7 @@ pub fn learners(tx: &Connection, now: Timestamp, input: impl Read) -> Result<Imp
         table.col("groups"),
     );
     let date_cols = table.prefixed("date:");
-    let mut existing: HashMap<String, i64> = {
+    let existing: HashMap<String, i64> = {
         let mut stmt = tx.prepare("SELECT id_number, id FROM learner")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
@@ -127,6 +157,7 @@ pub fn learners(tx: &Connection, now: Timestamp, input: impl Read) -> Result<Imp
             dates.push((field.clone(), v.to_string()));
         }
         rows.push(Row {
+            line,
             id_number,
             full_name,
             email,
@@ -137,8 +168,12 @@ pub fn learners(tx: &Connection, now: Timestamp, input: impl Read) -> Result<Imp
             dates,
         });
     }
-    problems.finish("learners")?;
-    write(tx, now, &rows, &mut existing, !date_cols.is_empty())
+    Ok(Checked {
+        rows,
+        problems,
+        existing,
+        dates: !date_cols.is_empty(),
+    })
 }
 
 fn write(

@@ -8,9 +8,11 @@
 mod learners;
 mod programs;
 mod records;
+mod roster;
 
-use std::collections::HashMap;
-use std::io::Read;
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Read};
 
 use jiff::{tz::TimeZone, Timestamp};
 use serde::Serialize;
@@ -18,9 +20,10 @@ use serde::Serialize;
 use crate::error::RowProblem;
 use crate::{Error, Result};
 
-pub use learners::learners;
+pub use learners::{learners, preview_learners};
 pub use programs::programs;
 pub use records::{assignments, completions, courses};
+pub use roster::{assign_roster, preview_roster};
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, specta::Type)]
@@ -35,6 +38,61 @@ pub struct ImportSummary {
     pub exceptions: u32,
 }
 
+/// What an import would do, found without writing anything. The file is imported only when
+/// `problems` is empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ImportPreview {
+    /// Data rows read (blank lines aside).
+    pub rows: u32,
+    /// Rows with no problem.
+    pub good: u32,
+    /// Good rows that would create a record (or, for a roster, a membership).
+    pub new: u32,
+    /// Good rows that would update a record (or, for a roster, are already members).
+    pub updated: u32,
+    /// Every bad row, by line (line 1 is the header).
+    pub problems: Vec<RowProblem>,
+}
+
+impl ImportPreview {
+    /// Counts the good ones among `rows` (each its line and whether it matches an existing
+    /// record); every line with a problem, header aside, is a bad row.
+    pub(crate) fn new(problems: Problems, rows: impl Iterator<Item = (u32, bool)>) -> Self {
+        let problems = problems.sorted();
+        let bad: HashSet<u32> = problems.iter().map(|p| p.line).collect();
+        let (mut new, mut updated) = (0, 0);
+        for (_, exists) in rows.filter(|(line, _)| !bad.contains(line)) {
+            if exists {
+                updated += 1;
+            } else {
+                new += 1;
+            }
+        }
+        let bad_rows = bad.iter().filter(|l| **l > 1).count() as u32;
+        ImportPreview {
+            rows: new + updated + bad_rows,
+            good: new + updated,
+            new,
+            updated,
+            problems,
+        }
+    }
+}
+
+/// Opens a file to import.
+///
+/// # Errors
+/// [`Error::Invalid`] (field `file`) when no path is given or the file cannot be read.
+pub fn open(path: &str) -> Result<BufReader<File>> {
+    let path = path.trim();
+    if path.is_empty() {
+        return Err(Error::invalid("file", "give the path of a CSV file"));
+    }
+    File::open(path)
+        .map(BufReader::new)
+        .map_err(|e| Error::invalid("file", format!("cannot read {path}: {e}")))
+}
+
 /// The bad rows found so far.
 #[derive(Debug, Default)]
 pub(crate) struct Problems(Vec<RowProblem>);
@@ -47,15 +105,20 @@ impl Problems {
         });
     }
 
+    /// The problems by line.
+    fn sorted(mut self) -> Vec<RowProblem> {
+        self.0.sort_by_key(|p| p.line);
+        self.0
+    }
+
     /// `Ok` when no row was bad, else the rejection listing them all.
-    pub(crate) fn finish(mut self, what: &str) -> Result<()> {
+    pub(crate) fn finish(self, what: &str) -> Result<()> {
         if self.0.is_empty() {
             return Ok(());
         }
-        self.0.sort_by_key(|p| p.line);
         Err(Error::Rejected {
             what: what.to_string(),
-            problems: self.0,
+            problems: self.sorted(),
         })
     }
 }
@@ -147,12 +210,15 @@ impl Zones {
 }
 
 /// Reads an instant written `YYYY-MM-DD` (the start of that day in `tz`) or RFC 3339.
-pub(crate) fn instant(s: &str, tz: &TimeZone) -> std::result::Result<Timestamp, String> {
+///
+/// # Errors
+/// [`Error::Invalid`] (field `instant`) when `s` is neither.
+pub(crate) fn instant(s: &str, tz: &TimeZone) -> Result<Timestamp> {
     if let Ok(t) = s.parse::<Timestamp>() {
         return Ok(t);
     }
-    let date = crate::time::parse_date(s).map_err(|e| e.to_string())?;
+    let date = crate::time::parse_date(s)?;
     date.to_zoned(tz.clone())
         .map(|z| z.timestamp())
-        .map_err(|e| e.to_string())
+        .map_err(|e| Error::invalid("instant", e.to_string()))
 }

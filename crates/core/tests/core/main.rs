@@ -11,6 +11,7 @@ mod enrolment;
 mod exceptions;
 mod fixture;
 mod import;
+mod import_preview;
 mod lifecycle;
 mod notify;
 mod period;
