@@ -128,7 +128,7 @@ async fn membership_report_filters_and_sorts() {
 }
 
 #[tokio::test]
-async fn membership_report_exports_the_filtered_rows_to_csv() {
+async fn membership_report_exports_the_filtered_rows_to_csv_and_xlsx() {
     let app = App::with_demo("membership_report_exports_the_filtered_rows_to_csv").await;
     let all = cli_json(&app.db, &["report", "memberships"]);
     let expired = all
@@ -166,5 +166,26 @@ async fn membership_report_exports_the_filtered_rows_to_csv() {
     assert_eq!(lines.len(), expired + 1, "a header and the expired rows");
     assert!(lines[0].starts_with("learner_id_number,learner_name"));
     assert!(lines[1..].iter().all(|l| l.contains(",expired,")), "{csv}");
+
+    // The same rows as a workbook (its content is checked in the core tests).
+    let xlsx = app.db.parent().unwrap().join("expired.xlsx");
+    let field = app.find("#export-path").await;
+    field.clear().await.unwrap();
+    field.send_keys(&xlsx.display().to_string()).await.unwrap();
+    app.click("#export-xlsx").await;
+    wait_text(&app, "[data-testid=export-result]", |t| {
+        t.contains("expired.xlsx") && t.contains(&format!("Exported {expired} rows"))
+    })
+    .await;
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(
+        bytes.starts_with(b"PK\x03\x04"),
+        "an XLSX file is a zip archive"
+    );
+    let names = String::from_utf8_lossy(&bytes);
+    assert!(
+        names.contains("xl/worksheets/sheet1.xml"),
+        "with a worksheet"
+    );
     app.finish().await;
 }

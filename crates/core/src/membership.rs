@@ -199,25 +199,7 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
             ]);
         }
     }
-    if let Some(p) = q.program_id {
-        sql.push_str(" AND a.program_id = ?");
-        args.push(Value::Integer(p));
-    }
-    if let Some(s) = q.status {
-        // Sorted by a membership column, the sort index is walked and the status checked on
-        // the way (`+` keeps SQLite from reading every row of the status and sorting them).
-        sql.push_str(if by_membership {
-            " AND +a.status = ?"
-        } else {
-            " AND a.status = ?"
-        });
-        args.push(Value::Text(s.as_str().into()));
-    }
-    if let Some(e) = q.exception_status {
-        sql.push_str(" AND a.exception_status = ?");
-        args.push(Value::Text(e.as_str().into()));
-    }
-    push_text_filter(&mut sql, &mut args, q.text.as_deref());
+    push_filters(&mut sql, &mut args, q, by_membership);
     let order = match expr {
         Some(e) if by_membership => format!("{e}{dir}, a.id{dir}"),
         Some(e) => format!("{e}{dir}, l.full_name{dir}, l.id{dir}, a.program_id{dir}"),
@@ -272,6 +254,44 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
         None
     };
     Ok(MembershipPage { rows: out, next })
+}
+
+/// How many memberships match the query's filters (its cursor and limit aside): the total of
+/// an export, for its progress bar.
+///
+/// # Errors
+/// Database errors.
+pub fn membership_count(db: &Reader, q: &MembershipQuery) -> Result<u32> {
+    let mut sql = String::from(
+        "SELECT count(*) FROM learner l JOIN assignment a ON a.learner_id = l.id
+         WHERE a.unassigned_at IS NULL",
+    );
+    let mut args = Vec::new();
+    push_filters(&mut sql, &mut args, q, false);
+    Ok(db.query_row(&sql, rusqlite::params_from_iter(args), |r| r.get(0))?)
+}
+
+/// Adds the query's filters: program, status, exception status, text.
+fn push_filters(sql: &mut String, args: &mut Vec<Value>, q: &MembershipQuery, by_membership: bool) {
+    if let Some(p) = q.program_id {
+        sql.push_str(" AND a.program_id = ?");
+        args.push(Value::Integer(p));
+    }
+    if let Some(s) = q.status {
+        // Sorted by a membership column, the sort index is walked and the status checked on
+        // the way (`+` keeps SQLite from reading every row of the status and sorting them).
+        sql.push_str(if by_membership {
+            " AND +a.status = ?"
+        } else {
+            " AND a.status = ?"
+        });
+        args.push(Value::Text(s.as_str().into()));
+    }
+    if let Some(e) = q.exception_status {
+        sql.push_str(" AND a.exception_status = ?");
+        args.push(Value::Text(e.as_str().into()));
+    }
+    push_text_filter(sql, args, q.text.as_deref());
 }
 
 /// Adds the report's text filter: `text` anywhere in the learner's name, id number or email

@@ -2,9 +2,11 @@
 
 use certdesk_core::completion_report::{CompletionPage, CompletionQuery};
 use certdesk_core::dashboard::Dashboard;
-use certdesk_core::export::ExportSummary;
+use certdesk_core::export::{self, ExportFormat, ExportSummary};
 use certdesk_core::membership::{MembershipPage, MembershipQuery};
 use certdesk_core::outlook::Outlook;
+use certdesk_core::progress::Progress;
+use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -42,19 +44,32 @@ pub async fn completion_page(
         .await
 }
 
-/// Writes the rows matching `query` as CSV to `path` (a full path), or to the Downloads
-/// folder when `path` is empty; says where and how many rows.
+/// Writes the rows matching `query` as CSV or XLSX to `path` (a full path), or to the
+/// Downloads folder when `path` is empty, reporting the rows written on `progress`; says
+/// where and how many rows.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_memberships(
     state: State<'_, AppState>,
     query: MembershipQuery,
     path: Option<String>,
+    format: ExportFormat,
+    progress: Channel<Progress>,
 ) -> CommandResult<ExportSummary> {
     let now = state.now();
     state
         .read(move |r| {
-            certdesk_core::export::export_memberships_csv(r, &query, path.as_deref(), now)
+            export::export_memberships(
+                r,
+                &query,
+                path.as_deref(),
+                format,
+                now,
+                &mut |done, total| {
+                    // A closed window only stops the reports, not the export.
+                    let _ = progress.send(Progress { done, total });
+                },
+            )
         })
         .await
 }

@@ -15,10 +15,11 @@ export const commands = {
 	/**  Runs the scheduler step and a send pass now, as the timer would. */
 	runNow: () => typedError<Tick, CommandError>(__TAURI_INVOKE("run_now")),
 	/**
-	 *  Writes the rows matching `query` as CSV to `path` (a full path), or to the Downloads
-	 *  folder when `path` is empty; says where and how many rows.
+	 *  Writes the rows matching `query` as CSV or XLSX to `path` (a full path), or to the
+	 *  Downloads folder when `path` is empty, reporting the rows written on `progress`; says
+	 *  where and how many rows.
 	 */
-	exportMemberships: (query: MembershipQuery, path: string | null) => typedError<ExportSummary, CommandError>(__TAURI_INVOKE("export_memberships", { query, path })),
+	exportMemberships: (query: MembershipQuery, path: string | null, format: ExportFormat, progress: Channel<Progress>) => typedError<ExportSummary, CommandError>(__TAURI_INVOKE("export_memberships", { query, path, format, progress })),
 	/**  Due dates and expiries over the next 12 weeks, and the outbox's health. */
 	outlook: () => typedError<Outlook, CommandError>(__TAURI_INVOKE("outlook")),
 	/**  A page of raised exceptions, optionally of one type, after exception id `after`. */
@@ -400,6 +401,9 @@ export type ExceptionRow = {
 
 /**  The exception status column of the membership report. */
 export type ExceptionStatus = "none" | "raised" | "resolved_assigned" | "resolved_realistic" | "not_assigned" | "dismissed";
+
+/**  The file formats of an export. */
+export type ExportFormat = "csv" | "xlsx";
 
 /**  Where an export went and how many rows it holds. */
 export type ExportSummary = {

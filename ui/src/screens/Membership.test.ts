@@ -27,6 +27,13 @@ const programs: ProgramSummary[] = [
   { id: 2, short_name: "FS", full_name: "Fire Safety", kind: "program", members: 5 },
 ];
 
+type ExportArgs = {
+  query: MembershipQuery;
+  path: string | null;
+  format: string;
+  progress: { onmessage: (p: unknown) => void };
+};
+
 afterEach(() => {
   cleanup();
   clearMocks();
@@ -35,13 +42,12 @@ afterEach(() => {
 /** A backend whose report is `page(query)`; returns every query it was asked. */
 function backend(
   page: (q: MembershipQuery) => { rows: MembershipRow[]; next: MembershipCursor | null },
-  onExport?: (args: { query: MembershipQuery; path: string | null }) => unknown,
+  onExport?: (args: ExportArgs) => unknown,
 ) {
   const queries: MembershipQuery[] = [];
   mockIPC((cmd, args) => {
     if (cmd === "program_list") return programs;
-    if (cmd === "export_memberships" && onExport)
-      return onExport(args as { query: MembershipQuery; path: string | null });
+    if (cmd === "export_memberships" && onExport) return onExport(args as ExportArgs);
     if (cmd !== "membership_page") throw new Error(cmd);
     const query = (args as { query: MembershipQuery }).query;
     queries.push(query);
@@ -146,7 +152,7 @@ describe("Membership report", () => {
   });
 
   it("exports the filtered rows and says where", async () => {
-    let asked: { query: MembershipQuery; path: string | null } | null = null;
+    let asked: ExportArgs | null = null;
     backend(
       () => ({ rows: [row(1, "Alan Turing")], next: null }),
       (args) => {
@@ -162,7 +168,36 @@ describe("Membership report", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Export CSV" }));
     const done = await screen.findByTestId("export-result");
     expect(done.textContent).toContain("/home/me/Downloads/certdesk-memberships.csv");
-    expect(asked).toMatchObject({ path: null, query: { status: "expired", after: null } });
+    expect(asked).toMatchObject({
+      path: null,
+      format: "csv",
+      query: { status: "expired", after: null },
+    });
+  });
+
+  it("exports XLSX with a progress bar of the rows written", async () => {
+    let release: () => void = () => {};
+    backend(
+      () => ({ rows: [row(1, "Alan Turing")], next: null }),
+      (args) => {
+        expect(args.format).toBe("xlsx");
+        args.progress.onmessage({ done: 500, total: 2000 });
+        return new Promise<void>((r) => (release = r)).then(() => ({
+          path: "/tmp/report.xlsx",
+          rows: 2000,
+        }));
+      },
+    );
+    render(Membership);
+    await screen.findByText("Alan Turing");
+    await fireEvent.click(screen.getByRole("button", { name: "Export XLSX" }));
+    const status = await screen.findByTestId("export-progress");
+    await waitFor(() => expect(status.textContent).toContain("500 of 2,000 rows"));
+    const bar = screen.getByLabelText("Exporting the report") as HTMLProgressElement;
+    expect([bar.value, bar.max]).toEqual([500, 2000]);
+    release();
+    expect((await screen.findByTestId("export-result")).textContent).toContain("/tmp/report.xlsx");
+    await waitFor(() => expect(screen.queryByTestId("export-progress")).toBeNull());
   });
 
   it("escapes learner-supplied text", async () => {

@@ -70,7 +70,7 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
     if format == Format::Json || out.json {
         out.print_json(&report::all_memberships(&r, &query)?)?;
     } else {
-        report::memberships_csv(&r, &query, std::io::stdout().lock())?;
+        report::memberships_csv(&r, &query, std::io::stdout().lock(), &mut |_, _| {})?;
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use certdesk_core::catalog::{find_learners, program_summaries};
 use certdesk_core::demo::create_demo;
-use certdesk_core::export::export_memberships_csv;
+use certdesk_core::export::{export_memberships, ExportFormat};
 use certdesk_core::membership::{
     membership_page, MembershipQuery, MembershipRow, MembershipSort, SortColumn,
 };
@@ -135,7 +135,21 @@ fn the_export_writes_the_filtered_rows_to_the_named_file() {
     };
     let expected = all_pages(&r, q.clone()).len();
     let path = dir.path().join("expired.csv");
-    let summary = export_memberships_csv(&r, &q, path.to_str(), now()).unwrap();
+    let mut steps = Vec::new();
+    let summary = export_memberships(
+        &r,
+        &q,
+        path.to_str(),
+        ExportFormat::Csv,
+        now(),
+        &mut |d, t| steps.push((d, t)),
+    )
+    .unwrap();
+    assert_eq!(
+        steps.last(),
+        Some(&(expected as u32, expected as u32)),
+        "progress ends at the total"
+    );
     assert_eq!(summary.rows as usize, expected);
     assert_eq!(summary.path, path.display().to_string());
     let text = std::fs::read_to_string(&path).unwrap();
@@ -145,11 +159,59 @@ fn the_export_writes_the_filtered_rows_to_the_named_file() {
     assert!(lines[1..].iter().all(|l| l.contains(",expired,")));
     assert!(!dir.path().join("expired.csv.part").exists());
 
-    let err = export_memberships_csv(&r, &q, Some("relative.csv"), now()).unwrap_err();
+    let csv = ExportFormat::Csv;
+    let err =
+        export_memberships(&r, &q, Some("relative.csv"), csv, now(), &mut |_, _| {}).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Invalid);
     let missing = dir.path().join("no/such/folder/x.csv");
-    let err = export_memberships_csv(&r, &q, missing.to_str(), now()).unwrap_err();
+    let err = export_memberships(&r, &q, missing.to_str(), csv, now(), &mut |_, _| {}).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Invalid);
+}
+
+#[test]
+fn the_xlsx_export_holds_the_filtered_rows_with_dates_as_dates() {
+    use std::io::Read;
+    let (dir, db) = demo();
+    let r = db.reader().unwrap();
+    let q = MembershipQuery {
+        status: Some(AssignmentStatus::Certified),
+        ..Default::default()
+    };
+    let expected = all_pages(&r, q.clone());
+    let path = dir.path().join("certified.xlsx");
+    let summary = export_memberships(
+        &r,
+        &q,
+        path.to_str(),
+        ExportFormat::Xlsx,
+        now(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(summary.rows as usize, expected.len());
+    assert!(!dir.path().join("certified.xlsx.part").exists());
+
+    let mut book = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    // Written in constant-memory mode: strings are inline in the sheet.
+    let mut sheet = String::new();
+    book.by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut sheet)
+        .unwrap();
+    // A header row and one row a membership.
+    assert_eq!(sheet.matches("<row ").count(), expected.len() + 1);
+    assert!(sheet.contains(">learner_id_number<") && sheet.contains(">exception_status<"));
+    for row in &expected {
+        let id = format!(">{}<", row.learner_id_number);
+        assert!(sheet.contains(&id), "{id}");
+    }
+    assert!(
+        sheet.contains(">certified<") && !sheet.contains(">expired<"),
+        "only the filtered rows"
+    );
+    // Expiry dates are numbers (Excel dates), not text.
+    let expiry = expected[0].expiry_date.as_deref().unwrap();
+    assert!(!sheet.contains(expiry), "{expiry} is written as a date");
 }
 
 #[test]
