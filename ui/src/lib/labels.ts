@@ -29,6 +29,10 @@ export const exceptionStatusLabel: Record<ExceptionStatus, string> = {
 
 export const formatCount = (n: number): string => n.toLocaleString("en-GB");
 
+/** "1 learner", "2,000 learners": a count and its noun, singular or plural. */
+export const counted = (n: number, one: string, many = `${one}s`): string =>
+  `${formatCount(n)} ${n === 1 ? one : many}`;
+
 export const exceptionKindLabel: Record<ExceptionKind, string> = {
   duplicate_course: "Duplicate course",
   completion_time_unknown: "Completion time unknown",

@@ -79,7 +79,7 @@ describe("Import learners", () => {
     await previewFile("/tmp/learners.csv");
     await fireEvent.click(await screen.findByRole("button", { name: "Import 2 learners" }));
     const notice = await screen.findByTestId("import-notice");
-    expect(notice.textContent).toContain("1 learners created, 1 updated");
+    expect(notice.textContent).toContain("1 learner created, 1 updated");
     expect(calls.find((c) => c.cmd === "import_learners")?.args).toEqual({
       path: "/tmp/learners.csv",
     });
