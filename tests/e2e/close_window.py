@@ -1,12 +1,14 @@
 """Asks the window titled TITLE on $DISPLAY to close, as a window manager's close button does:
 a WM_DELETE_WINDOW client message (no window manager needed). Exits 1 if no such window.
+Then prints what became of the window within 10 s: "gone" (destroyed), "hidden" (unmapped)
+or "shown" (the close was not acted on).
 
 usage: close_window.py TITLE
 """
 import sys
 import time
 
-from Xlib import X, display
+from Xlib import X, display, error
 from Xlib.protocol import event
 
 
@@ -40,6 +42,18 @@ def main():
     )
     win.send_event(msg, event_mask=X.NoEventMask)
     d.flush()
+    state = "shown"
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            if win.get_attributes().map_state == X.IsUnmapped:
+                state = "hidden"
+                break
+        except error.BadWindow:
+            state = "gone"
+            break
+        time.sleep(0.1)
+    print(state)
     return 0
 
 
