@@ -7,7 +7,8 @@
 //! Builds the store of the engine benchmark (LEARNERS learners, default 100,000, each a
 //! member of PROGRAMS certifications, default 10: 1,000,000 memberships), then times the
 //! membership report's first page (200 rows, the page the desktop reads) for the filters and
-//! sorts the screen offers, and the page after it. Each figure is the median of 7 reads.
+//! sorts the screen offers, and the page after it (each figure the median of 7 reads); then
+//! times the CSV and XLSX exports of one certification and of every membership.
 //! With `CERTDESK_BENCH_KEEP=/path/store.sqlite` (a file that does not exist yet) the store
 //! is built there and kept, for the window benchmark in `tests/e2e/benchmarks.rs`.
 
@@ -15,8 +16,11 @@
 
 mod bench_store;
 
+use bench_store::report;
+
 use std::time::Instant;
 
+use certdesk_core::export::{export_memberships, ExportFormat};
 use certdesk_core::membership::{membership_page, MembershipQuery, MembershipSort, SortColumn};
 use certdesk_core::AssignmentStatus;
 use jiff::Timestamp;
@@ -91,6 +95,29 @@ fn main() {
             page.rows.len(),
             next.map_or("-".to_string(), |n| format!("{n:.1} ms"))
         );
+    }
+
+    // Exports of the filtered and the whole report, as the desktop writes them.
+    let exports = [
+        ("one certification", program("CERT3")),
+        ("every membership", -1),
+    ];
+    for (name, id) in exports {
+        let q = MembershipQuery {
+            program_id: (id >= 0).then_some(id),
+            ..Default::default()
+        };
+        for format in [ExportFormat::Csv, ExportFormat::Xlsx] {
+            let file = dir.path().join(format!("export-{id}.{format:?}"));
+            let start = Instant::now();
+            let s = export_memberships(&r, &q, file.to_str(), format, t0, &mut |_, _| {}).unwrap();
+            let size = std::fs::metadata(&file).unwrap().len();
+            report(
+                &format!("export {name}, {format:?}"),
+                start,
+                &format!("{} rows, {:.1} MB", s.rows, size as f64 / 1e6),
+            );
+        }
     }
 }
 
