@@ -37,6 +37,7 @@ fn certdesk_commands() -> &'static [&'static str] {
         "import_learners",
         "program_rules",
         "placeholders",
+        "trigger_catalog",
         "save_rule",
         "backfill_if_saved",
         "delete_rule",

@@ -60,7 +60,7 @@ fn run_now<R: Runtime>(app: &AppHandle<R>) {
 }
 
 /// On closing the main window: hide it into the tray if the store says so
-/// ([`certdesk_core::app_settings::close_to_tray`]), else let it close (which quits).
+/// ([`certdesk_core::app::close_to_tray`]), else let it close (which quits).
 /// The store is read on the blocking pool, never on the UI thread.
 pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
     let WindowEvent::CloseRequested { api, .. } = event else {
@@ -78,7 +78,7 @@ pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
     tauri::async_runtime::spawn(async move {
         let keep = tauri::async_runtime::spawn_blocking(move || {
             let reader = db.reader()?;
-            certdesk_core::app_settings::close_to_tray(&reader)
+            certdesk_core::app::close_to_tray(&reader)
         })
         .await;
         match keep {

@@ -46,6 +46,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::import::import_learners,
         commands::templates::program_rules,
         commands::templates::placeholders,
+        commands::templates::trigger_catalog,
         commands::templates::save_rule,
         commands::templates::backfill_if_saved,
         commands::templates::delete_rule,

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use certdesk_core::{location, Clock, Db};
+use certdesk_core::{store, Clock, Db};
 use tauri::{AppHandle, Manager};
 
 /// `--db PATH` from the command line, if given.
@@ -22,7 +22,7 @@ fn db_arg() -> Option<PathBuf> {
 /// The store named by `--db` or `$CERTDESK_DB`, if any (else the default one is used).
 pub fn explicit_db() -> Option<PathBuf> {
     db_arg().or_else(|| {
-        std::env::var_os(location::DB_ENV)
+        std::env::var_os(store::location::DB_ENV)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     })
@@ -56,18 +56,18 @@ pub fn open_store(app: &AppHandle, clock: &dyn Clock) -> Result<Db, Box<dyn std:
         return Ok(db);
     }
     let folder = app.path().app_data_dir()?;
-    let (path, lost) = match location::in_folder(&folder) {
+    let (path, lost) = match store::location::in_folder(&folder) {
         Ok(p) => (p, false),
         Err(e) => {
             eprintln!("certdesk: {e}");
-            (folder.join(location::FILE_NAME), true)
+            (folder.join(store::location::FILE_NAME), true)
         }
     };
     let fresh = !path.exists();
     let db = Db::open(&path)?;
     if fresh || lost {
         db.writer()?
-            .write(|tx| certdesk_core::app_settings::mark_first_run_pending(tx))?;
+            .write(|tx| certdesk_core::app::mark_first_run_pending(tx))?;
     }
     Ok(db)
 }

@@ -7,7 +7,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use certdesk_core::notify::{self, SendOptions, Tick};
+use certdesk_core::mail::SendOptions;
+use certdesk_core::scheduler::{self, Tick};
 use certdesk_core::{Clock, Db};
 
 use crate::state::Store;
@@ -49,7 +50,7 @@ pub fn run_once(
     status: &Mutex<TimerStatus>,
 ) -> certdesk_core::Result<Tick> {
     let now = clock.now();
-    let outcome = notify::tick(db, clock, &SendOptions::default());
+    let outcome = scheduler::tick(db, clock, &SendOptions::default());
     status
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -61,8 +62,8 @@ pub fn run_once(
 fn interval(db: &Db) -> SignedDuration {
     let minutes = db
         .reader()
-        .and_then(|r| certdesk_core::app_settings::run_interval_minutes(&r))
-        .unwrap_or(certdesk_core::app_settings::DEFAULT_RUN_INTERVAL_MINUTES);
+        .and_then(|r| certdesk_core::app::run_interval_minutes(&r))
+        .unwrap_or(certdesk_core::app::DEFAULT_RUN_INTERVAL_MINUTES);
     SignedDuration::from_mins(i64::from(minutes))
 }
 

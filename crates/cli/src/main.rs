@@ -87,7 +87,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
     let clock = SystemClock;
-    let path = certdesk_core::location::resolve(cli.db)?;
+    let path = certdesk_core::store::location::resolve(cli.db)?;
     let db = Db::open(&path)?;
     match cli.command {
         Command::Init { demo } => {
@@ -120,7 +120,7 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
         Command::Log(a) => commands::notify::log(a, &db, out),
         Command::Smtp(c) => commands::notify::smtp(c, &db, out),
         Command::Dashboard => {
-            let d = certdesk_core::dashboard::dashboard(&db.reader()?, clock.now())?;
+            let d = certdesk_core::report::dashboard::dashboard(&db.reader()?, clock.now())?;
             out.print(&d, || {
                 let mut s = format!(
                     "learners {}\nprograms {}\ncertifications {}\nassignments {}\n",

@@ -16,7 +16,7 @@ mod bench_store;
 use std::time::Instant;
 
 use bench_store::report;
-use certdesk_core::exception_action::{apply, ExceptionAction, Selection};
+use certdesk_core::exception::action::{apply, ExceptionAction, Selection};
 use certdesk_core::{enrolment, names, scheduler};
 use jiff::{SignedDuration, Timestamp};
 

@@ -20,8 +20,10 @@ use bench_store::report;
 
 use std::time::Instant;
 
-use certdesk_core::export::{export_memberships, ExportFormat};
-use certdesk_core::membership::{membership_page, MembershipQuery, MembershipSort, SortColumn};
+use certdesk_core::report::export::{export_memberships, ExportFormat};
+use certdesk_core::report::membership::{
+    membership_page, MembershipQuery, MembershipSort, SortColumn,
+};
 use certdesk_core::AssignmentStatus;
 use jiff::Timestamp;
 

@@ -9,9 +9,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::time::Instant;
 
-use certdesk_core::notify::{
-    self, OffsetUnit, Recipients, RuleInput, Security, SendOptions, SmtpSettings, Timing, Trigger,
-};
+use certdesk_core::mail::{self, Security, SendOptions, SmtpSettings};
+use certdesk_core::notify::{self, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
 use certdesk_core::{scheduler, Db, ManualClock, Result};
 use jiff::Timestamp;
 
@@ -179,7 +178,7 @@ fn main() -> Result<()> {
 
     let t = Instant::now();
     db.writer()?
-        .write(|tx| certdesk_core::engine::advance(tx, now))?;
+        .write(|tx| certdesk_core::membership::engine::advance(tx, now))?;
     println!(
         "of which the engine's advance(now) alone: {:.3?}",
         t.elapsed()
@@ -193,7 +192,7 @@ fn main() -> Result<()> {
 
     let port = sink();
     db.writer()?.write(|tx| {
-        notify::save_settings(
+        mail::save_settings(
             tx,
             &SmtpSettings {
                 host: "127.0.0.1".into(),
@@ -208,7 +207,7 @@ fn main() -> Result<()> {
         )
     })?;
     let t = Instant::now();
-    let s = notify::send_due(
+    let s = mail::send_due(
         &db,
         &ManualClock::new(now),
         &SendOptions {

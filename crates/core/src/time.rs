@@ -32,3 +32,12 @@ pub fn local_date(s: i64, zone_name: &str) -> Result<String> {
     let tz = zone(zone_name)?;
     Ok(from_secs(s)?.to_zoned(tz).date().to_string())
 }
+
+/// The last second of `date` in `tz`: a due date typed as a date includes that whole day.
+pub fn end_of_day(date: Date, tz: &TimeZone) -> Result<i64> {
+    let next = date
+        .tomorrow()
+        .and_then(|d| d.to_zoned(tz.clone()))
+        .map_err(|e| Error::invalid("date", e.to_string()))?;
+    Ok(next.timestamp().as_second() - 1)
+}

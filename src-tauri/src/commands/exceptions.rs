@@ -1,9 +1,9 @@
 //! The exception report and the actions that fix its rows.
 
-use certdesk_core::exception::ExceptionKind;
-use certdesk_core::exception_action::{
+use certdesk_core::exception::action::{
     self, ActionOutcome, ExceptionAction, ExceptionRow, Selection,
 };
+use certdesk_core::exception::ExceptionKind;
 use certdesk_core::progress::Progress;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -21,7 +21,7 @@ pub async fn raised_exceptions(
     limit: u32,
 ) -> CommandResult<Vec<ExceptionRow>> {
     state
-        .read(move |r| exception_action::raised_exceptions(r, kind, after, limit))
+        .read(move |r| action::raised_exceptions(r, kind, after, limit))
         .await
 }
 
@@ -35,7 +35,7 @@ pub async fn preview_exception_action(
 ) -> CommandResult<ActionOutcome> {
     // The preview fills temporary tables, which a query-only reader may not.
     state
-        .write(move |w| exception_action::preview(w.conn(), &selection, action))
+        .write(move |w| action::preview(w.conn(), &selection, action))
         .await
 }
 
@@ -53,7 +53,7 @@ pub async fn apply_exception_action(
     state
         .write(move |w| {
             w.write(|tx| {
-                exception_action::apply(tx, now, &selection, action, &mut |done, total| {
+                action::apply(tx, now, &selection, action, &mut |done, total| {
                     // A closed window only stops the reports, not the work.
                     let _ = progress.send(Progress { done, total });
                 })

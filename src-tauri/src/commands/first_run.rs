@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use certdesk_core::app_settings::{self, FirstRunChoice};
+use certdesk_core::app::{self, FirstRunChoice};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -13,7 +13,7 @@ use crate::state::AppState;
 #[tauri::command]
 #[specta::specta]
 pub async fn first_run_pending(state: State<'_, AppState>) -> CommandResult<bool> {
-    state.read(|r| app_settings::first_run_pending(r)).await
+    state.read(|r| app::first_run_pending(r)).await
 }
 
 /// Carries out and remembers the choice; `path` is the existing store file for `existing`,
@@ -28,7 +28,7 @@ pub async fn choose_first_run(
     let now = state.now();
     let path: Option<PathBuf> = path.map(super::backup::absolute).transpose()?;
     let switched = state
-        .blocking(move |db| app_settings::choose_first_run(db, choice, path.as_deref(), now))
+        .blocking(move |db| app::choose_first_run(db, choice, path.as_deref(), now))
         .await?;
     if let Some(db) = switched {
         state.db.switch_to(db);

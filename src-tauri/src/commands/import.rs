@@ -15,7 +15,9 @@ pub async fn preview_learner_import(
     path: String,
 ) -> CommandResult<ImportPreview> {
     state
-        .read(move |r| import::preview_learners(r, import::open(&path)?))
+        .read(move |r| {
+            certdesk_core::enrolment::learners::preview_learners(r, import::open(&path)?)
+        })
         .await
 }
 
@@ -31,7 +33,7 @@ pub async fn import_learners(
     state
         .write(move |w| {
             let file = import::open(&path)?;
-            w.write(|tx| import::learners(tx, now, file))
+            w.write(|tx| certdesk_core::enrolment::learners::learners(tx, now, file))
         })
         .await
 }

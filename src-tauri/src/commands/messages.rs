@@ -1,6 +1,6 @@
 //! The message log and the outbox: list, resend, queue status, pause and resume sending.
 
-use certdesk_core::notify::{self, LogFilter, LogPage, QueueStatus};
+use certdesk_core::mail::{self, LogFilter, LogPage, QueueStatus};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -13,7 +13,7 @@ pub async fn list_messages(
     state: State<'_, AppState>,
     filter: LogFilter,
 ) -> CommandResult<LogPage> {
-    state.read(move |r| notify::list_messages(r, &filter)).await
+    state.read(move |r| mail::list_messages(r, &filter)).await
 }
 
 /// Sends a message again as a new, queued message; returns its id.
@@ -22,7 +22,7 @@ pub async fn list_messages(
 pub async fn resend_message(state: State<'_, AppState>, id: i64) -> CommandResult<i64> {
     let now = state.now();
     state
-        .write(move |w| w.write(|tx| notify::resend(tx, id, now)))
+        .write(move |w| w.write(|tx| mail::resend(tx, id, now)))
         .await
 }
 
@@ -30,7 +30,7 @@ pub async fn resend_message(state: State<'_, AppState>, id: i64) -> CommandResul
 #[tauri::command]
 #[specta::specta]
 pub async fn queue_status(state: State<'_, AppState>) -> CommandResult<QueueStatus> {
-    state.read(|r| notify::queue_status(r)).await
+    state.read(|r| mail::queue_status(r)).await
 }
 
 /// Pauses all sending, with the reason the UI shows.
@@ -39,7 +39,7 @@ pub async fn queue_status(state: State<'_, AppState>) -> CommandResult<QueueStat
 pub async fn pause_sending(state: State<'_, AppState>, reason: String) -> CommandResult<()> {
     let now = state.now();
     state
-        .write(move |w| w.write(|tx| notify::pause(tx, &reason, now)))
+        .write(move |w| w.write(|tx| mail::pause(tx, &reason, now)))
         .await
 }
 
@@ -47,5 +47,5 @@ pub async fn pause_sending(state: State<'_, AppState>, reason: String) -> Comman
 #[tauri::command]
 #[specta::specta]
 pub async fn resume_sending(state: State<'_, AppState>) -> CommandResult<()> {
-    state.write(|w| w.write(notify::resume)).await
+    state.write(|w| w.write(mail::resume)).await
 }

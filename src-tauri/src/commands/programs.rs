@@ -2,14 +2,14 @@
 //! assigning a learner, a group or a CSV roster of id numbers; recording a course
 //! completion; creating and editing programs and courses.
 
-use certdesk_core::catalog::{
-    self, CourseRef, CourseSetView, GroupSummary, LearnerSummary, ProgramSummary,
-};
-use certdesk_core::completion::{record_completions, Completion, CompletionSummary};
-use certdesk_core::course;
+use certdesk_core::enrolment::completion::{record_completions, Completion, CompletionSummary};
 use certdesk_core::enrolment::{self, AssignSummary};
 use certdesk_core::import::{self, ImportPreview};
-use certdesk_core::program_edit::{self, ProgramDraft};
+use certdesk_core::program::catalog::{
+    self, CourseRef, CourseSetView, GroupSummary, LearnerSummary, ProgramSummary,
+};
+use certdesk_core::program::course;
+use certdesk_core::program::{self, ProgramDraft};
 use certdesk_core::time::parse_date;
 use tauri::State;
 
@@ -89,7 +89,7 @@ pub async fn program_draft(
     program_id: i64,
 ) -> CommandResult<ProgramDraft> {
     state
-        .read(move |r| program_edit::program_draft(r, program_id))
+        .read(move |r| program::program_draft(r, program_id))
         .await
 }
 
@@ -100,7 +100,7 @@ pub async fn program_draft(
 pub async fn save_program(state: State<'_, AppState>, draft: ProgramDraft) -> CommandResult<i64> {
     let now = state.now();
     state
-        .write(move |w| w.write(|tx| program_edit::save_program(tx, &draft, now)))
+        .write(move |w| certdesk_core::api::programs::save(w, &draft, now))
         .await
 }
 
@@ -159,7 +159,9 @@ pub async fn preview_assign_csv(
     path: String,
 ) -> CommandResult<ImportPreview> {
     state
-        .read(move |r| import::preview_roster(r, program_id, import::open(&path)?))
+        .read(move |r| {
+            certdesk_core::enrolment::roster::preview_roster(r, program_id, import::open(&path)?)
+        })
         .await
 }
 
@@ -178,7 +180,9 @@ pub async fn assign_from_csv(
         .write(move |w| {
             let due = due.as_deref().map(parse_date).transpose()?;
             let file = import::open(&path)?;
-            w.write(|tx| import::assign_roster(tx, now, program_id, due, file))
+            w.write(|tx| {
+                certdesk_core::enrolment::roster::assign_roster(tx, now, program_id, due, file)
+            })
         })
         .await
 }

@@ -1,11 +1,11 @@
 //! The dashboard, the membership report and the completion report.
 
-use certdesk_core::completion_report::{CompletionPage, CompletionQuery};
-use certdesk_core::dashboard::Dashboard;
-use certdesk_core::export::{self, ExportFormat, ExportSummary};
-use certdesk_core::membership::{MembershipPage, MembershipQuery};
-use certdesk_core::outlook::Outlook;
 use certdesk_core::progress::Progress;
+use certdesk_core::report::completion::{CompletionPage, CompletionQuery};
+use certdesk_core::report::dashboard::Dashboard;
+use certdesk_core::report::export::{self, ExportFormat, ExportSummary};
+use certdesk_core::report::membership::{MembershipPage, MembershipQuery};
+use certdesk_core::report::outlook::Outlook;
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -17,7 +17,7 @@ use crate::state::AppState;
 pub async fn dashboard(state: State<'_, AppState>) -> CommandResult<Dashboard> {
     let now = state.now();
     state
-        .read(move |r| certdesk_core::dashboard::dashboard(r, now))
+        .read(move |r| certdesk_core::report::dashboard::dashboard(r, now))
         .await
 }
 
@@ -28,7 +28,7 @@ pub async fn membership_page(
     query: MembershipQuery,
 ) -> CommandResult<MembershipPage> {
     state
-        .read(move |r| certdesk_core::membership::membership_page(r, &query))
+        .read(move |r| certdesk_core::report::membership::membership_page(r, &query))
         .await
 }
 
@@ -40,7 +40,7 @@ pub async fn completion_page(
     query: CompletionQuery,
 ) -> CommandResult<CompletionPage> {
     state
-        .read(move |r| certdesk_core::completion_report::completion_page(r, &query))
+        .read(move |r| certdesk_core::report::completion::completion_page(r, &query))
         .await
 }
 
@@ -80,6 +80,6 @@ pub async fn export_memberships(
 pub async fn outlook(state: State<'_, AppState>) -> CommandResult<Outlook> {
     let now = state.now();
     state
-        .read(move |r| certdesk_core::outlook::outlook(r, now))
+        .read(move |r| certdesk_core::report::outlook::outlook(r, now))
         .await
 }

@@ -1,6 +1,6 @@
 //! The scheduler as the UI sees it: its status, and "run now".
 
-use certdesk_core::notify::Tick;
+use certdesk_core::scheduler::Tick;
 use tauri::State;
 
 use crate::error::CommandResult;

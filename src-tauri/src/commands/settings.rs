@@ -1,9 +1,10 @@
 //! Settings: SMTP (password to the keyring) with a connection test, site administrators,
 //! the run interval.
 
-use certdesk_core::app_settings;
-use certdesk_core::notify::smtp_settings::{PasswordStore, SmtpSettings};
-use certdesk_core::settings::{self, SiteAdmin, SmtpView};
+use certdesk_core::app;
+use certdesk_core::mail::smtp::{self, SmtpView};
+use certdesk_core::mail::smtp_settings::{PasswordStore, SmtpSettings};
+use certdesk_core::notify::admins::{self, SiteAdmin};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -13,7 +14,7 @@ use crate::state::AppState;
 #[tauri::command]
 #[specta::specta]
 pub async fn smtp_settings(state: State<'_, AppState>) -> CommandResult<SmtpView> {
-    state.read(|r| settings::smtp_view(r)).await
+    state.read(|r| smtp::smtp_view(r)).await
 }
 
 /// Saves the SMTP settings and, if given, the password; says where the password went.
@@ -25,7 +26,7 @@ pub async fn save_smtp_settings(
     password: Option<String>,
 ) -> CommandResult<Option<PasswordStore>> {
     state
-        .write(move |w| settings::save_smtp(w, &settings, password.as_deref()))
+        .write(move |w| smtp::save_smtp(w, &settings, password.as_deref()))
         .await
 }
 
@@ -40,7 +41,7 @@ pub async fn test_smtp_settings(
 ) -> CommandResult<()> {
     let now = state.now();
     state
-        .read(move |_| settings::test_smtp(&settings, password, &to, now))
+        .read(move |_| smtp::test_smtp(&settings, password, &to, now))
         .await
 }
 
@@ -48,7 +49,7 @@ pub async fn test_smtp_settings(
 #[tauri::command]
 #[specta::specta]
 pub async fn site_admins(state: State<'_, AppState>) -> CommandResult<Vec<SiteAdmin>> {
-    state.read(|r| settings::site_admins(r)).await
+    state.read(|r| admins::site_admins(r)).await
 }
 
 /// Adds a site administrator.
@@ -60,7 +61,7 @@ pub async fn add_site_admin(
     email: String,
 ) -> CommandResult<Vec<SiteAdmin>> {
     state
-        .write(move |w| w.write(|tx| settings::add_site_admin(tx, &full_name, &email)))
+        .write(move |w| w.write(|tx| admins::add_site_admin(tx, &full_name, &email)))
         .await
 }
 
@@ -72,7 +73,7 @@ pub async fn remove_site_admin(
     id: i64,
 ) -> CommandResult<Vec<SiteAdmin>> {
     state
-        .write(move |w| w.write(|tx| settings::remove_site_admin(tx, id)))
+        .write(move |w| w.write(|tx| admins::remove_site_admin(tx, id)))
         .await
 }
 
@@ -80,7 +81,7 @@ pub async fn remove_site_admin(
 #[tauri::command]
 #[specta::specta]
 pub async fn run_interval(state: State<'_, AppState>) -> CommandResult<u32> {
-    state.read(|r| app_settings::run_interval_minutes(r)).await
+    state.read(|r| app::run_interval_minutes(r)).await
 }
 
 /// Sets the run interval; the timer uses it from its next run.
@@ -89,8 +90,8 @@ pub async fn run_interval(state: State<'_, AppState>) -> CommandResult<u32> {
 pub async fn set_run_interval(state: State<'_, AppState>, minutes: u32) -> CommandResult<u32> {
     state
         .write(move |w| {
-            w.write(|tx| app_settings::set_run_interval_minutes(tx, minutes))?;
-            app_settings::run_interval_minutes(w.conn())
+            w.write(|tx| app::set_run_interval_minutes(tx, minutes))?;
+            app::run_interval_minutes(w.conn())
         })
         .await
 }

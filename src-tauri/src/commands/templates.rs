@@ -1,10 +1,10 @@
 //! Notification templates: a program's rules, saving them (with the backfill count),
 //! the backfill opt-in, a preview for a chosen learner and a test send of it.
 
-use certdesk_core::notify;
+use certdesk_core::notify::{self, TriggerInfo};
 use certdesk_core::notify::rule::{self, Rule, RuleInput};
+use certdesk_core::notify::rule_edit::{self, SavedRule};
 use certdesk_core::notify::template::{self, Preview};
-use certdesk_core::rule_edit::{self, SavedRule};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -25,6 +25,13 @@ pub async fn program_rules(
 #[specta::specta]
 pub async fn placeholders() -> CommandResult<Vec<String>> {
     Ok(rule_edit::placeholders())
+}
+
+/// Every trigger with the timings and recipients it allows, in the editor's order.
+#[tauri::command]
+#[specta::specta]
+pub async fn trigger_catalog() -> CommandResult<Vec<TriggerInfo>> {
+    Ok(notify::trigger_catalog())
 }
 
 /// Creates (`id` = null) or updates a rule; says how many messages a backfill would send.

@@ -1,6 +1,6 @@
 //! `assign`, `unassign` and `complete`: memberships and course completions, one at a time.
 
-use certdesk_core::completion::{record_completions, Completion};
+use certdesk_core::enrolment::completion::{record_completions, Completion};
 use certdesk_core::{enrolment, names, time::parse_date, Db};
 
 use super::{parse_instant, Now};

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use certdesk_core::backup::{self, BackupSummary};
+use certdesk_core::store::backup::{self, BackupSummary};
 use certdesk_core::Db;
 
 use crate::output::Output;

@@ -1,7 +1,7 @@
 //! `exceptions list` and `exceptions resolve`: the exception report and its actions.
 
+use certdesk_core::exception::action::{self, ExceptionAction, Selection};
 use certdesk_core::exception::ExceptionKind;
-use certdesk_core::exception_action::{self, ExceptionAction, Selection};
 use certdesk_core::Db;
 
 use super::Now;
@@ -40,10 +40,10 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
             let r = db.reader()?;
             let mut rows = Vec::new();
             loop {
-                let page = exception_action::raised_exceptions(
+                let page = action::raised_exceptions(
                     &r,
                     kind,
-                    rows.last().map(|x: &exception_action::ExceptionRow| x.id),
+                    rows.last().map(|x: &action::ExceptionRow| x.id),
                     1000,
                 )?;
                 let n = page.len();
@@ -80,9 +80,9 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
             let mut w = db.writer()?;
             let outcome = if dry_run {
                 // A preview only reads (and fills temporary tables of this connection).
-                exception_action::preview(w.conn(), &selection, action)?
+                action::preview(w.conn(), &selection, action)?
             } else {
-                w.write(|tx| exception_action::apply(tx, now, &selection, action, &mut |_, _| {}))?
+                w.write(|tx| action::apply(tx, now, &selection, action, &mut |_, _| {}))?
             };
             out.print(&outcome, || {
                 let verb = if dry_run { "would change" } else { "changed" };

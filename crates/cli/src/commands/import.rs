@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
 
-use certdesk_core::{import, Db};
+use certdesk_core::Db;
 
 use super::Now;
 use crate::output::Output;
@@ -42,24 +42,24 @@ pub fn run(args: Args, db: &Db, out: &Output) -> anyhow::Result<()> {
     let s = match args.kind {
         Kind::Learners => {
             let f = open()?;
-            w.write(|tx| import::learners(tx, now, f))?
+            w.write(|tx| certdesk_core::enrolment::learners::learners(tx, now, f))?
         }
         Kind::Courses => {
             let f = open()?;
-            w.write(|tx| import::courses(tx, f))?
+            w.write(|tx| certdesk_core::enrolment::records::courses(tx, f))?
         }
         Kind::Assignments => {
             let f = open()?;
-            w.write(|tx| import::assignments(tx, now, f))?
+            w.write(|tx| certdesk_core::enrolment::records::assignments(tx, now, f))?
         }
         Kind::Completions => {
             let f = open()?;
-            w.write(|tx| import::completions(tx, now, f))?
+            w.write(|tx| certdesk_core::enrolment::records::completions(tx, now, f))?
         }
         Kind::Programs => {
             let text = std::fs::read_to_string(&args.file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
-            w.write(|tx| import::programs(tx, now, &text))?
+            certdesk_core::api::programs::import(&mut w, &text, now)?
         }
     };
     out.print(&s, || {

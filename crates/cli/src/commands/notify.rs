@@ -3,7 +3,9 @@
 
 use std::io::Read;
 
-use certdesk_core::notify::{self, smtp_settings, LogFilter, Security, SendOptions, SmtpSettings};
+use certdesk_core::mail::{self, smtp_settings};
+use certdesk_core::mail::{LogFilter, Security, SendOptions, SmtpSettings};
+use certdesk_core::notify;
 use certdesk_core::{Clock, Db, ManualClock, SystemClock};
 
 use super::Now;
@@ -25,7 +27,7 @@ pub struct SendArgs {
 /// Delivers every message the outbox has due; safe to run while the app sends too.
 pub fn send(a: SendArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
     if a.status {
-        let s = notify::queue_status(&*db.reader()?)?;
+        let s = mail::queue_status(&*db.reader()?)?;
         return out.print(&s, || {
             format!(
                 "queued {} sending {} sent {} failed {} skipped {}{}",
@@ -46,8 +48,8 @@ pub fn send(a: SendArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
         ..SendOptions::default()
     };
     let s = match &a.now.now {
-        Some(_) => notify::send_due(db, &ManualClock::new(a.now.get()?), &opts)?,
-        None => notify::send_due(db, &SystemClock, &opts)?,
+        Some(_) => mail::send_due(db, &ManualClock::new(a.now.get()?), &opts)?,
+        None => mail::send_due(db, &SystemClock, &opts)?,
     };
     out.print(&s, || {
         let mut t = format!(
@@ -193,13 +195,13 @@ pub struct LogArgs {
 pub fn log(a: LogArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
     if let Some(id) = a.resend {
         let now = a.now.get()?;
-        let new = db.writer()?.write(|tx| notify::resend(tx, id, now))?;
+        let new = db.writer()?.write(|tx| mail::resend(tx, id, now))?;
         return out.print(
             &serde_json::json!({ "message_id": new, "resend_of": id }),
             || format!("message {id} queued again as message {new}"),
         );
     }
-    let page = notify::list_messages(
+    let page = mail::list_messages(
         &*db.reader()?,
         &LogFilter {
             state: a.state,
@@ -281,8 +283,8 @@ pub enum SmtpCommand {
 pub fn smtp(c: SmtpCommand, db: &Db, out: &Output) -> anyhow::Result<()> {
     match c {
         SmtpCommand::Show => {
-            let s = notify::load_settings(&*db.reader()?)?;
-            let q = notify::queue_status(&*db.reader()?)?;
+            let s = mail::load_settings(&*db.reader()?)?;
+            let q = mail::queue_status(&*db.reader()?)?;
             out.print(
                 &serde_json::json!({ "settings": s, "queue": q }),
                 || match &s {
@@ -332,7 +334,7 @@ pub fn smtp(c: SmtpCommand, db: &Db, out: &Output) -> anyhow::Result<()> {
                 timeout_secs: timeout,
                 ca_cert_file: ca_cert,
             };
-            db.writer()?.write(|tx| notify::save_settings(tx, &s))?;
+            db.writer()?.write(|tx| mail::save_settings(tx, &s))?;
             let stored = if password_stdin {
                 let mut pw = String::new();
                 std::io::stdin().read_to_string(&mut pw)?;
@@ -356,17 +358,17 @@ pub fn smtp(c: SmtpCommand, db: &Db, out: &Output) -> anyhow::Result<()> {
             })
         }
         SmtpCommand::Test { to } => {
-            let s = notify::load_settings(&*db.reader()?)?.ok_or_else(|| {
+            let s = mail::load_settings(&*db.reader()?)?.ok_or_else(|| {
                 certdesk_core::Error::SmtpNotConfigured("no SMTP server is set".into())
             })?;
             let pw = smtp_settings::load_password(&s);
-            notify::test_send(&s, pw, &to, SystemClock.now())?;
+            mail::test_send(&s, pw, &to, SystemClock.now())?;
             out.print(&serde_json::json!({ "sent_to": to }), || {
                 format!("test message accepted by {} for {to}", s.host)
             })
         }
         SmtpCommand::Resume => {
-            db.writer()?.write(notify::resume)?;
+            db.writer()?.write(mail::resume)?;
             out.print(&serde_json::json!({ "resumed": true }), || {
                 "the queue runs again".into()
             })

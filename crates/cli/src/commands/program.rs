@@ -1,7 +1,7 @@
 //! `program SHORT_NAME`: one program or certification as the editor sees it (its course sets,
 //! due-date rule and certification settings).
 
-use certdesk_core::program_edit::program_draft;
+use certdesk_core::program::program_draft;
 use certdesk_core::{names, Db};
 
 use crate::output::Output;

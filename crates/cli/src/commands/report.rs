@@ -1,8 +1,8 @@
 //! `report memberships`: the membership report as CSV or JSON; `report completion`: each
 //! membership's progress by course set, as JSON.
 
-use certdesk_core::completion_report::{completion_page, CompletionQuery};
-use certdesk_core::membership::MembershipQuery;
+use certdesk_core::report::completion::{completion_page, CompletionQuery};
+use certdesk_core::report::membership::MembershipQuery;
 use certdesk_core::{names, report, Db};
 
 use crate::output::Output;
@@ -68,9 +68,9 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
         ..Default::default()
     };
     if format == Format::Json || out.json {
-        out.print_json(&report::all_memberships(&r, &query)?)?;
+        out.print_json(&report::format::all_memberships(&r, &query)?)?;
     } else {
-        report::memberships_csv(&r, &query, std::io::stdout().lock(), &mut |_, _| {})?;
+        report::format::memberships_csv(&r, &query, std::io::stdout().lock(), &mut |_, _| {})?;
     }
     Ok(())
 }

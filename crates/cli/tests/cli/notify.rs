@@ -3,9 +3,8 @@
 
 use std::process::Command;
 
-use certdesk_core::notify::{
-    self, OffsetUnit, Recipients, RuleInput, SendOptions, Timing, Trigger,
-};
+use certdesk_core::mail::{self, SendOptions};
+use certdesk_core::notify::{self, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
 use certdesk_core::{Db, ManualClock};
 
 use crate::cli;
@@ -88,7 +87,7 @@ fn the_app_and_two_cli_senders_racing_send_each_message_once() {
         batch: 5,
         ..SendOptions::default()
     };
-    let in_app = notify::send_due(
+    let in_app = mail::send_due(
         &db,
         &ManualClock::new("2027-01-02T00:00:00Z".parse().unwrap()),
         &app,

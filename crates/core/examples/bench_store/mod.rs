@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use certdesk_core::{import, Db, Writer};
+use certdesk_core::{Db, Writer};
 use jiff::Timestamp;
 
 /// `[-- LEARNERS PROGRAMS]`, default 100,000 and 10 (1,000,000 memberships).
@@ -44,9 +44,9 @@ pub fn build(path: &Path, learners: usize, programs: usize, t0: Timestamp) -> (D
            \"certification_path\": [ { \"label\": \"Long\", \"rule\": \"all\", \"min_time\": \"40 hours\", \"courses\": [\"LONG\"] } ] }
         ] }",
     );
-    w.write(|tx| import::courses(tx, courses.as_bytes()))
+    w.write(|tx| certdesk_core::enrolment::records::courses(tx, courses.as_bytes()))
         .unwrap();
-    w.write(|tx| import::programs(tx, t0, &json)).unwrap();
+    certdesk_core::api::programs::import(&mut w, &json, t0).unwrap();
 
     // 1. Import learners from CSV.
     let mut csv =
@@ -70,7 +70,7 @@ pub fn build(path: &Path, learners: usize, programs: usize, t0: Timestamp) -> (D
     report("set-up (courses, programs, CSV text)", Instant::now(), "");
     let start = Instant::now();
     let s = w
-        .write(|tx| import::learners(tx, t0, csv.as_bytes()))
+        .write(|tx| certdesk_core::enrolment::learners::learners(tx, t0, csv.as_bytes()))
         .unwrap();
     report(
         "import learners (CSV)",

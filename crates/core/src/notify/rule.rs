@@ -90,6 +90,39 @@ impl Trigger {
             Trigger::Expiry | Trigger::FailedRecertify | Trigger::WindowOpen
         )
     }
+
+    /// Who may receive this trigger's messages: exception alerts go to the site
+    /// administrators and only they do; every other trigger to the learner, their managers
+    /// or both.
+    pub fn recipients(self) -> &'static [Recipients] {
+        match self {
+            Trigger::Exception => &[Recipients::Admins],
+            _ => &[Recipients::Learner, Recipients::Managers, Recipients::Both],
+        }
+    }
+}
+
+/// What the rule editor may offer for one trigger: its timings and recipients, and whether
+/// it exists only for certifications. The UI takes these from here, never from a copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct TriggerInfo {
+    pub trigger: Trigger,
+    pub timings: Vec<Timing>,
+    pub recipients: Vec<Recipients>,
+    pub certification_only: bool,
+}
+
+/// Every trigger, in the order the editor lists them, with what it allows.
+pub fn trigger_catalog() -> Vec<TriggerInfo> {
+    Trigger::ALL
+        .iter()
+        .map(|&t| TriggerInfo {
+            trigger: t,
+            timings: t.timings().to_vec(),
+            recipients: t.recipients().to_vec(),
+            certification_only: t.certification_only(),
+        })
+        .collect()
 }
 
 /// A stored notification rule.
@@ -159,8 +192,7 @@ impl RuleInput {
             (_, n) if n > 1000 => return Err(Error::invalid("offset", "at most 1000")),
             _ => {}
         }
-        let admins = self.recipients == Recipients::Admins;
-        if (t == Trigger::Exception) != admins {
+        if !t.recipients().contains(&self.recipients) {
             return Err(Error::invalid(
                 "recipients",
                 "exception alerts go to the site administrators, and only they do",

@@ -14,7 +14,8 @@ use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::rule::{list_all_enabled, OffsetUnit, Recipients, Rule, Timing, Trigger};
-use super::template::{criteria, render, Rendered, Values};
+use super::template::{criteria, render, Values};
+use crate::mail::Rendered;
 use crate::time::secs;
 use crate::Result;
 
@@ -50,7 +51,7 @@ const CHECKED_UNTIL: &str = "notify.checked_until";
 /// backfill — is caught by a sweep of the whole horizon: at the first run, every
 /// [`SWEEP_EVERY_SECS`], after an exception was handled, and after a backfill.
 fn scan_floor(tx: &Transaction, now: i64) -> Result<i64> {
-    use super::outbox::{get_setting, set_setting};
+    use crate::store::setting::{get_setting, set_setting};
     let num = |v: Option<String>| v.and_then(|s| s.parse::<i64>().ok());
     let swept = num(get_setting(tx, SWEPT_AT)?);
     let checked = num(get_setting(tx, CHECKED_UNTIL)?);
@@ -126,7 +127,7 @@ pub fn enqueue_due(tx: &Transaction, now: Timestamp) -> Result<EnqueueSummary> {
             sink.put(group[k].0, c, &mut sum)?;
         }
     }
-    super::alert::enqueue_alerts(tx, now, &mut sink, &mut sum)?;
+    super::exception_alert::enqueue_alerts(tx, now, &mut sink, &mut sum)?;
     Ok(sum)
 }
 
@@ -140,7 +141,7 @@ pub(super) fn count_backfill(
 ) -> Result<u32> {
     let rule = super::rule::get_rule(conn, rule_id)?;
     if rule.input.trigger == Trigger::Exception {
-        return super::alert::count_backfill(conn, rule.program_id, eff);
+        return super::exception_alert::count_backfill(conn, rule.program_id, eff);
     }
     let mut ctx = Context::new(conn)?;
     let hi = (eff - 1).min(secs(now));
@@ -526,14 +527,14 @@ pub(super) struct Sink<'t> {
 
 impl<'t> Sink<'t> {
     pub(super) fn new(tx: &'t Transaction<'t>, now: i64) -> Result<Self> {
-        let domain = super::smtp_settings::load_settings(tx)?.map_or_else(
+        let domain = crate::mail::smtp_settings::load_settings(tx)?.map_or_else(
             || "certdesk.localhost".to_string(),
             |s| s.domain().to_string(),
         );
         Ok(Self {
             tx,
             now,
-            instance: super::outbox::instance_id(tx, now)?,
+            instance: crate::mail::outbox::instance_id(tx, now)?,
             domain,
         })
     }
@@ -577,8 +578,9 @@ impl<'t> Sink<'t> {
         }
         match c.outcome {
             Outcome::Send => {
-                let header = super::outbox::message_id(&c.dedup_key, &self.instance, &self.domain);
-                super::outbox::add(self.tx, self.tx.last_insert_rowid(), &header, self.now)?;
+                let header =
+                    crate::mail::outbox::message_id(&c.dedup_key, &self.instance, &self.domain);
+                crate::mail::outbox::add(self.tx, self.tx.last_insert_rowid(), &header, self.now)?;
                 if c.recipient_kind == "admin" {
                     sum.alerts += 1;
                 } else {

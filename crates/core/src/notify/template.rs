@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::rule::{get_rule, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
+use crate::mail::{text_to_html, Rendered};
 use crate::{Error, Result};
 
 /// Every placeholder a template may use.
@@ -48,14 +49,6 @@ pub struct Values {
     pub manager_email: String,
     pub exception_count: usize,
     pub exception_list: String,
-}
-
-/// A rendered message: subject, HTML part and text part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct Rendered {
-    pub subject: String,
-    pub html: String,
-    pub text: String,
 }
 
 enum Piece<'a> {
@@ -147,41 +140,6 @@ pub fn fill(template: &str, v: &Values, tz: &TimeZone) -> String {
             },
         }
     }
-    out
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// The HTML part of a text body: escaped, blank lines as paragraphs, line breaks kept.
-pub fn text_to_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 128);
-    out.push_str("<!DOCTYPE html><html><body>");
-    for para in text.replace("\r\n", "\n").split("\n\n") {
-        if para.trim().is_empty() {
-            continue;
-        }
-        out.push_str("<p>");
-        for (i, line) in para.split('\n').enumerate() {
-            if i > 0 {
-                out.push_str("<br>");
-            }
-            escape_html(line, &mut out);
-        }
-        out.push_str("</p>");
-    }
-    out.push_str("</body></html>");
     out
 }
 

@@ -4,7 +4,10 @@
 //! whose [`Writer::write`] wraps the work in one `BEGIN IMMEDIATE` transaction, so a write
 //! never fails half-way with "database is locked" and never leaves half its rows behind.
 
+pub mod backup;
+pub mod location;
 mod migrations;
+pub(crate) mod setting;
 
 use std::ops::Deref;
 use std::path::{Path, PathBuf};

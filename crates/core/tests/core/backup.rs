@@ -1,8 +1,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use certdesk_core::backup::{backup, restore};
 use certdesk_core::demo::create_demo;
+use certdesk_core::store::backup::{backup, restore};
 use certdesk_core::store::LATEST_VERSION;
 use certdesk_core::ErrorKind;
 use jiff::Timestamp;

@@ -1,7 +1,9 @@
 //! The recertification date methods, on time, early and late; fixed anniversaries.
 
-use certdesk_core::certification::{certification_dates, CertSettings, Certifying, Method};
-use certdesk_core::period::{Period, Unit};
+use certdesk_core::program::certification::{
+    certification_dates, CertSettings, Certifying, Method,
+};
+use certdesk_core::program::period::{Period, Unit};
 use jiff::tz::TimeZone;
 
 use crate::fixture::ts;

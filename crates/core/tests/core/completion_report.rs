@@ -1,6 +1,6 @@
 //! The completion report: progress by course set on the path a membership is on.
 
-use certdesk_core::completion_report::{completion_page, CompletionQuery, CompletionRow};
+use certdesk_core::report::completion::{completion_page, CompletionQuery, CompletionRow};
 use certdesk_core::Db;
 
 use crate::fixture::{assign, complete, run, store};

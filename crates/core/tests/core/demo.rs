@@ -1,7 +1,7 @@
-use certdesk_core::assignment::{AssignmentStatus, ExceptionStatus};
-use certdesk_core::dashboard::dashboard;
 use certdesk_core::demo::{create_demo, DEMO_LEARNERS};
-use certdesk_core::membership::{membership_page, MembershipQuery};
+use certdesk_core::membership::status::{AssignmentStatus, ExceptionStatus};
+use certdesk_core::report::dashboard::dashboard;
+use certdesk_core::report::membership::{membership_page, MembershipQuery};
 use certdesk_core::ErrorKind;
 use jiff::Timestamp;
 

@@ -1,8 +1,8 @@
 //! Assigning and unassigning, individually and through groups; due-date rules; the latest
 //! due date wins.
 
-use certdesk_core::membership::{membership_page, MembershipQuery};
-use certdesk_core::{enrolment, import, names};
+use certdesk_core::report::membership::{membership_page, MembershipQuery};
+use certdesk_core::{enrolment, names};
 
 use crate::fixture::{complete, member, store, t, ts};
 
@@ -126,14 +126,14 @@ fn a_due_date_after_another_program_is_known_once_it_is_completed() {
     db.writer()
         .unwrap()
         .write(|tx| {
-            certdesk_core::exception_action::apply(
+            certdesk_core::exception::action::apply(
                 tx,
                 t("2026-01-06"),
-                &certdesk_core::exception_action::Selection {
+                &certdesk_core::exception::action::Selection {
                     all: true,
                     ..Default::default()
                 },
-                certdesk_core::exception_action::ExceptionAction::DoNotAssign,
+                certdesk_core::exception::action::ExceptionAction::DoNotAssign,
                 &mut |_, _| {},
             )
         })
@@ -177,7 +177,9 @@ fn unassigning_ends_a_membership_only_when_its_last_source_goes() {
     let csv = "id_number,full_name,email,groups\nL2,Lee Two,l2@x.org,\n";
     db.writer()
         .unwrap()
-        .write(|tx| import::learners(tx, t("2026-01-08"), csv.as_bytes()))
+        .write(|tx| {
+            certdesk_core::enrolment::learners::learners(tx, t("2026-01-08"), csv.as_bytes())
+        })
         .unwrap();
     assert_eq!(report_rows(&db), 1);
     // The group unassigned: L1's membership ends, with an event; the row and history stay.

@@ -1,10 +1,10 @@
 //! Exception detection in the stated order, the re-check rules, each action and the
 //! allowed-actions matrix, one row and in bulk.
 
-use certdesk_core::exception::ExceptionKind;
-use certdesk_core::exception_action::{
+use certdesk_core::exception::action::{
     apply, preview, raised_exceptions, ExceptionAction, Selection,
 };
+use certdesk_core::exception::ExceptionKind;
 use certdesk_core::{enrolment, names};
 
 use crate::fixture::{assign, complete, member, store, t, ts};
@@ -149,7 +149,7 @@ fn act(
     now: &str,
     sel: Selection,
     action: ExceptionAction,
-) -> certdesk_core::exception_action::ActionOutcome {
+) -> certdesk_core::exception::action::ActionOutcome {
     db.writer()
         .unwrap()
         .write(|tx| apply(tx, t(now), &sel, action, &mut |_, _| {}))

@@ -1,6 +1,6 @@
 //! Shared set-up for the engine tests: a store filled through the real import functions.
 
-use certdesk_core::{import, names, Db};
+use certdesk_core::{names, Db};
 use jiff::Timestamp;
 use rusqlite::OptionalExtension;
 
@@ -33,10 +33,10 @@ pub fn store(programs: &str, learners: &str) -> (tempfile::TempDir, Db) {
     let (dir, db) = temp_db();
     let now = t("2026-01-01");
     let mut w = db.writer().unwrap();
-    w.write(|tx| import::courses(tx, COURSES.as_bytes()))
+    w.write(|tx| certdesk_core::enrolment::records::courses(tx, COURSES.as_bytes()))
         .unwrap();
-    w.write(|tx| import::programs(tx, now, programs)).unwrap();
-    w.write(|tx| import::learners(tx, now, learners.as_bytes()))
+    certdesk_core::api::programs::import(&mut w, programs, now).unwrap();
+    w.write(|tx| certdesk_core::enrolment::learners::learners(tx, now, learners.as_bytes()))
         .unwrap();
     (dir, db)
 }
@@ -109,12 +109,12 @@ pub fn complete(db: &Db, now: &str, who: &str, course: &str, at: &str) {
     db.writer()
         .unwrap()
         .write(|tx| {
-            let c = certdesk_core::completion::Completion {
+            let c = certdesk_core::enrolment::completion::Completion {
                 learner_id: names::learner(tx, who)?,
                 course_id: names::course(tx, course)?,
                 completed_at: t(at),
             };
-            certdesk_core::completion::record_completions(tx, t(now), &[c])
+            certdesk_core::enrolment::completion::record_completions(tx, t(now), &[c])
         })
         .unwrap();
 }

@@ -1,6 +1,6 @@
 //! Imports: every bad row reported with its line number, nothing written when any is bad.
 
-use certdesk_core::{import, Error, ErrorKind};
+use certdesk_core::{Error, ErrorKind};
 
 use crate::fixture::{member, store, t, ONE_LEARNER};
 use crate::lifecycle::FIRST_AID;
@@ -24,7 +24,9 @@ L2,Lee Two,lee2@x.org,,M1;L1,Staff,
     let s = db
         .writer()
         .unwrap()
-        .write(|tx| import::learners(tx, t("2026-03-01"), csv.as_bytes()))
+        .write(|tx| {
+            certdesk_core::enrolment::learners::learners(tx, t("2026-03-01"), csv.as_bytes())
+        })
         .unwrap();
     assert_eq!((s.rows, s.created, s.updated), (3, 3, 0));
     assert_eq!(count(&db, "manager_link"), 3);
@@ -36,7 +38,9 @@ L2,Lee Two,lee2@x.org,,M1;L1,Staff,
     let s = db
         .writer()
         .unwrap()
-        .write(|tx| import::learners(tx, t("2026-03-01"), csv.as_bytes()))
+        .write(|tx| {
+            certdesk_core::enrolment::learners::learners(tx, t("2026-03-01"), csv.as_bytes())
+        })
         .unwrap();
     assert_eq!((s.created, s.updated), (0, 1));
     let (name, zone): (String, String) = db
@@ -70,7 +74,9 @@ L1,Twice,twice@x.org,UTC,
     let err = db
         .writer()
         .unwrap()
-        .write(|tx| import::learners(tx, t("2026-03-01"), csv.as_bytes()))
+        .write(|tx| {
+            certdesk_core::enrolment::learners::learners(tx, t("2026-03-01"), csv.as_bytes())
+        })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Rejected);
     let Error::Rejected { problems, .. } = &err else {
@@ -95,7 +101,9 @@ fn assignments_and_completions_from_csv() {
     let s = db
         .writer()
         .unwrap()
-        .write(|tx| import::assignments(tx, t("2026-03-01"), csv.as_bytes()))
+        .write(|tx| {
+            certdesk_core::enrolment::records::assignments(tx, t("2026-03-01"), csv.as_bytes())
+        })
         .unwrap();
     assert_eq!(s.created, 3);
     assert_eq!(count(&db, "assignment_source"), 3);
@@ -103,14 +111,18 @@ fn assignments_and_completions_from_csv() {
     let csv = "id_number,full_name,email,groups\nL4,D,d@x.org,Crew\n";
     db.writer()
         .unwrap()
-        .write(|tx| import::learners(tx, t("2026-03-02"), csv.as_bytes()))
+        .write(|tx| {
+            certdesk_core::enrolment::learners::learners(tx, t("2026-03-02"), csv.as_bytes())
+        })
         .unwrap();
     assert!(member(&db, "L4", "FA").is_some());
     let bad = "learner,course,completed_at\nL1,FA101,2026-03-01\nL9,FA101,2026-03-01\nL2,NOPE,2026-03-01\nL2,FA101,2099-01-01\nL2,FA101,yesterday\n";
     let err = db
         .writer()
         .unwrap()
-        .write(|tx| import::completions(tx, t("2026-03-05"), bad.as_bytes()))
+        .write(|tx| {
+            certdesk_core::enrolment::records::completions(tx, t("2026-03-05"), bad.as_bytes())
+        })
         .unwrap_err();
     let Error::Rejected { problems, .. } = &err else {
         panic!("{err}")
@@ -123,7 +135,9 @@ fn assignments_and_completions_from_csv() {
     let good = "learner,course,completed_at\nL1,FA101,2026-03-01\nL3,FA101,2026-03-02T10:00:00Z\n";
     db.writer()
         .unwrap()
-        .write(|tx| import::completions(tx, t("2026-03-05"), good.as_bytes()))
+        .write(|tx| {
+            certdesk_core::enrolment::records::completions(tx, t("2026-03-05"), good.as_bytes())
+        })
         .unwrap();
     assert_eq!(member(&db, "L1", "FA").unwrap().status, "certified");
     assert_eq!(member(&db, "L3", "FA").unwrap().status, "certified");
@@ -140,10 +154,7 @@ fn programs_json_errors_name_the_program_and_line() {
     "certification": { "active": "1 year", "window": "13 months", "method": "sometimes" },
     "certification_path": [ { "label": "A", "rule": "most", "courses": ["NOPE"] } ] }
 ] }"#;
-    let err = db
-        .writer()
-        .unwrap()
-        .write(|tx| import::programs(tx, t("2026-03-01"), bad))
+    let err = certdesk_core::api::programs::import(&mut db.writer().unwrap(), bad, t("2026-03-01"))
         .unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("line 4: BAD"), "{msg}");
@@ -153,11 +164,9 @@ fn programs_json_errors_name_the_program_and_line() {
     assert!(!msg.contains("OK:"), "{msg}");
     assert_eq!(count(&db, "program"), 1, "nothing written");
     let syntax = "{ \"programs\": [ { \"short_name\": \"X\",\n \"full_name\": } ] }";
-    let err = db
-        .writer()
-        .unwrap()
-        .write(|tx| import::programs(tx, t("2026-03-01"), syntax))
-        .unwrap_err();
+    let err =
+        certdesk_core::api::programs::import(&mut db.writer().unwrap(), syntax, t("2026-03-01"))
+            .unwrap_err();
     assert!(err.to_string().contains("line 2"), "{err}");
 }
 
@@ -173,20 +182,16 @@ fn importing_a_program_again_keeps_unchanged_course_sets() {
             .unwrap()
     };
     let before = ids();
-    let s = db
-        .writer()
-        .unwrap()
-        .write(|tx| import::programs(tx, t("2026-03-01"), FIRST_AID))
-        .unwrap();
+    let s =
+        certdesk_core::api::programs::import(&mut db.writer().unwrap(), FIRST_AID, t("2026-03-01"))
+            .unwrap();
     assert_eq!((s.created, s.updated), (0, 1));
     assert_eq!(ids(), before, "same sets, same ids");
     let changed = FIRST_AID.replace(
         "\"Refresher\", \"rule\": \"all\"",
         "\"Refresher\", \"rule\": \"any\"",
     );
-    db.writer()
-        .unwrap()
-        .write(|tx| import::programs(tx, t("2026-03-01"), &changed))
+    certdesk_core::api::programs::import(&mut db.writer().unwrap(), &changed, t("2026-03-01"))
         .unwrap();
     assert_eq!(ids()[0], before[0], "the certification path is unchanged");
     let rule: String = db
@@ -228,9 +233,7 @@ fn a_new_program_gets_the_default_rules_once() {
             "no default {trigger} rule in {first:?}"
         );
     }
-    db.writer()
-        .unwrap()
-        .write(|tx| import::programs(tx, t("2026-03-01"), FIRST_AID))
+    certdesk_core::api::programs::import(&mut db.writer().unwrap(), FIRST_AID, t("2026-03-01"))
         .unwrap();
     assert_eq!(rules(), first, "importing the program again adds no rules");
 }

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use certdesk_core::{catalog, enrolment, import, names, ErrorKind};
+use certdesk_core::{enrolment, import, names, program, ErrorKind};
 
 use crate::fixture::{assign, member, store, t, Member};
 use crate::lifecycle::FIRST_AID;
@@ -48,8 +48,11 @@ N5,No Boss,n5@x.org,UTC,NOBODY
 N1,Twice,twice@x.org,UTC,
 ",
     );
-    let preview =
-        import::preview_learners(&db.reader().unwrap(), import::open(&path).unwrap()).unwrap();
+    let preview = certdesk_core::enrolment::learners::preview_learners(
+        &db.reader().unwrap(),
+        import::open(&path).unwrap(),
+    )
+    .unwrap();
     let lines: Vec<(u32, &str)> = preview
         .problems
         .iter()
@@ -80,7 +83,9 @@ N1,Twice,twice@x.org,UTC,
     let err = db
         .writer()
         .unwrap()
-        .write(|tx| import::learners(tx, t("2026-03-01"), import::open(&path)?))
+        .write(|tx| {
+            certdesk_core::enrolment::learners::learners(tx, t("2026-03-01"), import::open(&path)?)
+        })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Rejected);
     assert_eq!(count(&db, "SELECT count(*) FROM learner"), before);
@@ -94,14 +99,19 @@ fn a_clean_learner_file_previews_then_imports_its_rows() {
         "learners.csv",
         "id_number,full_name,email,managers\nL2,Lee Renamed,lee2@x.org,M1\nN1,New One,n1@x.org,M1\n",
     );
-    let preview =
-        import::preview_learners(&db.reader().unwrap(), import::open(&path).unwrap()).unwrap();
+    let preview = certdesk_core::enrolment::learners::preview_learners(
+        &db.reader().unwrap(),
+        import::open(&path).unwrap(),
+    )
+    .unwrap();
     assert!(preview.problems.is_empty());
     assert_eq!((preview.good, preview.new, preview.updated), (2, 1, 1));
     let s = db
         .writer()
         .unwrap()
-        .write(|tx| import::learners(tx, t("2026-03-01"), import::open(&path)?))
+        .write(|tx| {
+            certdesk_core::enrolment::learners::learners(tx, t("2026-03-01"), import::open(&path)?)
+        })
         .unwrap();
     assert_eq!((s.created, s.updated), (1, 1));
     assert_eq!(
@@ -138,7 +148,7 @@ fn a_missing_file_is_a_clear_error() {
 #[test]
 fn a_group_assigned_from_the_list_makes_its_members_members() {
     let (_dir, db) = store(FIRST_AID, STAFF);
-    let groups = catalog::groups(&db.reader().unwrap()).unwrap();
+    let groups = program::catalog::groups(&db.reader().unwrap()).unwrap();
     assert_eq!(groups.len(), 1);
     assert_eq!((groups[0].name.as_str(), groups[0].members), ("Crew", 2));
     let s = db
@@ -161,8 +171,12 @@ fn a_roster_previews_its_bad_rows_then_assigns_like_the_cli() {
     let p = names::program(&db.reader().unwrap(), "FA").unwrap();
     assign(&db, "2026-03-01", "FA", &["L1"]);
     let bad = csv_file(&dir, "bad.csv", "id_number\nL1\nM1\nNOBODY\nM1\n\n");
-    let preview =
-        import::preview_roster(&db.reader().unwrap(), p, import::open(&bad).unwrap()).unwrap();
+    let preview = certdesk_core::enrolment::roster::preview_roster(
+        &db.reader().unwrap(),
+        p,
+        import::open(&bad).unwrap(),
+    )
+    .unwrap();
     let lines: Vec<(u32, &str)> = preview
         .problems
         .iter()
@@ -182,7 +196,15 @@ fn a_roster_previews_its_bad_rows_then_assigns_like_the_cli() {
     let err = db
         .writer()
         .unwrap()
-        .write(|tx| import::assign_roster(tx, t("2026-03-02"), p, None, import::open(&bad)?))
+        .write(|tx| {
+            certdesk_core::enrolment::roster::assign_roster(
+                tx,
+                t("2026-03-02"),
+                p,
+                None,
+                import::open(&bad)?,
+            )
+        })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Rejected);
     assert!(member(&db, "M1", "FA").is_none(), "nothing written");
@@ -191,7 +213,15 @@ fn a_roster_previews_its_bad_rows_then_assigns_like_the_cli() {
     let s = db
         .writer()
         .unwrap()
-        .write(|tx| import::assign_roster(tx, t("2026-03-02"), p, None, import::open(&good)?))
+        .write(|tx| {
+            certdesk_core::enrolment::roster::assign_roster(
+                tx,
+                t("2026-03-02"),
+                p,
+                None,
+                import::open(&good)?,
+            )
+        })
         .unwrap();
     assert_eq!((s.added, s.already), (2, 0));
     // The same state as assigning them one by one (the CLI's `assign`).

@@ -312,7 +312,7 @@ fn the_demo_store_is_already_up_to_date_and_advances_cleanly() {
     let advance = |at| {
         db.writer()
             .unwrap()
-            .write(|tx| certdesk_core::engine::advance(tx, at))
+            .write(|tx| certdesk_core::membership::engine::advance(tx, at))
             .unwrap()
     };
     assert_eq!(

@@ -1,6 +1,6 @@
 //! Calendar arithmetic: month ends and DST, in the learner's time zone.
 
-use certdesk_core::period::{parse_duration_secs, Period, Unit};
+use certdesk_core::program::period::{parse_duration_secs, Period, Unit};
 use jiff::tz::TimeZone;
 
 use crate::fixture::t;

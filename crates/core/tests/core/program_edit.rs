@@ -1,14 +1,14 @@
 //! The program editor: create and edit programs and certifications, refuse bad drafts without
 //! writing anything, keep memberships and settle them under the new rules; adding courses.
 
-use certdesk_core::catalog::program_summaries;
-use certdesk_core::certification::{CertSettings, Method};
-use certdesk_core::course::{add_course, list_courses};
-use certdesk_core::period::{Period, Unit};
-use certdesk_core::program::{CompletionRule, Operator, ProgramKind};
-use certdesk_core::program_edit::{
+use certdesk_core::program::catalog::program_summaries;
+use certdesk_core::program::certification::{CertSettings, Method};
+use certdesk_core::program::course::{add_course, list_courses};
+use certdesk_core::program::period::{Period, Unit};
+use certdesk_core::program::{
     program_draft, save_program, DueDraft, DueFrom, DueKind, ProgramDraft, SetDraft,
 };
+use certdesk_core::program::{CompletionRule, Operator, ProgramKind};
 use certdesk_core::{names, Db, Error};
 
 use crate::fixture::{assign, complete, member, store, t, ts, ONE_LEARNER};

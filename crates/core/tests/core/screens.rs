@@ -1,13 +1,13 @@
 //! The read models the desktop screens add: sorted membership pages, the CSV export, the
 //! program and learner pickers.
 
-use certdesk_core::catalog::{find_learners, program_summaries};
 use certdesk_core::demo::create_demo;
-use certdesk_core::export::{export_memberships, ExportFormat};
-use certdesk_core::membership::{
+use certdesk_core::program::catalog::{find_learners, program_summaries};
+use certdesk_core::program::ProgramKind;
+use certdesk_core::report::export::{export_memberships, ExportFormat};
+use certdesk_core::report::membership::{
     membership_page, MembershipQuery, MembershipRow, MembershipSort, SortColumn,
 };
-use certdesk_core::program::ProgramKind;
 use certdesk_core::{AssignmentStatus, ErrorKind};
 use jiff::Timestamp;
 
@@ -252,7 +252,7 @@ fn due_rule(body: &str) -> certdesk_core::notify::rule::RuleInput {
 
 #[test]
 fn saving_a_rule_refuses_unknown_placeholders_and_counts_the_backfill_when_retimed() {
-    use certdesk_core::rule_edit::save_rule;
+    use certdesk_core::notify::rule_edit::save_rule;
     let (_dir, db) = demo();
     let program = program_summaries(&db.reader().unwrap()).unwrap()[0].id;
     let mut w = db.writer().unwrap();
@@ -276,9 +276,14 @@ fn saving_a_rule_refuses_unknown_placeholders_and_counts_the_backfill_when_retim
         // The count shown before saving is the one the save then offers, and the count
         // itself saves nothing.
         let before = rules(&w);
-        let counted =
-            certdesk_core::rule_edit::backfill_if_saved(&mut w, p.id, None, &due_rule("Hi"), now())
-                .unwrap();
+        let counted = certdesk_core::notify::rule_edit::backfill_if_saved(
+            &mut w,
+            p.id,
+            None,
+            &due_rule("Hi"),
+            now(),
+        )
+        .unwrap();
         assert_eq!(rules(&w), before, "counting saves nothing");
         let other = w
             .write(|tx| save_rule(tx, p.id, None, &due_rule("Hi"), now()))
@@ -310,7 +315,7 @@ fn saving_a_rule_refuses_unknown_placeholders_and_counts_the_backfill_when_retim
 
 #[test]
 fn site_administrators_are_listed_added_and_removed() {
-    use certdesk_core::settings::{add_site_admin, remove_site_admin, site_admins};
+    use certdesk_core::notify::admins::{add_site_admin, remove_site_admin, site_admins};
     let (_dir, db) = demo();
     let before = site_admins(&db.reader().unwrap()).unwrap();
     assert_eq!(before.len(), 2, "the demo has two");
@@ -340,8 +345,8 @@ fn site_administrators_are_listed_added_and_removed() {
 
 #[test]
 fn smtp_settings_are_saved_without_a_password_and_refused_when_invalid() {
-    use certdesk_core::notify::smtp_settings::{Security, SmtpSettings};
-    use certdesk_core::settings::{save_smtp, smtp_view};
+    use certdesk_core::mail::smtp::{save_smtp, smtp_view};
+    use certdesk_core::mail::smtp_settings::{Security, SmtpSettings};
     let (_dir, db) = demo();
     assert_eq!(smtp_view(&db.reader().unwrap()).unwrap().settings, None);
     let mut s = SmtpSettings {
@@ -373,7 +378,7 @@ fn smtp_settings_are_saved_without_a_password_and_refused_when_invalid() {
 
 #[test]
 fn the_outlook_counts_due_dates_and_expiries_by_week() {
-    use certdesk_core::outlook::outlook;
+    use certdesk_core::report::outlook::outlook;
     let (_dir, db) = demo();
     let r = db.reader().unwrap();
     let o = outlook(&r, now()).unwrap();
@@ -405,7 +410,7 @@ fn the_outlook_counts_due_dates_and_expiries_by_week() {
 
 #[test]
 fn a_programs_course_sets_are_listed_with_their_courses() {
-    use certdesk_core::catalog::course_sets;
+    use certdesk_core::program::catalog::course_sets;
     let (_dir, db) = demo();
     let r = db.reader().unwrap();
     for p in program_summaries(&r).unwrap() {

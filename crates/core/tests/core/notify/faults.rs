@@ -4,9 +4,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use certdesk_core::notify::{
-    self, send_due, Recipients, Security, SendOptions, SmtpSettings, Timing, Trigger,
-};
+use certdesk_core::mail::{self, send_due, Security, SendOptions, SmtpSettings};
+use certdesk_core::notify::{Recipients, Timing, Trigger};
 use certdesk_core::ManualClock;
 
 use super::{opts, rule, t, Fx, SmtpServer};
@@ -120,7 +119,7 @@ fn a_535_pauses_the_queue_until_resumed() {
         "{s:?} {:?}",
         outbox_row(&fx)
     );
-    let st = notify::queue_status(&fx.db.reader().unwrap()).unwrap();
+    let st = mail::queue_status(&fx.db.reader().unwrap()).unwrap();
     assert_eq!(st.queued, 2);
     assert!(st.paused_reason.is_some());
     let right = SendOptions {
@@ -128,7 +127,7 @@ fn a_535_pauses_the_queue_until_resumed() {
         ..opts()
     };
     assert_eq!(send_due(&fx.db, &clock, &right).unwrap().sent, 0, "paused");
-    fx.db.writer().unwrap().write(notify::resume).unwrap();
+    fx.db.writer().unwrap().write(mail::resume).unwrap();
     assert_eq!(send_due(&fx.db, &clock, &right).unwrap().sent, 2);
     assert_eq!(srv.wait_for(2).len(), 2);
 }
@@ -217,7 +216,7 @@ fn two_senders_racing_send_each_message_exactly_once() {
         .collect();
     assert_eq!(ids.len(), 120);
     assert_eq!(
-        notify::queue_status(&fx.db.reader().unwrap()).unwrap().sent,
+        mail::queue_status(&fx.db.reader().unwrap()).unwrap().sent,
         120
     );
 }

@@ -7,10 +7,8 @@ mod triggers;
 
 use std::time::Duration;
 
-use certdesk_core::notify::{
-    self, send_due, OffsetUnit, Recipients, RuleInput, Security, SendOptions, SendSummary,
-    SmtpSettings, Timing, Trigger,
-};
+use certdesk_core::mail::{self, send_due, Security, SendOptions, SendSummary, SmtpSettings};
+use certdesk_core::notify::{self, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
 use certdesk_core::scheduler::{run, RunSummary};
 use certdesk_core::{Db, ManualClock};
 use jiff::Timestamp;
@@ -143,7 +141,7 @@ impl Fx {
         self.db
             .writer()
             .unwrap()
-            .write(|tx| notify::save_settings(tx, st))
+            .write(|tx| mail::save_settings(tx, st))
             .unwrap();
     }
 

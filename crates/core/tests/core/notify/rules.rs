@@ -1,7 +1,8 @@
 //! Rules and selection without a server: validation, backfill, catch-up, skips, inactive
 //! learners, preview, log and resend.
 
-use certdesk_core::notify::{self, LogFilter, Recipients, Timing, Trigger};
+use certdesk_core::mail::{self, LogFilter};
+use certdesk_core::notify::{self, Recipients, Timing, Trigger};
 use certdesk_core::ErrorKind;
 use rusqlite::params;
 
@@ -276,7 +277,7 @@ fn log_pages_by_key_and_resend_is_a_new_explicit_message() {
     }
     fx.run("2027-01-02T00:00:00Z");
     let r = fx.db.reader().unwrap();
-    let p1 = notify::list_messages(
+    let p1 = mail::list_messages(
         &r,
         &LogFilter {
             limit: Some(3),
@@ -286,7 +287,7 @@ fn log_pages_by_key_and_resend_is_a_new_explicit_message() {
     .unwrap();
     assert_eq!(p1.entries.len(), 3);
     assert_eq!(p1.entries[0].trigger.as_deref(), Some("assigned"));
-    let p2 = notify::list_messages(
+    let p2 = mail::list_messages(
         &r,
         &LogFilter {
             limit: Some(3),
@@ -302,9 +303,9 @@ fn log_pages_by_key_and_resend_is_a_new_explicit_message() {
         .db
         .writer()
         .unwrap()
-        .write(|tx| notify::resend(tx, first, t("2027-01-03T00:00:00Z")))
+        .write(|tx| mail::resend(tx, first, t("2027-01-03T00:00:00Z")))
         .unwrap();
-    let page = notify::list_messages(
+    let page = mail::list_messages(
         &r,
         &LogFilter {
             limit: Some(1),

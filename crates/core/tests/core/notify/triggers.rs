@@ -1,7 +1,8 @@
 //! Each trigger end to end on a manual clock: what arrives at a real SMTP server, to whom,
 //! with which subject and which rendered placeholders.
 
-use certdesk_core::notify::{Recipients, Security, Timing, Trigger};
+use certdesk_core::mail::Security;
+use certdesk_core::notify::{Recipients, Timing, Trigger};
 use rusqlite::params;
 
 use super::{rule, s, Fx, SmtpServer};
@@ -376,12 +377,12 @@ fn tick_runs_then_sends_and_waits_quietly_without_smtp_settings() {
     let a = fx.assign(ann, "2027-01-02T00:00:00Z", "not_started");
     fx.event("assigned", a, 1, 0, "2027-01-02T00:00:00Z");
     let clock = certdesk_core::ManualClock::new(super::t("2027-01-02T00:00:00Z"));
-    let tick = certdesk_core::notify::tick(&fx.db, &clock, &super::opts()).unwrap();
+    let tick = certdesk_core::scheduler::tick(&fx.db, &clock, &super::opts()).unwrap();
     assert_eq!(tick.run.notifications.queued, 1);
     assert_eq!(tick.send, None, "no SMTP server yet: the message waits");
     let srv = SmtpServer::start(&[]);
     fx.smtp(srv.port, Security::None, "");
-    let tick = certdesk_core::notify::tick(&fx.db, &clock, &super::opts()).unwrap();
+    let tick = certdesk_core::scheduler::tick(&fx.db, &clock, &super::opts()).unwrap();
     assert_eq!(tick.send.unwrap().sent, 1);
     // A resend is a new message with its own Message-ID.
     let id = fx
@@ -393,7 +394,7 @@ fn tick_runs_then_sends_and_waits_quietly_without_smtp_settings() {
     fx.db
         .writer()
         .unwrap()
-        .write(|tx| certdesk_core::notify::resend(tx, id, super::t("2027-01-02T00:05:00Z")))
+        .write(|tx| certdesk_core::mail::resend(tx, id, super::t("2027-01-02T00:05:00Z")))
         .unwrap();
     assert_eq!(fx.send("2027-01-02T00:05:00Z").sent, 1);
     let got = srv.wait_for(2);
@@ -405,7 +406,7 @@ fn tick_runs_then_sends_and_waits_quietly_without_smtp_settings() {
 #[test]
 fn test_send_reaches_the_server_and_reports_a_refusal() {
     let srv = SmtpServer::start(&["--fail-code", "550", "--fail-count", "1"]);
-    let settings = certdesk_core::notify::SmtpSettings {
+    let settings = certdesk_core::mail::SmtpSettings {
         host: "127.0.0.1".into(),
         port: srv.port,
         security: Security::None,
@@ -416,10 +417,10 @@ fn test_send_reaches_the_server_and_reports_a_refusal() {
         ca_cert_file: String::new(),
     };
     let now = super::t("2027-01-02T00:00:00Z");
-    let e = certdesk_core::notify::test_send(&settings, None, "me@example.org", now).unwrap_err();
+    let e = certdesk_core::mail::test_send(&settings, None, "me@example.org", now).unwrap_err();
     assert_eq!(e.kind(), certdesk_core::ErrorKind::Smtp);
     assert!(e.to_string().contains("550"), "{e}");
-    certdesk_core::notify::test_send(&settings, None, "me@example.org", now).unwrap();
+    certdesk_core::mail::test_send(&settings, None, "me@example.org", now).unwrap();
     let got = srv.wait_for(1);
     assert_eq!(got[0].subject(), "CertDesk test message");
     assert_eq!(got[0].rcpt_tos, ["me@example.org"]);

@@ -1,0 +1,5 @@
+//! One entry point per user action. Each function owns its transaction (a `BEGIN IMMEDIATE`
+//! write or a read), and is what the desktop command and the CLI subcommand of that action
+//! both call: they add nothing but argument parsing and output.
+
+pub mod programs;

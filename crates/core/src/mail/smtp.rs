@@ -1,0 +1,71 @@
+//! What the settings screen does with SMTP: shows the settings without the password, saves
+//! them together with the password, and sends a test message with settings not saved yet.
+
+use jiff::Timestamp;
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::sender::test_send;
+use super::smtp_settings::{
+    load_password, load_settings, save_password, save_settings, PasswordStore, SmtpSettings,
+};
+use crate::{Result, Writer};
+
+/// The SMTP settings as the screen shows them: no password, only whether one is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct SmtpView {
+    pub settings: Option<SmtpSettings>,
+    pub has_password: bool,
+}
+
+/// The stored SMTP settings and whether a password is stored for them.
+///
+/// # Errors
+/// Database errors.
+pub fn smtp_view(conn: &Connection) -> Result<SmtpView> {
+    let settings = load_settings(conn)?;
+    let has_password = settings
+        .as_ref()
+        .is_some_and(|s| load_password(s).is_some());
+    Ok(SmtpView {
+        settings,
+        has_password,
+    })
+}
+
+/// Saves the settings (which lifts a pause) and, when given, the password: to the OS
+/// keyring, or where none runs, to a private file. Returns where the password went.
+///
+/// # Errors
+/// As [`save_settings`] and [`save_password`]; the settings are not saved when the password
+/// cannot be stored.
+pub fn save_smtp(
+    w: &mut Writer,
+    settings: &SmtpSettings,
+    password: Option<&str>,
+) -> Result<Option<PasswordStore>> {
+    settings.validate()?;
+    let stored = match password.filter(|p| !p.is_empty()) {
+        Some(p) => Some(save_password(settings, p)?),
+        None => None,
+    };
+    w.write(|tx| save_settings(tx, settings))?;
+    Ok(stored)
+}
+
+/// Sends a test message to `to` with `settings` (not saved yet) and `password` (or the
+/// stored one when `None`).
+///
+/// # Errors
+/// [`Error::Invalid`] for bad settings or address; [`Error::Smtp`] with the server's answer.
+pub fn test_smtp(
+    settings: &SmtpSettings,
+    password: Option<String>,
+    to: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let password = password
+        .filter(|p| !p.is_empty())
+        .or_else(|| load_password(settings));
+    test_send(settings, password, to, now)
+}
