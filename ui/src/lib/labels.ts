@@ -1,4 +1,5 @@
 import type {
+  AssignSummary,
   AssignmentStatus,
   ExceptionAction,
   ExceptionKind,
@@ -32,6 +33,10 @@ export const formatCount = (n: number): string => n.toLocaleString("en-GB");
 /** "1 learner", "2,000 learners": a count and its noun, singular or plural. */
 export const counted = (n: number, one: string, many = `${one}s`): string =>
   `${formatCount(n)} ${n === 1 ? one : many}`;
+
+/** What assigning many learners did: "38 new members, 2 already members, 1 exception to review…". */
+export const assignedText = (s: AssignSummary): string =>
+  `${counted(s.added, "new member")}, ${formatCount(s.already)} already ${s.already === 1 ? "a member" : "members"}${s.exceptions > 0 ? `, ${counted(s.exceptions, "exception")} to review in the exception report` : ""}`;
 
 export const exceptionKindLabel: Record<ExceptionKind, string> = {
   duplicate_course: "Duplicate course",
