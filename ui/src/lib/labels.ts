@@ -72,23 +72,6 @@ export const triggerLabel: Record<Trigger, string> = {
   window_open: "Recertification window open date",
 };
 
-/** The timings each trigger allows (DOMAIN.md section 4). */
-export const triggerTimings: Record<Trigger, Timing[]> = {
-  assigned: ["on"],
-  completed: ["on", "after"],
-  course_set_completed: ["on", "after"],
-  course_set_due: ["before", "on", "after"],
-  due_date: ["before", "on", "after"],
-  exception: ["on"],
-  unassigned: ["on"],
-  expiry: ["before"],
-  failed_recertify: ["on"],
-  window_open: ["before", "on", "after"],
-};
-
-/** Triggers that exist only for certifications. */
-export const certificationOnly: Trigger[] = ["expiry", "failed_recertify", "window_open"];
-
 export const recipientsLabel: Record<Recipients, string> = {
   learner: "The learner",
   managers: "Their managers",
