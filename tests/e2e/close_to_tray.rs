@@ -6,14 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{app_binary, cli_json, display, repo_root};
-use crate::single_instance::Running;
-
-fn python() -> std::path::PathBuf {
-    std::env::var_os("CERTDESK_TEST_PYTHON")
-        .map(Into::into)
-        .unwrap_or_else(|| repo_root().join(".tools/venv/bin/python"))
-}
+use crate::harness::{app_binary, cli_json, display, repo_root, test_python, Running};
 
 /// Starts the app on `db`, closes its window once it is up; returns what became of the
 /// window ("gone", "hidden" or "shown", from `close_window.py`) and whether the app was still
@@ -32,7 +25,7 @@ fn close_the_window(db: &Path) -> (String, bool) {
     );
     // Let the window map and the page load before closing it (slow on a cold first start).
     std::thread::sleep(Duration::from_secs(8));
-    let closed = Command::new(python())
+    let closed = Command::new(test_python())
         .arg(repo_root().join("tests/e2e/close_window.py"))
         .arg("CertDesk")
         .env("DISPLAY", &display.name)

@@ -1,9 +1,7 @@
 //! The completion report: filtered to one certification and one learner, a row shows the
 //! figures the store holds for each course set.
 
-use crate::exceptions::{choose, wait_text};
-use crate::harness::{cli_json, App};
-use crate::settings::fill;
+use crate::harness::{choose, cli_json, fill, wait_text, App};
 
 #[tokio::test]
 async fn the_completion_report_shows_a_learners_progress_by_course_set() {

@@ -1,58 +1,9 @@
 //! Fixing exceptions through Select, Action and the confirmation, with each of the four
 //! actions, then finding the new statuses in the membership report.
 
-use std::time::Duration;
-
 use fantoccini::Locator;
 
-use crate::harness::{cli_json, App};
-
-/// How many times the waits below look, 100 ms apart: 30 s, for a loaded CI machine (a
-/// save may wait for the start-up run's transaction).
-const TRIES: usize = 300;
-
-/// Waits until the text of `css` satisfies `ok`; returns it.
-pub async fn wait_text(app: &App, css: &str, ok: impl Fn(&str) -> bool) -> String {
-    let mut last = String::new();
-    for _ in 0..TRIES {
-        if let Ok(e) = app.client.find(Locator::Css(css)).await {
-            if let Ok(t) = e.text().await {
-                if ok(&t) {
-                    return t;
-                }
-                last = t;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{css} never matched; last text: {last:?}");
-}
-
-/// Waits until the membership report's cells of column `col` satisfy `ok`; returns them.
-pub async fn wait_cells(app: &App, col: &str, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
-    let css = format!("[data-testid=membership-row] td[data-col={col}]");
-    let mut last = Vec::new();
-    for _ in 0..TRIES {
-        let mut cells = Vec::new();
-        for e in app.client.find_all(Locator::Css(&css)).await.unwrap() {
-            cells.push(e.text().await.unwrap_or_default());
-        }
-        if ok(&cells) {
-            return cells;
-        }
-        last = cells;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the {col} cells never matched; last: {last:?}");
-}
-
-pub async fn choose(app: &App, select: &str, value: &str) {
-    app.find(select)
-        .await
-        .select_by_value(value)
-        .await
-        .unwrap_or_else(|e| panic!("choose {value} in {select}: {e}"));
-}
+use crate::harness::{choose, cli_json, wait_cells, wait_text, App};
 
 /// Applies the chosen action: Apply…, read the dialog, confirm; returns the dialog's text.
 async fn act(app: &App, action: &str, changed: usize) -> String {

@@ -4,10 +4,7 @@
 
 use std::time::Duration;
 
-use crate::exceptions::wait_text;
-use crate::harness::{cli_json, App};
-use crate::settings::fill;
-use crate::smtp::SmtpServer;
+use crate::harness::{choose, cli_json, fill, wait_text, App, SmtpServer};
 
 #[tokio::test]
 async fn the_first_run_opens_an_existing_store_in_place_and_walks_through_mail_and_administrators()
@@ -24,7 +21,7 @@ async fn the_first_run_opens_an_existing_store_in_place_and_walks_through_mail_a
     // Step 2: outgoing mail, tested against the loopback server, then saved.
     fill(&app, "#smtp-host", "127.0.0.1").await;
     fill(&app, "#smtp-port", &server.port.to_string()).await;
-    crate::exceptions::choose(&app, "#smtp-security", "none").await;
+    choose(&app, "#smtp-security", "none").await;
     fill(&app, "#smtp-from", "learning@example.org").await;
     fill(&app, "#smtp-test-to", "admin@example.org").await;
     app.click("#smtp-test").await;

@@ -2,8 +2,7 @@
 //! line and reason shown, nothing imported), fixed and imported; the group the file made is
 //! then assigned to a program from the programs screen.
 
-use crate::exceptions::wait_text;
-use crate::harness::{cli_json, App};
+use crate::harness::{cli_json, wait_text, App};
 
 const GOOD_ROWS: &str = "id_number,full_name,email,time_zone,groups
 N9001,Nadia Import,nadia@example.org,Europe/Paris,E2E crew

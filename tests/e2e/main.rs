@@ -14,7 +14,6 @@ mod program_edit;
 mod programs;
 mod settings;
 mod single_instance;
-mod smtp;
 mod start_at_login;
 
 mod templates;

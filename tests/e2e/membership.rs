@@ -1,7 +1,6 @@
 use fantoccini::Locator;
 
-use crate::exceptions::{choose, wait_cells, wait_text};
-use crate::harness::{cli_json, App};
+use crate::harness::{choose, cli_json, wait_cells, wait_text, App};
 
 #[tokio::test]
 async fn membership_report_lists_and_searches_learners() {

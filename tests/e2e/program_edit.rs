@@ -1,8 +1,7 @@
 //! The program editor: a refused save shows its reason beside the input; a new program with
 //! two course sets is saved, listed, and stored as entered (checked through the CLI).
 
-use crate::exceptions::{choose, wait_text};
-use crate::harness::{cli_json, App};
+use crate::harness::{choose, cli_json, wait_text, App};
 
 #[tokio::test]
 async fn create_a_program_with_two_course_sets() {

@@ -1,8 +1,7 @@
 //! Programs: a program's course sets, assigning a learner, recording a completion; the
 //! membership report then shows the new member.
 
-use crate::exceptions::{choose, wait_cells, wait_text};
-use crate::harness::{cli_json, App};
+use crate::harness::{choose, cli_json, wait_cells, wait_text, App};
 
 #[tokio::test]
 async fn assign_a_learner_and_record_a_completion() {

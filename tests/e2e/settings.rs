@@ -4,15 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::exceptions::{choose, wait_text};
-use crate::harness::App;
-use crate::smtp::SmtpServer;
-
-pub async fn fill(app: &App, css: &str, text: &str) {
-    let e = app.find(css).await;
-    e.clear().await.unwrap();
-    e.send_keys(text).await.unwrap();
-}
+use crate::harness::{choose, fill, wait_text, App, SmtpServer};
 
 #[tokio::test]
 async fn the_smtp_connection_test_reaches_a_loopback_server_and_the_settings_are_saved() {

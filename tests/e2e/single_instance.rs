@@ -4,20 +4,10 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{app_binary, cli_json, display};
-
-/// A child process killed on drop.
-pub struct Running(pub Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::harness::{app_binary, cli_json, display, Running};
 
 fn session_bus() -> (Running, String) {
     let mut bus = Command::new("dbus-daemon")

@@ -1,10 +1,7 @@
 //! Notification templates: an unknown placeholder is refused, a valid template is saved,
 //! previewed for a learner, and test-sent to a real SMTP server on loopback.
 
-use crate::exceptions::wait_text;
-use crate::harness::{cli_json, App};
-use crate::settings::fill;
-use crate::smtp::SmtpServer;
+use crate::harness::{cli_json, fill, wait_text, App, SmtpServer};
 
 #[tokio::test]
 async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_saved_previewed_and_test_sent(

@@ -1,4 +1,5 @@
 import type {
+  AssignSummary,
   AssignmentStatus,
   ExceptionAction,
   ExceptionKind,
@@ -33,6 +34,14 @@ export const formatCount = (n: number): string => n.toLocaleString("en-GB");
 export const counted = (n: number, one: string, many = `${one}s`): string =>
   `${formatCount(n)} ${n === 1 ? one : many}`;
 
+/** What assigning many learners did: "38 new members, 2 already members, 1 exception to review…". */
+export const assignedText = (s: AssignSummary): string =>
+  `${counted(s.added, "new member")}, ${formatCount(s.already)} already ${s.already === 1 ? "a member" : "members"}${s.exceptions > 0 ? `, ${counted(s.exceptions, "exception")} to review in the exception report` : ""}`;
+
+// Words only: which actions a row allows and which timings a trigger allows are the
+// backend's to say (each exception row's `actions`, the `trigger_catalog` command).
+// The order of the keys below is the order in which the screens list them.
+
 export const exceptionKindLabel: Record<ExceptionKind, string> = {
   duplicate_course: "Duplicate course",
   completion_time_unknown: "Completion time unknown",
@@ -44,28 +53,6 @@ export const exceptionActionLabel: Record<ExceptionAction, string> = {
   set_realistic_due_date: "Set realistic due date and assign",
   do_not_assign: "Do not assign",
   dismiss: "Dismiss the exception",
-};
-
-/** Every action, in the order the Action menu lists them. */
-export const exceptionActions: ExceptionAction[] = [
-  "assign",
-  "set_realistic_due_date",
-  "do_not_assign",
-  "dismiss",
-];
-
-/** Every exception type, in the order they are checked. */
-export const exceptionKinds: ExceptionKind[] = [
-  "duplicate_course",
-  "completion_time_unknown",
-  "time_allowance",
-];
-
-/** The actions DOMAIN.md section 5 allows for each type. */
-export const actionsAllowed: Record<ExceptionKind, ExceptionAction[]> = {
-  duplicate_course: ["assign", "do_not_assign", "dismiss"],
-  completion_time_unknown: ["set_realistic_due_date", "do_not_assign", "dismiss"],
-  time_allowance: ["assign", "set_realistic_due_date", "do_not_assign", "dismiss"],
 };
 
 /** An RFC 3339 instant as `YYYY-MM-DD HH:MM UTC`. */
@@ -84,23 +71,6 @@ export const triggerLabel: Record<Trigger, string> = {
   failed_recertify: "Failure to recertify",
   window_open: "Recertification window open date",
 };
-
-/** The timings each trigger allows (DOMAIN.md section 4). */
-export const triggerTimings: Record<Trigger, Timing[]> = {
-  assigned: ["on"],
-  completed: ["on", "after"],
-  course_set_completed: ["on", "after"],
-  course_set_due: ["before", "on", "after"],
-  due_date: ["before", "on", "after"],
-  exception: ["on"],
-  unassigned: ["on"],
-  expiry: ["before"],
-  failed_recertify: ["on"],
-  window_open: ["before", "on", "after"],
-};
-
-/** Triggers that exist only for certifications. */
-export const certificationOnly: Trigger[] = ["expiry", "failed_recertify", "window_open"];
 
 export const recipientsLabel: Record<Recipients, string> = {
   learner: "The learner",

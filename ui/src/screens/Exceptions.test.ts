@@ -2,10 +2,30 @@ import { afterEach, describe, expect, it } from "vitest";
 import { render, screen, cleanup, fireEvent, waitFor } from "@testing-library/svelte";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import Exceptions from "./Exceptions.svelte";
-import type { ActionOutcome, ExceptionKind, ExceptionRow, Selection } from "../api";
-import { actionsAllowed } from "../lib/labels";
+import type {
+  ActionOutcome,
+  ExceptionAction,
+  ExceptionKind,
+  ExceptionRow,
+  Selection,
+} from "../api";
 
-const row = (id: number, name: string, kind: ExceptionKind): ExceptionRow => ({
+/**
+ * The actions the backend allows each type (DOMAIN.md section 5), written out here: the
+ * screen must offer what the rows say, not what a copy in the UI says.
+ */
+const allowed: Record<ExceptionKind, ExceptionAction[]> = {
+  duplicate_course: ["assign", "do_not_assign", "dismiss"],
+  completion_time_unknown: ["set_realistic_due_date", "do_not_assign", "dismiss"],
+  time_allowance: ["assign", "set_realistic_due_date", "do_not_assign", "dismiss"],
+};
+
+const row = (
+  id: number,
+  name: string,
+  kind: ExceptionKind,
+  actions: ExceptionAction[] = allowed[kind],
+): ExceptionRow => ({
   id,
   assignment_id: id,
   learner_name: name,
@@ -16,7 +36,7 @@ const row = (id: number, name: string, kind: ExceptionKind): ExceptionRow => ({
   due_date: "2026-12-01",
   time_needed_hours: 40,
   raised_at: "2026-11-20T09:30:00Z",
-  actions: actionsAllowed[kind],
+  actions,
 });
 
 afterEach(() => {
@@ -91,6 +111,25 @@ describe("Exception report", () => {
 
     await fireEvent.click(screen.getByLabelText(/Select Ada/));
     expect(options()).toEqual(["assign", "set_realistic_due_date", "do_not_assign", "dismiss"]);
+  });
+
+  it("takes the actions offered from the rows, not from the type", async () => {
+    // A row whose backend allows fewer actions than its type usually does.
+    backend([row(1, "Ada", "time_allowance", ["dismiss"]), row(2, "Alan", "time_allowance")]);
+    render(Exceptions);
+    await screen.findByText("Ada");
+    await fireEvent.click(screen.getByLabelText(/Select Ada/));
+    expect(options()).toEqual(["dismiss"]);
+    await fireEvent.change(screen.getByLabelText("Select"), {
+      target: { value: "time_allowance" },
+    });
+    expect(options()).toEqual(["assign", "set_realistic_due_date", "do_not_assign", "dismiss"]);
+    // A type with no row loaded adds nothing: only Ada, picked by hand, is selected.
+    await fireEvent.change(screen.getByLabelText("Select"), {
+      target: { value: "duplicate_course" },
+    });
+    expect(options()).toEqual(["dismiss"]);
+    expect(screen.getByTestId("selected-count").textContent).toBe("1 selected");
   });
 
   it("confirms with the rows that change and those skipped, then shows the result", async () => {

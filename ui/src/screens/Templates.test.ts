@@ -2,13 +2,30 @@ import { afterEach, describe, expect, it } from "vitest";
 import { render, screen, cleanup, fireEvent, waitFor } from "@testing-library/svelte";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import Templates from "./Templates.svelte";
-import type { Preview, ProgramSummary, Rule, RuleInput } from "../api";
+import type { Preview, ProgramSummary, Rule, RuleInput, TriggerInfo } from "../api";
 
 const programs: ProgramSummary[] = [
   { id: 1, short_name: "FA", full_name: "First Aid at Work", kind: "certification", members: 2 },
   { id: 2, short_name: "FS", full_name: "Fire Safety", kind: "program", members: 5 },
 ];
 const known = ["userfullname", "useridnumber", "programfullname", "duedate"];
+
+/**
+ * What the backend's `trigger_catalog` answers (DOMAIN.md section 4), written out here: the
+ * screen must offer what the backend allows, not what a copy in the UI says.
+ */
+const catalog: TriggerInfo[] = [
+  { trigger: "assigned", timings: ["on"], certification_only: false },
+  { trigger: "completed", timings: ["on", "after"], certification_only: false },
+  { trigger: "course_set_completed", timings: ["on", "after"], certification_only: false },
+  { trigger: "course_set_due", timings: ["before", "on", "after"], certification_only: false },
+  { trigger: "due_date", timings: ["before", "on", "after"], certification_only: false },
+  { trigger: "exception", timings: ["on"], certification_only: false },
+  { trigger: "unassigned", timings: ["on"], certification_only: false },
+  { trigger: "expiry", timings: ["before"], certification_only: true },
+  { trigger: "failed_recertify", timings: ["on"], certification_only: true },
+  { trigger: "window_open", timings: ["before", "on", "after"], certification_only: true },
+];
 
 const input = (over: Partial<RuleInput> = {}): RuleInput => ({
   trigger: "due_date",
@@ -31,7 +48,14 @@ afterEach(() => {
 
 type Call = { cmd: string; args: Record<string, unknown> };
 
-function backend(opts: { backfill?: number; preview?: Preview; smtpMissing?: boolean } = {}) {
+function backend(
+  opts: {
+    backfill?: number;
+    preview?: Preview;
+    smtpMissing?: boolean;
+    catalog?: TriggerInfo[];
+  } = {},
+) {
   const calls: Call[] = [];
   const rules: Rule[] = [
     { id: 10, program_id: 1, input: input(), effective_from: "2026-01-01T00:00:00Z" },
@@ -44,6 +68,8 @@ function backend(opts: { backfill?: number; preview?: Preview; smtpMissing?: boo
         return programs;
       case "placeholders":
         return known;
+      case "trigger_catalog":
+        return opts.catalog ?? catalog;
       case "program_rules":
         return rules.filter((r) => r.program_id === args.programId);
       case "save_rule": {
@@ -102,6 +128,43 @@ describe("Notification templates", () => {
     await fireEvent.change(screen.getByLabelText("Trigger"), { target: { value: "expiry" } });
     expect([...timing.options].map((o) => o.value)).toEqual(["before"]);
     expect(screen.getByLabelText("How many")).toBeTruthy();
+  });
+
+  it("offers the triggers and timings the backend's catalog says, in its order", async () => {
+    backend({
+      catalog: [
+        { trigger: "due_date", timings: ["before", "after"], certification_only: false },
+        { trigger: "assigned", timings: ["on", "after"], certification_only: false },
+        { trigger: "expiry", timings: ["before"], certification_only: true },
+      ],
+    });
+    render(Templates);
+    await screen.findByText("Program / certification due date");
+    await fireEvent.click(screen.getByRole("button", { name: "New rule" }));
+    const trigger = screen.getByLabelText("Trigger") as HTMLSelectElement;
+    const timing = screen.getByLabelText("Timing") as HTMLSelectElement;
+    expect([...trigger.options].map((o) => o.value)).toEqual(["due_date", "assigned", "expiry"]);
+    expect([...timing.options].map((o) => o.value)).toEqual(["on", "after"]);
+    await fireEvent.change(trigger, { target: { value: "due_date" } });
+    // "on" is not allowed there: the first timing allowed is chosen.
+    expect([...timing.options].map((o) => o.value)).toEqual(["before", "after"]);
+    expect(timing.value).toBe("before");
+  });
+
+  it("hides certification-only triggers for a program", async () => {
+    backend();
+    render(Templates);
+    await screen.findByText("Program / certification due date");
+    await fireEvent.change(screen.getByLabelText("Program or certification"), {
+      target: { value: "2" },
+    });
+    await fireEvent.click(screen.getByRole("button", { name: "New rule" }));
+    const trigger = screen.getByLabelText("Trigger") as HTMLSelectElement;
+    const offered = [...trigger.options].map((o) => o.value);
+    expect(offered).toContain("due_date");
+    expect(offered).not.toContain("expiry");
+    expect(offered).not.toContain("failed_recertify");
+    expect(offered).not.toContain("window_open");
   });
 
   it("names an unknown placeholder as it is typed, and the backend refuses it", async () => {

@@ -1,6 +1,13 @@
 //! Starts Xvfb (when there is no display), tauri-driver and the app on a store of the
 //! test's own, and hands the test a WebDriver client. Every test ends with a screenshot in
-//! `target/e2e-screenshots/`.
+//! `target/e2e-screenshots/`. The helpers the tests share live beside it: waiting for text
+//! and choosing options (`wait.rs`), and a real SMTP server on loopback (`smtp.rs`).
+
+mod smtp;
+mod wait;
+
+pub use smtp::SmtpServer;
+pub use wait::{choose, fill, wait_cells, wait_text};
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -25,6 +32,23 @@ fn cli_binary() -> PathBuf {
     std::env::var_os("CERTDESK_CLI")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target/debug/certdesk-cli"))
+}
+
+/// The Python of `scripts/test-deps.sh` (aiosmtpd, python-xlib), or `$CERTDESK_TEST_PYTHON`.
+pub fn test_python() -> PathBuf {
+    std::env::var_os("CERTDESK_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".tools/venv/bin/python"))
+}
+
+/// A child process killed on drop.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 fn free_port() -> u16 {

@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use crate::harness::repo_root;
+use super::{repo_root, test_python};
 
 /// One message as the server received it.
 pub struct Received {
@@ -35,9 +35,7 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub fn start() -> SmtpServer {
-        let python = std::env::var_os("CERTDESK_TEST_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo_root().join(".tools/venv/bin/python"));
+        let python = test_python();
         assert!(
             python.exists(),
             "run scripts/test-deps.sh first: no {}",
