@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use rusqlite::Connection;
 
-use crate::notify::rule::{self, Rule, RuleInput};
+use crate::notify::rule::{self, Rule, RuleInput, TriggerInfo};
 use crate::notify::rule_edit::{self, SavedRule};
 use crate::notify::rules_file::{self, AppliedRules, RulesFile};
 use crate::notify::template::{self, Preview};
@@ -130,6 +130,11 @@ pub fn test_send(
     now: Timestamp,
 ) -> Result<u32> {
     test_send::send_rule_test(conn, rule_id, learner_id, to, now)
+}
+
+/// Every trigger with the timings and recipients it allows, in the editor's order.
+pub fn triggers() -> Vec<TriggerInfo> {
+    rule::trigger_catalog()
 }
 
 /// Every placeholder a template may use, without its `%` signs.

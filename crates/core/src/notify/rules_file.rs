@@ -23,7 +23,7 @@ use crate::error::RowProblem;
 use crate::{Error, Result};
 
 /// The rules of one program, as written to and read from a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RulesFile {
     /// The short name of the program they were exported from; informational (an import
     /// without a target program applies the rules to it).
@@ -31,11 +31,14 @@ pub struct RulesFile {
     pub program: Option<String>,
     #[serde(default)]
     pub rules: Vec<FileRule>,
+    /// The line each rule starts on in the file it was read from (to point at problems).
+    #[serde(skip)]
+    pub lines: Vec<u32>,
 }
 
 /// One rule of a [`RulesFile`]: every field of [`RuleInput`]; the optional ones may be left
 /// out (no offset, unit `day`, empty manager texts, enabled).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileRule {
     pub trigger: Trigger,
@@ -100,7 +103,7 @@ impl From<RuleInput> for FileRule {
 }
 
 /// How a rules file is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
     Json,
@@ -129,7 +132,10 @@ impl RulesFile {
             FileFormat::Json => serde_json::from_str(text).map_err(|e| e.to_string()),
             FileFormat::Toml => toml::from_str(text).map_err(|e| e.to_string()),
         };
-        parsed.map_err(|e| Error::invalid("rules file", e.trim_end().to_string()))
+        let mut file: RulesFile =
+            parsed.map_err(|e| Error::invalid("rules file", e.trim_end().to_string()))?;
+        file.lines = rule_lines(text, format);
+        Ok(file)
     }
 
     /// Writes the rules file.
@@ -143,6 +149,19 @@ impl RulesFile {
         };
         text.map_err(|e| Error::invalid("rules file", e))
     }
+}
+
+/// The line each rule starts on: a `[[rules]]` header in TOML, a `"trigger"` key in JSON
+/// (inside a string it would be escaped, so it cannot be confused with a text).
+fn rule_lines(text: &str, format: FileFormat) -> Vec<u32> {
+    (1u32..)
+        .zip(text.lines())
+        .filter(|(_, l)| match format {
+            FileFormat::Toml => l.trim() == "[[rules]]",
+            FileFormat::Json => l.contains("\"trigger\""),
+        })
+        .map(|(n, _)| n)
+        .collect()
 }
 
 /// A program's short name and kind (`program` or `certification`).
@@ -167,6 +186,7 @@ pub fn export(conn: &Connection, program_id: i64) -> Result<RulesFile> {
     let (short_name, _) = name_and_kind(conn, program_id)?;
     Ok(RulesFile {
         program: Some(short_name),
+        lines: Vec::new(),
         rules: list_rules(conn, program_id)?
             .into_iter()
             .map(|r| r.input.into())
@@ -175,7 +195,7 @@ pub fn export(conn: &Connection, program_id: i64) -> Result<RulesFile> {
 }
 
 /// What applying a rules file did to one program.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AppliedRules {
     pub program: String,
     pub added: u32,
@@ -191,15 +211,15 @@ fn describe(i: &RuleInput) -> String {
     format!("{s} to {}", i.recipients.as_str())
 }
 
-/// Every problem of the file for these programs (kind `program` or `certification`), rule
-/// by rule (`line` is the rule's number in the file, from 1).
-fn problems(rules: &[RuleInput], programs: &[(String, String)]) -> Vec<RowProblem> {
+/// Every problem of the file for these programs (short name, kind), rule by rule, at the
+/// line the rule starts on (0 when unknown).
+fn problems(file: &RulesFile, rules: &[RuleInput], programs: &[(String, String)]) -> Vec<RowProblem> {
     let mut out = Vec::new();
     let mut seen: HashSet<RuleKey> = HashSet::new();
     for (n, rule) in (1u32..).zip(rules) {
         let mut add = |message: String| {
             out.push(RowProblem {
-                line: n,
+                line: file.lines.get(n as usize - 1).copied().unwrap_or(0),
                 message: format!("rule {n} ({}): {message}", describe(rule)),
             })
         };
@@ -241,10 +261,10 @@ pub fn apply(
         kinds.push(name_and_kind(tx, *id)?);
     }
     kinds.sort_by(|a, b| a.1.cmp(&b.1));
-    let problems = problems(&rules, &kinds);
+    let problems = problems(file, &rules, &kinds);
     if !problems.is_empty() {
         return Err(Error::Rejected {
-            what: "rules file (problems by rule number)".into(),
+            what: "rules file".into(),
             problems,
         });
     }
