@@ -4,8 +4,8 @@
 use std::io::Read;
 
 use certdesk_core::api::{messages, smtp};
-use certdesk_core::mail::{self, smtp_settings};
 use certdesk_core::mail::smtp::SmtpView;
+use certdesk_core::mail::{self, smtp_settings};
 use certdesk_core::mail::{LogFilter, QueueStatus, Security, SendOptions, SmtpSettings};
 use certdesk_core::{names, Db, ManualClock, SystemClock};
 

@@ -54,9 +54,10 @@ pub struct Fields {
 fn body(text: Option<String>, file: Option<PathBuf>) -> anyhow::Result<Option<String>> {
     Ok(match (text, file) {
         (Some(t), _) => Some(t),
-        (None, Some(f)) => Some(std::fs::read_to_string(&f).map_err(|e| {
-            anyhow::anyhow!("cannot read {}: {e}", f.display())
-        })?),
+        (None, Some(f)) => Some(
+            std::fs::read_to_string(&f)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?,
+        ),
         (None, None) => None,
     })
 }
@@ -80,15 +81,22 @@ impl Fields {
         }
         if let Some(r) = &self.recipients {
             base.recipients = Recipients::parse(r)?;
-        } else if self.trigger.is_some() && !base.trigger.recipients().contains(&base.recipients)
-        {
+        } else if self.trigger.is_some() && !base.trigger.recipients().contains(&base.recipients) {
             base.recipients = base.trigger.recipients()[0];
         }
         let texts = [
             (self.learner_subject, None, &mut base.learner_subject),
-            (self.learner_body, self.learner_body_file, &mut base.learner_body),
+            (
+                self.learner_body,
+                self.learner_body_file,
+                &mut base.learner_body,
+            ),
             (self.manager_subject, None, &mut base.manager_subject),
-            (self.manager_body, self.manager_body_file, &mut base.manager_body),
+            (
+                self.manager_body,
+                self.manager_body_file,
+                &mut base.manager_body,
+            ),
         ];
         for (text, file, field) in texts {
             if let Some(t) = body(text, file)? {
@@ -309,7 +317,11 @@ fn more(c: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
                             t.trigger.as_str(),
                             words(t.timings.iter().map(|x| x.as_str()).collect()),
                             words(t.recipients.iter().map(|x| x.as_str()).collect()),
-                            if t.certification_only { "  (certifications only)" } else { "" }
+                            if t.certification_only {
+                                "  (certifications only)"
+                            } else {
+                                ""
+                            }
                         )
                     })
                     .collect::<Vec<_>>()
@@ -319,7 +331,11 @@ fn more(c: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
         Command::Export { program, format } => {
             let r = db.reader()?;
             let file = rules::export(&r, names::program(&r, &program)?)?;
-            let format = if format == "toml" { FileFormat::Toml } else { FileFormat::Json };
+            let format = if format == "toml" {
+                FileFormat::Toml
+            } else {
+                FileFormat::Json
+            };
             print!("{}", file.to_text(format)?.trim_end());
             println!();
             Ok(())
@@ -386,7 +402,12 @@ fn new_rule(fields: Fields, enabled: bool) -> anyhow::Result<RuleInput> {
 fn when(i: &RuleInput) -> String {
     match i.timing {
         Timing::On => "on".to_string(),
-        t => format!("{} {} {}", i.offset_amount, i.offset_unit.as_str(), t.as_str()),
+        t => format!(
+            "{} {} {}",
+            i.offset_amount,
+            i.offset_unit.as_str(),
+            t.as_str()
+        ),
     }
 }
 

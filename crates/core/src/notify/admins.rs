@@ -68,7 +68,9 @@ pub fn find(conn: &Connection, who: &str) -> Result<i64> {
     let who = who.trim();
     let found = match who.parse::<i64>() {
         Ok(id) => conn
-            .query_row("SELECT id FROM site_admin WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT id FROM site_admin WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .optional()?,
         Err(_) => conn
             .query_row(

@@ -16,8 +16,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::rule::{
-    create_rule, delete_rule, list_rules, update_rule, OffsetUnit, Recipients,
-    RuleInput, RuleKey, Timing, Trigger,
+    create_rule, delete_rule, list_rules, update_rule, OffsetUnit, Recipients, RuleInput, RuleKey,
+    Timing, Trigger,
 };
 use crate::error::RowProblem;
 use crate::{Error, Result};
@@ -213,7 +213,11 @@ fn describe(i: &RuleInput) -> String {
 
 /// Every problem of the file for these programs (short name, kind), rule by rule, at the
 /// line the rule starts on (0 when unknown).
-fn problems(file: &RulesFile, rules: &[RuleInput], programs: &[(String, String)]) -> Vec<RowProblem> {
+fn problems(
+    file: &RulesFile,
+    rules: &[RuleInput],
+    programs: &[(String, String)],
+) -> Vec<RowProblem> {
     let mut out = Vec::new();
     let mut seen: HashSet<RuleKey> = HashSet::new();
     for (n, rule) in (1u32..).zip(rules) {
