@@ -37,9 +37,7 @@ pub async fn queue_status(state: State<'_, AppState>) -> CommandResult<QueueStat
 #[specta::specta]
 pub async fn pause_sending(state: State<'_, AppState>, reason: String) -> CommandResult<()> {
     let now = state.now();
-    state
-        .write(move |w| messages::pause(w, &reason, now))
-        .await
+    state.write(move |w| messages::pause(w, &reason, now)).await
 }
 
 /// Lifts the pause; queued messages go out at the next send.
