@@ -230,15 +230,21 @@ fn problems(
         if !seen.insert(rule.key()) {
             add("a rule with this trigger, timing, offset and recipients comes earlier".into());
         }
-        let mut kinds: Vec<&str> = programs.iter().map(|(_, k)| k.as_str()).collect();
-        kinds.dedup();
-        for kind in kinds {
+        // The same problem for every program is told once; one for some, with their names.
+        let mut found: Vec<(String, Vec<&str>)> = Vec::new();
+        for (name, kind) in programs {
             if let Err(e) = rule.validate(kind) {
-                let on: Vec<&str> = programs
-                    .iter()
-                    .filter(|(_, k)| k == kind)
-                    .map(|(p, _)| p.as_str())
-                    .collect();
+                let e = e.to_string();
+                match found.iter_mut().find(|(m, _)| *m == e) {
+                    Some((_, on)) => on.push(name),
+                    None => found.push((e, vec![name])),
+                }
+            }
+        }
+        for (e, on) in found {
+            if on.len() == programs.len() {
+                add(e);
+            } else {
                 add(format!("{e} (for {})", on.join(", ")));
             }
         }
@@ -264,7 +270,6 @@ pub fn apply(
     for id in programs {
         kinds.push(name_and_kind(tx, *id)?);
     }
-    kinds.sort_by(|a, b| a.1.cmp(&b.1));
     let problems = problems(file, &rules, &kinds);
     if !problems.is_empty() {
         return Err(Error::Rejected {
