@@ -63,9 +63,15 @@ enum Command {
     Report(commands::report::Command),
     /// Deliver the notifications the outbox has due (for cron or a systemd timer).
     Send(commands::notify::SendArgs),
-    /// Notification rules: list, defaults, backfill, preview.
+    /// Notification rules: list, show, add, edit, enable, disable, delete, defaults,
+    /// backfill, preview, test, triggers, export, import.
     #[command(subcommand)]
-    Rules(commands::notify::RulesCommand),
+    Rules(commands::rules::Command),
+    /// Site administrators (who receive the exception alerts): list, add, remove.
+    #[command(subcommand)]
+    Admins(commands::admins::Command),
+    /// The placeholders a rule's subjects and bodies may use.
+    Placeholders,
     /// The message log; --resend ID sends one message again.
     Log(commands::notify::LogArgs),
     /// SMTP settings, test send, resume after a pause.
@@ -116,7 +122,9 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
         Command::Backup(a) => commands::backup::backup(a, &db, out),
         Command::Restore(a) => commands::backup::restore(a, &db, out),
         Command::Send(a) => commands::notify::send(a, &db, out),
-        Command::Rules(c) => commands::notify::rules(c, &db, out),
+        Command::Rules(c) => commands::rules::run(c, &db, out),
+        Command::Admins(c) => commands::admins::run(c, &db, out),
+        Command::Placeholders => commands::admins::placeholders(out),
         Command::Log(a) => commands::notify::log(a, &db, out),
         Command::Smtp(c) => commands::notify::smtp(c, &db, out),
         Command::Dashboard => {

@@ -1,10 +1,11 @@
 //! Settings: SMTP (password to the keyring) with a connection test, site administrators,
 //! the run interval.
 
+use certdesk_core::api::{admins, smtp};
 use certdesk_core::app;
-use certdesk_core::mail::smtp::{self, SmtpView};
+use certdesk_core::mail::smtp::SmtpView;
 use certdesk_core::mail::smtp_settings::{PasswordStore, SmtpSettings};
-use certdesk_core::notify::admins::{self, SiteAdmin};
+use certdesk_core::notify::admins::SiteAdmin;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -14,7 +15,7 @@ use crate::state::AppState;
 #[tauri::command]
 #[specta::specta]
 pub async fn smtp_settings(state: State<'_, AppState>) -> CommandResult<SmtpView> {
-    state.read(|r| smtp::smtp_view(r)).await
+    state.read(|r| smtp::show(r)).await
 }
 
 /// Saves the SMTP settings and, if given, the password; says where the password went.
@@ -26,7 +27,7 @@ pub async fn save_smtp_settings(
     password: Option<String>,
 ) -> CommandResult<Option<PasswordStore>> {
     state
-        .write(move |w| smtp::save_smtp(w, &settings, password.as_deref()))
+        .write(move |w| smtp::save(w, &settings, password.as_deref()))
         .await
 }
 
@@ -41,7 +42,7 @@ pub async fn test_smtp_settings(
 ) -> CommandResult<()> {
     let now = state.now();
     state
-        .read(move |_| smtp::test_smtp(&settings, password, &to, now))
+        .read(move |_| smtp::test(&settings, password, &to, now))
         .await
 }
 
@@ -49,7 +50,7 @@ pub async fn test_smtp_settings(
 #[tauri::command]
 #[specta::specta]
 pub async fn site_admins(state: State<'_, AppState>) -> CommandResult<Vec<SiteAdmin>> {
-    state.read(|r| admins::site_admins(r)).await
+    state.read(|r| admins::list(r)).await
 }
 
 /// Adds a site administrator.
@@ -61,7 +62,7 @@ pub async fn add_site_admin(
     email: String,
 ) -> CommandResult<Vec<SiteAdmin>> {
     state
-        .write(move |w| w.write(|tx| admins::add_site_admin(tx, &full_name, &email)))
+        .write(move |w| admins::add(w, &full_name, &email))
         .await
 }
 
@@ -73,7 +74,7 @@ pub async fn remove_site_admin(
     id: i64,
 ) -> CommandResult<Vec<SiteAdmin>> {
     state
-        .write(move |w| w.write(|tx| admins::remove_site_admin(tx, id)))
+        .write(move |w| admins::remove(w, &id.to_string()))
         .await
 }
 

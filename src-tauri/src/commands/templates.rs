@@ -1,10 +1,11 @@
 //! Notification templates: a program's rules, saving them (with the backfill count),
 //! the backfill opt-in, a preview for a chosen learner and a test send of it.
 
-use certdesk_core::notify::rule::{self, Rule, RuleInput};
-use certdesk_core::notify::rule_edit::{self, SavedRule};
-use certdesk_core::notify::template::{self, Preview};
-use certdesk_core::notify::{self, TriggerInfo};
+use certdesk_core::api::rules;
+use certdesk_core::notify::rule::{Rule, RuleInput};
+use certdesk_core::notify::rule_edit::SavedRule;
+use certdesk_core::notify::template::Preview;
+use certdesk_core::notify::TriggerInfo;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -17,21 +18,21 @@ pub async fn program_rules(
     state: State<'_, AppState>,
     program_id: i64,
 ) -> CommandResult<Vec<Rule>> {
-    state.read(move |r| rule::list_rules(r, program_id)).await
+    state.read(move |r| rules::list(r, program_id)).await
 }
 
 /// Every placeholder a template may use (without `%`).
 #[tauri::command]
 #[specta::specta]
 pub async fn placeholders() -> CommandResult<Vec<String>> {
-    Ok(rule_edit::placeholders())
+    Ok(rules::placeholders())
 }
 
 /// Every trigger with the timings and recipients it allows, in the editor's order.
 #[tauri::command]
 #[specta::specta]
 pub async fn trigger_catalog() -> CommandResult<Vec<TriggerInfo>> {
-    Ok(notify::trigger_catalog())
+    Ok(rules::triggers())
 }
 
 /// Creates (`id` = null) or updates a rule; says how many messages a backfill would send.
@@ -45,7 +46,7 @@ pub async fn save_rule(
 ) -> CommandResult<SavedRule> {
     let now = state.now();
     state
-        .write(move |w| w.write(|tx| rule_edit::save_rule(tx, program_id, id, &input, now)))
+        .write(move |w| rules::save(w, program_id, id, &input, now))
         .await
 }
 
@@ -60,7 +61,7 @@ pub async fn backfill_if_saved(
 ) -> CommandResult<u32> {
     let now = state.now();
     state
-        .write(move |w| rule_edit::backfill_if_saved(w, program_id, id, &input, now))
+        .write(move |w| rules::backfill_if_saved(w, program_id, id, &input, now))
         .await
 }
 
@@ -68,17 +69,16 @@ pub async fn backfill_if_saved(
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_rule(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
-    state
-        .write(move |w| w.write(|tx| rule::delete_rule(tx, id)))
-        .await
+    state.write(move |w| rules::delete(w, id)).await
 }
 
 /// Opts in to a rule's backfill: the next run sends what was counted.
 #[tauri::command]
 #[specta::specta]
 pub async fn backfill_rule(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
+    let now = state.now();
     state
-        .write(move |w| w.write(|tx| rule::backfill(tx, id)))
+        .write(move |w| rules::backfill(w, id, now).map(drop))
         .await
 }
 
@@ -91,7 +91,7 @@ pub async fn preview_rule(
     learner_id: i64,
 ) -> CommandResult<Preview> {
     state
-        .read(move |r| template::preview(r, rule_id, learner_id))
+        .read(move |r| rules::preview(r, rule_id, learner_id))
         .await
 }
 
@@ -107,6 +107,6 @@ pub async fn test_send_rule(
 ) -> CommandResult<u32> {
     let now = state.now();
     state
-        .read(move |r| notify::send_rule_test(r, rule_id, learner_id, &to, now))
+        .read(move |r| rules::test_send(r, rule_id, learner_id, &to, now))
         .await
 }

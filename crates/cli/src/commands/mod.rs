@@ -1,6 +1,7 @@
 //! The subcommands, one file per area. Each parses its arguments, calls certdesk-core and
 //! prints the result through [`crate::output::Output`].
 
+pub mod admins;
 pub mod assign;
 pub mod backup;
 pub mod exceptions;
@@ -8,6 +9,7 @@ pub mod import;
 pub mod notify;
 pub mod program;
 pub mod report;
+pub mod rules;
 pub mod run;
 
 use certdesk_core::{Clock, SystemClock};

@@ -1,12 +1,13 @@
 //! Notifications on the command line: `send` (deliver the outbox, for cron or a systemd
-//! timer), `rules`, `log` and `smtp`.
+//! timer), `log` and `smtp`. The rules are in [`super::rules`].
 
 use std::io::Read;
 
+use certdesk_core::api::{messages, smtp};
+use certdesk_core::mail::smtp::SmtpView;
 use certdesk_core::mail::{self, smtp_settings};
-use certdesk_core::mail::{LogFilter, Security, SendOptions, SmtpSettings};
-use certdesk_core::notify;
-use certdesk_core::{Clock, Db, ManualClock, SystemClock};
+use certdesk_core::mail::{LogFilter, QueueStatus, Security, SendOptions, SmtpSettings};
+use certdesk_core::{names, Db, ManualClock, SystemClock};
 
 use super::Now;
 use crate::output::Output;
@@ -27,7 +28,7 @@ pub struct SendArgs {
 /// Delivers every message the outbox has due; safe to run while the app sends too.
 pub fn send(a: SendArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
     if a.status {
-        let s = mail::queue_status(&*db.reader()?)?;
+        let s = messages::queue_status(&*db.reader()?)?;
         return out.print(&s, || {
             format!(
                 "queued {} sending {} sent {} failed {} skipped {}{}",
@@ -65,115 +66,19 @@ pub fn send(a: SendArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
     })
 }
 
-/// `rules ...`
-#[derive(clap::Subcommand, Debug)]
-pub enum RulesCommand {
-    /// List the notification rules of a program.
-    List {
-        #[arg(long)]
-        program: i64,
-    },
-    /// Give a program the default rules.
-    Defaults {
-        #[arg(long)]
-        program: i64,
-        #[command(flatten)]
-        now: Now,
-    },
-    /// Show how many past messages a rule would send if backfilled; --yes sends them.
-    Backfill {
-        #[arg(long)]
-        rule: i64,
-        #[arg(long)]
-        yes: bool,
-        #[command(flatten)]
-        now: Now,
-    },
-    /// Render a rule for a learner with their real data.
-    Preview {
-        #[arg(long)]
-        rule: i64,
-        #[arg(long)]
-        learner: i64,
-    },
-}
-
-/// Runs a `rules` subcommand.
-pub fn rules(c: RulesCommand, db: &Db, out: &Output) -> anyhow::Result<()> {
-    match c {
-        RulesCommand::List { program } => {
-            let rules = notify::list_rules(&*db.reader()?, program)?;
-            out.print(&rules, || {
-                rules
-                    .iter()
-                    .map(|r| {
-                        let i = &r.input;
-                        format!(
-                            "{:>4}  {:<22} {:<6} {:>3} {:<5} {:<8} {}  {}",
-                            r.id,
-                            i.trigger.as_str(),
-                            i.timing.as_str(),
-                            i.offset_amount,
-                            i.offset_unit.as_str(),
-                            i.recipients.as_str(),
-                            if i.enabled { "on " } else { "off" },
-                            i.learner_subject
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
-        }
-        RulesCommand::Defaults { program, now } => {
-            let now = now.get()?;
-            let ids = db
-                .writer()?
-                .write(|tx| notify::create_default_rules(tx, program, now))?;
-            out.print(&ids, || format!("{} rules added", ids.len()))
-        }
-        RulesCommand::Backfill { rule, yes, now } => {
-            let now = now.get()?;
-            let n = notify::backfill_count(&*db.reader()?, rule, now)?;
-            if yes {
-                db.writer()?.write(|tx| notify::backfill(tx, rule))?;
-            }
-            out.print(
-                &serde_json::json!({ "messages": n, "applied": yes }),
-                || {
-                    if yes {
-                        format!("backfill on: the next run sends {n} past messages")
-                    } else {
-                        format!("a backfill would send {n} messages; add --yes to send them")
-                    }
-                },
-            )
-        }
-        RulesCommand::Preview { rule, learner } => {
-            let p = notify::preview(&*db.reader()?, rule, learner)?;
-            out.print(&p, || {
-                [("learner", &p.learner), ("manager", &p.manager)]
-                    .iter()
-                    .filter_map(|(who, r)| {
-                        r.as_ref()
-                            .map(|r| format!("[{who}] {}\n\n{}\n", r.subject, r.text))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
-        }
-    }
-}
-
 /// Arguments of `log`.
 #[derive(clap::Args, Debug)]
 pub struct LogArgs {
     /// queued | sending | sent | failed | skipped
     #[arg(long)]
     state: Option<String>,
+    /// A rule's id, as `rules list` shows it.
     #[arg(long)]
     rule: Option<i64>,
+    /// A program's short name.
     #[arg(long)]
-    program: Option<i64>,
+    program: Option<String>,
+    /// A trigger, e.g. due_date.
     #[arg(long)]
     trigger: Option<String>,
     /// Part of the recipient address.
@@ -195,18 +100,23 @@ pub struct LogArgs {
 pub fn log(a: LogArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
     if let Some(id) = a.resend {
         let now = a.now.get()?;
-        let new = db.writer()?.write(|tx| mail::resend(tx, id, now))?;
+        let new = messages::resend(&mut db.writer()?, id, now)?;
         return out.print(
             &serde_json::json!({ "message_id": new, "resend_of": id }),
             || format!("message {id} queued again as message {new}"),
         );
     }
-    let page = mail::list_messages(
-        &*db.reader()?,
+    let r = db.reader()?;
+    let program_id = match &a.program {
+        Some(p) => Some(names::program(&r, p)?),
+        None => None,
+    };
+    let page = messages::list(
+        &r,
         &LogFilter {
             state: a.state,
             rule_id: a.rule,
-            program_id: a.program,
+            program_id,
             trigger: a.trigger,
             recipient: a.recipient,
             before_id: a.before,
@@ -274,6 +184,15 @@ pub enum SmtpCommand {
     Test {
         #[arg(long)]
         to: String,
+        #[command(flatten)]
+        now: Now,
+    },
+    /// Pause all sending, with a reason shown by `smtp show` and `send --status`.
+    Pause {
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        now: Now,
     },
     /// Lift a pause (after an authentication failure was fixed).
     Resume,
@@ -283,28 +202,11 @@ pub enum SmtpCommand {
 pub fn smtp(c: SmtpCommand, db: &Db, out: &Output) -> anyhow::Result<()> {
     match c {
         SmtpCommand::Show => {
-            let s = mail::load_settings(&*db.reader()?)?;
-            let q = mail::queue_status(&*db.reader()?)?;
+            let r = db.reader()?;
+            let (v, q) = (smtp::show(&r)?, messages::queue_status(&r)?);
             out.print(
-                &serde_json::json!({ "settings": s, "queue": q }),
-                || match &s {
-                    None => {
-                        "SMTP is not configured: certdesk-cli smtp set --host ... --from ...".into()
-                    }
-                    Some(s) => format!(
-                        "{}:{} ({:?}) user '{}' from {} <{}>{}",
-                        s.host,
-                        s.port,
-                        s.security,
-                        s.username,
-                        s.from_name,
-                        s.from_address,
-                        q.paused_reason
-                            .as_deref()
-                            .map(|r| format!("\nPAUSED: {r}"))
-                            .unwrap_or_default()
-                    ),
-                },
+                &serde_json::json!({ "settings": v.settings, "has_password": v.has_password, "queue": q }),
+                || show_text(&v, &q),
             )
         }
         SmtpCommand::Set {
@@ -334,17 +236,14 @@ pub fn smtp(c: SmtpCommand, db: &Db, out: &Output) -> anyhow::Result<()> {
                 timeout_secs: timeout,
                 ca_cert_file: ca_cert,
             };
-            db.writer()?.write(|tx| mail::save_settings(tx, &s))?;
-            let stored = if password_stdin {
+            let password = if password_stdin {
                 let mut pw = String::new();
                 std::io::stdin().read_to_string(&mut pw)?;
-                Some(smtp_settings::save_password(
-                    &s,
-                    pw.trim_end_matches(['\r', '\n']),
-                )?)
+                Some(pw.trim_end_matches(['\r', '\n']).to_string())
             } else {
                 None
             };
+            let stored = smtp::save(&mut db.writer()?, &s, password.as_deref())?;
             out.print(&serde_json::json!({ "settings": s, "password": stored }), || {
                 match &stored {
                     None => "SMTP settings saved".into(),
@@ -357,21 +256,56 @@ pub fn smtp(c: SmtpCommand, db: &Db, out: &Output) -> anyhow::Result<()> {
                 }
             })
         }
-        SmtpCommand::Test { to } => {
-            let s = mail::load_settings(&*db.reader()?)?.ok_or_else(|| {
-                certdesk_core::Error::SmtpNotConfigured("no SMTP server is set".into())
-            })?;
-            let pw = smtp_settings::load_password(&s);
-            mail::test_send(&s, pw, &to, SystemClock.now())?;
+        SmtpCommand::Test { to, now } => {
+            let s = smtp::test_saved(&*db.reader()?, &to, now.get()?)?;
             out.print(&serde_json::json!({ "sent_to": to }), || {
                 format!("test message accepted by {} for {to}", s.host)
             })
         }
+        SmtpCommand::Pause { reason, now } => {
+            messages::pause(&mut db.writer()?, &reason, now.get()?)?;
+            out.print(&serde_json::json!({ "paused": reason }), || {
+                "sending is paused; resume with: certdesk-cli smtp resume".into()
+            })
+        }
         SmtpCommand::Resume => {
-            db.writer()?.write(mail::resume)?;
+            messages::resume(&mut db.writer()?)?;
             out.print(&serde_json::json!({ "resumed": true }), || {
                 "the queue runs again".into()
             })
         }
     }
+}
+
+fn show_text(v: &SmtpView, q: &QueueStatus) -> String {
+    let Some(s) = &v.settings else {
+        return "SMTP is not configured: certdesk-cli smtp set --host ... --from ...".into();
+    };
+    let or_unset = |t: &str| {
+        if t.trim().is_empty() {
+            "not set".to_string()
+        } else {
+            t.to_string()
+        }
+    };
+    let security = match s.security {
+        Security::None => "none (plain)",
+        Security::Starttls => "starttls",
+        Security::Tls => "tls",
+    };
+    let mut t = format!(
+        "server    {}:{}\nsecurity  {security}\nuser      {}\npassword  {}\nfrom      {}\nfrom name {}\ntimeout   {} s\nCA file   {}",
+        s.host,
+        s.port,
+        or_unset(&s.username),
+        if v.has_password { "stored" } else { "not set" },
+        s.from_address,
+        or_unset(&s.from_name),
+        s.timeout_secs,
+        or_unset(&s.ca_cert_file),
+    );
+    if let Some(r) = &q.paused_reason {
+        t.push_str(&format!("\nPAUSED: {r}"));
+    }
+    t
 }

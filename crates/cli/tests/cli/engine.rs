@@ -27,13 +27,13 @@ L1,Lee One,lee@example.com,Europe/London,M1,Crew
 L2,Lee Two,lee2@example.com,Asia/Tokyo,M1,Crew
 ";
 
-fn write(dir: &Path, name: &str, text: &str) -> String {
+pub fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p.display().to_string()
 }
 
-fn ok_json(db: &Path, args: &[&str]) -> Value {
+pub fn ok_json(db: &Path, args: &[&str]) -> Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
     let out = cli(db, &all);
@@ -45,7 +45,7 @@ fn ok_json(db: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
+pub fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.sqlite");
     let now = ["--now", "2026-03-01T12:00:00Z"];

@@ -6,6 +6,7 @@
 mod engine;
 mod init;
 mod notify;
+mod rules;
 // The core tests' SMTP server helper; the CLI tests use only part of it.
 #[allow(dead_code)]
 #[path = "../../../core/tests/core/smtp_server.rs"]

@@ -2,4 +2,8 @@
 //! write or a read), and is what the desktop command and the CLI subcommand of that action
 //! both call: they add nothing but argument parsing and output.
 
+pub mod admins;
+pub mod messages;
 pub mod programs;
+pub mod rules;
+pub mod smtp;

@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
+use crate::notify::Trigger;
 use crate::time::secs;
 use crate::{Error, Result};
 
@@ -66,8 +67,40 @@ fn rfc(s: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Every state a message can be in, in the order of its life.
+pub const STATES: &[&str] = &["queued", "sending", "sent", "failed", "skipped"];
+
+impl LogFilter {
+    /// Refuses a state or trigger no message can have (a typo would list nothing).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the valid values.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(s) = self.state.as_deref().filter(|s| !STATES.contains(s)) {
+            return Err(Error::invalid(
+                "state",
+                format!("unknown state '{s}' (valid: {})", STATES.join(", ")),
+            ));
+        }
+        if let Some(t) = &self.trigger {
+            if Trigger::parse(t).is_err() {
+                let all: Vec<&str> = Trigger::ALL.iter().map(|t| t.as_str()).collect();
+                return Err(Error::invalid(
+                    "trigger",
+                    format!("unknown trigger '{t}' (valid: {})", all.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Lists messages matching `f`, newest first.
+///
+/// # Errors
+/// As [`LogFilter::validate`]; database errors.
 pub fn list_messages(conn: &Connection, f: &LogFilter) -> Result<LogPage> {
+    f.validate()?;
     let limit = f.limit.unwrap_or(100).clamp(1, 1000);
     let mut st = conn.prepare_cached(
         "SELECT m.id, m.rule_id, m.trigger, a.program_id, m.assignment_id, m.cycle,

@@ -1,6 +1,6 @@
 //! The site administrators: who receives the exception alerts and the administrators' copies.
 
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -57,6 +57,33 @@ pub fn add_site_admin(tx: &Transaction, full_name: &str, email: &str) -> Result<
         ));
     }
     site_admins(tx)
+}
+
+/// The site administrator with this address (any case), or with this id when `who` is a
+/// number (as listed).
+///
+/// # Errors
+/// [`Error::NotFound`] when there is none.
+pub fn find(conn: &Connection, who: &str) -> Result<i64> {
+    let who = who.trim();
+    let found = match who.parse::<i64>() {
+        Ok(id) => conn
+            .query_row("SELECT id FROM site_admin WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?,
+        Err(_) => conn
+            .query_row(
+                "SELECT id FROM site_admin WHERE lower(email) = lower(?1)",
+                [who],
+                |r| r.get(0),
+            )
+            .optional()?,
+    };
+    found.ok_or_else(|| Error::NotFound {
+        what: "site administrator",
+        key: who.to_string(),
+    })
 }
 
 /// Removes a site administrator; returns the new list.

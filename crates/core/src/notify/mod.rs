@@ -7,14 +7,15 @@ pub mod admins;
 mod exception_alert;
 pub mod rule;
 pub mod rule_edit;
+pub mod rules_file;
 pub mod select;
 pub mod template;
 pub mod test_send;
 
 pub use rule::{
     backfill, backfill_count, create_default_rules, create_rule, delete_rule, get_rule, list_rules,
-    trigger_catalog, update_rule, OffsetUnit, Recipients, Rule, RuleInput, Timing, Trigger,
-    TriggerInfo,
+    trigger_catalog, update_rule, OffsetUnit, Recipients, Rule, RuleInput, RuleKey, Timing,
+    Trigger, TriggerInfo,
 };
 pub use select::{enqueue_due, EnqueueSummary};
 pub use template::{preview, validate_template, Preview, PLACEHOLDERS};

@@ -152,7 +152,23 @@ pub struct RuleInput {
     pub enabled: bool,
 }
 
+/// What makes two rules "the same rule" for [`create_default_rules`] and a rules-file
+/// import: the same trigger, timing, offset (amount and unit) and recipients. Texts and
+/// `enabled` are what an edit changes; these are what the rule *is*.
+pub type RuleKey = (Trigger, Timing, u32, OffsetUnit, Recipients);
+
 impl RuleInput {
+    /// This rule's [`RuleKey`].
+    pub fn key(&self) -> RuleKey {
+        (
+            self.trigger,
+            self.timing,
+            self.offset_amount,
+            self.offset_unit,
+            self.recipients,
+        )
+    }
+
     /// Checks the timing against the trigger, the recipients, and every template.
     ///
     /// # Errors
@@ -417,13 +433,23 @@ pub fn backfill(tx: &Transaction, id: i64) -> Result<()> {
 /// for certifications, expiry 30 days before, window open, failure to recertify; and the
 /// exception alert. Returns the new rule ids.
 ///
+/// Idempotent: a default is left out when the program already has a rule with its
+/// [`RuleKey`] (same trigger, timing, offset and recipients, whatever its texts and whether
+/// it is enabled), so running it twice adds nothing and an edited default is not doubled.
+///
 /// # Errors
 /// [`Error::NotFound`] for an unknown program.
 pub fn create_default_rules(tx: &Connection, program_id: i64, now: Timestamp) -> Result<Vec<i64>> {
     let kind = program_kind(tx, program_id)?;
+    let have: Vec<RuleKey> = list_rules(tx, program_id)?
+        .iter()
+        .map(|r| r.input.key())
+        .collect();
     let mut ids = Vec::new();
     for input in super::template::defaults(&kind) {
-        ids.push(create_rule(tx, program_id, &input, now)?);
+        if !have.contains(&input.key()) {
+            ids.push(create_rule(tx, program_id, &input, now)?);
+        }
     }
     Ok(ids)
 }

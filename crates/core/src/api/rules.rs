@@ -1,0 +1,183 @@
+//! Notification rules: list, save, enable or disable, delete, the backfill opt-in, the
+//! default rules, a preview and a test send for a chosen learner, and rules files (export
+//! one program's rules, apply a file to many programs).
+
+use jiff::Timestamp;
+use rusqlite::Connection;
+
+use crate::notify::rule::{self, Rule, RuleInput, TriggerInfo};
+use crate::notify::rule_edit::{self, SavedRule};
+use crate::notify::rules_file::{self, AppliedRules, RulesFile};
+use crate::notify::template::{self, Preview};
+use crate::notify::test_send;
+use crate::{names, Error, Result, Writer};
+
+/// The rules of one program, in the order they were made.
+///
+/// # Errors
+/// Database errors.
+pub fn list(conn: &Connection, program_id: i64) -> Result<Vec<Rule>> {
+    rule::list_rules(conn, program_id)
+}
+
+/// One rule.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown rule.
+pub fn show(conn: &Connection, id: i64) -> Result<Rule> {
+    rule::get_rule(conn, id)
+}
+
+/// Creates (`id` = `None`) or updates a rule; says how many messages a backfill would send.
+///
+/// # Errors
+/// As [`rule_edit::save_rule`]; nothing is written then.
+pub fn save(
+    w: &mut Writer,
+    program_id: i64,
+    id: Option<i64>,
+    input: &RuleInput,
+    now: Timestamp,
+) -> Result<SavedRule> {
+    w.write(|tx| rule_edit::save_rule(tx, program_id, id, input, now))
+}
+
+/// Enables or disables a rule, keeping everything else. Enabling a disabled rule moves its
+/// `effective_from` to `now` (what it missed while off is a backfill to opt in to).
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown rule.
+pub fn set_enabled(w: &mut Writer, id: i64, enabled: bool, now: Timestamp) -> Result<SavedRule> {
+    w.write(|tx| {
+        let old = rule::get_rule(tx, id)?;
+        let input = RuleInput {
+            enabled,
+            ..old.input
+        };
+        rule_edit::save_rule(tx, old.program_id, Some(id), &input, now)
+    })
+}
+
+/// Deletes a rule; its messages stay in the log.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown rule.
+pub fn delete(w: &mut Writer, id: i64) -> Result<()> {
+    w.write(|tx| rule::delete_rule(tx, id))
+}
+
+/// How many past messages a backfill of the rule would send, without opting in.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown rule.
+pub fn backfill_count(conn: &Connection, id: i64, now: Timestamp) -> Result<u32> {
+    rule::backfill_count(conn, id, now)
+}
+
+/// Opts in to a rule's backfill: the next run sends what was counted. Returns that count.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown rule.
+pub fn backfill(w: &mut Writer, id: i64, now: Timestamp) -> Result<u32> {
+    w.write(|tx| {
+        let n = rule::backfill_count(tx, id, now)?;
+        rule::backfill(tx, id)?;
+        Ok(n)
+    })
+}
+
+/// How many messages saving this rule would offer to backfill; saves nothing.
+///
+/// # Errors
+/// As [`save`].
+pub fn backfill_if_saved(
+    w: &mut Writer,
+    program_id: i64,
+    id: Option<i64>,
+    input: &RuleInput,
+    now: Timestamp,
+) -> Result<u32> {
+    rule_edit::backfill_if_saved(w, program_id, id, input, now)
+}
+
+/// Gives a program the default rules it lacks (see [`rule::create_default_rules`]: running
+/// it twice adds nothing). Returns the new rules' ids.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown program.
+pub fn defaults(w: &mut Writer, program_id: i64, now: Timestamp) -> Result<Vec<i64>> {
+    w.write(|tx| rule::create_default_rules(tx, program_id, now))
+}
+
+/// A rule rendered for a learner with their real data, as each recipient would get it.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown rule or learner.
+pub fn preview(conn: &Connection, rule_id: i64, learner_id: i64) -> Result<Preview> {
+    template::preview(conn, rule_id, learner_id)
+}
+
+/// Sends the rule rendered for a learner to `to` at once (each recipient's version, marked
+/// as a test) through the saved SMTP settings; returns how many were sent.
+///
+/// # Errors
+/// As [`test_send::send_rule_test`].
+pub fn test_send(
+    conn: &Connection,
+    rule_id: i64,
+    learner_id: i64,
+    to: &str,
+    now: Timestamp,
+) -> Result<u32> {
+    test_send::send_rule_test(conn, rule_id, learner_id, to, now)
+}
+
+/// Every trigger with the timings and recipients it allows, in the editor's order.
+pub fn triggers() -> Vec<TriggerInfo> {
+    rule::trigger_catalog()
+}
+
+/// Every placeholder a template may use, without its `%` signs.
+pub fn placeholders() -> Vec<String> {
+    rule_edit::placeholders()
+}
+
+/// A program's rules as a rules file.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown program.
+pub fn export(conn: &Connection, program_id: i64) -> Result<RulesFile> {
+    rules_file::export(conn, program_id)
+}
+
+/// Makes the rules of every program in `program_ids` exactly the file's (matched by
+/// trigger, timing, offset and recipients; see [`rules_file`]), in one transaction. With no
+/// program given, applies to the program the file names.
+///
+/// # Errors
+/// [`Error::Rejected`] listing every invalid rule; [`Error::NotFound`] for an unknown
+/// program; [`Error::Invalid`] when no program is given or named. Nothing is written then.
+pub fn import(
+    w: &mut Writer,
+    program_ids: &[i64],
+    file: &RulesFile,
+    now: Timestamp,
+) -> Result<Vec<AppliedRules>> {
+    w.write(|tx| {
+        let named;
+        let ids = match (program_ids, &file.program) {
+            ([], Some(name)) => {
+                named = [names::program(tx, name)?];
+                &named[..]
+            }
+            ([], None) => {
+                return Err(Error::invalid(
+                    "program",
+                    "name the program(s) to apply the rules to",
+                ))
+            }
+            (ids, _) => ids,
+        };
+        rules_file::apply(tx, ids, file, now)
+    })
+}
