@@ -77,6 +77,7 @@ export const commands = {
 	programRules: (programId: number) => typedError<Rule[], CommandError>(__TAURI_INVOKE("program_rules", { programId })),
 	/**  Every placeholder a template may use (without `%`). */
 	placeholders: () => typedError<string[], CommandError>(__TAURI_INVOKE("placeholders")),
+	/**  Every trigger with the timings and recipients it allows, in the editor's order. */
 	triggerCatalog: () => typedError<TriggerInfo[], CommandError>(__TAURI_INVOKE("trigger_catalog")),
 	/**  Creates (`id` = null) or updates a rule; says how many messages a backfill would send. */
 	saveRule: (programId: number, id: number | null, input: RuleInput) => typedError<SavedRule, CommandError>(__TAURI_INVOKE("save_rule", { programId, id, input })),
@@ -127,7 +128,10 @@ export const commands = {
 	setStartAtLogin: (on: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_start_at_login", { on })),
 	/**  Whether the package's systemd user timers are installed and enabled. */
 	systemdStatus: () => typedError<SystemdStatus, CommandError>(__TAURI_INVOKE("systemd_status")),
-	/**  Writes a consistent copy of the store to `path`, even while the timer is sending. */
+	/**
+	 *  Writes a consistent copy of the store to `path` (a full path), even while the timer is
+	 *  sending.
+	 */
 	backupStore: (path: string) => typedError<BackupSummary, CommandError>(__TAURI_INVOKE("backup_store", { path })),
 	/**
 	 *  Replaces the store's content with the backup at `path`; refuses (kind `not_a_store` or
@@ -889,9 +893,14 @@ export type Timing = "on" | "before" | "after";
 /**  What a rule reacts to (DOMAIN.md section 4). */
 export type Trigger = "assigned" | "completed" | "course_set_completed" | "course_set_due" | "due_date" | "exception" | "unassigned" | "expiry" | "failed_recertify" | "window_open";
 
+/**
+ *  What the rule editor may offer for one trigger: its timings and recipients, and whether
+ *  it exists only for certifications. The UI takes these from here, never from a copy.
+ */
 export type TriggerInfo = {
 	trigger: Trigger,
 	timings: Timing[],
+	recipients: Recipients[],
 	certification_only: boolean,
 };
 

@@ -2,4 +2,12 @@
 //! write or a read), and is what the desktop command and the CLI subcommand of that action
 //! both call: they add nothing but argument parsing and output.
 
+pub mod catalog;
+pub mod enrolment;
+pub mod exceptions;
+pub mod imports;
 pub mod programs;
+pub mod reports;
+pub mod scheduler;
+pub mod settings;
+pub mod store;

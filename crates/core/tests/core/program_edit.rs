@@ -5,9 +5,7 @@ use certdesk_core::program::catalog::program_summaries;
 use certdesk_core::program::certification::{CertSettings, Method};
 use certdesk_core::program::course::{add_course, list_courses};
 use certdesk_core::program::period::{Period, Unit};
-use certdesk_core::program::{
-    program_draft, save_program, DueDraft, DueFrom, DueKind, ProgramDraft, SetDraft,
-};
+use certdesk_core::program::{program_draft, DueDraft, DueFrom, DueKind, ProgramDraft, SetDraft};
 use certdesk_core::program::{CompletionRule, Operator, ProgramKind};
 use certdesk_core::{names, Db, Error};
 
@@ -66,9 +64,8 @@ fn first_aid(db: &Db) -> ProgramDraft {
 }
 
 fn save(db: &Db, draft: &ProgramDraft, now: &str) -> certdesk_core::Result<i64> {
-    db.writer()
-        .unwrap()
-        .write(|tx| save_program(tx, draft, t(now)))
+    // The editor's entry point: the program, then its memberships settled.
+    certdesk_core::api::programs::save(&mut db.writer().unwrap(), draft, t(now))
 }
 
 fn load(db: &Db, id: i64) -> ProgramDraft {
