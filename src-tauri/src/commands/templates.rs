@@ -1,10 +1,10 @@
 //! Notification templates: a program's rules, saving them (with the backfill count),
 //! the backfill opt-in, a preview for a chosen learner and a test send of it.
 
+use certdesk_core::notify::{self, TriggerInfo};
 use certdesk_core::notify::rule::{self, Rule, RuleInput};
 use certdesk_core::notify::rule_edit::{self, SavedRule};
 use certdesk_core::notify::template::{self, Preview};
-use certdesk_core::notify::{self, TriggerInfo};
 use tauri::State;
 
 use crate::error::CommandResult;
