@@ -36,6 +36,10 @@ step "bindings drift check"
 cargo test -p certdesk --features custom-protocol --lib export_bindings -q
 git diff --exit-code -- ui/src/api/bindings.ts || { echo "ui/src/api/bindings.ts is stale: commit the regenerated file"; exit 1; }
 
+step "command lists agree (lib.rs, build.rs, capabilities/main.json)"
+cargo test -p certdesk --features custom-protocol --lib command_lists_agree -q
+git diff --exit-code -- src-tauri/capabilities/main.json || { echo "src-tauri/capabilities/main.json is stale: commit the regenerated file"; exit 1; }
+
 step "UI type check, format check and unit tests"
 (cd ui && npm run check && npm run format:check && npm test)
 

@@ -1,69 +1,35 @@
+//! Grants the window exactly the commands `src/lib.rs` lists: the names are read from its
+//! `collect_commands!` call, passed to tauri-build, and written to
+//! `capabilities/main.json` (only when that changes, so a build leaves the tree clean).
+
+#[path = "command_list.rs"]
+mod command_list;
+
 fn main() {
-    // Every command the UI may call is listed once here and granted in capabilities/main.json;
-    // anything not granted there is refused by Tauri.
-    let manifest = tauri_build::AppManifest::new().commands(certdesk_commands());
+    println!("cargo:rerun-if-changed=src/lib.rs");
+    println!("cargo:rerun-if-changed=command_list.rs");
+    let lib_rs = match std::fs::read_to_string("src/lib.rs") {
+        Ok(text) => text,
+        Err(e) => panic!("cannot read src/lib.rs: {e}"),
+    };
+    let names = command_list::command_names(&lib_rs);
+    if names.is_empty() {
+        panic!("no commands found in the collect_commands! list of src/lib.rs");
+    }
+    let json = command_list::capabilities_json(&names);
+    let path = "capabilities/main.json";
+    if std::fs::read_to_string(path).ok().as_deref() != Some(json.as_str()) {
+        if let Err(e) = std::fs::write(path, &json) {
+            panic!("cannot write {path}: {e}");
+        }
+    }
+    // Anything not granted there is refused by Tauri.
+    let names: Vec<&'static str> = names
+        .into_iter()
+        .map(|n| &*Box::leak(n.into_boxed_str()))
+        .collect();
+    let manifest = tauri_build::AppManifest::new().commands(Box::leak(names.into_boxed_slice()));
     if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
         panic!("tauri build failed: {e:#}");
     }
-}
-
-fn certdesk_commands() -> &'static [&'static str] {
-    &[
-        "app_info",
-        "dashboard",
-        "membership_page",
-        "completion_page",
-        "timer_status",
-        "run_now",
-        "export_memberships",
-        "outlook",
-        "raised_exceptions",
-        "preview_exception_action",
-        "apply_exception_action",
-        "program_list",
-        "find_learners",
-        "course_sets",
-        "assign_learner",
-        "record_completion",
-        "program_draft",
-        "save_program",
-        "list_courses",
-        "add_course",
-        "list_groups",
-        "assign_group",
-        "preview_assign_csv",
-        "assign_from_csv",
-        "preview_learner_import",
-        "import_learners",
-        "program_rules",
-        "placeholders",
-        "trigger_catalog",
-        "save_rule",
-        "backfill_if_saved",
-        "delete_rule",
-        "backfill_rule",
-        "preview_rule",
-        "test_send_rule",
-        "list_messages",
-        "resend_message",
-        "queue_status",
-        "pause_sending",
-        "resume_sending",
-        "smtp_settings",
-        "save_smtp_settings",
-        "test_smtp_settings",
-        "site_admins",
-        "add_site_admin",
-        "remove_site_admin",
-        "run_interval",
-        "set_run_interval",
-        "background_options",
-        "set_close_to_tray",
-        "set_start_at_login",
-        "systemd_status",
-        "backup_store",
-        "restore_store",
-        "first_run_pending",
-        "choose_first_run",
-    ]
 }

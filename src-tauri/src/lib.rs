@@ -15,7 +15,9 @@ use tauri::Manager;
 
 pub use error::CommandError;
 
-/// Every command, listed once; also the source of `ui/src/api/bindings.ts`.
+/// Every command, listed once: the source of `ui/src/api/bindings.ts`, and (read as text by
+/// `build.rs`) of the permissions in `capabilities/main.json`. Keep one
+/// `commands::<area>::<name>,` per line.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         commands::app::app_info,
@@ -121,8 +123,33 @@ fn single_instance() -> tauri::plugin::TauriPlugin<tauri::Wry> {
     b.build()
 }
 
+/// The command names as `build.rs` reads them from this file.
+#[cfg(test)]
+#[path = "../command_list.rs"]
+mod command_list;
+
 #[cfg(test)]
 mod tests {
+    use super::command_list;
+
+    /// The committed `capabilities/main.json` grants exactly the commands listed in
+    /// [`super::specta_builder`] (build.rs rewrites it; this catches a stale commit).
+    #[test]
+    fn command_lists_agree() {
+        let names = command_list::command_names(include_str!("lib.rs"));
+        assert!(names.len() > 40, "found only {names:?}");
+        let committed = include_str!("../capabilities/main.json");
+        assert_eq!(
+            committed,
+            command_list::capabilities_json(&names),
+            "capabilities/main.json is stale: build the crate (build.rs rewrites it) and commit it"
+        );
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "a command is listed twice");
+    }
+
     /// Writes the TypeScript bindings; CI fails if the committed file differs.
     #[test]
     fn export_bindings() {

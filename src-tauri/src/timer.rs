@@ -7,8 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use certdesk_core::mail::SendOptions;
-use certdesk_core::scheduler::{self, Tick};
+use certdesk_core::scheduler::Tick;
 use certdesk_core::{Clock, Db};
 
 use crate::state::Store;
@@ -50,7 +49,7 @@ pub fn run_once(
     status: &Mutex<TimerStatus>,
 ) -> certdesk_core::Result<Tick> {
     let now = clock.now();
-    let outcome = scheduler::tick(db, clock, &SendOptions::default());
+    let outcome = certdesk_core::api::scheduler::run_now(db, clock);
     status
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -62,7 +61,7 @@ pub fn run_once(
 fn interval(db: &Db) -> SignedDuration {
     let minutes = db
         .reader()
-        .and_then(|r| certdesk_core::app::run_interval_minutes(&r))
+        .and_then(|r| certdesk_core::api::settings::run_interval(&r))
         .unwrap_or(certdesk_core::app::DEFAULT_RUN_INTERVAL_MINUTES);
     SignedDuration::from_mins(i64::from(minutes))
 }

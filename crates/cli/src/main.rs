@@ -49,6 +49,19 @@ enum Command {
     Unassign(commands::assign::UnassignArgs),
     /// Record a course completion.
     Complete(commands::assign::CompleteArgs),
+    /// List every program and certification.
+    Programs,
+    /// Courses: list, add.
+    #[command(subcommand)]
+    Courses(commands::catalog::CoursesCommand),
+    /// List the groups of learners, with their member counts.
+    Groups,
+    /// Learners: find by name, id number or email.
+    #[command(subcommand)]
+    Learners(commands::catalog::LearnersCommand),
+    /// The desktop app's preferences kept in the store: run interval, close to tray.
+    #[command(subcommand)]
+    Settings(commands::settings::Command),
     /// Advance certifications (and queue due notifications) as of --now.
     Run(commands::run::Args),
     /// List and resolve assignment exceptions.
@@ -80,7 +93,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return output::usage_error(&e),
+    };
     let out = Output { json: cli.json };
     match run(cli, &out) {
         Ok(()) => ExitCode::SUCCESS,
@@ -91,10 +107,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// Opens the store; only `init` may create it, so a mistyped `--db` is refused rather than
+/// answered from a new, empty store.
+fn open_store(cli: &Cli) -> anyhow::Result<(PathBuf, Db)> {
+    let path = certdesk_core::store::location::resolve(cli.db.clone())?;
+    if !matches!(cli.command, Command::Init { .. }) && !path.is_file() {
+        return Err(certdesk_core::Error::NotFound {
+            what: "store",
+            key: format!(
+                "{} (create it with `certdesk-cli --db {} init`)",
+                path.display(),
+                path.display()
+            ),
+        }
+        .into());
+    }
+    let db = Db::open(&path)?;
+    Ok((path, db))
+}
+
 fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
     let clock = SystemClock;
-    let path = certdesk_core::store::location::resolve(cli.db)?;
-    let db = Db::open(&path)?;
+    let (path, db) = open_store(&cli)?;
     match cli.command {
         Command::Init { demo } => {
             if demo {
@@ -116,6 +150,11 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
         Command::Program(a) => commands::program::show(a, &db, out),
         Command::Unassign(a) => commands::assign::unassign(a, &db, out),
         Command::Complete(a) => commands::assign::complete(a, &db, out),
+        Command::Programs => commands::catalog::programs(&db, out),
+        Command::Courses(c) => commands::catalog::courses(c, &db, out),
+        Command::Groups => commands::catalog::groups(&db, out),
+        Command::Learners(c) => commands::catalog::learners(c, &db, out),
+        Command::Settings(c) => commands::settings::run(c, &db, out),
         Command::Run(a) => commands::run::run(a, &db, out),
         Command::Exceptions(c) => commands::exceptions::run(c, &db, out),
         Command::Report(c) => commands::report::run(c, &db, out),
@@ -128,7 +167,7 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
         Command::Log(a) => commands::notify::log(a, &db, out),
         Command::Smtp(c) => commands::notify::smtp(c, &db, out),
         Command::Dashboard => {
-            let d = certdesk_core::report::dashboard::dashboard(&db.reader()?, clock.now())?;
+            let d = certdesk_core::api::reports::dashboard(&db.reader()?, clock.now())?;
             out.print(&d, || {
                 let mut s = format!(
                     "learners {}\nprograms {}\ncertifications {}\nassignments {}\n",

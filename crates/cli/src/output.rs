@@ -47,6 +47,32 @@ impl Output {
     }
 }
 
+/// Reports a usage error (a clap error) and returns the exit code: 0 for `--help` and
+/// `--version`, 2 otherwise. With `--json` anywhere on the line, as
+/// `{"error": {"kind": "usage", "message"}}` on stderr.
+pub fn usage_error(e: &clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return std::process::ExitCode::SUCCESS;
+    }
+    if std::env::args().any(|a| a == "--json") {
+        let message = e.render().to_string();
+        let message = message
+            .trim()
+            .trim_start_matches("error: ")
+            .lines()
+            .take_while(|l| !l.starts_with("For more information"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let v = serde_json::json!({ "error": { "kind": "usage", "message": message.trim() } });
+        eprintln!("{v}");
+    } else {
+        let _ = e.print();
+    }
+    std::process::ExitCode::from(2)
+}
+
 fn emit(shown: &str) -> anyhow::Result<()> {
     match writeln!(std::io::stdout().lock(), "{shown}") {
         // `certdesk-cli ... | head` closing the pipe early is not a failure.

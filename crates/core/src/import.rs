@@ -202,16 +202,11 @@ impl Zones {
     }
 }
 
-/// Reads an instant written `YYYY-MM-DD` (the start of that day in `tz`) or RFC 3339.
+/// Reads an instant written `YYYY-MM-DD` (the start of that day in `tz`) or RFC 3339 with
+/// an offset; see [`crate::time::parse_instant`].
 ///
 /// # Errors
 /// [`Error::Invalid`] (field `instant`) when `s` is neither.
 pub(crate) fn instant(s: &str, tz: &TimeZone) -> Result<Timestamp> {
-    if let Ok(t) = s.parse::<Timestamp>() {
-        return Ok(t);
-    }
-    let date = crate::time::parse_date(s)?;
-    date.to_zoned(tz.clone())
-        .map(|z| z.timestamp())
-        .map_err(|e| Error::invalid("instant", e.to_string()))
+    crate::time::parse_instant(s, tz)
 }

@@ -41,3 +41,28 @@ pub fn end_of_day(date: Date, tz: &TimeZone) -> Result<i64> {
         .map_err(|e| Error::invalid("date", e.to_string()))?;
     Ok(next.timestamp().as_second() - 1)
 }
+
+/// Reads an instant written RFC 3339 with its offset (`2027-01-10T09:00:00Z`,
+/// `...+01:00`) or a bare date `YYYY-MM-DD` (the start of that day in `tz`).
+///
+/// # Errors
+/// [`Error::Invalid`] (field `instant`) for anything else, notably a date and time without
+/// an offset: which zone it meant is unknown, so it is refused rather than cut to a date.
+pub fn parse_instant(s: &str, tz: &TimeZone) -> Result<Timestamp> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    if s.len() > 10 {
+        let reason = if s.parse::<jiff::civil::DateTime>().is_ok() {
+            format!("'{s}' has no UTC offset; add one, e.g. {s}Z or {s}+01:00")
+        } else {
+            format!("'{s}' is not an instant (RFC 3339, e.g. 2027-01-10T09:00:00Z) or a date (YYYY-MM-DD)")
+        };
+        return Err(Error::invalid("instant", reason));
+    }
+    let date = parse_date(s)?;
+    date.to_zoned(tz.clone())
+        .map(|z| z.timestamp())
+        .map_err(|e| Error::invalid("instant", e.to_string()))
+}

@@ -1,6 +1,6 @@
 //! The "Background" options: close into the tray, start at login, and the systemd timers.
 
-use certdesk_core::app;
+use certdesk_core::api::settings;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt;
@@ -26,7 +26,7 @@ pub async fn background_options(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> CommandResult<BackgroundOptions> {
-    let close_to_tray = state.read(|r| app::close_to_tray(r)).await?;
+    let close_to_tray = state.read(settings::close_to_tray).await?;
     let start_at_login = app.autolaunch().is_enabled()?;
     Ok(BackgroundOptions {
         close_to_tray,
@@ -39,7 +39,7 @@ pub async fn background_options(
 #[specta::specta]
 pub async fn set_close_to_tray(state: State<'_, AppState>, on: bool) -> CommandResult<()> {
     state
-        .blocking(move |db| db.writer()?.write(|tx| app::set_close_to_tray(tx, on)))
+        .write(move |w| settings::set_close_to_tray(w, on).map(|_| ()))
         .await
 }
 

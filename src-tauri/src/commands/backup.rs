@@ -1,37 +1,21 @@
 //! Backups and restores of the live store (SQLite's online backup, in certdesk-core).
 
-use std::path::PathBuf;
-
-use certdesk_core::store::backup::{self, BackupSummary};
-use certdesk_core::Error;
+use certdesk_core::api::store;
+use certdesk_core::store::backup::BackupSummary;
 use tauri::State;
 
 use crate::error::CommandResult;
 use crate::state::AppState;
 
-/// A path the user typed: it must be absolute, since the app's working folder means
-/// nothing to them.
-pub(crate) fn absolute(path: String) -> Result<PathBuf, Error> {
-    let p = PathBuf::from(path.trim());
-    if p.is_absolute() {
-        Ok(p)
-    } else {
-        Err(Error::invalid(
-            "path",
-            "give the full path, e.g. /home/me/certdesk-backup.sqlite",
-        ))
-    }
-}
-
-/// Writes a consistent copy of the store to `path`, even while the timer is sending.
+/// Writes a consistent copy of the store to `path` (a full path), even while the timer is
+/// sending.
 #[tauri::command]
 #[specta::specta]
 pub async fn backup_store(
     state: State<'_, AppState>,
     path: String,
 ) -> CommandResult<BackupSummary> {
-    let dest = absolute(path)?;
-    state.blocking(move |db| backup::backup(db, &dest)).await
+    state.blocking(move |db| store::backup(db, &path)).await
 }
 
 /// Replaces the store's content with the backup at `path`; refuses (kind `not_a_store` or
@@ -42,6 +26,5 @@ pub async fn restore_store(
     state: State<'_, AppState>,
     path: String,
 ) -> CommandResult<BackupSummary> {
-    let src = absolute(path)?;
-    state.blocking(move |db| backup::restore(db, &src)).await
+    state.blocking(move |db| store::restore(db, &path)).await
 }

@@ -1,8 +1,7 @@
 //! The exception report and the actions that fix its rows.
 
-use certdesk_core::exception::action::{
-    self, ActionOutcome, ExceptionAction, ExceptionRow, Selection,
-};
+use certdesk_core::api::exceptions;
+use certdesk_core::exception::action::{ActionOutcome, ExceptionAction, ExceptionRow, Selection};
 use certdesk_core::exception::ExceptionKind;
 use certdesk_core::progress::Progress;
 use tauri::ipc::Channel;
@@ -21,7 +20,7 @@ pub async fn raised_exceptions(
     limit: u32,
 ) -> CommandResult<Vec<ExceptionRow>> {
     state
-        .read(move |r| action::raised_exceptions(r, kind, after, limit))
+        .read(move |r| exceptions::list(r, kind, after, limit))
         .await
 }
 
@@ -33,9 +32,8 @@ pub async fn preview_exception_action(
     selection: Selection,
     action: ExceptionAction,
 ) -> CommandResult<ActionOutcome> {
-    // The preview fills temporary tables, which a query-only reader may not.
     state
-        .write(move |w| action::preview(w.conn(), &selection, action))
+        .write(move |w| exceptions::preview(w, &selection, action))
         .await
 }
 
@@ -52,11 +50,9 @@ pub async fn apply_exception_action(
     let now = state.now();
     state
         .write(move |w| {
-            w.write(|tx| {
-                action::apply(tx, now, &selection, action, &mut |done, total| {
-                    // A closed window only stops the reports, not the work.
-                    let _ = progress.send(Progress { done, total });
-                })
+            exceptions::apply(w, now, &selection, action, &mut |done, total| {
+                // A closed window only stops the reports, not the work.
+                let _ = progress.send(Progress { done, total });
             })
         })
         .await

@@ -1,9 +1,8 @@
 //! The first run on an empty data folder: explore the demo, start empty, or open an
 //! existing store file where it is.
 
-use std::path::PathBuf;
-
-use certdesk_core::app::{self, FirstRunChoice};
+use certdesk_core::api::store;
+use certdesk_core::app::FirstRunChoice;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -13,7 +12,7 @@ use crate::state::AppState;
 #[tauri::command]
 #[specta::specta]
 pub async fn first_run_pending(state: State<'_, AppState>) -> CommandResult<bool> {
-    state.read(|r| app::first_run_pending(r)).await
+    state.read(store::first_run_pending).await
 }
 
 /// Carries out and remembers the choice; `path` is the existing store file for `existing`,
@@ -26,9 +25,8 @@ pub async fn choose_first_run(
     path: Option<String>,
 ) -> CommandResult<String> {
     let now = state.now();
-    let path: Option<PathBuf> = path.map(super::backup::absolute).transpose()?;
     let switched = state
-        .blocking(move |db| app::choose_first_run(db, choice, path.as_deref(), now))
+        .blocking(move |db| store::choose_first_run(db, choice, path.as_deref(), now))
         .await?;
     if let Some(db) = switched {
         state.db.switch_to(db);

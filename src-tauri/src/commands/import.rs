@@ -1,7 +1,8 @@
 //! The import wizard: learners and managers from a CSV file, previewed (bad rows by line,
 //! counts) before anything is written. A file with any bad row is refused whole.
 
-use certdesk_core::import::{self, ImportPreview, ImportSummary};
+use certdesk_core::api::imports;
+use certdesk_core::import::{ImportPreview, ImportSummary};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -15,9 +16,7 @@ pub async fn preview_learner_import(
     path: String,
 ) -> CommandResult<ImportPreview> {
     state
-        .read(move |r| {
-            certdesk_core::enrolment::learners::preview_learners(r, import::open(&path)?)
-        })
+        .read(move |r| imports::preview_learners(r, &path))
         .await
 }
 
@@ -30,10 +29,5 @@ pub async fn import_learners(
     path: String,
 ) -> CommandResult<ImportSummary> {
     let now = state.now();
-    state
-        .write(move |w| {
-            let file = import::open(&path)?;
-            w.write(|tx| certdesk_core::enrolment::learners::learners(tx, now, file))
-        })
-        .await
+    state.write(move |w| imports::learners(w, now, &path)).await
 }

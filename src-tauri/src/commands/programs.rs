@@ -1,16 +1,15 @@
 //! Programs, certifications, learners and groups as the screens list and pick them;
 //! assigning a learner, a group or a CSV roster of id numbers; recording a course
-//! completion; creating and editing programs and courses.
+//! completion; creating and editing programs and courses. Each calls one `api` function.
 
-use certdesk_core::enrolment::completion::{record_completions, Completion, CompletionSummary};
-use certdesk_core::enrolment::{self, AssignSummary};
-use certdesk_core::import::{self, ImportPreview};
+use certdesk_core::api::{catalog, enrolment, programs};
+use certdesk_core::enrolment::completion::CompletionSummary;
+use certdesk_core::enrolment::AssignSummary;
+use certdesk_core::import::ImportPreview;
 use certdesk_core::program::catalog::{
-    self, CourseRef, CourseSetView, GroupSummary, LearnerSummary, ProgramSummary,
+    CourseRef, CourseSetView, GroupSummary, LearnerSummary, ProgramSummary,
 };
-use certdesk_core::program::course;
-use certdesk_core::program::{self, ProgramDraft};
-use certdesk_core::time::parse_date;
+use certdesk_core::program::ProgramDraft;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -20,7 +19,7 @@ use crate::state::AppState;
 #[tauri::command]
 #[specta::specta]
 pub async fn program_list(state: State<'_, AppState>) -> CommandResult<Vec<ProgramSummary>> {
-    state.read(|r| catalog::program_summaries(r)).await
+    state.read(catalog::programs).await
 }
 
 /// A program's course sets, path by path, with their courses.
@@ -58,7 +57,7 @@ pub async fn assign_learner(
 ) -> CommandResult<AssignSummary> {
     let now = state.now();
     state
-        .write(move |w| w.write(|tx| enrolment::assign(tx, now, program_id, &[learner_id], None)))
+        .write(move |w| enrolment::assign_learners(w, now, program_id, &[learner_id], None))
         .await
 }
 
@@ -71,13 +70,8 @@ pub async fn record_completion(
     course_id: i64,
 ) -> CommandResult<CompletionSummary> {
     let now = state.now();
-    let c = Completion {
-        learner_id,
-        course_id,
-        completed_at: now,
-    };
     state
-        .write(move |w| w.write(|tx| record_completions(tx, now, &[c])))
+        .write(move |w| enrolment::record_completion(w, now, learner_id, course_id, now))
         .await
 }
 
@@ -89,7 +83,7 @@ pub async fn program_draft(
     program_id: i64,
 ) -> CommandResult<ProgramDraft> {
     state
-        .read(move |r| program::program_draft(r, program_id))
+        .read(move |r| catalog::program_draft(r, program_id))
         .await
 }
 
@@ -99,16 +93,14 @@ pub async fn program_draft(
 #[specta::specta]
 pub async fn save_program(state: State<'_, AppState>, draft: ProgramDraft) -> CommandResult<i64> {
     let now = state.now();
-    state
-        .write(move |w| certdesk_core::api::programs::save(w, &draft, now))
-        .await
+    state.write(move |w| programs::save(w, &draft, now)).await
 }
 
 /// Every course, by name.
 #[tauri::command]
 #[specta::specta]
 pub async fn list_courses(state: State<'_, AppState>) -> CommandResult<Vec<CourseRef>> {
-    state.read(|r| course::list_courses(r)).await
+    state.read(catalog::courses).await
 }
 
 /// Adds a course by name.
@@ -120,7 +112,7 @@ pub async fn add_course(
     full_name: String,
 ) -> CommandResult<CourseRef> {
     state
-        .write(move |w| w.write(|tx| course::add_course(tx, &short_name, &full_name)))
+        .write(move |w| catalog::add_course(w, &short_name, &full_name))
         .await
 }
 
@@ -128,7 +120,7 @@ pub async fn add_course(
 #[tauri::command]
 #[specta::specta]
 pub async fn list_groups(state: State<'_, AppState>) -> CommandResult<Vec<GroupSummary>> {
-    state.read(|r| catalog::groups(r)).await
+    state.read(catalog::groups).await
 }
 
 /// Assigns a program to a group (its members now and those who join later), with an optional
@@ -143,10 +135,7 @@ pub async fn assign_group(
 ) -> CommandResult<AssignSummary> {
     let now = state.now();
     state
-        .write(move |w| {
-            let due = due.as_deref().map(parse_date).transpose()?;
-            w.write(|tx| enrolment::assign_group(tx, now, program_id, group_id, due))
-        })
+        .write(move |w| enrolment::assign_group(w, now, program_id, group_id, due.as_deref()))
         .await
 }
 
@@ -159,9 +148,7 @@ pub async fn preview_assign_csv(
     path: String,
 ) -> CommandResult<ImportPreview> {
     state
-        .read(move |r| {
-            certdesk_core::enrolment::roster::preview_roster(r, program_id, import::open(&path)?)
-        })
+        .read(move |r| enrolment::preview_roster(r, program_id, &path))
         .await
 }
 
@@ -177,12 +164,6 @@ pub async fn assign_from_csv(
 ) -> CommandResult<AssignSummary> {
     let now = state.now();
     state
-        .write(move |w| {
-            let due = due.as_deref().map(parse_date).transpose()?;
-            let file = import::open(&path)?;
-            w.write(|tx| {
-                certdesk_core::enrolment::roster::assign_roster(tx, now, program_id, due, file)
-            })
-        })
+        .write(move |w| enrolment::assign_roster(w, now, program_id, &path, due.as_deref()))
         .await
 }

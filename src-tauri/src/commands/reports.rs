@@ -1,9 +1,11 @@
-//! The dashboard, the membership report and the completion report.
+//! The dashboard, the outlook, the membership report (and its export) and the completion
+//! report. Each calls one `api::reports` function.
 
+use certdesk_core::api::reports;
 use certdesk_core::progress::Progress;
 use certdesk_core::report::completion::{CompletionPage, CompletionQuery};
 use certdesk_core::report::dashboard::Dashboard;
-use certdesk_core::report::export::{self, ExportFormat, ExportSummary};
+use certdesk_core::report::export::{ExportFormat, ExportSummary};
 use certdesk_core::report::membership::{MembershipPage, MembershipQuery};
 use certdesk_core::report::outlook::Outlook;
 use tauri::ipc::Channel;
@@ -16,9 +18,7 @@ use crate::state::AppState;
 #[specta::specta]
 pub async fn dashboard(state: State<'_, AppState>) -> CommandResult<Dashboard> {
     let now = state.now();
-    state
-        .read(move |r| certdesk_core::report::dashboard::dashboard(r, now))
-        .await
+    state.read(move |r| reports::dashboard(r, now)).await
 }
 
 #[tauri::command]
@@ -28,7 +28,7 @@ pub async fn membership_page(
     query: MembershipQuery,
 ) -> CommandResult<MembershipPage> {
     state
-        .read(move |r| certdesk_core::report::membership::membership_page(r, &query))
+        .read(move |r| reports::membership_page(r, &query))
         .await
 }
 
@@ -40,7 +40,7 @@ pub async fn completion_page(
     query: CompletionQuery,
 ) -> CommandResult<CompletionPage> {
     state
-        .read(move |r| certdesk_core::report::completion::completion_page(r, &query))
+        .read(move |r| reports::completion_page(r, &query))
         .await
 }
 
@@ -59,7 +59,7 @@ pub async fn export_memberships(
     let now = state.now();
     state
         .read(move |r| {
-            export::export_memberships(
+            reports::export(
                 r,
                 &query,
                 path.as_deref(),
@@ -79,7 +79,5 @@ pub async fn export_memberships(
 #[specta::specta]
 pub async fn outlook(state: State<'_, AppState>) -> CommandResult<Outlook> {
     let now = state.now();
-    state
-        .read(move |r| certdesk_core::report::outlook::outlook(r, now))
-        .await
+    state.read(move |r| reports::outlook(r, now)).await
 }

@@ -1,8 +1,7 @@
 //! Settings: SMTP (password to the keyring) with a connection test, site administrators,
 //! the run interval.
 
-use certdesk_core::api::{admins, smtp};
-use certdesk_core::app;
+use certdesk_core::api::{admins, settings, smtp};
 use certdesk_core::mail::smtp::SmtpView;
 use certdesk_core::mail::smtp_settings::{PasswordStore, SmtpSettings};
 use certdesk_core::notify::admins::SiteAdmin;
@@ -82,7 +81,7 @@ pub async fn remove_site_admin(
 #[tauri::command]
 #[specta::specta]
 pub async fn run_interval(state: State<'_, AppState>) -> CommandResult<u32> {
-    state.read(|r| app::run_interval_minutes(r)).await
+    state.read(settings::run_interval).await
 }
 
 /// Sets the run interval; the timer uses it from its next run.
@@ -90,9 +89,6 @@ pub async fn run_interval(state: State<'_, AppState>) -> CommandResult<u32> {
 #[specta::specta]
 pub async fn set_run_interval(state: State<'_, AppState>, minutes: u32) -> CommandResult<u32> {
     state
-        .write(move |w| {
-            w.write(|tx| app::set_run_interval_minutes(tx, minutes))?;
-            app::run_interval_minutes(w.conn())
-        })
+        .write(move |w| settings::set_run_interval(w, minutes))
         .await
 }

@@ -128,7 +128,10 @@ export const commands = {
 	setStartAtLogin: (on: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_start_at_login", { on })),
 	/**  Whether the package's systemd user timers are installed and enabled. */
 	systemdStatus: () => typedError<SystemdStatus, CommandError>(__TAURI_INVOKE("systemd_status")),
-	/**  Writes a consistent copy of the store to `path`, even while the timer is sending. */
+	/**
+	 *  Writes a consistent copy of the store to `path` (a full path), even while the timer is
+	 *  sending.
+	 */
 	backupStore: (path: string) => typedError<BackupSummary, CommandError>(__TAURI_INVOKE("backup_store", { path })),
 	/**
 	 *  Replaces the store's content with the backup at `path`; refuses (kind `not_a_store` or

@@ -1,12 +1,14 @@
 //! `assign`, `unassign` and `complete`: memberships and course completions, one at a time.
 
-use certdesk_core::enrolment::completion::{record_completions, Completion};
-use certdesk_core::{enrolment, names, time::parse_date, Db};
+use std::path::PathBuf;
+
+use certdesk_core::api::enrolment;
+use certdesk_core::{names, Db, Reader};
 
 use super::{parse_instant, Now};
 use crate::output::Output;
 
-/// Who is assigned or unassigned.
+/// Who is unassigned.
 #[derive(clap::Args, Debug)]
 #[group(required = true, multiple = false)]
 pub struct Who {
@@ -18,6 +20,21 @@ pub struct Who {
     group: Option<String>,
 }
 
+/// Who is assigned.
+#[derive(clap::Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct AssignWho {
+    /// Learner id numbers (repeat or separate with commas).
+    #[arg(long, value_delimiter = ',')]
+    learner: Vec<String>,
+    /// A group name: its members now and those who join later.
+    #[arg(long)]
+    group: Option<String>,
+    /// A CSV roster with an `id_number` column.
+    #[arg(long, value_name = "FILE")]
+    roster: Option<PathBuf>,
+}
+
 /// Arguments of `assign`.
 #[derive(clap::Args, Debug)]
 pub struct AssignArgs {
@@ -25,10 +42,13 @@ pub struct AssignArgs {
     #[arg(long)]
     program: String,
     #[command(flatten)]
-    who: Who,
+    who: AssignWho,
     /// Due date (YYYY-MM-DD, end of that day for each learner); default: the program's rule.
     #[arg(long)]
     due: Option<String>,
+    /// With --roster: only show what would happen (rows, bad lines); write nothing.
+    #[arg(long, requires = "roster")]
+    dry_run: bool,
     #[command(flatten)]
     now: Now,
 }
@@ -54,32 +74,51 @@ pub struct CompleteArgs {
     /// The course's short name.
     #[arg(long)]
     course: String,
-    /// When it was completed (RFC 3339 or YYYY-MM-DD); default: now.
+    /// When it was completed (RFC 3339 with its offset, or YYYY-MM-DD); default: now.
     #[arg(long)]
     at: Option<String>,
     #[command(flatten)]
     now: Now,
 }
 
-/// Assigns learners or a group to a program.
+fn learner_ids(r: &Reader, id_numbers: &[String]) -> anyhow::Result<Vec<i64>> {
+    Ok(id_numbers
+        .iter()
+        .map(|l| names::learner(r, l))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Assigns learners, a group or a CSV roster to a program.
 pub fn assign(args: AssignArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
     let now = args.now.get()?;
-    let due = args.due.as_deref().map(parse_date).transpose()?;
-    let s = db.writer()?.write(|tx| {
-        let program = names::program(tx, &args.program)?;
-        match &args.who.group {
-            Some(g) => enrolment::assign_group(tx, now, program, names::group(tx, g)?, due),
-            None => {
-                let ids = args
-                    .who
-                    .learner
-                    .iter()
-                    .map(|l| names::learner(tx, l))
-                    .collect::<Result<Vec<_>, _>>()?;
-                enrolment::assign(tx, now, program, &ids, due)
-            }
+    let (due, who) = (args.due.as_deref(), &args.who);
+    let r = db.reader()?;
+    let program = names::program(&r, &args.program)?;
+    let mut w = db.writer()?;
+    let s = if let Some(g) = &who.group {
+        enrolment::assign_group(&mut w, now, program, names::group(&r, g)?, due)?
+    } else if let Some(file) = &who.roster {
+        let file = file.display().to_string();
+        if args.dry_run {
+            let p = enrolment::preview_roster(&r, program, &file)?;
+            return out.print(&p, || {
+                let mut s = format!(
+                    "{} rows: {} would be assigned, {} already members, {} bad",
+                    p.rows,
+                    p.new,
+                    p.updated,
+                    p.problems.len()
+                );
+                for x in &p.problems {
+                    s.push_str(&format!("\n  {x}"));
+                }
+                s
+            });
         }
-    })?;
+        enrolment::assign_roster(&mut w, now, program, &file, due)?
+    } else {
+        enrolment::assign_learners(&mut w, now, program, &learner_ids(&r, &who.learner)?, due)?
+    };
     out.print(&s, || {
         format!(
             "{} assigned, {} already members, {} exceptions raised",
@@ -91,21 +130,18 @@ pub fn assign(args: AssignArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
 /// Removes learners' individual assignment, or a group's, from a program.
 pub fn unassign(args: UnassignArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
     let now = args.now.get()?;
-    let s = db.writer()?.write(|tx| {
-        let program = names::program(tx, &args.program)?;
-        match &args.who.group {
-            Some(g) => enrolment::unassign_group(tx, now, program, names::group(tx, g)?),
-            None => {
-                let ids = args
-                    .who
-                    .learner
-                    .iter()
-                    .map(|l| names::learner(tx, l))
-                    .collect::<Result<Vec<_>, _>>()?;
-                enrolment::unassign(tx, now, program, &ids)
-            }
-        }
-    })?;
+    let r = db.reader()?;
+    let program = names::program(&r, &args.program)?;
+    let mut w = db.writer()?;
+    let s = match &args.who.group {
+        Some(g) => enrolment::unassign_group(&mut w, now, program, names::group(&r, g)?)?,
+        None => enrolment::unassign_learners(
+            &mut w,
+            now,
+            program,
+            &learner_ids(&r, &args.who.learner)?,
+        )?,
+    };
     out.print(&s, || {
         format!(
             "{} memberships ended, {} kept through another assignment",
@@ -123,14 +159,10 @@ pub fn complete(args: CompleteArgs, db: &Db, out: &Output) -> anyhow::Result<()>
         .map(parse_instant)
         .transpose()?
         .unwrap_or(now);
-    let s = db.writer()?.write(|tx| {
-        let c = Completion {
-            learner_id: names::learner(tx, &args.learner)?,
-            course_id: names::course(tx, &args.course)?,
-            completed_at: at,
-        };
-        record_completions(tx, now, &[c])
-    })?;
+    let r = db.reader()?;
+    let learner = names::learner(&r, &args.learner)?;
+    let course = names::course(&r, &args.course)?;
+    let s = enrolment::record_completion(&mut db.writer()?, now, learner, course, at)?;
     out.print(&s, || {
         format!(
             "{} completion recorded; {} programs completed, {} certified",

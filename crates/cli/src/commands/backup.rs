@@ -2,32 +2,33 @@
 
 use std::path::PathBuf;
 
-use certdesk_core::store::backup::{self, BackupSummary};
+use certdesk_core::api::store;
+use certdesk_core::store::backup::BackupSummary;
 use certdesk_core::Db;
 
 use crate::output::Output;
 
 #[derive(clap::Args, Debug)]
 pub struct BackupArgs {
-    /// Where to write the copy (replaced if it exists).
+    /// Where to write the copy, a full path (replaced if it exists).
     #[arg(value_name = "FILE")]
     to: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
 pub struct RestoreArgs {
-    /// A backup made by `certdesk-cli backup` or the app's File > Back up.
+    /// A backup made by `certdesk-cli backup` or the app's File > Back up (a full path).
     #[arg(value_name = "FILE")]
     from: PathBuf,
 }
 
 pub fn backup(args: BackupArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
-    let s = backup::backup(db, &args.to)?;
+    let s = store::backup(db, &args.to.display().to_string())?;
     out.print(&s, || describe("backed up to", &s))
 }
 
 pub fn restore(args: RestoreArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
-    let s = backup::restore(db, &args.from)?;
+    let s = store::restore(db, &args.from.display().to_string())?;
     out.print(&s, || describe("restored from", &s))
 }
 

@@ -1,6 +1,7 @@
 //! `exceptions list` and `exceptions resolve`: the exception report and its actions.
 
-use certdesk_core::exception::action::{self, ExceptionAction, Selection};
+use certdesk_core::api::exceptions;
+use certdesk_core::exception::action::{ExceptionAction, Selection};
 use certdesk_core::exception::ExceptionKind;
 use certdesk_core::Db;
 
@@ -37,21 +38,7 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
     match cmd {
         Command::List { kind } => {
             let kind = kind.as_deref().map(ExceptionKind::parse).transpose()?;
-            let r = db.reader()?;
-            let mut rows = Vec::new();
-            loop {
-                let page = action::raised_exceptions(
-                    &r,
-                    kind,
-                    rows.last().map(|x: &action::ExceptionRow| x.id),
-                    1000,
-                )?;
-                let n = page.len();
-                rows.extend(page);
-                if n < 1000 {
-                    break;
-                }
-            }
+            let rows = exceptions::list_all(&db.reader()?, kind)?;
             out.print(&rows, || {
                 let mut s = format!("{} raised exceptions\n", rows.len());
                 for x in &rows {
@@ -79,10 +66,9 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
             let now = now.get()?;
             let mut w = db.writer()?;
             let outcome = if dry_run {
-                // A preview only reads (and fills temporary tables of this connection).
-                action::preview(w.conn(), &selection, action)?
+                exceptions::preview(&mut w, &selection, action)?
             } else {
-                w.write(|tx| action::apply(tx, now, &selection, action, &mut |_, _| {}))?
+                exceptions::apply(&mut w, now, &selection, action, &mut |_, _| {})?
             };
             out.print(&outcome, || {
                 let verb = if dry_run { "would change" } else { "changed" };
@@ -122,8 +108,9 @@ fn parse_selection(s: &str) -> anyhow::Result<Selection> {
         .map(|x| x.trim().parse::<i64>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| {
-            anyhow::anyhow!(
-                "--select takes all, a type, or exception ids separated by commas, not '{s}'"
+            certdesk_core::Error::invalid(
+                "select",
+                format!("'{s}' is not all, a type (duplicate_course, completion_time_unknown, time_allowance), or exception ids separated by commas"),
             )
         })?;
     Ok(Selection {

@@ -4,6 +4,7 @@
 pub mod admins;
 pub mod assign;
 pub mod backup;
+pub mod catalog;
 pub mod exceptions;
 pub mod import;
 pub mod notify;
@@ -11,6 +12,7 @@ pub mod program;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod settings;
 
 use certdesk_core::{Clock, SystemClock};
 use jiff::{tz::TimeZone, Timestamp};
@@ -18,7 +20,8 @@ use jiff::{tz::TimeZone, Timestamp};
 /// `--now`: the instant a command acts at (default: the system clock).
 #[derive(clap::Args, Debug, Clone)]
 pub struct Now {
-    /// Act as of this instant (RFC 3339, or YYYY-MM-DD for midnight UTC); default: now.
+    /// Act as of this instant (RFC 3339 with its offset, e.g. 2027-01-10T09:00:00Z, or
+    /// YYYY-MM-DD for midnight UTC); default: now.
     #[arg(long, value_name = "WHEN")]
     pub now: Option<String>,
 }
@@ -33,11 +36,8 @@ impl Now {
     }
 }
 
-/// Reads an instant written RFC 3339 or `YYYY-MM-DD` (midnight UTC).
+/// Reads an instant written RFC 3339 with its offset or `YYYY-MM-DD` (midnight UTC); a time
+/// without an offset is refused (see [`certdesk_core::time::parse_instant`]).
 pub fn parse_instant(s: &str) -> anyhow::Result<Timestamp> {
-    if let Ok(t) = s.parse::<Timestamp>() {
-        return Ok(t);
-    }
-    let date = certdesk_core::time::parse_date(s)?;
-    Ok(date.to_zoned(TimeZone::UTC)?.timestamp())
+    Ok(certdesk_core::time::parse_instant(s, &TimeZone::UTC)?)
 }

@@ -1,10 +1,14 @@
-//! `report memberships`: the membership report as CSV or JSON; `report completion`: each
-//! membership's progress by course set, as JSON.
+//! `report memberships`: the membership report as CSV or JSON on stdout, or as a CSV or
+//! XLSX file (`--out`); `report completion`: each membership's progress by course set, as
+//! JSON; `report outlook`: due dates and expiries over the next 12 weeks.
 
-use certdesk_core::report::completion::{completion_page, CompletionQuery};
+use certdesk_core::api::reports;
+use certdesk_core::report::completion::CompletionQuery;
+use certdesk_core::report::export::ExportFormat;
 use certdesk_core::report::membership::MembershipQuery;
-use certdesk_core::{names, report, Db};
+use certdesk_core::{names, AssignmentStatus, Db, ExceptionStatus};
 
+use super::Now;
 use crate::output::Output;
 
 /// The report subcommands.
@@ -15,15 +19,35 @@ pub enum Command {
         /// Only this program (short name).
         #[arg(long)]
         program: Option<String>,
-        /// csv (default) or json; --json also selects JSON.
+        /// Only memberships with this status (e.g. overdue, certified).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only memberships with this exception status (e.g. raised).
+        #[arg(long)]
+        exception_status: Option<String>,
+        /// Only learners whose name, id number or email contains this.
+        #[arg(long)]
+        text: Option<String>,
+        /// csv (default) or json on stdout (--json also selects JSON); csv or xlsx with --out.
         #[arg(long, default_value = "csv")]
         format: Format,
+        /// Write the report to this file (a full path), written whole or not at all.
+        #[arg(long, value_name = "FILE")]
+        out: Option<String>,
     },
     /// Each membership's progress by course set on its current path (JSON).
     Completion {
         /// Only this program (short name).
         #[arg(long)]
         program: Option<String>,
+        /// Only learners whose name, id number or email contains this.
+        #[arg(long)]
+        text: Option<String>,
+    },
+    /// Due dates and expiries over the next 12 weeks, and the outbox's health.
+    Outlook {
+        #[command(flatten)]
+        now: Now,
     },
 }
 
@@ -32,45 +56,81 @@ pub enum Command {
 pub enum Format {
     Csv,
     Json,
+    Xlsx,
 }
 
 /// Runs a report subcommand.
 pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
     let r = db.reader()?;
-    let (program, format) = match cmd {
-        Command::Memberships { program, format } => (program, format),
-        Command::Completion { program } => {
-            let mut q = CompletionQuery {
-                program_id: program
+    let program = |p: Option<String>| -> anyhow::Result<Option<i64>> {
+        Ok(p.as_deref().map(|p| names::program(&r, p)).transpose()?)
+    };
+    match cmd {
+        Command::Memberships {
+            program: p,
+            status,
+            exception_status,
+            text,
+            format,
+            out: file,
+        } => {
+            let query = MembershipQuery {
+                program_id: program(p)?,
+                status: status.as_deref().map(AssignmentStatus::parse).transpose()?,
+                exception_status: exception_status
                     .as_deref()
-                    .map(|p| names::program(&r, p))
+                    .map(ExceptionStatus::parse)
                     .transpose()?,
-                limit: 500,
+                text,
                 ..Default::default()
             };
-            let mut rows = Vec::new();
-            loop {
-                let page = completion_page(&r, &q)?;
-                rows.extend(page.rows);
-                match page.next {
-                    Some(next) => q.after = Some(next),
-                    None => break,
-                }
-            }
-            return out.print_json(&rows);
+            memberships(&r, &query, format, file, out)
         }
-    };
-    let query = MembershipQuery {
-        program_id: program
-            .as_deref()
-            .map(|p| names::program(&r, p))
-            .transpose()?,
-        ..Default::default()
-    };
-    if format == Format::Json || out.json {
-        out.print_json(&report::format::all_memberships(&r, &query)?)?;
-    } else {
-        report::format::memberships_csv(&r, &query, std::io::stdout().lock(), &mut |_, _| {})?;
+        Command::Completion { program: p, text } => {
+            let q = CompletionQuery {
+                program_id: program(p)?,
+                text,
+                ..Default::default()
+            };
+            out.print_json(&reports::completion_rows(&r, &q)?)
+        }
+        Command::Outlook { now } => {
+            let o = reports::outlook(&r, now.get()?)?;
+            out.print_json(&o)
+        }
     }
-    Ok(())
+}
+
+fn memberships(
+    r: &certdesk_core::Reader,
+    query: &MembershipQuery,
+    format: Format,
+    file: Option<String>,
+    out: &Output,
+) -> anyhow::Result<()> {
+    if let Some(path) = file {
+        let format = match format {
+            Format::Csv => ExportFormat::Csv,
+            Format::Xlsx => ExportFormat::Xlsx,
+            Format::Json => anyhow::bail!(certdesk_core::Error::invalid(
+                "format",
+                "a file is written as csv or xlsx"
+            )),
+        };
+        let now = certdesk_core::Clock::now(&certdesk_core::SystemClock);
+        let s = reports::export(r, query, Some(&path), format, now, &mut |_, _| {})?;
+        return out.print(&s, || format!("{} rows written to {}", s.rows, s.path));
+    }
+    match format {
+        Format::Xlsx => anyhow::bail!(certdesk_core::Error::invalid(
+            "format",
+            "xlsx is written to a file: add --out FILE"
+        )),
+        Format::Json => out.print_json(&reports::memberships(r, query)?),
+        Format::Csv if out.json => out.print_json(&reports::memberships(r, query)?),
+        Format::Csv => {
+            reports::memberships_csv(r, query, std::io::stdout().lock())?;
+            Ok(())
+        }
+    }
 }

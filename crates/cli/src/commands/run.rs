@@ -1,6 +1,7 @@
 //! `run`: the scheduler step, for the operating system's scheduler.
 
-use certdesk_core::{scheduler, Db};
+use certdesk_core::api::scheduler;
+use certdesk_core::Db;
 
 use super::Now;
 use crate::output::Output;

@@ -3,9 +3,11 @@
 // Shared helpers outside `#[test]` functions unwrap too: a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod conventions;
 mod engine;
 mod init;
 mod notify;
+mod parity;
 mod rules;
 // The core tests' SMTP server helper; the CLI tests use only part of it.
 #[allow(dead_code)]
@@ -14,7 +16,18 @@ mod smtp_server;
 
 use std::process::{Command, Output};
 
+/// Runs `certdesk-cli --db DB ARGS` on a store that exists: a missing `db` is first made
+/// with `init` (only `init` creates a store; see `conventions.rs` for the refusal).
 pub fn cli(db: &std::path::Path, args: &[&str]) -> Output {
+    if !db.exists() && !args.contains(&"init") {
+        let made = cli_raw(db, &["init"]);
+        assert!(made.status.success(), "init: {made:?}");
+    }
+    cli_raw(db, args)
+}
+
+/// Runs `certdesk-cli --db DB ARGS` as it is.
+pub fn cli_raw(db: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_certdesk-cli"))
         .arg("--db")
         .arg(db)

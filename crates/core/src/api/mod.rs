@@ -3,7 +3,15 @@
 //! both call: they add nothing but argument parsing and output.
 
 pub mod admins;
+pub mod catalog;
+pub mod enrolment;
+pub mod exceptions;
+pub mod imports;
 pub mod messages;
 pub mod programs;
+pub mod reports;
 pub mod rules;
+pub mod scheduler;
+pub mod settings;
 pub mod smtp;
+pub mod store;

@@ -201,10 +201,12 @@ pub fn completions(tx: &Connection, now: Timestamp, input: impl Read) -> Result<
                 None
             }
             Ok(at) => Some(at),
-            Err(_) => {
-                bad(format!(
-                    "completed_at '{at_text}' is not a date (YYYY-MM-DD) or an instant (RFC 3339)"
-                ));
+            Err(e) => {
+                let reason = match e {
+                    crate::Error::Invalid { reason, .. } => reason,
+                    other => other.to_string(),
+                };
+                bad(format!("completed_at {reason}"));
                 None
             }
         };

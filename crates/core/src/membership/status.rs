@@ -44,7 +44,13 @@ impl AssignmentStatus {
         Self::ALL
             .into_iter()
             .find(|v| v.as_str() == s)
-            .ok_or_else(|| Error::invalid("status", format!("unknown status '{s}'")))
+            .ok_or_else(|| {
+                let valid: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                Error::invalid(
+                    "status",
+                    format!("unknown status '{s}' (one of {})", valid.join(", ")),
+                )
+            })
     }
 }
 
@@ -86,9 +92,13 @@ impl ExceptionStatus {
             .into_iter()
             .find(|v| v.as_str() == s)
             .ok_or_else(|| {
+                let valid: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
                 Error::invalid(
                     "exception status",
-                    format!("unknown exception status '{s}'"),
+                    format!(
+                        "unknown exception status '{s}' (one of {})",
+                        valid.join(", ")
+                    ),
                 )
             })
     }

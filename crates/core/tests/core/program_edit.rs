@@ -64,6 +64,7 @@ fn first_aid(db: &Db) -> ProgramDraft {
 }
 
 fn save(db: &Db, draft: &ProgramDraft, now: &str) -> certdesk_core::Result<i64> {
+    // The editor's entry point: the program, then its memberships settled.
     certdesk_core::api::programs::save(&mut db.writer().unwrap(), draft, t(now))
 }
 

@@ -1,0 +1,70 @@
+//! `settings run-interval show|set` and `settings close-to-tray show|set`: the desktop app's
+//! preferences kept in the store.
+
+use certdesk_core::api::settings;
+use certdesk_core::Db;
+
+use crate::output::Output;
+
+/// The settings subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Minutes the desktop app's timer waits between runs (run + send).
+    #[command(subcommand)]
+    RunInterval(RunInterval),
+    /// Whether closing the app's window keeps CertDesk running in the tray.
+    #[command(subcommand)]
+    CloseToTray(CloseToTray),
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum RunInterval {
+    /// Print the run interval in minutes.
+    Show,
+    /// Set the run interval (1 to 1440 minutes); the app's timer uses it from its next run.
+    Set { minutes: u32 },
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum CloseToTray {
+    /// Print on or off.
+    Show,
+    /// Set it on or off.
+    Set { value: OnOff },
+}
+
+/// `on` or `off`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+/// Runs a settings subcommand.
+pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
+    match cmd {
+        Command::RunInterval(c) => {
+            let minutes = match c {
+                RunInterval::Show => settings::run_interval(&db.reader()?)?,
+                RunInterval::Set { minutes } => {
+                    settings::set_run_interval(&mut db.writer()?, minutes)?
+                }
+            };
+            out.print(
+                &serde_json::json!({ "run_interval_minutes": minutes }),
+                || format!("run interval {minutes} min"),
+            )
+        }
+        Command::CloseToTray(c) => {
+            let on = match c {
+                CloseToTray::Show => settings::close_to_tray(&db.reader()?)?,
+                CloseToTray::Set { value } => {
+                    settings::set_close_to_tray(&mut db.writer()?, value == OnOff::On)?
+                }
+            };
+            out.print(&serde_json::json!({ "close_to_tray": on }), || {
+                format!("close to tray {}", if on { "on" } else { "off" })
+            })
+        }
+    }
+}
