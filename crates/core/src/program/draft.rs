@@ -3,7 +3,7 @@
 //! caller's transaction (`write.rs`) and brings the program's memberships up to date with the
 //! new rules.
 //!
-//! The JSON import (`import.rs`) builds this same draft for each program of its file and runs
+//! The JSON import (`import/`) builds this same draft for each program of its file and runs
 //! the same checks and writing, so both speak of the same fields and reasons.
 
 use jiff::Timestamp;
