@@ -119,6 +119,28 @@ pub(crate) fn review(tx: &Connection, now: i64, ids: &[i64], new: &HashSet<i64>)
     Ok(raised)
 }
 
+/// Reviews again the active memberships whose due date counts from `event`
+/// (`program_completion` or `profile_field`) of the learners that `learners` (SQL giving a
+/// column of learner ids) selects: a completion or a profile date may have made it known.
+/// Returns how many exceptions were raised.
+pub(crate) fn review_counting_from(
+    tx: &Connection,
+    now: i64,
+    event: &'static str,
+    learners: &str,
+) -> Result<u32> {
+    let dependent = idset::ids(
+        tx,
+        &format!(
+            "SELECT a.id FROM assignment a JOIN program p ON p.id = a.program_id
+             WHERE p.due_event = ?1 AND a.unassigned_at IS NULL
+               AND a.learner_id IN ({learners})"
+        ),
+        [event],
+    )?;
+    review(tx, now, &dependent, &HashSet::new())
+}
+
 /// The statements that gather the review's results in temporary tables, written with one
 /// statement each by [`write_review`].
 struct Gather<'c> {
