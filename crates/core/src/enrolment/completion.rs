@@ -1,13 +1,11 @@
 //! Course completions: recording them, and letting the memberships they touch move on
 //! (course sets, program completion, certification), all in the caller's transaction.
 
-use std::collections::HashSet;
-
 use jiff::Timestamp;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use crate::exception::review;
+use crate::exception::review_counting_from;
 use crate::membership::engine::{settle, EngineSummary};
 use crate::time::secs;
 use crate::{idset, Error, Result};
@@ -78,14 +76,8 @@ pub fn record_completions(
     let engine = settle(tx, now_s, &touched)?;
     if engine.completed + engine.certified > 0 {
         // Due dates that count from completing a program may now be known.
-        let dependent = idset::ids(
-            tx,
-            "SELECT a.id FROM assignment a JOIN program p ON p.id = a.program_id
-             WHERE p.due_event = 'program_completion' AND a.unassigned_at IS NULL
-               AND a.learner_id IN (SELECT learner_id FROM temp.eng_pairs)",
-            [],
-        )?;
-        review(tx, now_s, &dependent, &HashSet::new())?;
+        let learners = "SELECT learner_id FROM temp.eng_pairs";
+        review_counting_from(tx, now_s, "program_completion", learners)?;
     }
     Ok(CompletionSummary {
         recorded: recorded as u32,

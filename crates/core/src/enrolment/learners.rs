@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection};
 
 use crate::enrolment::sync_groups;
-use crate::exception::review;
+use crate::exception::review_counting_from;
 use crate::import::{cell, ImportPreview, ImportSummary, Problems, Table, Zones};
 use crate::time::secs;
 use crate::{idset, Result};
@@ -283,14 +283,8 @@ fn write(
     }
     if dates {
         idset::fill(tx, "eng_imported", ids.iter().copied())?;
-        let dependent = idset::ids(
-            tx,
-            "SELECT a.id FROM assignment a JOIN program p ON p.id = a.program_id
-             WHERE p.due_event = 'profile_field' AND a.unassigned_at IS NULL
-               AND a.learner_id IN (SELECT id FROM temp.eng_imported)",
-            [],
-        )?;
-        summary.exceptions += review(tx, secs(now), &dependent, &HashSet::new())?;
+        let learners = "SELECT id FROM temp.eng_imported";
+        summary.exceptions += review_counting_from(tx, secs(now), "profile_field", learners)?;
     }
     Ok(summary)
 }

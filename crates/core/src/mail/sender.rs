@@ -20,6 +20,7 @@ use lettre::Address;
 use serde::{Deserialize, Serialize};
 use tokio::time::timeout;
 
+use super::lane::{lane, LaneOutcome};
 use super::outbox::{self, Claimed, Delivery};
 use super::smtp_settings::{load_password, load_settings, Security, SmtpSettings};
 use crate::{Clock, Db, Error, Result};
@@ -71,7 +72,7 @@ pub struct SendSummary {
 
 /// Why a step failed, as the outbox must treat it.
 #[derive(Debug)]
-enum Fault {
+pub(super) enum Fault {
     /// 530/535 and friends: the settings are wrong; pause the queue.
     Auth(String),
     /// No usable connection (refused, offline, silent server, TLS): retry later, forever.
@@ -127,10 +128,10 @@ async fn step<T>(
 }
 
 /// An SMTP client for one settings snapshot.
-struct Smtp {
-    s: SmtpSettings,
+pub(super) struct Smtp {
+    pub(super) s: SmtpSettings,
     password: Option<String>,
-    t: Duration,
+    pub(super) t: Duration,
     hello: ClientId,
 }
 
@@ -146,7 +147,7 @@ impl Smtp {
         b.build_rustls().map_err(|e| Fault::Connect(e.to_string()))
     }
 
-    async fn connect(&self) -> std::result::Result<AsyncSmtpConnection, Fault> {
+    pub(super) async fn connect(&self) -> std::result::Result<AsyncSmtpConnection, Fault> {
         let addr = (self.s.host.as_str(), self.s.port);
         let mut c = if self.s.security == Security::Tls {
             let tls = self.tls()?;
@@ -209,7 +210,7 @@ impl Smtp {
         Ok(c)
     }
 
-    async fn send(
+    pub(super) async fn send(
         &self,
         c: &mut AsyncSmtpConnection,
         to: Address,
@@ -242,7 +243,11 @@ impl Smtp {
 
 /// Formats a claimed message: From, To, Subject, Date, the Message-ID of its dedup key, and
 /// a text and an HTML part.
-fn format(s: &SmtpSettings, m: &Claimed, now: Timestamp) -> std::result::Result<Vec<u8>, String> {
+pub(super) fn format(
+    s: &SmtpSettings,
+    m: &Claimed,
+    now: Timestamp,
+) -> std::result::Result<Vec<u8>, String> {
     let from_addr: Address = s.from_address.parse().map_err(|e| format!("From: {e}"))?;
     let from = Mailbox::new(
         (!s.from_name.is_empty()).then(|| s.from_name.clone()),
@@ -285,103 +290,6 @@ fn client(s: SmtpSettings, opts: &SendOptions) -> Smtp {
     }
 }
 
-/// What one connection did with its share of a batch.
-#[derive(Default)]
-struct LaneOutcome {
-    results: Vec<(i64, Delivery)>,
-    pause: Option<String>,
-    /// Set when the lane stopped early: what became of the rest of its share.
-    stop: Option<Delivery>,
-}
-
-/// Sends `batch` in order over `conn` (opening it when needed), classifying every outcome.
-/// A connection failure or an authentication refusal stops the lane: the rest of its share
-/// is released (after a backoff for a connection failure).
-async fn lane(
-    smtp: &Smtp,
-    conn: &mut Option<AsyncSmtpConnection>,
-    batch: &[Claimed],
-    clock: &dyn Clock,
-    deadline: i64,
-    backoff_base: u32,
-) -> LaneOutcome {
-    let mut out = LaneOutcome::default();
-    let mut stop: Option<Delivery> = None;
-    for m in batch {
-        if let Some(d) = &stop {
-            out.results.push((m.message_id, d.clone()));
-            continue;
-        }
-        if clock.now().as_second() > deadline {
-            stop = Some(Delivery::Release { not_before: None });
-            out.results
-                .push((m.message_id, Delivery::Release { not_before: None }));
-            continue;
-        }
-        let to = match (m.raw.is_empty(), m.to.trim().parse::<Address>()) {
-            (false, Ok(to)) => to,
-            (_, Err(_)) => {
-                let e = format!("invalid address '{}'", m.to);
-                out.results.push((m.message_id, Delivery::Failed(e)));
-                continue;
-            }
-            (true, Ok(_)) => {
-                let e = format(&smtp.s, m, clock.now()).err().unwrap_or_default();
-                out.results.push((m.message_id, Delivery::Failed(e)));
-                continue;
-            }
-        };
-        let sent = async {
-            if conn.is_none() {
-                *conn = Some(smtp.connect().await?);
-            }
-            match conn.as_mut() {
-                Some(c) => smtp.send(c, to, &m.raw).await,
-                None => Err(Fault::Connect("no connection".into())),
-            }
-        }
-        .await;
-        let d = match sent {
-            Ok(()) => Delivery::Sent,
-            Err(f) => {
-                if let Some(mut c) = conn.take() {
-                    timeout(smtp.t, c.abort()).await.ok();
-                }
-                match f {
-                    Fault::Auth(r) => {
-                        out.pause = Some(r);
-                        stop = Some(Delivery::Release { not_before: None });
-                        Delivery::Release { not_before: None }
-                    }
-                    Fault::Connect(e) => {
-                        let later =
-                            clock.now().as_second() + outbox::backoff(backoff_base, m.attempts + 1);
-                        stop = Some(Delivery::Release {
-                            not_before: Some(later),
-                        });
-                        Delivery::Retry {
-                            error: e,
-                            max_attempts: None,
-                        }
-                    }
-                    Fault::Transient(e) => Delivery::Retry {
-                        error: e,
-                        max_attempts: Some(10),
-                    },
-                    Fault::Unknown(e) => Delivery::Retry {
-                        error: e,
-                        max_attempts: Some(3),
-                    },
-                    Fault::Permanent(e) => Delivery::Failed(e),
-                }
-            }
-        };
-        out.results.push((m.message_id, d));
-    }
-    out.stop = stop;
-    out
-}
-
 /// Sends what the outbox has due, until nothing is due, the queue pauses, or
 /// `opts.max_messages` is reached, over `opts.connections` connections at once. Safe to run
 /// from several processes at once.
@@ -408,50 +316,13 @@ pub fn send_due(db: &Db, clock: &dyn Clock, opts: &SendOptions) -> Result<SendSu
         if limit == 0 {
             break;
         }
-        let batch = w.write(|tx| {
-            let mut b = outbox::claim(tx, now, limit, opts.lease_secs)?;
-            for m in b.iter_mut().filter(|m| m.raw.is_empty()) {
-                if let Ok(raw) = format(&smtp.s, m, now) {
-                    outbox::store_raw(tx, m.message_id, &raw)?;
-                    m.raw = raw;
-                }
-            }
-            Ok(b)
-        })?;
+        let batch = claim(&mut w, &smtp, now, limit, opts.lease_secs)?;
         if batch.is_empty() {
             break;
         }
         // Stop using the claim well before its lease runs out.
         let deadline = now.as_second() + i64::from(opts.lease_secs / 2);
-        // With no connection open yet, one message goes first: if the server is down or
-        // refuses our login, the rest wait without an attempt counted against them.
-        let head = usize::from(conns.first().is_some_and(Option::is_none));
-        let (first, rest) = batch.split_at(head.min(batch.len()));
-        let mut outcomes = Vec::new();
-        if let Some(c0) = conns.first_mut().filter(|_| !first.is_empty()) {
-            outcomes.push(rt.block_on(lane(
-                &smtp,
-                c0,
-                first,
-                clock,
-                deadline,
-                opts.backoff_base_secs,
-            )));
-        }
-        let halted = outcomes.first().and_then(|o| o.stop.clone());
-        if let Some(d) = halted {
-            outcomes.push(LaneOutcome {
-                results: rest.iter().map(|m| (m.message_id, d.clone())).collect(),
-                ..LaneOutcome::default()
-            });
-        } else if !rest.is_empty() {
-            let share = rest.len().div_ceil(lanes).max(1);
-            outcomes.extend(rt.block_on(
-                futures_util::future::join_all(conns.iter_mut().zip(rest.chunks(share)).map(
-                    |(conn, part)| lane(&smtp, conn, part, clock, deadline, opts.backoff_base_secs),
-                )),
-            ));
-        }
+        let outcomes = rt.block_on(send_batch(&smtp, &mut conns, &batch, clock, deadline, opts));
         let mut results = Vec::with_capacity(batch.len());
         let mut pause = None;
         let mut stopped = false;
@@ -490,6 +361,64 @@ pub fn send_due(db: &Db, clock: &dyn Clock, opts: &SendOptions) -> Result<SendSu
         rt.block_on(async { timeout(smtp.t, c.quit()).await.ok() });
     }
     Ok(sum)
+}
+
+/// Claims up to `limit` due messages under a lease, formatting (and storing) those not yet
+/// formatted.
+fn claim(
+    w: &mut crate::Writer,
+    smtp: &Smtp,
+    now: Timestamp,
+    limit: u32,
+    lease_secs: u32,
+) -> Result<Vec<Claimed>> {
+    w.write(|tx| {
+        let mut b = outbox::claim(tx, now, limit, lease_secs)?;
+        for m in b.iter_mut().filter(|m| m.raw.is_empty()) {
+            if let Ok(raw) = format(&smtp.s, m, now) {
+                outbox::store_raw(tx, m.message_id, &raw)?;
+                m.raw = raw;
+            }
+        }
+        Ok(b)
+    })
+}
+
+/// Sends a claimed batch over the connections, one share each. With no connection open yet,
+/// one message goes first: if the server is down or refuses our login, the rest wait without
+/// an attempt counted against them.
+async fn send_batch(
+    smtp: &Smtp,
+    conns: &mut [Option<AsyncSmtpConnection>],
+    batch: &[Claimed],
+    clock: &dyn Clock,
+    deadline: i64,
+    opts: &SendOptions,
+) -> Vec<LaneOutcome> {
+    let head = usize::from(conns.first().is_some_and(Option::is_none));
+    let (first, rest) = batch.split_at(head.min(batch.len()));
+    let mut outcomes = Vec::new();
+    let backoff = opts.backoff_base_secs;
+    if let Some(c0) = conns.first_mut().filter(|_| !first.is_empty()) {
+        outcomes.push(lane(smtp, c0, first, clock, deadline, backoff).await);
+    }
+    let halted = outcomes.first().and_then(|o| o.stop.clone());
+    if let Some(d) = halted {
+        outcomes.push(LaneOutcome {
+            results: rest.iter().map(|m| (m.message_id, d.clone())).collect(),
+            ..LaneOutcome::default()
+        });
+    } else if !rest.is_empty() {
+        let share = rest.len().div_ceil(conns.len()).max(1);
+        let lanes = conns.iter_mut().zip(rest.chunks(share));
+        outcomes.extend(
+            futures_util::future::join_all(
+                lanes.map(|(conn, part)| lane(smtp, conn, part, clock, deadline, backoff)),
+            )
+            .await,
+        );
+    }
+    outcomes
 }
 
 /// Sends one test message to `to` with `settings` now (not through the outbox), so the

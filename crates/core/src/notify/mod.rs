@@ -4,6 +4,9 @@
 //! [`crate::scheduler::run`]. The dedup key makes queueing idempotent.
 
 pub mod admins;
+mod candidate_query;
+mod candidates;
+mod catch_up;
 mod exception_alert;
 pub mod rule;
 pub mod rule_edit;

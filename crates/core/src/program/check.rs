@@ -21,7 +21,7 @@ const PATHS: [(&str, &str); 2] = [
 
 /// Checks one course set; `bad(field, reason)` receives each problem, `field` being one of
 /// `label`, `rule`, `courses` or `min_time_hours`. `at` names the set in messages.
-pub(crate) fn check_set(at: &str, s: &SetDraft, bad: &mut impl FnMut(&str, String)) {
+pub(super) fn check_set(at: &str, s: &SetDraft, bad: &mut impl FnMut(&str, String)) {
     if s.label.trim().is_empty() {
         bad("label", format!("{at}: the label is empty"));
     }
@@ -48,7 +48,7 @@ pub(crate) fn check_set(at: &str, s: &SetDraft, bad: &mut impl FnMut(&str, Strin
 }
 
 /// The stored form of a checked set.
-pub(crate) fn set_row(s: &SetDraft) -> SetRow {
+pub(super) fn set_row(s: &SetDraft) -> SetRow {
     let (rule, min) = match s.rule {
         CompletionRule::All => ("all", None),
         CompletionRule::Any => ("any", None),
@@ -70,8 +70,55 @@ pub(crate) fn set_row(s: &SetDraft) -> SetRow {
 
 /// Checks a draft against itself and the store; the first problem is the error.
 pub(super) fn check(tx: &Connection, d: &ProgramDraft) -> Result<Rules> {
+    let (rules, problems) = problems(tx, d)?;
+    match problems.into_iter().next() {
+        Some((field, reason)) => Err(Error::invalid(field, reason)),
+        None => Ok(rules),
+    }
+}
+
+/// Every problem of a draft as `(field, reason)`, in the order of the form, and the rules the
+/// draft stands for (to be written only when there is no problem). The editor shows the first
+/// problem; the JSON import lists them all.
+pub(crate) fn problems(
+    tx: &Connection,
+    d: &ProgramDraft,
+) -> Result<(Rules, Vec<(String, String)>)> {
     let mut problems: Vec<(String, String)> = Vec::new();
     let mut bad = |field: &str, reason: String| problems.push((field.to_string(), reason));
+    check_names(tx, d, &mut bad)?;
+    let due = check_due(tx, d, &mut bad)?;
+    let cert = match (d.kind, &d.cert) {
+        (ProgramKind::Program, _) => None,
+        (ProgramKind::Certification, None) => {
+            bad(
+                "cert.active",
+                "a certification needs an active period, a window period and a method".into(),
+            );
+            None
+        }
+        (ProgramKind::Certification, Some(c)) => {
+            check_cert(c, &mut bad);
+            Some(*c)
+        }
+    };
+    let [certification, recertification] = check_paths(tx, d, &mut bad)?;
+    let rules = Rules {
+        due,
+        cert,
+        certification,
+        recertification,
+    };
+    Ok((rules, problems))
+}
+
+/// The kind (which cannot change while the program has members), the short name (unique,
+/// whatever its case) and the full name.
+fn check_names(
+    tx: &Connection,
+    d: &ProgramDraft,
+    bad: &mut impl FnMut(&str, String),
+) -> Result<()> {
     if let Some(id) = d.id {
         let (kind, members): (String, u32) = tx
             .query_row(
@@ -117,21 +164,15 @@ pub(super) fn check(tx: &Connection, d: &ProgramDraft) -> Result<Rules> {
     if d.full_name.trim().is_empty() {
         bad("full_name", "the name is empty".into());
     }
-    let due = check_due(tx, d, &mut bad)?;
-    let cert = match (d.kind, &d.cert) {
-        (ProgramKind::Program, _) => None,
-        (ProgramKind::Certification, None) => {
-            bad(
-                "cert.active",
-                "a certification needs an active period, a window period and a method".into(),
-            );
-            None
-        }
-        (ProgramKind::Certification, Some(c)) => {
-            check_cert(c, &mut bad);
-            Some(*c)
-        }
-    };
+    Ok(())
+}
+
+/// The two paths and each of their course sets; returns the sets as the store keeps them.
+fn check_paths(
+    tx: &Connection,
+    d: &ProgramDraft,
+    bad: &mut impl FnMut(&str, String),
+) -> Result<[Vec<SetRow>; 2]> {
     if d.kind == ProgramKind::Program && !d.recertification_path.is_empty() {
         bad(
             "recertification_path",
@@ -144,11 +185,7 @@ pub(super) fn check(tx: &Connection, d: &ProgramDraft) -> Result<Rules> {
             "add at least one course set".to_string(),
         );
     }
-    let known: HashSet<i64> = {
-        let mut stmt = tx.prepare_cached("SELECT id FROM course")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
+    let mut known = tx.prepare_cached("SELECT 1 FROM course WHERE id = ?1")?;
     let mut rows: [Vec<SetRow>; 2] = [Vec::new(), Vec::new()];
     for ((path, words), sets) in PATHS
         .iter()
@@ -158,22 +195,16 @@ pub(super) fn check(tx: &Connection, d: &ProgramDraft) -> Result<Rules> {
             let at = format!("{words} set {} ('{}')", i + 1, s.label.trim());
             let mut bad_set = |f: &str, r: String| bad(&format!("{path}_path.{i}.{f}"), r);
             check_set(&at, s, &mut bad_set);
-            if let Some(c) = s.courses.iter().find(|c| !known.contains(c)) {
-                bad_set("courses", format!("{at}: course {c} not found"));
+            for c in &s.courses {
+                if !known.exists([c])? {
+                    bad_set("courses", format!("{at}: course {c} not found"));
+                    break;
+                }
             }
             rows[usize::from(*path == "recertification")].push(set_row(s));
         }
     }
-    if let Some((field, reason)) = problems.into_iter().next() {
-        return Err(Error::invalid(field, reason));
-    }
-    let [certification, recertification] = rows;
-    Ok(Rules {
-        due,
-        cert,
-        certification,
-        recertification,
-    })
+    Ok(rows)
 }
 
 fn check_due(

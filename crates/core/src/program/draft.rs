@@ -3,9 +3,8 @@
 //! caller's transaction (`write.rs`) and brings the program's memberships up to date with the
 //! new rules.
 //!
-//! The JSON import (`import/programs.rs`) shares the checks of a course set ([`check_set`]),
-//! the writing of a program's rules ([`write_rules`]) and the settling of its memberships
-//! ([`resettle`]).
+//! The JSON import (`import/`) builds this same draft for each program of its file and runs
+//! the same checks and writing, so both speak of the same fields and reasons.
 
 use jiff::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -18,7 +17,7 @@ use crate::program::{CompletionRule, Operator, ProgramKind};
 use crate::{Error, Result};
 
 use super::check;
-use super::write::write_rules;
+use super::write::{write_rules, Rules};
 
 /// A program or certification as the editor shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -224,31 +223,52 @@ fn due_draft(due: &DueRule) -> Result<DueDraft> {
 /// id. Nothing is written then (the caller's transaction rolls back).
 pub fn save_program(tx: &Connection, draft: &ProgramDraft, now: Timestamp) -> Result<i64> {
     let rules = check::check(tx, draft)?;
-    let kind = match draft.kind {
+    let id = match draft.id {
+        Some(id) => id,
+        None => create_program(tx, draft, now)?,
+    };
+    write_program(tx, id, draft, &rules)?;
+    Ok(id)
+}
+
+fn kind_name(kind: ProgramKind) -> &'static str {
+    match kind {
         ProgramKind::Program => "program",
         ProgramKind::Certification => "certification",
-    };
-    let short_name = draft.short_name.trim();
-    let full_name = draft.full_name.trim();
-    let id = match draft.id {
-        Some(id) => {
-            tx.execute(
-                "UPDATE program SET short_name = ?2, full_name = ?3, kind = ?4 WHERE id = ?1",
-                params![id, short_name, full_name, kind],
-            )?;
-            id
-        }
-        None => {
-            tx.execute(
-                "INSERT INTO program (short_name, full_name, kind) VALUES (?1, ?2, ?3)",
-                params![short_name, full_name, kind],
-            )?;
-            let id = tx.last_insert_rowid();
-            // A new program starts with the default notification rules (NOTIFICATIONS.md).
-            crate::notify::create_default_rules(tx, id, now)?;
-            id
-        }
-    };
-    write_rules(tx, id, &rules)?;
+    }
+}
+
+/// Inserts the row of a new program (its names and kind; rules come with [`write_program`])
+/// with the default notification rules every new program starts with (NOTIFICATIONS.md).
+pub(crate) fn create_program(tx: &Connection, draft: &ProgramDraft, now: Timestamp) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO program (short_name, full_name, kind) VALUES (?1, ?2, ?3)",
+        params![
+            draft.short_name.trim(),
+            draft.full_name.trim(),
+            kind_name(draft.kind)
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    crate::notify::create_default_rules(tx, id, now)?;
     Ok(id)
+}
+
+/// Writes a checked draft over the program `id`: its names, kind and rules.
+pub(crate) fn write_program(
+    tx: &Connection,
+    id: i64,
+    draft: &ProgramDraft,
+    rules: &Rules,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE program SET short_name = ?2, full_name = ?3, kind = ?4 WHERE id = ?1",
+        params![
+            id,
+            draft.short_name.trim(),
+            draft.full_name.trim(),
+            kind_name(draft.kind)
+        ],
+    )?;
+    write_rules(tx, id, rules)
 }

@@ -17,5 +17,4 @@ mod write;
 pub use draft::{program_draft, save_program, DueDraft, DueFrom, DueKind, ProgramDraft, SetDraft};
 pub use model::*;
 
-pub(crate) use check::{check_set, set_row};
-pub(crate) use write::{write_rules, Rules, SetRow};
+pub(crate) use write::{Rules, SetRow};

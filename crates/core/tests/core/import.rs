@@ -157,10 +157,17 @@ fn programs_json_errors_name_the_program_and_line() {
     let err = certdesk_core::api::programs::import(&mut db.writer().unwrap(), bad, t("2026-03-01"))
         .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("line 4: BAD"), "{msg}");
+    // Each problem: the line and short name of its program, then the editor's field.
+    assert!(msg.contains("line 4: BAD cert.method:"), "{msg}");
     assert!(msg.contains("sometimes"), "{msg}");
-    assert!(msg.contains("'most' is not a rule"), "{msg}");
-    assert!(msg.contains("course 'NOPE' not found"), "{msg}");
+    assert!(
+        msg.contains("line 4: BAD certification_path.0.rule: certification path set 1 ('A'): 'most' is not a rule"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("BAD certification_path.0.courses: certification path set 1 ('A'): course 'NOPE' not found"),
+        "{msg}"
+    );
     assert!(!msg.contains("OK:"), "{msg}");
     assert_eq!(count(&db, "program"), 1, "nothing written");
     let syntax = "{ \"programs\": [ { \"short_name\": \"X\",\n \"full_name\": } ] }";
@@ -168,6 +175,38 @@ fn programs_json_errors_name_the_program_and_line() {
         certdesk_core::api::programs::import(&mut db.writer().unwrap(), syntax, t("2026-03-01"))
             .unwrap_err();
     assert!(err.to_string().contains("line 2"), "{err}");
+}
+
+#[test]
+fn programs_json_problems_use_the_editors_fields_and_reasons() {
+    let (_dir, db) = store(FIRST_AID, ONE_LEARNER);
+    let bad = r#"{ "programs": [
+  { "short_name": "SELF", "full_name": "",
+    "due": { "rule": "relative", "after": "2 weeks", "event": "program_completion", "program": "SELF" },
+    "certification_path": [ { "label": "", "rule": "at_least", "courses": ["FA101"] } ],
+    "recertification_path": [ { "label": "R", "rule": "all", "courses": ["FA101"] } ] },
+  { "short_name": "SELF", "full_name": "Again",
+    "certification_path": [ { "label": "A", "rule": "all", "courses": ["FA101"] } ] },
+  { "short_name": "fa", "full_name": "Clash", "due": { "rule": "fixed", "date": "2026-02-30" },
+    "certification_path": [] }
+] }"#;
+    let err = certdesk_core::api::programs::import(&mut db.writer().unwrap(), bad, t("2026-03-01"))
+        .unwrap_err();
+    let msg = err.to_string();
+    for expected in [
+        "line 2: SELF full_name: the name is empty",
+        "line 2: SELF due.program_id: a due date cannot count from completing the program itself",
+        "line 2: SELF certification_path.0.label: certification path set 1 (''): the label is empty",
+        "line 2: SELF certification_path.0.rule: certification path set 1 (''): 'at least N' needs N between 1 and its number of courses (1)",
+        "line 2: SELF recertification_path: only a certification has a recertification path",
+        "line 6: SELF short_name: appears twice in the file",
+        "line 8: fa short_name: 'fa' is already the short name of First Aid at Work",
+        "line 8: fa due.date: '2026-02-30' is not a date (YYYY-MM-DD)",
+        "line 8: fa certification_path: add at least one course set",
+    ] {
+        assert!(msg.contains(expected), "{expected} not in {msg}");
+    }
+    assert_eq!(count(&db, "program"), 1, "nothing written");
 }
 
 #[test]
