@@ -2,7 +2,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import { render, screen, cleanup, fireEvent, waitFor } from "@testing-library/svelte";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import Templates from "./Templates.svelte";
-import type { Preview, ProgramSummary, Rule, RuleInput, TriggerInfo } from "../api";
+import type {
+  Preview,
+  ProgramSummary,
+  Recipients,
+  Rule,
+  RuleInput,
+  Timing,
+  Trigger,
+  TriggerInfo,
+} from "../api";
 
 const programs: ProgramSummary[] = [
   { id: 1, short_name: "FA", full_name: "First Aid at Work", kind: "certification", members: 2 },
@@ -14,17 +23,24 @@ const known = ["userfullname", "useridnumber", "programfullname", "duedate"];
  * What the backend's `trigger_catalog` answers (DOMAIN.md section 4), written out here: the
  * screen must offer what the backend allows, not what a copy in the UI says.
  */
+const people: Recipients[] = ["learner", "managers", "both"];
+const info = (
+  trigger: Trigger,
+  timings: Timing[],
+  certification_only = false,
+  recipients: Recipients[] = people,
+): TriggerInfo => ({ trigger, timings, recipients, certification_only });
 const catalog: TriggerInfo[] = [
-  { trigger: "assigned", timings: ["on"], certification_only: false },
-  { trigger: "completed", timings: ["on", "after"], certification_only: false },
-  { trigger: "course_set_completed", timings: ["on", "after"], certification_only: false },
-  { trigger: "course_set_due", timings: ["before", "on", "after"], certification_only: false },
-  { trigger: "due_date", timings: ["before", "on", "after"], certification_only: false },
-  { trigger: "exception", timings: ["on"], certification_only: false },
-  { trigger: "unassigned", timings: ["on"], certification_only: false },
-  { trigger: "expiry", timings: ["before"], certification_only: true },
-  { trigger: "failed_recertify", timings: ["on"], certification_only: true },
-  { trigger: "window_open", timings: ["before", "on", "after"], certification_only: true },
+  info("assigned", ["on"]),
+  info("completed", ["on", "after"]),
+  info("course_set_completed", ["on", "after"]),
+  info("course_set_due", ["before", "on", "after"]),
+  info("due_date", ["before", "on", "after"]),
+  info("exception", ["on"], false, ["admins"]),
+  info("unassigned", ["on"]),
+  info("expiry", ["before"], true),
+  info("failed_recertify", ["on"], true),
+  info("window_open", ["before", "on", "after"], true),
 ];
 
 const input = (over: Partial<RuleInput> = {}): RuleInput => ({
@@ -133,9 +149,9 @@ describe("Notification templates", () => {
   it("offers the triggers and timings the backend's catalog says, in its order", async () => {
     backend({
       catalog: [
-        { trigger: "due_date", timings: ["before", "after"], certification_only: false },
-        { trigger: "assigned", timings: ["on", "after"], certification_only: false },
-        { trigger: "expiry", timings: ["before"], certification_only: true },
+        info("due_date", ["before", "after"]),
+        info("assigned", ["on", "after"]),
+        info("expiry", ["before"], true),
       ],
     });
     render(Templates);
