@@ -167,6 +167,39 @@ describe("Notification templates", () => {
     expect(timing.value).toBe("before");
   });
 
+  it("offers the recipients the backend's catalog allows for each trigger", async () => {
+    // Deliberately unlike the real catalog: a copy of the rule kept in the UI fails here.
+    const calls = backend({
+      catalog: [
+        info("assigned", ["on"], false, ["managers"]),
+        info("due_date", ["before"], false, ["learner", "both"]),
+        info("exception", ["on"], false, ["both", "admins"]),
+      ],
+    });
+    render(Templates);
+    await screen.findByText("Program / certification due date");
+    await fireEvent.click(screen.getByRole("button", { name: "New rule" }));
+    const trigger = screen.getByLabelText("Trigger") as HTMLSelectElement;
+    const to = screen.getByLabelText("Recipients") as HTMLSelectElement;
+    const offered = () => [...to.options].map((o) => o.value);
+    // A new rule starts on "learner", which this trigger does not allow: the first it allows.
+    expect(offered()).toEqual(["managers"]);
+    expect(to.value).toBe("managers");
+    await fireEvent.change(trigger, { target: { value: "due_date" } });
+    expect(offered()).toEqual(["learner", "both"]);
+    expect(to.value).toBe("learner");
+    await fireEvent.change(to, { target: { value: "both" } });
+    // Still allowed after the trigger changes: kept.
+    await fireEvent.change(trigger, { target: { value: "exception" } });
+    expect(offered()).toEqual(["both", "admins"]);
+    expect(to.value).toBe("both");
+    await fireEvent.click(screen.getByRole("button", { name: "Save rule" }));
+    await screen.findByTestId("rule-saved");
+    expect(calls.find((c) => c.cmd === "save_rule")?.args).toMatchObject({
+      input: { trigger: "exception", recipients: "both" },
+    });
+  });
+
   it("hides certification-only triggers for a program", async () => {
     backend();
     render(Templates);
