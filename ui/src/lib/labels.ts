@@ -8,6 +8,7 @@ import type {
   Recipients,
   Timing,
   Trigger,
+  Unit,
 } from "../api";
 
 export const statusLabel: Record<AssignmentStatus, string> = {
@@ -77,6 +78,14 @@ export const recipientsLabel: Record<Recipients, string> = {
   managers: "Their managers",
   both: "The learner and their managers",
   admins: "Site administrators",
+};
+
+/** A period's unit, as the program editor's unit choices say it ("3 months"). */
+export const unitLabel: Record<Unit, string> = {
+  day: "days",
+  week: "weeks",
+  month: "months",
+  year: "years",
 };
 
 /** A rule's timing in words: "on", "7 days before". */

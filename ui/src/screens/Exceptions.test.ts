@@ -180,6 +180,27 @@ describe("Exception report", () => {
     expect(calls.some((c) => c.cmd === "apply_exception_action")).toBe(false);
   });
 
+  it("reads more rows a page at a time, after the last id shown", async () => {
+    const all = Array.from({ length: 501 }, (_, i) =>
+      row(i + 1, `Learner ${i + 1}`, "time_allowance"),
+    );
+    const asked: (number | null)[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd !== "raised_exceptions") throw new Error(cmd);
+      const { after, limit } = args as { after: number | null; limit: number };
+      asked.push(after);
+      return all.filter((r) => after === null || r.id > after).slice(0, limit);
+    });
+    render(Exceptions);
+    await screen.findByText("Learner 500");
+    expect(screen.queryByText("Learner 501")).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Show more" }));
+    await screen.findByText("Learner 501");
+    expect(asked).toEqual([null, 500]);
+    expect(screen.getAllByTestId("exception-row")).toHaveLength(501);
+    expect(screen.queryByRole("button", { name: "Show more" })).toBeNull();
+  });
+
   it("escapes learner-supplied text", async () => {
     backend([row(1, "<img src=x onerror=alert(1)>", "time_allowance")]);
     const { container } = render(Exceptions);

@@ -85,6 +85,18 @@ describe("Import learners", () => {
     });
   });
 
+  it("counts the learners on the import button in words", async () => {
+    backend({ rows: 1, good: 1, new: 1, updated: 0, problems: [] });
+    render(Import);
+    await previewFile("/tmp/one.csv");
+    expect(await screen.findByRole("button", { name: "Import 1 learner" })).toBeTruthy();
+    cleanup();
+    backend({ rows: 2000, good: 2000, new: 2000, updated: 0, problems: [] });
+    render(Import);
+    await previewFile("/tmp/many.csv");
+    expect(await screen.findByRole("button", { name: "Import 2,000 learners" })).toBeTruthy();
+  });
+
   it("says when the file cannot be read", async () => {
     backend(clean);
     render(Import);

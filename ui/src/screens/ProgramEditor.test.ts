@@ -216,6 +216,44 @@ describe("Program editor", () => {
     });
   });
 
+  it("saves a due date counted from a profile field and fixed anniversaries", async () => {
+    const calls = backend();
+    render(Programs);
+    await fireEvent.click(await screen.findByRole("button", { name: "Open First Aid at Work" }));
+    await fireEvent.click(await screen.findByRole("button", { name: "Edit First Aid at Work" }));
+    await screen.findByRole("heading", { name: "Edit First Aid at Work" });
+    await fireEvent.change(screen.getByLabelText("after"), { target: { value: "profile_field" } });
+    await fireEvent.input(screen.getByLabelText("Profile field"), {
+      target: { value: "hire_date" },
+    });
+    expect(screen.queryByLabelText("At least")).toBeNull();
+    await fireEvent.change(screen.getByLabelText("Expiry is computed from"), {
+      target: { value: "fixed_expiry_date" },
+    });
+    await fireEvent.input(screen.getByLabelText("At least"), { target: { value: "3" } });
+    await fireEvent.change(screen.getByLabelText("of the period must remain"), {
+      target: { value: "week" },
+    });
+
+    await fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByText("Saved First Aid at Work.")).toBeTruthy();
+    const d = saved(calls);
+    expect(d?.due).toEqual({
+      kind: "relative",
+      date: "",
+      after: { amount: 3, unit: "month" },
+      from: "profile_field",
+      program_id: null,
+      field: "hire_date",
+    });
+    expect(d?.cert).toEqual({
+      active: { amount: 1, unit: "year" },
+      window: { amount: 2, unit: "month" },
+      method: "fixed_expiry_date",
+      min_active: { amount: 3, unit: "week" },
+    });
+  });
+
   it("shows a refused save beside the input at fault and keeps the form", async () => {
     backend({
       refuse: {

@@ -2,7 +2,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import { render, screen, cleanup, fireEvent, waitFor } from "@testing-library/svelte";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import Templates from "./Templates.svelte";
-import type { Preview, ProgramSummary, Rule, RuleInput, TriggerInfo } from "../api";
+import type {
+  Preview,
+  ProgramSummary,
+  Recipients,
+  Rule,
+  RuleInput,
+  Timing,
+  Trigger,
+  TriggerInfo,
+} from "../api";
 
 const programs: ProgramSummary[] = [
   { id: 1, short_name: "FA", full_name: "First Aid at Work", kind: "certification", members: 2 },
@@ -14,17 +23,24 @@ const known = ["userfullname", "useridnumber", "programfullname", "duedate"];
  * What the backend's `trigger_catalog` answers (DOMAIN.md section 4), written out here: the
  * screen must offer what the backend allows, not what a copy in the UI says.
  */
+const people: Recipients[] = ["learner", "managers", "both"];
+const info = (
+  trigger: Trigger,
+  timings: Timing[],
+  certification_only = false,
+  recipients: Recipients[] = people,
+): TriggerInfo => ({ trigger, timings, recipients, certification_only });
 const catalog: TriggerInfo[] = [
-  { trigger: "assigned", timings: ["on"], certification_only: false },
-  { trigger: "completed", timings: ["on", "after"], certification_only: false },
-  { trigger: "course_set_completed", timings: ["on", "after"], certification_only: false },
-  { trigger: "course_set_due", timings: ["before", "on", "after"], certification_only: false },
-  { trigger: "due_date", timings: ["before", "on", "after"], certification_only: false },
-  { trigger: "exception", timings: ["on"], certification_only: false },
-  { trigger: "unassigned", timings: ["on"], certification_only: false },
-  { trigger: "expiry", timings: ["before"], certification_only: true },
-  { trigger: "failed_recertify", timings: ["on"], certification_only: true },
-  { trigger: "window_open", timings: ["before", "on", "after"], certification_only: true },
+  info("assigned", ["on"]),
+  info("completed", ["on", "after"]),
+  info("course_set_completed", ["on", "after"]),
+  info("course_set_due", ["before", "on", "after"]),
+  info("due_date", ["before", "on", "after"]),
+  info("exception", ["on"], false, ["admins"]),
+  info("unassigned", ["on"]),
+  info("expiry", ["before"], true),
+  info("failed_recertify", ["on"], true),
+  info("window_open", ["before", "on", "after"], true),
 ];
 
 const input = (over: Partial<RuleInput> = {}): RuleInput => ({
@@ -133,9 +149,9 @@ describe("Notification templates", () => {
   it("offers the triggers and timings the backend's catalog says, in its order", async () => {
     backend({
       catalog: [
-        { trigger: "due_date", timings: ["before", "after"], certification_only: false },
-        { trigger: "assigned", timings: ["on", "after"], certification_only: false },
-        { trigger: "expiry", timings: ["before"], certification_only: true },
+        info("due_date", ["before", "after"]),
+        info("assigned", ["on", "after"]),
+        info("expiry", ["before"], true),
       ],
     });
     render(Templates);
@@ -149,6 +165,39 @@ describe("Notification templates", () => {
     // "on" is not allowed there: the first timing allowed is chosen.
     expect([...timing.options].map((o) => o.value)).toEqual(["before", "after"]);
     expect(timing.value).toBe("before");
+  });
+
+  it("offers the recipients the backend's catalog allows for each trigger", async () => {
+    // Deliberately unlike the real catalog: a copy of the rule kept in the UI fails here.
+    const calls = backend({
+      catalog: [
+        info("assigned", ["on"], false, ["managers"]),
+        info("due_date", ["before"], false, ["learner", "both"]),
+        info("exception", ["on"], false, ["both", "admins"]),
+      ],
+    });
+    render(Templates);
+    await screen.findByText("Program / certification due date");
+    await fireEvent.click(screen.getByRole("button", { name: "New rule" }));
+    const trigger = screen.getByLabelText("Trigger") as HTMLSelectElement;
+    const to = screen.getByLabelText("Recipients") as HTMLSelectElement;
+    const offered = () => [...to.options].map((o) => o.value);
+    // A new rule starts on "learner", which this trigger does not allow: the first it allows.
+    expect(offered()).toEqual(["managers"]);
+    expect(to.value).toBe("managers");
+    await fireEvent.change(trigger, { target: { value: "due_date" } });
+    expect(offered()).toEqual(["learner", "both"]);
+    expect(to.value).toBe("learner");
+    await fireEvent.change(to, { target: { value: "both" } });
+    // Still allowed after the trigger changes: kept.
+    await fireEvent.change(trigger, { target: { value: "exception" } });
+    expect(offered()).toEqual(["both", "admins"]);
+    expect(to.value).toBe("both");
+    await fireEvent.click(screen.getByRole("button", { name: "Save rule" }));
+    await screen.findByTestId("rule-saved");
+    expect(calls.find((c) => c.cmd === "save_rule")?.args).toMatchObject({
+      input: { trigger: "exception", recipients: "both" },
+    });
   });
 
   it("hides certification-only triggers for a program", async () => {
