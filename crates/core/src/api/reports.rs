@@ -7,7 +7,10 @@ use jiff::Timestamp;
 
 use crate::report::completion::{self, CompletionPage, CompletionQuery, CompletionRow};
 use crate::report::dashboard::{self, Dashboard};
-use crate::report::export::{self, ExportFormat, ExportSummary};
+/// Writes the membership report to a file (a full path; the Downloads folder by default) as
+/// CSV or XLSX, reporting progress: the report's own entry point, which owns its read.
+pub use crate::report::export::export_memberships as export;
+
 use crate::report::format;
 use crate::report::membership::{self, MembershipPage, MembershipQuery, MembershipRow};
 use crate::report::outlook::{self, Outlook};
@@ -80,21 +83,4 @@ pub fn completion_rows(r: &Reader, q: &CompletionQuery) -> Result<Vec<Completion
             None => return Ok(rows),
         }
     }
-}
-
-/// Writes the membership rows matching `q` as CSV or XLSX to `path`, which must be a full
-/// path (the Downloads folder when `None` or blank), reporting `progress(done, total)`.
-///
-/// # Errors
-/// [`crate::Error::Invalid`] (field `path`) for a relative path or a missing folder; see
-/// [`export::export_memberships`].
-pub fn export(
-    r: &Reader,
-    q: &MembershipQuery,
-    path: Option<&str>,
-    format: ExportFormat,
-    now: Timestamp,
-    progress: &mut dyn FnMut(u32, u32),
-) -> Result<ExportSummary> {
-    export::export_memberships(r, q, path, format, now, progress)
 }

@@ -6,6 +6,9 @@ use jiff::Timestamp;
 use rusqlite::Connection;
 
 use crate::notify::rule::{self, Rule, RuleInput, TriggerInfo};
+/// How many messages saving a rule would offer to backfill; saves nothing (a dry-run
+/// transaction that is always rolled back).
+pub use crate::notify::rule_edit::backfill_if_saved;
 use crate::notify::rule_edit::{self, SavedRule};
 use crate::notify::rules_file::{self, AppliedRules, RulesFile};
 use crate::notify::template::{self, Preview};
@@ -84,20 +87,6 @@ pub fn backfill(w: &mut Writer, id: i64, now: Timestamp) -> Result<u32> {
         rule::backfill(tx, id)?;
         Ok(n)
     })
-}
-
-/// How many messages saving this rule would offer to backfill; saves nothing.
-///
-/// # Errors
-/// As [`save`].
-pub fn backfill_if_saved(
-    w: &mut Writer,
-    program_id: i64,
-    id: Option<i64>,
-    input: &RuleInput,
-    now: Timestamp,
-) -> Result<u32> {
-    rule_edit::backfill_if_saved(w, program_id, id, input, now)
 }
 
 /// Gives a program the default rules it lacks (see [`rule::create_default_rules`]: running
