@@ -72,108 +72,147 @@ pub fn preview_learners(conn: &Connection, input: impl Read) -> Result<ImportPre
     ))
 }
 
+/// Where each column is in the file (`None`: an optional column that is absent).
+struct Columns {
+    id: usize,
+    name: usize,
+    email: usize,
+    zone: Option<usize>,
+    suspended: Option<usize>,
+    managers: Option<usize>,
+    groups: Option<usize>,
+    dates: Vec<(usize, String)>,
+}
+
+/// What each row is checked against: the store's learners, the file's id numbers, the id
+/// numbers seen so far, and the time zones already looked up.
+struct Known<'a> {
+    existing: &'a HashMap<String, i64>,
+    in_file: HashSet<&'a str>,
+    seen: HashSet<String>,
+    zones: Zones,
+}
+
 fn check(tx: &Connection, input: impl Read) -> Result<Checked> {
     let mut problems = Problems::default();
     let table = Table::read(input, &mut problems)?;
-    let (c_id, c_name, c_email) = (
-        table.need("id_number", &mut problems),
-        table.need("full_name", &mut problems),
-        table.need("email", &mut problems),
-    );
-    let (c_zone, c_susp, c_mgr, c_grp) = (
-        table.col("time_zone"),
-        table.col("suspended"),
-        table.col("managers"),
-        table.col("groups"),
-    );
-    let date_cols = table.prefixed("date:");
+    let cols = Columns {
+        id: table.need("id_number", &mut problems),
+        name: table.need("full_name", &mut problems),
+        email: table.need("email", &mut problems),
+        zone: table.col("time_zone"),
+        suspended: table.col("suspended"),
+        managers: table.col("managers"),
+        groups: table.col("groups"),
+        dates: table.prefixed("date:"),
+    };
     let existing: HashMap<String, i64> = {
         let mut stmt = tx.prepare("SELECT id_number, id FROM learner")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    let in_file: HashSet<&str> = table.rows.iter().map(|(_, r)| cell(r, c_id)).collect();
-    let mut zones = Zones::default();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut rows = Vec::with_capacity(table.rows.len());
-    for (line, r) in &table.rows {
-        let line = *line;
-        let id_number = cell(r, c_id).to_string();
-        let mut bad = |m: String| problems.add(line, m);
-        if id_number.is_empty() {
-            bad("id_number is empty".into());
-        } else if !seen.insert(id_number.clone()) {
-            bad(format!("id_number '{id_number}' appears twice in the file"));
-        }
-        let full_name = cell(r, c_name).to_string();
-        if full_name.is_empty() {
-            bad("full_name is empty".into());
-        }
-        let email = cell(r, c_email).to_string();
-        if !email.contains('@') || email.contains(char::is_whitespace) {
-            bad(format!("'{email}' is not an email address"));
-        }
-        let zone = c_zone.map(|c| cell(r, c).to_string()).map(|z| {
-            if z.is_empty() {
-                "UTC".to_string()
-            } else {
-                z
-            }
-        });
-        if let Some(z) = &zone {
-            if zones.get(z).is_none() {
-                bad(format!(
-                    "'{z}' is not a time zone (use an IANA name such as Europe/London)"
-                ));
-            }
-        }
-        let suspended = match c_susp.map(|c| cell(r, c).to_ascii_lowercase()) {
-            None => None,
-            Some(s) => match s.as_str() {
-                "" | "0" | "no" | "false" => Some(false),
-                "1" | "yes" | "true" => Some(true),
-                _ => {
-                    bad(format!("suspended must be 0 or 1, not '{s}'"));
-                    None
-                }
-            },
+    let rows = {
+        let mut known = Known {
+            existing: &existing,
+            in_file: table.rows.iter().map(|(_, r)| cell(r, cols.id)).collect(),
+            seen: HashSet::new(),
+            zones: Zones::default(),
         };
-        let managers = c_mgr.map(|c| list(cell(r, c)));
-        for m in managers.iter().flatten() {
-            if *m == id_number {
-                bad("a learner cannot be their own manager".into());
-            } else if !in_file.contains(m.as_str()) && !existing.contains_key(m) {
-                bad(format!(
-                    "manager '{m}' is neither in the file nor in the store"
-                ));
-            }
+        let mut rows = Vec::with_capacity(table.rows.len());
+        for (line, r) in &table.rows {
+            rows.push(check_row(*line, r, &cols, &mut known, &mut problems));
         }
-        let mut dates = Vec::new();
-        for (c, field) in &date_cols {
-            let v = cell(r, *c);
-            if !v.is_empty() && crate::time::parse_date(v).is_err() {
-                bad(format!("{field} '{v}' is not a date (YYYY-MM-DD)"));
-            }
-            dates.push((field.clone(), v.to_string()));
-        }
-        rows.push(Row {
-            line,
-            id_number,
-            full_name,
-            email,
-            zone,
-            suspended,
-            managers,
-            groups: c_grp.map(|c| list(cell(r, c))),
-            dates,
-        });
-    }
+        rows
+    };
     Ok(Checked {
         rows,
         problems,
         existing,
-        dates: !date_cols.is_empty(),
+        dates: !cols.dates.is_empty(),
     })
+}
+
+/// One row of the file, its problems added to `problems` in the order of its columns.
+fn check_row(
+    line: u32,
+    r: &csv::StringRecord,
+    cols: &Columns,
+    known: &mut Known<'_>,
+    problems: &mut Problems,
+) -> Row {
+    let id_number = cell(r, cols.id).to_string();
+    let mut bad = |m: String| problems.add(line, m);
+    if id_number.is_empty() {
+        bad("id_number is empty".into());
+    } else if !known.seen.insert(id_number.clone()) {
+        bad(format!("id_number '{id_number}' appears twice in the file"));
+    }
+    let full_name = cell(r, cols.name).to_string();
+    if full_name.is_empty() {
+        bad("full_name is empty".into());
+    }
+    let email = cell(r, cols.email).to_string();
+    if !email.contains('@') || email.contains(char::is_whitespace) {
+        bad(format!("'{email}' is not an email address"));
+    }
+    let zone = cols.zone.map(|c| cell(r, c).to_string()).map(|z| {
+        if z.is_empty() {
+            "UTC".to_string()
+        } else {
+            z
+        }
+    });
+    if let Some(z) = &zone {
+        if known.zones.get(z).is_none() {
+            bad(format!(
+                "'{z}' is not a time zone (use an IANA name such as Europe/London)"
+            ));
+        }
+    }
+    let suspended = cols.suspended.and_then(|c| suspended(cell(r, c), &mut bad));
+    let managers = cols.managers.map(|c| list(cell(r, c)));
+    for m in managers.iter().flatten() {
+        if *m == id_number {
+            bad("a learner cannot be their own manager".into());
+        } else if !known.in_file.contains(m.as_str()) && !known.existing.contains_key(m) {
+            bad(format!(
+                "manager '{m}' is neither in the file nor in the store"
+            ));
+        }
+    }
+    let mut dates = Vec::new();
+    for (c, field) in &cols.dates {
+        let v = cell(r, *c);
+        if !v.is_empty() && crate::time::parse_date(v).is_err() {
+            bad(format!("{field} '{v}' is not a date (YYYY-MM-DD)"));
+        }
+        dates.push((field.clone(), v.to_string()));
+    }
+    Row {
+        line,
+        id_number,
+        full_name,
+        email,
+        zone,
+        suspended,
+        managers,
+        groups: cols.groups.map(|c| list(cell(r, c))),
+        dates,
+    }
+}
+
+/// The `suspended` cell: empty, 0, no or false; 1, yes or true. `None` (and a problem) for
+/// anything else.
+fn suspended(cell: &str, bad: &mut impl FnMut(String)) -> Option<bool> {
+    let s = cell.to_ascii_lowercase();
+    match s.as_str() {
+        "" | "0" | "no" | "false" => Some(false),
+        "1" | "yes" | "true" => Some(true),
+        _ => {
+            bad(format!("suspended must be 0 or 1, not '{s}'"));
+            None
+        }
+    }
 }
 
 fn write(
@@ -187,6 +226,33 @@ fn write(
         rows: rows.len() as u32,
         ..Default::default()
     };
+    let (ids, fresh) = upsert(tx, rows, existing, &mut summary)?;
+    let mut links = Links::new(tx)?;
+    let mut any_groups = false;
+    for ((row, id), is_new) in rows.iter().zip(&ids).zip(fresh) {
+        any_groups |= row.groups.is_some();
+        links.write(row, *id, is_new, existing)?;
+    }
+    if any_groups {
+        let (added, _) = sync_groups(tx, now)?;
+        summary.exceptions += added.exceptions;
+    }
+    if dates {
+        idset::fill(tx, "eng_imported", ids.iter().copied())?;
+        let learners = "SELECT id FROM temp.eng_imported";
+        summary.exceptions += review_counting_from(tx, secs(now), "profile_field", learners)?;
+    }
+    Ok(summary)
+}
+
+/// Creates or updates the learners of `rows`, counting them in `summary`; returns their ids
+/// and whether each was just created.
+fn upsert(
+    tx: &Connection,
+    rows: &[Row],
+    existing: &mut HashMap<String, i64>,
+    summary: &mut ImportSummary,
+) -> Result<(Vec<i64>, Vec<bool>)> {
     let mut upsert = tx.prepare_cached(
         "INSERT INTO learner (id_number, full_name, email, time_zone, suspended)
          VALUES (?1, ?2, ?3, coalesce(?4, 'UTC'), coalesce(?5, 0))
@@ -216,75 +282,92 @@ fn write(
         ids.push(id);
         fresh.push(is_new);
     }
-    let mut clear_mgr = tx.prepare_cached("DELETE FROM manager_link WHERE learner_id = ?1")?;
-    let mut add_mgr = tx.prepare_cached(
-        "INSERT OR IGNORE INTO manager_link (learner_id, manager_id) VALUES (?1, ?2)",
-    )?;
-    let mut clear_grp = tx.prepare_cached("DELETE FROM group_member WHERE learner_id = ?1")?;
-    let mut add_grp = tx.prepare_cached(
-        "INSERT OR IGNORE INTO group_member (group_id, learner_id) VALUES (?1, ?2)",
-    )?;
-    let mut new_group =
-        tx.prepare_cached("INSERT INTO learner_group (name) VALUES (?1) RETURNING id")?;
-    let mut set_date = tx.prepare_cached(
-        "INSERT INTO learner_date (learner_id, field, value) VALUES (?1, ?2, ?3)
-         ON CONFLICT (learner_id, field) DO UPDATE SET value = excluded.value",
-    )?;
-    let mut clear_date =
-        tx.prepare_cached("DELETE FROM learner_date WHERE learner_id = ?1 AND field = ?2")?;
-    let mut groups: HashMap<String, i64> = {
-        let mut stmt = tx.prepare("SELECT name, id FROM learner_group")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    let mut any_groups = false;
-    // A learner just created has no links to clear.
-    for ((row, id), is_new) in rows.iter().zip(&ids).zip(fresh) {
+    Ok((ids, fresh))
+}
+
+/// The statements that write a learner's managers, groups and dated fields, and the groups
+/// by name (those the file names are made as they come).
+struct Links<'c> {
+    clear_mgr: rusqlite::CachedStatement<'c>,
+    add_mgr: rusqlite::CachedStatement<'c>,
+    clear_grp: rusqlite::CachedStatement<'c>,
+    add_grp: rusqlite::CachedStatement<'c>,
+    new_group: rusqlite::CachedStatement<'c>,
+    set_date: rusqlite::CachedStatement<'c>,
+    clear_date: rusqlite::CachedStatement<'c>,
+    groups: HashMap<String, i64>,
+}
+
+impl<'c> Links<'c> {
+    fn new(tx: &'c Connection) -> Result<Self> {
+        Ok(Links {
+            clear_mgr: tx.prepare_cached("DELETE FROM manager_link WHERE learner_id = ?1")?,
+            add_mgr: tx.prepare_cached(
+                "INSERT OR IGNORE INTO manager_link (learner_id, manager_id) VALUES (?1, ?2)",
+            )?,
+            clear_grp: tx.prepare_cached("DELETE FROM group_member WHERE learner_id = ?1")?,
+            add_grp: tx.prepare_cached(
+                "INSERT OR IGNORE INTO group_member (group_id, learner_id) VALUES (?1, ?2)",
+            )?,
+            new_group: tx
+                .prepare_cached("INSERT INTO learner_group (name) VALUES (?1) RETURNING id")?,
+            set_date: tx.prepare_cached(
+                "INSERT INTO learner_date (learner_id, field, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (learner_id, field) DO UPDATE SET value = excluded.value",
+            )?,
+            clear_date: tx
+                .prepare_cached("DELETE FROM learner_date WHERE learner_id = ?1 AND field = ?2")?,
+            groups: {
+                let mut stmt = tx.prepare("SELECT name, id FROM learner_group")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            },
+        })
+    }
+
+    /// Writes the columns the row has; a learner just created has no links to clear.
+    fn write(
+        &mut self,
+        row: &Row,
+        id: i64,
+        is_new: bool,
+        existing: &HashMap<String, i64>,
+    ) -> Result<()> {
         if let Some(managers) = &row.managers {
             if !is_new {
-                clear_mgr.execute([id])?;
+                self.clear_mgr.execute([id])?;
             }
             for m in managers {
                 if let Some(mid) = existing.get(m) {
-                    add_mgr.execute([id, mid])?;
+                    self.add_mgr.execute([id, *mid])?;
                 }
             }
         }
         if let Some(names) = &row.groups {
-            any_groups = true;
             if !is_new {
-                clear_grp.execute([id])?;
+                self.clear_grp.execute([id])?;
             }
             for name in names {
-                let gid = match groups.get(name) {
+                let gid = match self.groups.get(name) {
                     Some(g) => *g,
                     None => {
-                        let g: i64 = new_group.query_row([name], |r| r.get(0))?;
-                        groups.insert(name.clone(), g);
+                        let g: i64 = self.new_group.query_row([name], |r| r.get(0))?;
+                        self.groups.insert(name.clone(), g);
                         g
                     }
                 };
-                add_grp.execute([gid, *id])?;
+                self.add_grp.execute([gid, id])?;
             }
         }
         for (field, value) in &row.dates {
             if value.is_empty() {
                 if !is_new {
-                    clear_date.execute(params![id, field])?;
+                    self.clear_date.execute(params![id, field])?;
                 }
             } else {
-                set_date.execute(params![id, field, value])?;
+                self.set_date.execute(params![id, field, value])?;
             }
         }
+        Ok(())
     }
-    if any_groups {
-        let (added, _) = sync_groups(tx, now)?;
-        summary.exceptions += added.exceptions;
-    }
-    if dates {
-        idset::fill(tx, "eng_imported", ids.iter().copied())?;
-        let learners = "SELECT id FROM temp.eng_imported";
-        summary.exceptions += review_counting_from(tx, secs(now), "profile_field", learners)?;
-    }
-    Ok(summary)
 }

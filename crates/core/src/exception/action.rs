@@ -1,19 +1,22 @@
-//! The exception report and what the administrator does about its rows: select rows by a
+//! What the administrator does about the rows of the exception report: select rows by a
 //! condition (all, or all of one type) plus single rows, preview how many an action changes
-//! and which it must skip, and apply it in one transaction (DOMAIN.md section 5).
+//! and which it must skip, and apply it in one transaction (DOMAIN.md section 5). The rows
+//! themselves are in `report`, the realistic due date in `realistic`.
 
-use jiff::{tz::TimeZone, Timestamp};
+use jiff::Timestamp;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
+use super::realistic::set_realistic;
 use crate::exception::ExceptionKind;
 use crate::membership::engine::settle;
 use crate::membership::event::{record_for_active, EventKind};
 use crate::membership::status::ExceptionStatus;
-use crate::program::load_programs;
-use crate::program::period::{Period, Unit};
-use crate::time::{from_secs, local_date, secs, zone};
+use crate::time::secs;
 use crate::{idset, Error, Result};
+
+// The report's rows carry the actions allowed for them; callers find both here.
+pub use super::report::{raised_exceptions, ExceptionRow};
 
 /// What the administrator does about an exception.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
@@ -313,120 +316,4 @@ fn activated(tx: &Connection, now: i64) -> Result<()> {
     )?;
     settle(tx, now, &with_progress)?;
     Ok(())
-}
-
-/// Due = now + total minimum time of the current path + 7 days (in the learner's zone),
-/// written to every source of the membership as a date the administrator set.
-fn set_realistic(tx: &Connection, now: i64, status: &str) -> Result<()> {
-    let programs = load_programs(tx)?;
-    let rows: Vec<(i64, i64, String, String)> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT a.id, a.program_id, a.status, l.time_zone FROM temp.eng_chunk_a t
-             CROSS JOIN assignment a ON a.id = t.id JOIN learner l ON l.id = a.learner_id",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    let week = Period::new(7, Unit::Day);
-    let mut zones: std::collections::HashMap<String, TimeZone> = Default::default();
-    let mut sources = tx.prepare_cached(
-        "UPDATE assignment_source SET due_at = ?2, due_set = 1 WHERE assignment_id = ?1",
-    )?;
-    let mut membership = tx.prepare_cached(
-        "UPDATE assignment SET active = 1, assigned_at = ?3, due_at = ?2, exception_status = ?4 WHERE id = ?1",
-    )?;
-    for (id, program_id, state, zone_name) in rows {
-        let Some(p) = programs.get(&program_id) else {
-            continue;
-        };
-        let path = if state == "window_open" {
-            p.recert_path()
-        } else {
-            &p.certification
-        };
-        let tz = zones
-            .entry(zone_name.clone())
-            .or_insert_with(|| zone(&zone_name).unwrap_or(TimeZone::UTC));
-        let due = week.add_secs(now + path.total_min_secs(), tz, 1)?;
-        sources.execute([id, due])?;
-        membership.execute(params![id, due, now, status])?;
-    }
-    Ok(())
-}
-
-/// One row of the exception report.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
-pub struct ExceptionRow {
-    pub id: i64,
-    pub assignment_id: i64,
-    pub learner_name: String,
-    pub learner_id_number: String,
-    pub program_name: String,
-    pub kind: ExceptionKind,
-    /// The issue in words, with its figures.
-    pub issue: String,
-    /// The due date concerned, in the learner's time zone (YYYY-MM-DD).
-    pub due_date: Option<String>,
-    /// The total minimum time of the path, in hours.
-    pub time_needed_hours: f64,
-    /// When it was raised (RFC 3339, UTC).
-    pub raised_at: String,
-    /// The actions allowed for this row.
-    pub actions: Vec<ExceptionAction>,
-}
-
-/// A page of the exception report: raised exceptions, optionally of one type, in the order
-/// they were raised, `limit` rows after exception id `after`.
-///
-/// # Errors
-/// Database errors.
-pub fn raised_exceptions(
-    conn: &Connection,
-    kind: Option<ExceptionKind>,
-    after: Option<i64>,
-    limit: u32,
-) -> Result<Vec<ExceptionRow>> {
-    let programs = load_programs(conn)?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT e.id, e.assignment_id, l.full_name, l.id_number, p.full_name, e.kind, e.detail,
-                e.due_at, e.raised_at, l.time_zone, p.id
-         FROM exception e JOIN assignment a ON a.id = e.assignment_id
-         JOIN learner l ON l.id = a.learner_id JOIN program p ON p.id = a.program_id
-         WHERE e.status = 'raised' AND (?1 IS NULL OR e.kind = ?1) AND e.id > ?2
-           AND a.unassigned_at IS NULL
-         ORDER BY e.id LIMIT ?3",
-    )?;
-    let mut rows = stmt.query(params![
-        kind.map(ExceptionKind::as_str),
-        after.unwrap_or(0),
-        if limit == 0 { 100 } else { limit.min(10_000) }
-    ])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let kind = ExceptionKind::parse(&r.get::<_, String>(5)?)?;
-        let zone_name: String = r.get(9)?;
-        let needed = programs
-            .get(&r.get::<_, i64>(10)?)
-            .map_or(0, |p| p.certification.total_min_secs());
-        out.push(ExceptionRow {
-            id: r.get(0)?,
-            assignment_id: r.get(1)?,
-            learner_name: r.get(2)?,
-            learner_id_number: r.get(3)?,
-            program_name: r.get(4)?,
-            kind,
-            issue: r.get(6)?,
-            due_date: r
-                .get::<_, Option<i64>>(7)?
-                .map(|d| local_date(d, &zone_name))
-                .transpose()?,
-            time_needed_hours: needed as f64 / 3600.0,
-            raised_at: from_secs(r.get(8)?)?.to_string(),
-            actions: ExceptionAction::ALL
-                .into_iter()
-                .filter(|a| a.allowed_for(kind))
-                .collect(),
-        });
-    }
-    Ok(out)
 }

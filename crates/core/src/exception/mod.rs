@@ -1,11 +1,14 @@
 //! Assignment exceptions: their types (here), the review that computes a membership's due date
 //! from its sources (`review.rs`) and raises the first exception that applies (`detect.rs`,
-//! DOMAIN.md section 5), what the learners' rules count from (`facts.rs`), and the
-//! administrator's actions and the exception report (`action.rs`).
+//! DOMAIN.md section 5), what the learners' rules count from (`facts.rs`), the exception
+//! report (`report.rs`), the administrator's actions on its rows (`action.rs`), and the
+//! realistic due date one of them sets (`realistic.rs`).
 
 pub mod action;
 mod detect;
 mod facts;
+mod realistic;
+pub mod report;
 mod review;
 
 use serde::{Deserialize, Serialize};

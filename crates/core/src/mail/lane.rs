@@ -5,8 +5,8 @@ use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::Address;
 use tokio::time::timeout;
 
+use super::client::{format, Fault, Smtp};
 use super::outbox::{self, Claimed, Delivery};
-use super::sender::{format, Fault, Smtp};
 use crate::Clock;
 
 /// What one connection did with its share of a batch.

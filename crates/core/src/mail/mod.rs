@@ -5,6 +5,7 @@
 //! [`send_due`] is safe to run from several processes at once: a message is claimed under a
 //! lease in a `BEGIN IMMEDIATE` transaction before it is sent.
 
+mod client;
 mod lane;
 pub mod log;
 pub mod message;

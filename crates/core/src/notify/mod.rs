@@ -14,6 +14,7 @@ pub mod rules_file;
 pub mod select;
 pub mod template;
 pub mod test_send;
+pub mod trigger;
 
 pub use rule::{
     backfill, backfill_count, create_default_rules, create_rule, delete_rule, get_rule, list_rules,

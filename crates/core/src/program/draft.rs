@@ -145,12 +145,18 @@ pub fn program_draft(conn: &Connection, id: i64) -> Result<ProgramDraft> {
         certification_path: Vec::new(),
         recertification_path: Vec::new(),
     };
+    add_course_sets(conn, id, &mut draft)?;
+    Ok(draft)
+}
+
+/// Adds the program's course sets to the draft, each on its path, in order.
+fn add_course_sets(conn: &Connection, program_id: i64, draft: &mut ProgramDraft) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "SELECT cs.path, cs.label, cs.rule, cs.rule_min, cs.min_time_secs, cs.next_operator,
                 (SELECT group_concat(course_id) FROM course_set_course WHERE course_set_id = cs.id)
          FROM course_set cs WHERE cs.program_id = ?1 ORDER BY cs.path, cs.position",
     )?;
-    let mut rows = stmt.query([id])?;
+    let mut rows = stmt.query([program_id])?;
     while let Some(r) = rows.next()? {
         let path: String = r.get(0)?;
         let rule = match r.get::<_, String>(2)?.as_str() {
@@ -181,7 +187,7 @@ pub fn program_draft(conn: &Connection, id: i64) -> Result<ProgramDraft> {
             draft.certification_path.push(set);
         }
     }
-    Ok(draft)
+    Ok(())
 }
 
 fn due_draft(due: &DueRule) -> Result<DueDraft> {

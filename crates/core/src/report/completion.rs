@@ -78,6 +78,28 @@ pub fn completion_page(db: &Reader, q: &CompletionQuery) -> Result<CompletionPag
         0 => 100,
         n => n.min(500),
     };
+    let (mut rows, keys) = page_rows(db, q, limit)?;
+    add_sets(db, &mut rows, keys)?;
+    let next = (rows.len() == limit as usize)
+        .then(|| rows.last())
+        .flatten()
+        .map(|r| MembershipCursor {
+            learner_name: r.learner_name.clone(),
+            learner_id: r.learner_id,
+            program_id: r.program_id,
+            key: None,
+            assignment_id: None,
+        });
+    Ok(CompletionPage { rows, next })
+}
+
+/// The page's rows without their sets, and for each its key for the sets' query:
+/// (assignment, learner, program, path, counted from).
+fn page_rows(
+    db: &Reader,
+    q: &CompletionQuery,
+    limit: u32,
+) -> Result<(Vec<CompletionRow>, Vec<serde_json::Value>)> {
     let mut sql = String::from(
         "SELECT a.id, l.id, l.full_name, l.id_number, p.id, p.full_name,
                 p.kind = 'certification', a.status,
@@ -114,7 +136,6 @@ pub fn completion_page(db: &Reader, q: &CompletionQuery) -> Result<CompletionPag
     args.push(Value::Integer(i64::from(limit)));
 
     let mut rows = Vec::new();
-    // (assignment, learner, program, path, counted from) for the sets' query.
     let mut keys = Vec::new();
     {
         let mut stmt = db.prepare_cached(&sql)?;
@@ -142,6 +163,12 @@ pub fn completion_page(db: &Reader, q: &CompletionQuery) -> Result<CompletionPag
             rows.push(row);
         }
     }
+    Ok((rows, keys))
+}
+
+/// Adds to each row the progress of its current path's course sets, in one query for the
+/// whole page.
+fn add_sets(db: &Reader, rows: &mut [CompletionRow], keys: Vec<serde_json::Value>) -> Result<()> {
     let mut stmt = db.prepare_cached(
         "WITH page (n, learner_id, program_id, path, counted_from) AS (
              SELECT key, value ->> 1, value ->> 2, value ->> 3,
@@ -181,15 +208,5 @@ pub fn completion_page(db: &Reader, q: &CompletionQuery) -> Result<CompletionPag
             });
         }
     }
-    let next = (rows.len() == limit as usize)
-        .then(|| rows.last())
-        .flatten()
-        .map(|r| MembershipCursor {
-            learner_name: r.learner_name.clone(),
-            learner_id: r.learner_id,
-            program_id: r.program_id,
-            key: None,
-            assignment_id: None,
-        });
-    Ok(CompletionPage { rows, next })
+    Ok(())
 }

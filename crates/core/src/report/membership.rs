@@ -143,7 +143,7 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
     };
     let expr = q.sort.and_then(|s| s.column.expr());
     let desc = q.sort.is_some_and(|s| s.descending);
-    let (dir, cmp) = if desc { (" DESC", "<") } else { ("", ">") };
+    let dir = if desc { " DESC" } else { "" };
     let mut sql = format!(
         "SELECT a.id, l.id, l.full_name, l.id_number, l.time_zone,
                 (SELECT group_concat(m.full_name, ', ') FROM manager_link ml
@@ -161,43 +161,7 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
     let by_membership = q.sort.is_some_and(|s| s.column.on_membership());
     let mut args: Vec<Value> = Vec::new();
     if let Some(c) = &q.after {
-        let key = || match &c.key {
-            Some(SortKey::Int(i)) => Ok(Value::Integer(*i)),
-            Some(SortKey::Text(t)) => Ok(Value::Text(t.clone())),
-            None => Err(crate::Error::invalid(
-                "cursor",
-                "the cursor has no sort key",
-            )),
-        };
-        match expr {
-            Some(e) if by_membership => {
-                let id = c.assignment_id.ok_or_else(|| {
-                    crate::Error::invalid("cursor", "the cursor has no membership")
-                })?;
-                // The first term lets SQLite start the index walk at the cursor.
-                let (op, k) = (if desc { "<=" } else { ">=" }, key()?);
-                sql.push_str(&format!(" AND {e} {op} ? AND ({e}, a.id) {cmp} (?, ?)"));
-                args.extend([k.clone(), k, Value::Integer(id)]);
-            }
-            Some(e) => {
-                sql.push_str(&format!(
-                    " AND ({e}, l.full_name, l.id, a.program_id) {cmp} (?, ?, ?, ?)"
-                ));
-                args.push(key()?);
-            }
-            None => {
-                sql.push_str(&format!(
-                    " AND (l.full_name, l.id, a.program_id) {cmp} (?, ?, ?)"
-                ));
-            }
-        }
-        if !(expr.is_some() && by_membership) {
-            args.extend([
-                Value::Text(c.learner_name.clone()),
-                Value::Integer(c.learner_id),
-                Value::Integer(c.program_id),
-            ]);
-        }
+        push_cursor(&mut sql, &mut args, c, expr, by_membership, desc)?;
     }
     push_filters(&mut sql, &mut args, q, by_membership);
     let order = match expr {
@@ -213,34 +177,9 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
     let mut out = Vec::with_capacity(limit as usize);
     let mut last_key = None;
     while let Some(r) = rows.next()? {
-        last_key = match r.get::<_, Value>(16)? {
-            Value::Integer(i) => Some(SortKey::Int(i)),
-            Value::Text(t) => Some(SortKey::Text(t)),
-            _ => None,
-        };
-        let zone: String = r.get(4)?;
-        let date = |i: usize| -> Result<Option<String>> {
-            r.get::<_, Option<i64>>(i)?
-                .map(|s| local_date(s, &zone))
-                .transpose()
-        };
-        out.push(MembershipRow {
-            assignment_id: r.get(0)?,
-            learner_id: r.get(1)?,
-            learner_name: r.get(2)?,
-            learner_id_number: r.get(3)?,
-            managers: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
-            program_id: r.get(6)?,
-            program_name: r.get(7)?,
-            is_certification: r.get(8)?,
-            status: AssignmentStatus::parse(&r.get::<_, String>(9)?)?,
-            active: r.get(10)?,
-            due_date: date(11)?,
-            expiry_date: date(12)?,
-            window_opens_date: date(13)?,
-            exception_status: ExceptionStatus::parse(&r.get::<_, String>(14)?)?,
-            last_message_date: date(15)?,
-        });
+        let (row, key) = read_row(r)?;
+        last_key = key;
+        out.push(row);
     }
     let next = if out.len() == limit as usize {
         out.last().map(|r| MembershipCursor {
@@ -254,6 +193,90 @@ pub fn membership_page(db: &Reader, q: &MembershipQuery) -> Result<MembershipPag
         None
     };
     Ok(MembershipPage { rows: out, next })
+}
+
+/// Adds the condition that starts a page after cursor `c`, for the sort expression `expr`
+/// (`None`: learner name) in the direction of `desc`.
+fn push_cursor(
+    sql: &mut String,
+    args: &mut Vec<Value>,
+    c: &MembershipCursor,
+    expr: Option<&str>,
+    by_membership: bool,
+    desc: bool,
+) -> Result<()> {
+    let cmp = if desc { "<" } else { ">" };
+    let key = || match &c.key {
+        Some(SortKey::Int(i)) => Ok(Value::Integer(*i)),
+        Some(SortKey::Text(t)) => Ok(Value::Text(t.clone())),
+        None => Err(crate::Error::invalid(
+            "cursor",
+            "the cursor has no sort key",
+        )),
+    };
+    match expr {
+        Some(e) if by_membership => {
+            let id = c
+                .assignment_id
+                .ok_or_else(|| crate::Error::invalid("cursor", "the cursor has no membership"))?;
+            // The first term lets SQLite start the index walk at the cursor.
+            let (op, k) = (if desc { "<=" } else { ">=" }, key()?);
+            sql.push_str(&format!(" AND {e} {op} ? AND ({e}, a.id) {cmp} (?, ?)"));
+            args.extend([k.clone(), k, Value::Integer(id)]);
+        }
+        Some(e) => {
+            sql.push_str(&format!(
+                " AND ({e}, l.full_name, l.id, a.program_id) {cmp} (?, ?, ?, ?)"
+            ));
+            args.push(key()?);
+        }
+        None => {
+            sql.push_str(&format!(
+                " AND (l.full_name, l.id, a.program_id) {cmp} (?, ?, ?)"
+            ));
+        }
+    }
+    if !(expr.is_some() && by_membership) {
+        args.extend([
+            Value::Text(c.learner_name.clone()),
+            Value::Integer(c.learner_id),
+            Value::Integer(c.program_id),
+        ]);
+    }
+    Ok(())
+}
+
+/// One row of the page, with its sort key (the cursor's `key` if it is the page's last).
+fn read_row(r: &rusqlite::Row) -> Result<(MembershipRow, Option<SortKey>)> {
+    let key = match r.get::<_, Value>(16)? {
+        Value::Integer(i) => Some(SortKey::Int(i)),
+        Value::Text(t) => Some(SortKey::Text(t)),
+        _ => None,
+    };
+    let zone: String = r.get(4)?;
+    let date = |i: usize| -> Result<Option<String>> {
+        r.get::<_, Option<i64>>(i)?
+            .map(|s| local_date(s, &zone))
+            .transpose()
+    };
+    let row = MembershipRow {
+        assignment_id: r.get(0)?,
+        learner_id: r.get(1)?,
+        learner_name: r.get(2)?,
+        learner_id_number: r.get(3)?,
+        managers: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+        program_id: r.get(6)?,
+        program_name: r.get(7)?,
+        is_certification: r.get(8)?,
+        status: AssignmentStatus::parse(&r.get::<_, String>(9)?)?,
+        active: r.get(10)?,
+        due_date: date(11)?,
+        expiry_date: date(12)?,
+        window_opens_date: date(13)?,
+        exception_status: ExceptionStatus::parse(&r.get::<_, String>(14)?)?,
+        last_message_date: date(15)?,
+    };
+    Ok((row, key))
 }
 
 /// How many memberships match the query's filters (its cursor and limit aside): the total of

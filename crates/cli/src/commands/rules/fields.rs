@@ -1,0 +1,122 @@
+//! The fields of a rule on the command line (`rules add` and `rules edit`): trigger, timing,
+//! offset, recipients, subjects and bodies (given inline or read from a file).
+
+use std::path::PathBuf;
+
+use certdesk_core::notify::{OffsetUnit, Recipients, RuleInput, Timing, Trigger};
+use clap::builder::PossibleValuesParser;
+
+fn values<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> PossibleValuesParser {
+    PossibleValuesParser::new(all.iter().map(|v| f(*v)))
+}
+
+/// The fields of a rule on the command line; for `edit`, the ones given replace the rule's.
+#[derive(clap::Args, Debug, Default)]
+pub struct Fields {
+    /// What the rule reacts to.
+    #[arg(long, value_parser = values(Trigger::ALL, Trigger::as_str))]
+    trigger: Option<String>,
+    /// When it sends, relative to the trigger's instant (`rules triggers` lists the allowed).
+    #[arg(long, value_parser = values(Timing::ALL, Timing::as_str))]
+    timing: Option<String>,
+    /// How many units before or after (none with `--timing on`).
+    #[arg(long)]
+    offset: Option<u32>,
+    #[arg(long, value_parser = values(OffsetUnit::ALL, OffsetUnit::as_str))]
+    unit: Option<String>,
+    /// Who receives it (default: the learner; the site administrators for `exception`).
+    #[arg(long, value_parser = values(Recipients::ALL, Recipients::as_str))]
+    recipients: Option<String>,
+    #[arg(long)]
+    learner_subject: Option<String>,
+    #[arg(long, conflicts_with = "learner_body_file")]
+    learner_body: Option<String>,
+    /// Read the learner's (or the administrators') body from this file.
+    #[arg(long, value_name = "FILE")]
+    learner_body_file: Option<PathBuf>,
+    #[arg(long)]
+    manager_subject: Option<String>,
+    #[arg(long, conflicts_with = "manager_body_file")]
+    manager_body: Option<String>,
+    /// Read the managers' body from this file.
+    #[arg(long, value_name = "FILE")]
+    manager_body_file: Option<PathBuf>,
+}
+
+fn body(text: Option<String>, file: Option<PathBuf>) -> anyhow::Result<Option<String>> {
+    Ok(match (text, file) {
+        (Some(t), _) => Some(t),
+        (None, Some(f)) => Some(
+            std::fs::read_to_string(&f)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?,
+        ),
+        (None, None) => None,
+    })
+}
+
+impl Fields {
+    /// `base` with the fields given replaced.
+    pub(super) fn apply(self, mut base: RuleInput) -> anyhow::Result<RuleInput> {
+        if let Some(t) = &self.trigger {
+            base.trigger = Trigger::parse(t)?;
+        }
+        if let Some(t) = &self.timing {
+            base.timing = Timing::parse(t)?;
+        }
+        if let Some(n) = self.offset {
+            base.offset_amount = n;
+        } else if self.timing.as_deref() == Some("on") {
+            base.offset_amount = 0;
+        }
+        if let Some(u) = &self.unit {
+            base.offset_unit = OffsetUnit::parse(u)?;
+        }
+        if let Some(r) = &self.recipients {
+            base.recipients = Recipients::parse(r)?;
+        } else if self.trigger.is_some() && !base.trigger.recipients().contains(&base.recipients) {
+            base.recipients = base.trigger.recipients()[0];
+        }
+        let texts = [
+            (self.learner_subject, None, &mut base.learner_subject),
+            (
+                self.learner_body,
+                self.learner_body_file,
+                &mut base.learner_body,
+            ),
+            (self.manager_subject, None, &mut base.manager_subject),
+            (
+                self.manager_body,
+                self.manager_body_file,
+                &mut base.manager_body,
+            ),
+        ];
+        for (text, file, field) in texts {
+            if let Some(t) = body(text, file)? {
+                *field = t;
+            }
+        }
+        Ok(base)
+    }
+}
+
+/// A rule from `add`'s fields: the trigger and timing are required, the recipients default
+/// to the first the trigger allows.
+pub(super) fn new_rule(fields: Fields, enabled: bool) -> anyhow::Result<RuleInput> {
+    let (Some(trigger), Some(timing)) = (&fields.trigger, &fields.timing) else {
+        anyhow::bail!("a new rule needs --trigger and --timing (see: certdesk-cli rules triggers)");
+    };
+    let trigger = Trigger::parse(trigger)?;
+    let base = RuleInput {
+        trigger,
+        timing: Timing::parse(timing)?,
+        offset_amount: 0,
+        offset_unit: OffsetUnit::Day,
+        recipients: trigger.recipients()[0],
+        learner_subject: String::new(),
+        learner_body: String::new(),
+        manager_subject: String::new(),
+        manager_body: String::new(),
+        enabled,
+    };
+    fields.apply(base)
+}

@@ -1,0 +1,110 @@
+//! Writing what the engine decided for a batch: memberships, certification records, course
+//! set progress, and the domain events in the order they happened.
+
+use rusqlite::{params, Connection};
+
+use super::machine::Machine;
+use super::{EngineSummary, Row};
+use crate::membership::event::{self, Event, EventKind};
+use crate::Result;
+
+/// The prepared statements that write a batch's results.
+pub(super) struct Writes<'c> {
+    membership: rusqlite::CachedStatement<'c>,
+    record: rusqlite::CachedStatement<'c>,
+    progress: rusqlite::CachedStatement<'c>,
+    conn: &'c Connection,
+}
+
+impl<'c> Writes<'c> {
+    pub(super) fn new(conn: &'c Connection) -> Result<Self> {
+        Ok(Writes {
+            membership: conn.prepare_cached(
+                "UPDATE assignment SET status = ?2, cycle = ?3, completed_at = ?4,
+                        window_opens_at = ?5, expires_at = ?6, due_at = ?7 WHERE id = ?1",
+            )?,
+            record: conn.prepare_cached(
+                "INSERT INTO certification_record (assignment_id, cycle, path, state, started_at,
+                     completed_at, window_opens_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (assignment_id, cycle) DO UPDATE SET path = excluded.path,
+                     state = excluded.state, started_at = excluded.started_at,
+                     completed_at = excluded.completed_at,
+                     window_opens_at = excluded.window_opens_at, expires_at = excluded.expires_at",
+            )?,
+            progress: conn.prepare_cached(
+                "INSERT INTO course_set_progress (assignment_id, cycle, course_set_id, current_at,
+                     due_at, completed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (assignment_id, cycle, course_set_id) DO UPDATE SET
+                     current_at = excluded.current_at, due_at = excluded.due_at,
+                     completed_at = excluded.completed_at
+                 WHERE current_at IS NOT excluded.current_at OR due_at IS NOT excluded.due_at
+                    OR completed_at IS NOT excluded.completed_at",
+            )?,
+            conn,
+        })
+    }
+
+    /// Writes what the machine decided; returns its summary when the membership changed.
+    pub(super) fn write(&mut self, row: &Row, m: Machine<'_>) -> Result<Option<EngineSummary>> {
+        let mut summary = m.summary;
+        if m.m != row.m {
+            let s = &m.m;
+            self.membership.execute(params![
+                row.id,
+                s.status,
+                s.cycle,
+                s.completed_at,
+                s.window_opens_at,
+                s.expires_at,
+                s.due_at
+            ])?;
+            summary.changed = 1;
+        }
+        for (cycle, r) in &m.records {
+            self.record.execute(params![
+                row.id,
+                cycle,
+                r.path,
+                r.state,
+                r.started_at,
+                r.completed_at,
+                r.window_opens_at,
+                r.expires_at
+            ])?;
+        }
+        let mut events = Vec::new();
+        for (cycle, p) in &m.progress {
+            for s in &p.sets {
+                let Some(current) = s.current_at else {
+                    continue;
+                };
+                self.progress.execute(params![
+                    row.id,
+                    cycle,
+                    s.set_id,
+                    current,
+                    s.due_at,
+                    s.completed_at
+                ])?;
+                if let (true, Some(at)) = (s.required, s.completed_at) {
+                    events.push(Event {
+                        kind: EventKind::CourseSetCompleted,
+                        assignment_id: row.id,
+                        cycle: *cycle,
+                        course_set_id: s.set_id,
+                        occurred_at: at,
+                    });
+                }
+            }
+        }
+        // Course sets complete before (or as) their program does: record them first.
+        events.extend(m.events);
+        events.sort_by_key(|e| e.occurred_at);
+        for e in &events {
+            event::record(self.conn, e)?;
+        }
+        Ok((summary != EngineSummary::default()).then_some(summary))
+    }
+}
