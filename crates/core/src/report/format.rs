@@ -34,6 +34,18 @@ const DATE_COLUMNS: [usize; 4] = [7, 8, 9, 11];
 /// The rows an XLSX sheet holds, the header included.
 const XLSX_MAX_ROWS: u32 = 1_048_576;
 
+/// A cell made safe to open in a spreadsheet (OWASP's advice on CSV injection): text that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a formula, so it
+/// gets a leading single quote, which spreadsheets show as text. A learner named
+/// `=cmd|' /C calc'!A0` is exported as `'=cmd|' /C calc'!A0`.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 /// One row's cells, in the order of [`COLUMNS`].
 fn cells(r: &MembershipRow) -> [&str; 12] {
     [
@@ -109,7 +121,8 @@ pub fn memberships_csv(
     let mut done = 0;
     for_each_page(db, query, |rows| {
         for r in rows {
-            w.write_record(cells(r)).map_err(io)?;
+            w.write_record(cells(r).map(neutralise).iter().map(|c| c.as_bytes()))
+                .map_err(io)?;
         }
         done += rows.len() as u32;
         progress(done, total.max(done));
@@ -179,6 +192,7 @@ pub fn memberships_xlsx(
                     .flatten();
                 match as_date {
                     Some(d) => sheet.write_date_with_format(row, col_num, &d, &date),
+                    // Always a string cell, never a formula: XLSX keeps the text as it is.
                     None => sheet.write_string(row, col_num, cell),
                 }
                 .map_err(xlsx)?;
