@@ -8,7 +8,7 @@
 //! number ([`crate::Error::Rejected`]); it writes only when all rows are good, in the
 //! caller's transaction, so a rejected import writes nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 
@@ -51,23 +51,21 @@ impl ImportPreview {
     /// Counts the good ones among `rows` (each its line and whether it matches an existing
     /// record); every line with a problem, header aside, is a bad row.
     pub(crate) fn new(problems: Problems, rows: impl Iterator<Item = (u32, bool)>) -> Self {
-        let problems = problems.sorted();
-        let bad: HashSet<u32> = problems.iter().map(|p| p.line).collect();
         let (mut new, mut updated) = (0, 0);
-        for (_, exists) in rows.filter(|(line, _)| !bad.contains(line)) {
+        for (_, exists) in rows.filter(|(line, _)| !problems.is_bad(*line)) {
             if exists {
                 updated += 1;
             } else {
                 new += 1;
             }
         }
-        let bad_rows = bad.iter().filter(|l| **l > 1).count() as u32;
+        let bad_rows = problems.bad_rows();
         ImportPreview {
             rows: new + updated + bad_rows,
             good: new + updated,
             new,
             updated,
-            problems,
+            problems: problems.sorted(),
         }
     }
 }
@@ -86,27 +84,81 @@ pub fn open(path: &str) -> Result<BufReader<File>> {
         .map_err(|e| Error::invalid("file", format!("cannot read {path}: {e}")))
 }
 
-/// The bad rows found so far.
+/// How many problems an import lists; the rest are counted ("and N more").
+pub const PROBLEM_LIMIT: usize = 100;
+
+/// The bad rows found so far: the first [`PROBLEM_LIMIT`] by line, a count of the rest, and
+/// which lines are bad (a bit a line, so a file of a million bad rows stays small).
 #[derive(Debug, Default)]
-pub(crate) struct Problems(Vec<RowProblem>);
+pub(crate) struct Problems {
+    listed: Vec<RowProblem>,
+    omitted: u32,
+    bad: Vec<u64>,
+}
 
 impl Problems {
     pub(crate) fn add(&mut self, line: u32, message: impl Into<String>) {
-        self.0.push(RowProblem {
+        let (word, bit) = (line as usize / 64, line % 64);
+        if self.bad.len() <= word {
+            self.bad.resize(word + 1, 0);
+        }
+        self.bad[word] |= 1 << bit;
+        self.listed.push(RowProblem {
             line,
             message: message.into(),
         });
+        if self.listed.len() >= 4 * PROBLEM_LIMIT {
+            self.trim();
+        }
     }
 
-    /// The problems by line.
+    /// Whether any problem was found.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.listed.is_empty()
+    }
+
+    /// Whether `line` has a problem.
+    pub(crate) fn is_bad(&self, line: u32) -> bool {
+        self.bad
+            .get(line as usize / 64)
+            .is_some_and(|w| w & (1 << (line % 64)) != 0)
+    }
+
+    /// The number of bad data rows (the header, line 1, aside).
+    fn bad_rows(&self) -> u32 {
+        let all: u32 = self.bad.iter().map(|w| w.count_ones()).sum();
+        all - u32::from(self.is_bad(0)) - u32::from(self.is_bad(1))
+    }
+
+    /// Keeps the first [`PROBLEM_LIMIT`] problems by line, counting the others.
+    fn trim(&mut self) {
+        self.listed.sort_by_key(|p| p.line);
+        if self.listed.len() > PROBLEM_LIMIT {
+            self.omitted += (self.listed.len() - PROBLEM_LIMIT) as u32;
+            self.listed.truncate(PROBLEM_LIMIT);
+        }
+    }
+
+    /// The problems by line; past [`PROBLEM_LIMIT`], a last one counting the rest, on the
+    /// line after the last one listed.
     fn sorted(mut self) -> Vec<RowProblem> {
-        self.0.sort_by_key(|p| p.line);
-        self.0
+        self.trim();
+        if self.omitted > 0 {
+            let line = self.listed.last().map_or(0, |p| p.line);
+            self.listed.push(RowProblem {
+                line,
+                message: format!(
+                    "and {} more problems after this line (only the first {PROBLEM_LIMIT} are listed)",
+                    self.omitted
+                ),
+            });
+        }
+        self.listed
     }
 
-    /// `Ok` when no row was bad, else the rejection listing them all.
+    /// `Ok` when no row was bad, else the rejection listing them.
     pub(crate) fn finish(self, what: &str) -> Result<()> {
-        if self.0.is_empty() {
+        if self.is_empty() {
             return Ok(());
         }
         Err(Error::Rejected {
@@ -116,15 +168,15 @@ impl Problems {
     }
 }
 
-/// A CSV file read into memory: lower-case trimmed headers and the rows with their line numbers.
-pub(crate) struct Table {
+/// A CSV file read a row at a time: lower-case trimmed headers, then each row with its line.
+pub(crate) struct CsvRows<R: Read> {
+    reader: csv::Reader<R>,
     headers: Vec<String>,
-    pub(crate) rows: Vec<(u32, csv::StringRecord)>,
 }
 
-impl Table {
-    /// Reads CSV with a header line. Rows of the wrong width are reported, not fatal.
-    pub(crate) fn read(input: impl Read, problems: &mut Problems) -> Result<Table> {
+impl<R: Read> CsvRows<R> {
+    /// Reads the header line (a problem on line 1 when it cannot be read).
+    pub(crate) fn open(input: R, problems: &mut Problems) -> CsvRows<R> {
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .flexible(false)
@@ -136,29 +188,50 @@ impl Table {
                 Vec::new()
             }
         };
-        let mut rows = Vec::new();
-        for rec in reader.records() {
-            match rec {
-                Ok(r) => {
-                    let line = r.position().map_or(0, |p| p.line() as u32);
-                    if r.iter().all(str::is_empty) {
-                        continue;
+        CsvRows { reader, headers }
+    }
+
+    /// Calls `f` with each non-blank row and its line; a row that cannot be read (the wrong
+    /// width, a quote never closed, bad UTF-8) is a problem, not fatal. One record is reused,
+    /// so memory stays flat however long the file.
+    pub(crate) fn each(
+        &mut self,
+        problems: &mut Problems,
+        mut f: impl FnMut(u32, &csv::StringRecord, &mut Problems) -> Result<()>,
+    ) -> Result<()> {
+        let mut rec = csv::StringRecord::new();
+        loop {
+            match self.reader.read_record(&mut rec) {
+                Ok(false) => return Ok(()),
+                Ok(true) => {
+                    let line = rec.position().map_or(0, |p| p.line() as u32);
+                    if !rec.iter().all(str::is_empty) {
+                        f(line, &rec, problems)?;
                     }
-                    rows.push((line, r));
                 }
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line() as u32);
+                    let now_at = self.reader.position().line() as u32;
                     let msg = match e.kind() {
+                        // A row that runs over several lines with the wrong width: a quote
+                        // opened and never closed swallowed the line ends after it.
+                        csv::ErrorKind::UnequalLengths { .. } if now_at > line + 1 => format!(
+                            "a quote (\") opened on this line is never closed: lines {line} to {} were read as one row",
+                            now_at.saturating_sub(1).max(line)
+                        ),
                         csv::ErrorKind::UnequalLengths {
                             expected_len, len, ..
                         } => format!("{len} fields, but the header has {expected_len}"),
+                        csv::ErrorKind::Utf8 { .. } => "the row is not UTF-8 text".to_string(),
                         _ => e.to_string(),
                     };
                     problems.add(line, msg);
+                    if e.is_io_error() {
+                        return Ok(());
+                    }
                 }
             }
         }
-        Ok(Table { headers, rows })
     }
 
     /// The index of a column.

@@ -20,11 +20,44 @@ pub fn zone(name: &str) -> Result<TimeZone> {
         .map_err(|_| Error::invalid("time zone", format!("unknown time zone '{name}'")))
 }
 
-/// A calendar date written `YYYY-MM-DD`.
+/// The years a date typed by an administrator may fall in: a year past 2200 (or before 1900)
+/// is a typing mistake, and every later computation from it (a due date plus a period)
+/// would fail.
+pub const YEARS: std::ops::RangeInclusive<i16> = 1900..=2200;
+
+/// A calendar date written `YYYY-MM-DD`, in the years of [`YEARS`].
+///
+/// # Errors
+/// [`Error::Invalid`] (field `date`) for anything else.
 pub fn parse_date(s: &str) -> Result<Date> {
-    s.trim()
-        .parse::<Date>()
-        .map_err(|_| Error::invalid("date", format!("'{s}' is not a date (expected YYYY-MM-DD)")))
+    let d = s.trim().parse::<Date>().map_err(|_| {
+        Error::invalid("date", format!("'{s}' is not a date (expected YYYY-MM-DD)"))
+    })?;
+    in_range(d, s)
+}
+
+fn in_range(d: Date, s: &str) -> Result<Date> {
+    if YEARS.contains(&d.year()) {
+        Ok(d)
+    } else {
+        Err(Error::invalid(
+            "date",
+            format!(
+                "'{}' is out of range (years {} to {})",
+                s.trim(),
+                YEARS.start(),
+                YEARS.end()
+            ),
+        ))
+    }
+}
+
+/// The reason of an [`Error::Invalid`] (the message of any other error).
+pub fn reason(e: &Error) -> String {
+    match e {
+        Error::Invalid { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// The calendar date of an instant in a zone, for display.
@@ -51,6 +84,7 @@ pub fn end_of_day(date: Date, tz: &TimeZone) -> Result<i64> {
 pub fn parse_instant(s: &str, tz: &TimeZone) -> Result<Timestamp> {
     let s = s.trim();
     if let Ok(t) = s.parse::<Timestamp>() {
+        in_range(t.to_zoned(TimeZone::UTC).date(), s)?;
         return Ok(t);
     }
     if s.len() > 10 {

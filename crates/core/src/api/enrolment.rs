@@ -69,8 +69,9 @@ pub fn assign_roster(
     due: Option<&str>,
 ) -> Result<AssignSummary> {
     let due = due_date(due)?;
-    let file = import::open(path)?;
-    w.write(|tx| roster::assign_roster(tx, now, program_id, due, file))
+    // Read and checked before the write lock is taken; the learners' ids do not change.
+    let ids = roster::check_roster(w.conn(), import::open(path)?)?;
+    w.write(|tx| enrolment::assign(tx, now, program_id, &ids, due))
 }
 
 /// Ends learners' individual assignment to a program (memberships another assignment

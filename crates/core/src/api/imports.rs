@@ -1,6 +1,10 @@
 //! Imports from CSV files: learners and managers (previewed first in the desktop's wizard),
-//! courses, assignments and completions. A file with any bad row is refused whole, in one
-//! transaction.
+//! courses, assignments and completions. A file with any bad row is refused whole.
+//!
+//! Each file is read and checked before the write lock is taken (on the writer's connection
+//! outside any transaction, which only reads), so a long or refused file never keeps
+//! `send` or the app waiting; only the checked rows are then written, in one short
+//! `BEGIN IMMEDIATE` transaction that looks up again what may have changed meanwhile (ids).
 
 use jiff::Timestamp;
 
@@ -22,8 +26,8 @@ pub fn preview_learners(r: &Reader, path: &str) -> Result<ImportPreview> {
 /// # Errors
 /// [`crate::Error::Rejected`] (nothing written) when any row is bad.
 pub fn learners(w: &mut Writer, now: Timestamp, path: &str) -> Result<ImportSummary> {
-    let file = import::open(path)?;
-    w.write(|tx| learners::learners(tx, now, file))
+    let prepared = learners::prepare(w.conn(), || import::open(path))?;
+    w.write(|tx| learners::write(tx, now, prepared))
 }
 
 /// Imports the courses file at `path` (`short_name`, `full_name`).
@@ -31,8 +35,8 @@ pub fn learners(w: &mut Writer, now: Timestamp, path: &str) -> Result<ImportSumm
 /// # Errors
 /// As [`learners`].
 pub fn courses(w: &mut Writer, path: &str) -> Result<ImportSummary> {
-    let file = import::open(path)?;
-    w.write(|tx| records::courses(tx, file))
+    let rows = records::check_courses(import::open(path)?)?;
+    w.write(|tx| records::write_courses(tx, rows))
 }
 
 /// Imports the assignments file at `path` (learner, program, optional due date).
@@ -40,8 +44,8 @@ pub fn courses(w: &mut Writer, path: &str) -> Result<ImportSummary> {
 /// # Errors
 /// As [`learners`].
 pub fn assignments(w: &mut Writer, now: Timestamp, path: &str) -> Result<ImportSummary> {
-    let file = import::open(path)?;
-    w.write(|tx| records::assignments(tx, now, file))
+    let checked = records::check_assignments(w.conn(), import::open(path)?)?;
+    w.write(|tx| records::write_assignments(tx, now, checked))
 }
 
 /// Imports the completions file at `path` (`learner`, `course`, `completed_at`: a date or
@@ -50,6 +54,6 @@ pub fn assignments(w: &mut Writer, now: Timestamp, path: &str) -> Result<ImportS
 /// # Errors
 /// As [`learners`].
 pub fn completions(w: &mut Writer, now: Timestamp, path: &str) -> Result<ImportSummary> {
-    let file = import::open(path)?;
-    w.write(|tx| records::completions(tx, now, file))
+    let checked = records::check_completions(w.conn(), now, import::open(path)?)?;
+    w.write(|tx| records::write_completions(tx, now, &checked))
 }

@@ -30,6 +30,10 @@ pub fn save(w: &mut Writer, draft: &ProgramDraft, now: Timestamp) -> Result<i64>
 /// [`crate::Error::Rejected`] listing every problem with the line of its program; nothing
 /// is written then.
 pub fn import(w: &mut Writer, text: &str, now: Timestamp) -> Result<ImportSummary> {
+    // A file that is not JSON is refused before the write lock is taken; the rest of the
+    // checks need the program ids, which only the transaction gives (a programs file is
+    // small: they take milliseconds).
+    program::import::check_syntax(text)?;
     w.write(|tx| {
         let (mut summary, changed) = program::import::programs(tx, now, text)?;
         summary.exceptions = resettle(tx, now, changed)?;

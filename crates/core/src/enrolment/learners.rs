@@ -10,16 +10,15 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
 use jiff::Timestamp;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::enrolment::sync_groups;
 use crate::exception::review_counting_from;
-use crate::import::{cell, ImportPreview, ImportSummary, Problems, Table, Zones};
+use crate::import::{cell, CsvRows, ImportPreview, ImportSummary, Problems, Zones};
 use crate::time::secs;
 use crate::{idset, Result};
 
 struct Row {
-    line: u32,
     id_number: String,
     full_name: String,
     email: String,
@@ -40,36 +39,69 @@ fn list(s: &str) -> Vec<String> {
 
 /// The rows of a learners file, checked against each other and the store; nothing written.
 struct Checked {
+    /// The rows, when asked to keep them (a file is first checked without keeping them, so
+    /// that rejecting a million-row file does not hold it in memory).
     rows: Vec<Row>,
+    /// Each row's line and whether its learner is in the store.
+    lines: Vec<(u32, bool)>,
     problems: Problems,
-    existing: HashMap<String, i64>,
+    dates: bool,
+}
+
+/// A learners file read and checked, ready to write in one short transaction.
+pub struct Prepared {
+    rows: Vec<Row>,
     dates: bool,
 }
 
 /// Imports learners from CSV (see the module docs), then brings group assignments and due
-/// dates that count from a profile date up to date.
+/// dates that count from a profile date up to date. Reads `input` into memory: the
+/// desktop and the CLI use [`prepare`] and [`write`], which do not.
 ///
 /// # Errors
-/// [`crate::Error::Rejected`] listing every bad row (nothing written); database errors.
-pub fn learners(tx: &Connection, now: Timestamp, input: impl Read) -> Result<ImportSummary> {
-    let mut c = check(tx, input)?;
-    c.problems.finish("learners")?;
-    write(tx, now, &c.rows, &mut c.existing, c.dates)
+/// [`crate::Error::Rejected`] listing bad rows (nothing written); database errors.
+pub fn learners(tx: &Connection, now: Timestamp, mut input: impl Read) -> Result<ImportSummary> {
+    let mut bytes = Vec::new();
+    input.read_to_end(&mut bytes)?;
+    let prepared = prepare(tx, || Ok(bytes.as_slice()))?;
+    write(tx, now, prepared)
 }
 
-/// What [`learners`] would do with `input`, without writing: every bad row, and how many
+/// Reads and checks a learners file outside any transaction, opening it twice with `open`:
+/// once to check every row without keeping any (memory stays flat for a file that is
+/// refused), then, when all are good, to keep them for [`write`]. The second reading is
+/// checked again, in case the file changed in between.
+///
+/// # Errors
+/// [`crate::Error::Rejected`] listing the first bad rows and counting the others; database
+/// and read errors.
+pub fn prepare<R: Read>(conn: &Connection, open: impl Fn() -> Result<R>) -> Result<Prepared> {
+    let existing = existing(conn)?;
+    check(&existing, open()?, false)?
+        .problems
+        .finish("learners")?;
+    let c = check(&existing, open()?, true)?;
+    c.problems.finish("learners")?;
+    Ok(Prepared {
+        rows: c.rows,
+        dates: c.dates,
+    })
+}
+
+fn existing(conn: &Connection) -> Result<HashMap<String, i64>> {
+    let mut stmt = conn.prepare("SELECT id_number, id FROM learner")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What [`learners`] would do with `input`, without writing: the bad rows, and how many
 /// good rows would create a learner or update one. Reads only, so a reader will do.
 ///
 /// # Errors
 /// Database errors.
 pub fn preview_learners(conn: &Connection, input: impl Read) -> Result<ImportPreview> {
-    let c = check(conn, input)?;
-    Ok(ImportPreview::new(
-        c.problems,
-        c.rows
-            .iter()
-            .map(|r| (r.line, c.existing.contains_key(&r.id_number))),
-    ))
+    let c = check(&existing(conn)?, input, false)?;
+    Ok(ImportPreview::new(c.problems, c.lines.into_iter()))
 }
 
 /// Where each column is in the file (`None`: an optional column that is absent).
@@ -84,50 +116,56 @@ struct Columns {
     dates: Vec<(usize, String)>,
 }
 
-/// What each row is checked against: the store's learners, the file's id numbers, the id
-/// numbers seen so far, and the time zones already looked up.
+/// What each row is checked against: the store's learners, the id numbers seen so far,
+/// the managers not found yet (they may come later in the file), and the time zones
+/// already looked up.
 struct Known<'a> {
     existing: &'a HashMap<String, i64>,
-    in_file: HashSet<&'a str>,
     seen: HashSet<String>,
+    pending: Vec<(u32, String)>,
     zones: Zones,
 }
 
-fn check(tx: &Connection, input: impl Read) -> Result<Checked> {
+fn check(existing: &HashMap<String, i64>, input: impl Read, keep: bool) -> Result<Checked> {
     let mut problems = Problems::default();
-    let table = Table::read(input, &mut problems)?;
+    let mut csv = CsvRows::open(input, &mut problems);
     let cols = Columns {
-        id: table.need("id_number", &mut problems),
-        name: table.need("full_name", &mut problems),
-        email: table.need("email", &mut problems),
-        zone: table.col("time_zone"),
-        suspended: table.col("suspended"),
-        managers: table.col("managers"),
-        groups: table.col("groups"),
-        dates: table.prefixed("date:"),
+        id: csv.need("id_number", &mut problems),
+        name: csv.need("full_name", &mut problems),
+        email: csv.need("email", &mut problems),
+        zone: csv.col("time_zone"),
+        suspended: csv.col("suspended"),
+        managers: csv.col("managers"),
+        groups: csv.col("groups"),
+        dates: csv.prefixed("date:"),
     };
-    let existing: HashMap<String, i64> = {
-        let mut stmt = tx.prepare("SELECT id_number, id FROM learner")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
+    let mut known = Known {
+        existing,
+        seen: HashSet::new(),
+        pending: Vec::new(),
+        zones: Zones::default(),
     };
-    let rows = {
-        let mut known = Known {
-            existing: &existing,
-            in_file: table.rows.iter().map(|(_, r)| cell(r, cols.id)).collect(),
-            seen: HashSet::new(),
-            zones: Zones::default(),
-        };
-        let mut rows = Vec::with_capacity(table.rows.len());
-        for (line, r) in &table.rows {
-            rows.push(check_row(*line, r, &cols, &mut known, &mut problems));
+    let (mut rows, mut lines) = (Vec::new(), Vec::new());
+    csv.each(&mut problems, |line, r, problems| {
+        let row = check_row(line, r, &cols, &mut known, problems);
+        lines.push((line, existing.contains_key(&row.id_number)));
+        if keep && problems.is_empty() {
+            rows.push(row);
         }
-        rows
-    };
+        Ok(())
+    })?;
+    for (line, m) in known.pending {
+        if !known.seen.contains(&m) {
+            problems.add(
+                line,
+                format!("manager '{m}' is neither in the file nor in the store"),
+            );
+        }
+    }
     Ok(Checked {
         rows,
+        lines,
         problems,
-        existing,
         dates: !cols.dates.is_empty(),
     })
 }
@@ -174,22 +212,21 @@ fn check_row(
     for m in managers.iter().flatten() {
         if *m == id_number {
             bad("a learner cannot be their own manager".into());
-        } else if !known.in_file.contains(m.as_str()) && !known.existing.contains_key(m) {
-            bad(format!(
-                "manager '{m}' is neither in the file nor in the store"
-            ));
+        } else if !known.seen.contains(m.as_str()) && !known.existing.contains_key(m) {
+            known.pending.push((line, m.clone()));
         }
     }
     let mut dates = Vec::new();
     for (c, field) in &cols.dates {
         let v = cell(r, *c);
-        if !v.is_empty() && crate::time::parse_date(v).is_err() {
-            bad(format!("{field} '{v}' is not a date (YYYY-MM-DD)"));
+        if !v.is_empty() {
+            if let Err(e) = crate::time::parse_date(v) {
+                bad(format!("{field} {}", crate::time::reason(&e)));
+            }
         }
         dates.push((field.clone(), v.to_string()));
     }
     Row {
-        line,
         id_number,
         full_name,
         email,
@@ -215,23 +252,23 @@ fn suspended(cell: &str, bad: &mut impl FnMut(String)) -> Option<bool> {
     }
 }
 
-fn write(
-    tx: &Connection,
-    now: Timestamp,
-    rows: &[Row],
-    existing: &mut HashMap<String, i64>,
-    dates: bool,
-) -> Result<ImportSummary> {
+/// Writes a prepared learners file, in the caller's transaction. What may have changed
+/// since the file was checked (which learners exist, their ids) is looked up again here.
+///
+/// # Errors
+/// Database errors.
+pub fn write(tx: &Connection, now: Timestamp, p: Prepared) -> Result<ImportSummary> {
+    let Prepared { rows, dates } = p;
     let mut summary = ImportSummary {
         rows: rows.len() as u32,
         ..Default::default()
     };
-    let (ids, fresh) = upsert(tx, rows, existing, &mut summary)?;
+    let (ids, fresh) = upsert(tx, &rows, &mut summary)?;
     let mut links = Links::new(tx)?;
     let mut any_groups = false;
     for ((row, id), is_new) in rows.iter().zip(&ids).zip(fresh) {
         any_groups |= row.groups.is_some();
-        links.write(row, *id, is_new, existing)?;
+        links.write(row, *id, is_new)?;
     }
     if any_groups {
         let (added, _) = sync_groups(tx, now)?;
@@ -250,9 +287,9 @@ fn write(
 fn upsert(
     tx: &Connection,
     rows: &[Row],
-    existing: &mut HashMap<String, i64>,
     summary: &mut ImportSummary,
 ) -> Result<(Vec<i64>, Vec<bool>)> {
+    let mut find = tx.prepare_cached("SELECT id FROM learner WHERE id_number = ?1")?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO learner (id_number, full_name, email, time_zone, suspended)
          VALUES (?1, ?2, ?3, coalesce(?4, 'UTC'), coalesce(?5, 0))
@@ -263,6 +300,10 @@ fn upsert(
     let mut ids = Vec::with_capacity(rows.len());
     let mut fresh = Vec::with_capacity(rows.len());
     for row in rows {
+        let is_new = find
+            .query_row([&row.id_number], |r| r.get::<_, i64>(0))
+            .optional()?
+            .is_none();
         let id: i64 = upsert.query_row(
             params![
                 row.id_number,
@@ -273,7 +314,6 @@ fn upsert(
             ],
             |r| r.get(0),
         )?;
-        let is_new = existing.insert(row.id_number.clone(), id).is_none();
         if is_new {
             summary.created += 1;
         } else {
@@ -288,6 +328,7 @@ fn upsert(
 /// The statements that write a learner's managers, groups and dated fields, and the groups
 /// by name (those the file names are made as they come).
 struct Links<'c> {
+    find: rusqlite::CachedStatement<'c>,
     clear_mgr: rusqlite::CachedStatement<'c>,
     add_mgr: rusqlite::CachedStatement<'c>,
     clear_grp: rusqlite::CachedStatement<'c>,
@@ -301,6 +342,7 @@ struct Links<'c> {
 impl<'c> Links<'c> {
     fn new(tx: &'c Connection) -> Result<Self> {
         Ok(Links {
+            find: tx.prepare_cached("SELECT id FROM learner WHERE id_number = ?1")?,
             clear_mgr: tx.prepare_cached("DELETE FROM manager_link WHERE learner_id = ?1")?,
             add_mgr: tx.prepare_cached(
                 "INSERT OR IGNORE INTO manager_link (learner_id, manager_id) VALUES (?1, ?2)",
@@ -326,20 +368,18 @@ impl<'c> Links<'c> {
     }
 
     /// Writes the columns the row has; a learner just created has no links to clear.
-    fn write(
-        &mut self,
-        row: &Row,
-        id: i64,
-        is_new: bool,
-        existing: &HashMap<String, i64>,
-    ) -> Result<()> {
+    fn write(&mut self, row: &Row, id: i64, is_new: bool) -> Result<()> {
         if let Some(managers) = &row.managers {
             if !is_new {
                 self.clear_mgr.execute([id])?;
             }
             for m in managers {
-                if let Some(mid) = existing.get(m) {
-                    self.add_mgr.execute([id, *mid])?;
+                let mid = self
+                    .find
+                    .query_row([m], |r| r.get::<_, i64>(0))
+                    .optional()?;
+                if let Some(mid) = mid {
+                    self.add_mgr.execute([id, mid])?;
                 }
             }
         }

@@ -14,7 +14,7 @@ use rusqlite::Connection;
 
 use crate::enrolment::completion::{record_completions, Completion};
 use crate::enrolment::{assign, assign_group};
-use crate::import::{cell, instant, ImportSummary, Problems, Table, Zones};
+use crate::import::{cell, instant, CsvRows, ImportSummary, Problems, Zones};
 use crate::time::parse_date;
 use crate::Result;
 
@@ -27,37 +27,59 @@ fn name_map(tx: &Connection, sql: &str) -> Result<HashMap<String, i64>> {
 /// Imports courses.
 ///
 /// # Errors
-/// [`crate::Error::Rejected`] listing every bad row (nothing written); database errors.
+/// [`crate::Error::Rejected`] listing bad rows (nothing written); database errors.
 pub fn courses(tx: &Connection, input: impl Read) -> Result<ImportSummary> {
+    write_courses(tx, check_courses(input)?)
+}
+
+/// The good rows of a courses file (short and full name); checked without a connection.
+///
+/// # Errors
+/// [`crate::Error::Rejected`] listing bad rows.
+pub fn check_courses(input: impl Read) -> Result<Vec<(String, String)>> {
     let mut problems = Problems::default();
-    let table = Table::read(input, &mut problems)?;
+    let mut csv = CsvRows::open(input, &mut problems);
     let (c_short, c_full) = (
-        table.need("short_name", &mut problems),
-        table.need("full_name", &mut problems),
+        csv.need("short_name", &mut problems),
+        csv.need("full_name", &mut problems),
     );
-    let existing = name_map(tx, "SELECT short_name, id FROM course")?;
     let mut seen = HashMap::new();
-    for (line, r) in &table.rows {
+    let mut rows = Vec::new();
+    csv.each(&mut problems, |line, r, problems| {
         let short = cell(r, c_short);
         if short.is_empty() {
-            problems.add(*line, "short_name is empty");
-        } else if let Some(first) = seen.insert(short.to_string(), *line) {
-            problems.add(*line, format!("'{short}' already appears on line {first}"));
+            problems.add(line, "short_name is empty");
+        } else if let Some(first) = seen.insert(short.to_string(), line) {
+            problems.add(line, format!("'{short}' already appears on line {first}"));
         }
         if cell(r, c_full).is_empty() {
-            problems.add(*line, "full_name is empty");
+            problems.add(line, "full_name is empty");
         }
-    }
+        if problems.is_empty() {
+            rows.push((short.to_string(), cell(r, c_full).to_string()));
+        }
+        Ok(())
+    })?;
     problems.finish("courses")?;
+    Ok(rows)
+}
+
+/// Writes checked courses, in the caller's transaction.
+///
+/// # Errors
+/// Database errors.
+pub fn write_courses(tx: &Connection, rows: Vec<(String, String)>) -> Result<ImportSummary> {
+    let mut find = tx.prepare_cached("SELECT 1 FROM course WHERE short_name = ?1")?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO course (short_name, full_name) VALUES (?1, ?2)
          ON CONFLICT (short_name) DO UPDATE SET full_name = excluded.full_name",
     )?;
     let mut summary = ImportSummary::default();
-    for (_, r) in &table.rows {
-        upsert.execute([cell(r, c_short), cell(r, c_full)])?;
+    for (short, full) in &rows {
+        let existed = find.exists([short])?;
+        upsert.execute([short, full])?;
         summary.rows += 1;
-        if existing.contains_key(cell(r, c_short)) {
+        if existed {
             summary.updated += 1;
         } else {
             summary.created += 1;
@@ -68,7 +90,7 @@ pub fn courses(tx: &Connection, input: impl Read) -> Result<ImportSummary> {
 
 /// Who an assignment row assigns.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Who {
+pub(crate) enum Who {
     Learner(i64),
     Group(i64),
 }
@@ -79,8 +101,24 @@ enum Who {
 /// # Errors
 /// [`crate::Error::Rejected`] listing every bad row (nothing written); database errors.
 pub fn assignments(tx: &Connection, now: Timestamp, input: impl Read) -> Result<ImportSummary> {
+    let checked = check_assignments(tx, input)?;
+    write_assignments(tx, now, checked)
+}
+
+/// The good rows of an assignments file, by program and due date.
+pub struct Assignments {
+    rows: u32,
+    batches: BTreeMap<(i64, Option<Date>), Vec<Who>>,
+}
+
+/// Reads and checks an assignments file against the store; nothing written, so a reader
+/// (or a connection outside any transaction) will do.
+///
+/// # Errors
+/// [`crate::Error::Rejected`] listing bad rows; database errors.
+pub fn check_assignments(tx: &Connection, input: impl Read) -> Result<Assignments> {
     let mut problems = Problems::default();
-    let table = Table::read(input, &mut problems)?;
+    let mut table = CsvRows::open(input, &mut problems);
     let c_program = table.need("program", &mut problems);
     let (c_learner, c_group, c_due) = (table.col("learner"), table.col("group"), table.col("due"));
     if c_learner.is_none() && c_group.is_none() {
@@ -90,8 +128,10 @@ pub fn assignments(tx: &Connection, now: Timestamp, input: impl Read) -> Result<
     let groups = name_map(tx, "SELECT name, id FROM learner_group")?;
     let programs = name_map(tx, "SELECT short_name, id FROM program")?;
     let mut batches: BTreeMap<(i64, Option<Date>), Vec<Who>> = BTreeMap::new();
-    for (line, r) in &table.rows {
-        let mut bad = |m: String| problems.add(*line, m);
+    let mut rows = 0;
+    table.each(&mut problems, |line, r, problems| {
+        rows += 1;
+        let mut bad = |m: String| problems.add(line, m);
         let learner = c_learner.map(|c| cell(r, c)).filter(|s| !s.is_empty());
         let group = c_group.map(|c| cell(r, c)).filter(|s| !s.is_empty());
         let who = match (learner, group) {
@@ -119,17 +159,37 @@ pub fn assignments(tx: &Connection, now: Timestamp, input: impl Read) -> Result<
         });
         let due = match c_due.map(|c| cell(r, c)).filter(|s| !s.is_empty()) {
             None => Ok(None),
-            Some(d) => parse_date(d).map(Some).map_err(|_| {
-                bad(format!("due '{d}' is not a date (YYYY-MM-DD)"));
+            Some(d) => parse_date(d).map(Some).map_err(|e| {
+                bad(format!("due {}", due_reason(&e, d)));
             }),
         };
         if let (Some(who), Some(program), Ok(due)) = (who, program, due) {
             batches.entry((program, due)).or_default().push(who);
         }
-    }
+        Ok(())
+    })?;
     problems.finish("assignments")?;
+    Ok(Assignments { rows, batches })
+}
+
+/// Why a date cell is refused: out of range, or not a date.
+fn due_reason(e: &crate::Error, d: &str) -> String {
+    let reason = crate::time::reason(e);
+    if reason.contains("out of range") {
+        reason
+    } else {
+        format!("'{d}' is not a date (YYYY-MM-DD)")
+    }
+}
+
+/// Assigns checked rows, in the caller's transaction.
+///
+/// # Errors
+/// [`crate::Error::NotFound`] when a program went away since the check; database errors.
+pub fn write_assignments(tx: &Connection, now: Timestamp, a: Assignments) -> Result<ImportSummary> {
+    let Assignments { rows, batches } = a;
     let mut summary = ImportSummary {
-        rows: table.rows.len() as u32,
+        rows,
         ..Default::default()
     };
     for ((program, due), whos) in batches {
@@ -164,8 +224,22 @@ pub fn assignments(tx: &Connection, now: Timestamp, input: impl Read) -> Result<
 /// [`crate::Error::Rejected`] listing every bad row (nothing written), including completions
 /// after `now`; database errors.
 pub fn completions(tx: &Connection, now: Timestamp, input: impl Read) -> Result<ImportSummary> {
+    let checked = check_completions(tx, now, input)?;
+    write_completions(tx, now, &checked)
+}
+
+/// Reads and checks a completions file against the store; nothing written.
+///
+/// # Errors
+/// [`crate::Error::Rejected`] listing bad rows, including completions after `now`;
+/// database errors.
+pub fn check_completions(
+    tx: &Connection,
+    now: Timestamp,
+    input: impl Read,
+) -> Result<Vec<Completion>> {
     let mut problems = Problems::default();
-    let table = Table::read(input, &mut problems)?;
+    let mut table = CsvRows::open(input, &mut problems);
     let (c_learner, c_course, c_at) = (
         table.need("learner", &mut problems),
         table.need("course", &mut problems),
@@ -178,9 +252,9 @@ pub fn completions(tx: &Connection, now: Timestamp, input: impl Read) -> Result<
     };
     let courses = name_map(tx, "SELECT short_name, id FROM course")?;
     let mut zones = Zones::default();
-    let mut out = Vec::with_capacity(table.rows.len());
-    for (line, r) in &table.rows {
-        let mut bad = |m: String| problems.add(*line, m);
+    let mut out = Vec::new();
+    table.each(&mut problems, |line, r, problems| {
+        let mut bad = |m: String| problems.add(line, m);
         let l = cell(r, c_learner);
         let learner = learners.get(l).or_else(|| {
             bad(format!("learner '{l}' not found"));
@@ -202,11 +276,7 @@ pub fn completions(tx: &Connection, now: Timestamp, input: impl Read) -> Result<
             }
             Ok(at) => Some(at),
             Err(e) => {
-                let reason = match e {
-                    crate::Error::Invalid { reason, .. } => reason,
-                    other => other.to_string(),
-                };
-                bad(format!("completed_at {reason}"));
+                bad(format!("completed_at {}", crate::time::reason(&e)));
                 None
             }
         };
@@ -217,9 +287,22 @@ pub fn completions(tx: &Connection, now: Timestamp, input: impl Read) -> Result<
                 completed_at: at,
             });
         }
-    }
+        Ok(())
+    })?;
     problems.finish("completions")?;
-    let s = record_completions(tx, now, &out)?;
+    Ok(out)
+}
+
+/// Records checked completions, in the caller's transaction.
+///
+/// # Errors
+/// Database errors.
+pub fn write_completions(
+    tx: &Connection,
+    now: Timestamp,
+    out: &[Completion],
+) -> Result<ImportSummary> {
+    let s = record_completions(tx, now, out)?;
     Ok(ImportSummary {
         rows: out.len() as u32,
         created: s.recorded,

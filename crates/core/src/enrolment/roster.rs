@@ -8,7 +8,7 @@ use jiff::{civil::Date, Timestamp};
 use rusqlite::Connection;
 
 use crate::enrolment::{assign, AssignSummary};
-use crate::import::{cell, ImportPreview, Problems, Table};
+use crate::import::{cell, CsvRows, ImportPreview, Problems};
 use crate::{idset, Result};
 
 /// The learners of a roster, by line, and its bad rows.
@@ -19,30 +19,31 @@ struct Checked {
 
 fn check(conn: &Connection, input: impl Read) -> Result<Checked> {
     let mut problems = Problems::default();
-    let table = Table::read(input, &mut problems)?;
+    let mut table = CsvRows::open(input, &mut problems);
     let c_id = table.need("id_number", &mut problems);
     let known: HashMap<String, i64> = {
         let mut stmt = conn.prepare("SELECT id_number, id FROM learner")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    let mut seen: HashMap<&str, u32> = HashMap::new();
-    let mut learners = Vec::with_capacity(table.rows.len());
-    for (line, r) in &table.rows {
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut learners = Vec::new();
+    table.each(&mut problems, |line, r, problems| {
         let id_number = cell(r, c_id);
         if id_number.is_empty() {
-            problems.add(*line, "id_number is empty");
-        } else if let Some(first) = seen.insert(id_number, *line) {
+            problems.add(line, "id_number is empty");
+        } else if let Some(first) = seen.insert(id_number.to_string(), line) {
             problems.add(
-                *line,
+                line,
                 format!("id_number '{id_number}' already appears on line {first}"),
             );
         } else if let Some(id) = known.get(id_number) {
-            learners.push((*line, *id));
+            learners.push((line, *id));
         } else {
-            problems.add(*line, format!("no learner has id number '{id_number}'"));
+            problems.add(line, format!("no learner has id number '{id_number}'"));
         }
-    }
+        Ok(())
+    })?;
     Ok(Checked { learners, problems })
 }
 
@@ -85,8 +86,17 @@ pub fn assign_roster(
     due: Option<Date>,
     input: impl Read,
 ) -> Result<AssignSummary> {
-    let c = check(tx, input)?;
-    c.problems.finish("learners")?;
-    let ids: Vec<i64> = c.learners.iter().map(|(_, id)| *id).collect();
+    let ids = check_roster(tx, input)?;
     assign(tx, now, program_id, &ids, due)
+}
+
+/// The learners of a roster, checked against the store; nothing written, so a reader (or a
+/// connection outside any transaction) will do. [`assign`] then writes them.
+///
+/// # Errors
+/// [`crate::Error::Rejected`] listing bad rows; database errors.
+pub fn check_roster(conn: &Connection, input: impl Read) -> Result<Vec<i64>> {
+    let c = check(conn, input)?;
+    c.problems.finish("learners")?;
+    Ok(c.learners.iter().map(|(_, id)| *id).collect())
 }

@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{DueFrom, DueKind, ProgramDraft, Rules, SetDraft, SetRow};
 use crate::program::certification::CertSettings;
 use crate::program::due_date::{DueEvent, DueRule};
+use crate::program::period::Period;
 use crate::program::{CompletionRule, ProgramKind};
 use crate::time::end_of_day;
 use crate::time::parse_date;
@@ -218,16 +219,19 @@ fn check_due(
         DueKind::Fixed => match parse_date(&due.date).and_then(|x| end_of_day(x, &TimeZone::UTC)) {
             Ok(at) => DueRule::Fixed { at },
             Err(_) => {
-                bad(
-                    "due.date",
-                    format!("'{}' is not a date (YYYY-MM-DD)", due.date.trim()),
-                );
+                let reason = match parse_date(&due.date) {
+                    Err(Error::Invalid { reason, .. }) if reason.contains("out of range") => reason,
+                    _ => format!("'{}' is not a date (YYYY-MM-DD)", due.date.trim()),
+                };
+                bad("due.date", reason);
                 DueRule::None
             }
         },
         DueKind::Relative => {
             if due.after.amount < 1 {
                 bad("due.after", "the period must be at least 1".into());
+            } else if let Err(e) = due.after.within_limit() {
+                bad("due.after", crate::time::reason(&e));
             }
             let event = match due.from {
                 DueFrom::Assignment => DueEvent::Assignment,
@@ -281,6 +285,15 @@ fn check_cert(c: &CertSettings, bad: &mut impl FnMut(&str, String)) {
             "cert.active"
         };
         bad(field, reason);
+    }
+    for (field, p) in [
+        ("cert.active", Some(c.active)),
+        ("cert.window", Some(c.window)),
+        ("cert.min_active", c.min_active),
+    ] {
+        if let Some(Err(e)) = p.map(Period::within_limit) {
+            bad(field, crate::time::reason(&e));
+        }
     }
     if let Some(m) = c.min_active {
         if m.amount < 0 {

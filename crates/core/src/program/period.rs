@@ -80,7 +80,31 @@ impl Period {
         if parts.next().is_some() || amount < 0 {
             return Err(bad());
         }
-        Ok(Period::new(amount, unit))
+        Period::new(amount, unit).within_limit()
+    }
+
+    /// The longest period a program may use: 100 years (in any unit). A longer one is a
+    /// typing mistake, and a due date or expiry that far out cannot be computed.
+    pub const MAX_YEARS: i32 = 100;
+
+    /// This period, when it is at most [`Period::MAX_YEARS`] long.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] (field `period`) for a longer one.
+    pub fn within_limit(self) -> Result<Period> {
+        let max = match self.unit {
+            Unit::Day => 36_525,
+            Unit::Week => 5_218,
+            Unit::Month => 12 * Self::MAX_YEARS,
+            Unit::Year => Self::MAX_YEARS,
+        };
+        if self.amount.unsigned_abs() > max as u32 {
+            return Err(Error::invalid(
+                "period",
+                format!("'{self}' is too long (at most {} years)", Self::MAX_YEARS),
+            ));
+        }
+        Ok(self)
     }
 
     /// The jiff span of `times` of this period.

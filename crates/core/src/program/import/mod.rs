@@ -32,6 +32,8 @@ use file::{entry, Entry, File};
 /// transaction must roll back (as [`crate::api::programs::import`] does). Database errors.
 pub fn programs(tx: &Connection, now: Timestamp, text: &str) -> Result<(ImportSummary, Vec<i64>)> {
     let mut problems = Problems::default();
+    // A byte order mark, as some editors write, is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let file: File = match serde_json::from_str(text) {
         Ok(f) => f,
         Err(e) => {
@@ -92,6 +94,21 @@ pub fn programs(tx: &Connection, now: Timestamp, text: &str) -> Result<(ImportSu
         changed.push(id);
     }
     Ok((summary, changed))
+}
+
+/// Checks that `text` is a programs file (JSON syntax and shape), without a connection, so
+/// that a file that is not one is refused before any write lock is taken.
+///
+/// # Errors
+/// [`crate::Error::Rejected`] with the line of the syntax error.
+pub fn check_syntax(text: &str) -> Result<()> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Err(e) = serde_json::from_str::<File>(text) {
+        let mut problems = Problems::default();
+        problems.add(e.line() as u32, e.to_string());
+        problems.finish("programs")?;
+    }
+    Ok(())
 }
 
 fn stored_id(tx: &Connection, short_name: &str) -> Result<Option<i64>> {
