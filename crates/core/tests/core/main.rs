@@ -11,6 +11,7 @@ mod demo;
 mod enrolment;
 mod exceptions;
 mod fixture;
+mod fuzz;
 mod hostile;
 mod import;
 mod import_preview;
