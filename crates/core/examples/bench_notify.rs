@@ -203,6 +203,7 @@ fn main() -> Result<()> {
                 from_name: "Learning".into(),
                 timeout_secs: 10,
                 ca_cert_file: String::new(),
+                allow_plain_auth: false,
             },
         )
     })?;

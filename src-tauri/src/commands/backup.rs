@@ -1,6 +1,6 @@
 //! Backups and restores of the live store (SQLite's online backup, in certdesk-core).
 
-use certdesk_core::api::store;
+use certdesk_core::api::store::{self, RestoreSummary};
 use certdesk_core::store::backup::BackupSummary;
 use tauri::State;
 
@@ -18,13 +18,18 @@ pub async fn backup_store(
     state.blocking(move |db| store::backup(db, &path)).await
 }
 
-/// Replaces the store's content with the backup at `path`; refuses (kind `not_a_store` or
-/// `newer_schema`) a file that is not a CertDesk store or is from a newer version.
+/// Replaces the store's content with the backup at `path`, keeping what was already sent
+/// sent and sending paused until resumed; refuses (kind `not_a_store` or `newer_schema`) a
+/// file that is not a CertDesk store or is from a newer version, and (kind `invalid`) a
+/// restore while messages are being sent.
 #[tauri::command]
 #[specta::specta]
 pub async fn restore_store(
     state: State<'_, AppState>,
     path: String,
-) -> CommandResult<BackupSummary> {
-    state.blocking(move |db| store::restore(db, &path)).await
+) -> CommandResult<RestoreSummary> {
+    let now = state.now();
+    state
+        .blocking(move |db| store::restore(db, &path, now))
+        .await
 }

@@ -134,10 +134,12 @@ export const commands = {
 	 */
 	backupStore: (path: string) => typedError<BackupSummary, CommandError>(__TAURI_INVOKE("backup_store", { path })),
 	/**
-	 *  Replaces the store's content with the backup at `path`; refuses (kind `not_a_store` or
-	 *  `newer_schema`) a file that is not a CertDesk store or is from a newer version.
+	 *  Replaces the store's content with the backup at `path`, keeping what was already sent
+	 *  sent and sending paused until resumed; refuses (kind `not_a_store` or `newer_schema`) a
+	 *  file that is not a CertDesk store or is from a newer version, and (kind `invalid`) a
+	 *  restore while messages are being sent.
 	 */
-	restoreStore: (path: string) => typedError<BackupSummary, CommandError>(__TAURI_INVOKE("restore_store", { path })),
+	restoreStore: (path: string) => typedError<RestoreSummary, CommandError>(__TAURI_INVOKE("restore_store", { path })),
 	/**  True while the first-run choice is still to be made. */
 	firstRunPending: () => typedError<boolean, CommandError>(__TAURI_INVOKE("first_run_pending")),
 	/**
@@ -686,6 +688,25 @@ export type Rendered = {
 	text: string,
 };
 
+/**  What a restore copied and what it did to sending. */
+export type RestoreSummary = {
+	path: string,
+	schema_version: number,
+	learners: number,
+	messages_sent: number,
+	/**  Messages the backup still had to send that were already sent: marked sent. */
+	carried_sent: number,
+	/**  Messages sent after the backup was taken: added to its log as sent. */
+	added_sent: number,
+	/**  Queued messages kept, formatted again (with the restored settings) when sent. */
+	requeued: number,
+	/**
+	 *  Sending is paused after a restore until the administrator resumes it; this says why
+	 *  and names the restored SMTP server.
+	 */
+	paused_reason: string,
+};
+
 /**
  *  One bad row of an import: where it is (line 1 is the header of a CSV file) and what is
  *  wrong with it.
@@ -832,6 +853,11 @@ export type SmtpSettings = {
 	timeout_secs: number,
 	/**  A PEM file of an extra trusted certificate (a relay with a private CA); empty: none. */
 	ca_cert_file: string,
+	/**
+	 *  Send the password (AUTH) over an unencrypted connection (`security` none): only for a
+	 *  relay on this machine. Without it such a login is refused before the password leaves.
+	 */
+	allow_plain_auth?: boolean,
 };
 
 /**  The SMTP settings as the screen shows them: no password, only whether one is stored. */

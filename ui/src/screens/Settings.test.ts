@@ -13,6 +13,7 @@ const stored: SmtpSettings = {
   from_name: "Learning team",
   timeout_secs: 30,
   ca_cert_file: "",
+  allow_plain_auth: false,
 };
 
 afterEach(() => {

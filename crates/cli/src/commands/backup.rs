@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use certdesk_core::api::store;
+use certdesk_core::api::store::{self, RestoreSummary};
 use certdesk_core::store::backup::BackupSummary;
-use certdesk_core::Db;
+use certdesk_core::{Clock, Db, SystemClock};
 
 use crate::output::Output;
 
@@ -28,8 +28,25 @@ pub fn backup(args: BackupArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
 }
 
 pub fn restore(args: RestoreArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
-    let s = store::restore(db, &args.from.display().to_string())?;
-    out.print(&s, || describe("restored from", &s))
+    let s = store::restore(db, &args.from.display().to_string(), SystemClock.now())?;
+    out.print(&s, || describe_restore(&s))
+}
+
+fn describe_restore(s: &RestoreSummary) -> String {
+    format!(
+        "restored from {}: {} learners, {} messages sent, schema {}\n\
+         {} messages already sent were marked sent, {} sent since the backup were added to the log, \
+         {} queued messages will be formatted again\n\
+         sending is PAUSED: {}\ncheck the SMTP settings (certdesk-cli smtp show), then: certdesk-cli smtp resume",
+        s.path,
+        s.learners,
+        s.messages_sent,
+        s.schema_version,
+        s.carried_sent,
+        s.added_sent,
+        s.requeued,
+        s.paused_reason
+    )
 }
 
 fn describe(what: &str, s: &BackupSummary) -> String {

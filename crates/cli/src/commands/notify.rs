@@ -176,6 +176,10 @@ pub enum SmtpCommand {
         /// A PEM file of an extra trusted certificate.
         #[arg(long, default_value = "")]
         ca_cert: String,
+        /// Allow the password over an unencrypted connection (--security none): only for a
+        /// relay on this machine; refused otherwise.
+        #[arg(long)]
+        allow_plain_auth: bool,
         /// Read the password from standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -218,6 +222,7 @@ pub fn smtp(c: SmtpCommand, db: &Db, out: &Output) -> anyhow::Result<()> {
             from_name,
             timeout,
             ca_cert,
+            allow_plain_auth,
             password_stdin,
         } => {
             let security = match security.as_str() {
@@ -235,6 +240,7 @@ pub fn smtp(c: SmtpCommand, db: &Db, out: &Output) -> anyhow::Result<()> {
                 from_name,
                 timeout_secs: timeout,
                 ca_cert_file: ca_cert,
+                allow_plain_auth,
             };
             let password = if password_stdin {
                 let mut pw = String::new();

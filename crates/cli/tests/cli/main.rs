@@ -9,6 +9,7 @@ mod init;
 mod notify;
 mod parity;
 mod rules;
+mod secrets;
 // The core tests' SMTP server helper; the CLI tests use only part of it.
 #[allow(dead_code)]
 #[path = "../../../core/tests/core/smtp_server.rs"]

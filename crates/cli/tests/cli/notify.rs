@@ -160,7 +160,11 @@ fn send_without_settings_fails_clearly_and_the_password_stays_out_of_store_and_o
     assert!(!shown.to_string().contains("hunter2"));
     assert!(!v["settings"].to_string().contains("hunter2"));
     if v["password"]["kind"] == "file" {
-        assert_eq!(std::fs::read_to_string(&pwfile).unwrap(), "hunter2");
+        assert_eq!(
+            std::fs::read_to_string(&pwfile).unwrap(),
+            "smtp:clerk@mail.example.org\nhunter2",
+            "the password file names the server and user it belongs to"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -4,10 +4,30 @@
 use std::path::PathBuf;
 
 use jiff::Timestamp;
+use serde::Serialize;
 
 use crate::app::{self, FirstRunChoice};
+use crate::mail::{outbox, restore as sending};
 use crate::store::backup::{self, BackupSummary};
 use crate::{Db, Error, Reader, Result};
+
+/// What a restore copied and what it did to sending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct RestoreSummary {
+    pub path: String,
+    pub schema_version: u32,
+    pub learners: u32,
+    pub messages_sent: u32,
+    /// Messages the backup still had to send that were already sent: marked sent.
+    pub carried_sent: u32,
+    /// Messages sent after the backup was taken: added to its log as sent.
+    pub added_sent: u32,
+    /// Queued messages kept, formatted again (with the restored settings) when sent.
+    pub requeued: u32,
+    /// Sending is paused after a restore until the administrator resumes it; this says why
+    /// and names the restored SMTP server.
+    pub paused_reason: String,
+}
 
 /// A path the administrator typed: it must be absolute, since a program's working folder
 /// means nothing to them (and differs between the app, cron and a shell).
@@ -29,18 +49,48 @@ pub fn absolute(path: &str) -> Result<PathBuf> {
 /// Writes a consistent copy of the store to `path` (a full path), even while it is in use.
 ///
 /// # Errors
-/// [`Error::Invalid`] for a relative path; file and database errors.
+/// [`Error::Invalid`] for a relative path, the live store or its `-wal`/`-shm`, a symbolic
+/// link or a non-regular file; file and database errors.
 pub fn backup(db: &Db, path: &str) -> Result<BackupSummary> {
     backup::backup(db, &absolute(path)?)
 }
 
-/// Replaces the store's content with the backup at `path` (a full path).
+/// Replaces the store's content with the backup at `path` (a full path), without sending
+/// anything twice: messages the store has already sent stay sent, queued messages are
+/// formatted again when sent, and sending stays paused until the administrator resumes it.
 ///
 /// # Errors
-/// [`Error::Invalid`] for a relative path, [`Error::NotAStore`] and [`Error::NewerSchema`]
-/// for a file this version cannot restore; the store is untouched then.
-pub fn restore(db: &Db, path: &str) -> Result<BackupSummary> {
-    backup::restore(db, &absolute(path)?)
+/// [`Error::Invalid`] for a relative path, or while a send holds messages (the store is
+/// untouched then); [`Error::NotAStore`] and [`Error::NewerSchema`] for a file this version
+/// cannot restore (the store is untouched, its queue's pause as it was).
+pub fn restore(db: &Db, path: &str, now: Timestamp) -> Result<RestoreSummary> {
+    let src = absolute(path)?;
+    backup::summarise(&src)?; // a wrong file is refused before sending is touched
+    let before = db.writer()?.write(|tx| sending::hold(tx, now))?;
+    let shown = src.display().to_string();
+    let live = db.path().to_path_buf();
+    match backup::restore_with(db, &src, |staged| {
+        sending::carry_over(staged, &live, &shown, now)
+    }) {
+        Ok((b, r)) => Ok(RestoreSummary {
+            path: b.path,
+            schema_version: b.schema_version,
+            learners: b.learners,
+            messages_sent: b.messages_sent,
+            carried_sent: r.carried_sent,
+            added_sent: r.added_sent,
+            requeued: r.requeued,
+            paused_reason: r.paused_reason,
+        }),
+        Err(e) => {
+            // Put the queue's pause back as it was.
+            db.writer()?.write(|tx| match &before {
+                None => outbox::resume(tx),
+                Some(r) => outbox::pause(tx, r, now),
+            })?;
+            Err(e)
+        }
+    }
 }
 
 /// True while the first-run choice is still to be made.

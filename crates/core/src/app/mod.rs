@@ -168,6 +168,7 @@ mod tests {
             from_name: "Learning team".into(),
             timeout_secs: 30,
             ca_cert_file: String::new(),
+            allow_plain_auth: false,
         }
     }
 

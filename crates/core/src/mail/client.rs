@@ -18,7 +18,7 @@ use tokio::time::timeout;
 
 use super::outbox::Claimed;
 use super::sender::SendOptions;
-use super::smtp_settings::{load_password, Security, SmtpSettings};
+use super::smtp_settings::{find_password, Security, SmtpSettings};
 
 /// Why a step failed, as the outbox must treat it.
 #[derive(Debug)]
@@ -80,7 +80,8 @@ async fn step<T>(
 /// An SMTP client for one settings snapshot.
 pub(super) struct Smtp {
     pub(super) s: SmtpSettings,
-    password: Option<String>,
+    /// The password, or why none may be used (bound to another server, a readable file).
+    password: std::result::Result<Option<String>, String>,
     pub(super) t: Duration,
     hello: ClientId,
 }
@@ -141,12 +142,21 @@ impl Smtp {
             c
         };
         if !self.s.username.is_empty() {
-            let Some(pw) = &self.password else {
-                return Err(Fault::Auth(format!(
-                    "no SMTP password is stored for {} (keyring, {} or the password file)",
-                    self.s.username,
-                    super::smtp_settings::PASSWORD_ENV
-                )));
+            // Checked again here (not only when saved): a restored store may carry settings
+            // that were never validated on this machine.
+            if let Some(why) = self.s.plain_auth_refused() {
+                return Err(Fault::Auth(why));
+            }
+            let pw = match &self.password {
+                Ok(Some(pw)) => pw,
+                Ok(None) => {
+                    return Err(Fault::Auth(format!(
+                        "no SMTP password is stored for {} (keyring, {} or the password file)",
+                        self.s.password_owner(),
+                        super::smtp_settings::PASSWORD_ENV
+                    )))
+                }
+                Err(why) => return Err(Fault::Auth(why.clone())),
             };
             let creds = Credentials::new(self.s.username.clone(), pw.clone());
             step(
@@ -223,7 +233,10 @@ pub(super) fn format(
 
 /// A client for `s`, with the password and step timeout of `opts`.
 pub(super) fn client(s: SmtpSettings, opts: &SendOptions) -> Smtp {
-    let password = opts.password.clone().or_else(|| load_password(&s));
+    let password = match &opts.password {
+        Some(p) => Ok(Some(p.clone())),
+        None => find_password(&s),
+    };
     let t = opts
         .step_timeout
         .unwrap_or(Duration::from_secs(u64::from(s.timeout_secs.max(1))));

@@ -10,6 +10,7 @@ mod lane;
 pub mod log;
 pub mod message;
 pub mod outbox;
+pub mod restore;
 pub mod sender;
 pub mod smtp;
 pub mod smtp_settings;

@@ -1,15 +1,22 @@
 //! SMTP settings: host, port, security, user and From address in the store; the password
 //! never in the store nor in any log.
 //!
-//! The password lives in the OS keyring (service `certdesk`, user `smtp:<user>@<host>`)
-//! through the `keyring` crate. Where no keyring service runs (a headless server, a
-//! container, a CI runner), the fallback, in this order, is:
-//! 1. the environment variable `CERTDESK_SMTP_PASSWORD`;
-//! 2. a file readable only by its owner (mode 0600): `$CERTDESK_SMTP_PASSWORD_FILE`, else
-//!    `<config dir>/certdesk/smtp-password` (`~/.config/certdesk/smtp-password` on Linux).
+//! A password belongs to one server and user, `<user>@<host>`, and is used for that pair
+//! only: a changed host (or a restored store naming another one) never receives it. It
+//! lives in the OS keyring (service `certdesk`, user `smtp:<user>@<host>`) through the
+//! `keyring` crate. Where no keyring service runs (a headless server, a container, a CI
+//! runner), the fallback, in this order, is:
+//! 1. the environment variable `CERTDESK_SMTP_PASSWORD`, used only when
+//!    `CERTDESK_SMTP_PASSWORD_FOR` names the same `<user>@<host>`;
+//! 2. a file only its owner can read (a file readable by group or others is refused):
+//!    `$CERTDESK_SMTP_PASSWORD_FILE`, else `<config dir>/certdesk/smtp-password`
+//!    (`~/.config/certdesk/smtp-password` on Linux). Its first line names the pair,
+//!    `smtp:<user>@<host>`, the second holds the password; a file of one line (the password
+//!    alone) is used only when `CERTDESK_SMTP_PASSWORD_FOR` names the pair.
 //!
 //! [`save_password`] writes to the keyring, and to the file only when the keyring is not
-//! available; it reports which one it used.
+//! available; it reports which one it used. AUTH over an unencrypted connection is refused
+//! unless the settings opt in with `allow_plain_auth` (a relay on this machine).
 
 use std::path::PathBuf;
 
@@ -25,6 +32,9 @@ const KEY: &str = "smtp.settings";
 pub const PASSWORD_ENV: &str = "CERTDESK_SMTP_PASSWORD";
 /// The environment variable naming the password file.
 pub const PASSWORD_FILE_ENV: &str = "CERTDESK_SMTP_PASSWORD_FILE";
+/// The environment variable binding `CERTDESK_SMTP_PASSWORD` (or a one-line password file)
+/// to one `<user>@<host>`.
+pub const PASSWORD_FOR_ENV: &str = "CERTDESK_SMTP_PASSWORD_FOR";
 
 /// How the connection to the server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -55,6 +65,10 @@ pub struct SmtpSettings {
     pub timeout_secs: u32,
     /// A PEM file of an extra trusted certificate (a relay with a private CA); empty: none.
     pub ca_cert_file: String,
+    /// Send the password (AUTH) over an unencrypted connection (`security` none): only for a
+    /// relay on this machine. Without it such a login is refused before the password leaves.
+    #[serde(default)]
+    pub allow_plain_auth: bool,
 }
 
 impl SmtpSettings {
@@ -78,7 +92,32 @@ impl SmtpSettings {
         if self.timeout_secs == 0 || self.timeout_secs > 600 {
             return Err(Error::invalid("timeout", "must be 1 to 600 seconds"));
         }
+        if let Some(why) = self.plain_auth_refused() {
+            return Err(Error::invalid("security", why));
+        }
         Ok(())
+    }
+
+    /// Why a login (AUTH) may not happen with these settings: the password would cross the
+    /// network in clear without the `allow_plain_auth` opt-in.
+    pub fn plain_auth_refused(&self) -> Option<String> {
+        (self.security == Security::None && !self.username.is_empty() && !self.allow_plain_auth)
+            .then(|| {
+                format!(
+                    "the password for {} would go to {} unencrypted: choose STARTTLS or TLS, \
+                     or for a relay on this machine allow it (smtp set --allow-plain-auth)",
+                    self.username, self.host
+                )
+            })
+    }
+
+    /// The server and user a password belongs to: `<user>@<host>`.
+    pub fn password_owner(&self) -> String {
+        format!(
+            "{}@{}",
+            self.username,
+            self.host.trim().to_ascii_lowercase()
+        )
     }
 
     /// The domain of the From address, used in Message-IDs.
@@ -146,7 +185,7 @@ pub fn save_password(s: &SmtpSettings, password: &str) -> Result<PasswordStore> 
     let path = password_file().ok_or_else(|| {
         Error::SecretStore(format!("no keyring ({keyring_error}) and no config folder"))
     })?;
-    write_private(&path, password)?;
+    write_private(&path, &format!("smtp:{}\n{password}", s.password_owner()))?;
     Ok(PasswordStore::File(path.display().to_string()))
 }
 
@@ -172,22 +211,86 @@ fn write_private(path: &std::path::Path, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// The SMTP password: `$CERTDESK_SMTP_PASSWORD`, else the keyring, else the file. `None`
-/// when the settings have no user, or no password is stored anywhere.
+/// The SMTP password for the settings' user and host: `$CERTDESK_SMTP_PASSWORD` (when
+/// bound to that pair), else the keyring, else the file. `None` when the settings have no
+/// user, or no password may be used (see [`find_password`] for why).
 pub fn load_password(s: &SmtpSettings) -> Option<String> {
+    find_password(s).ok().flatten()
+}
+
+/// As [`load_password`], with the reason a stored password is not used: bound to another
+/// server or user, or in a file others can read.
+///
+/// # Errors
+/// The reason, as a sentence for the pause the sender sets.
+pub fn find_password(s: &SmtpSettings) -> std::result::Result<Option<String>, String> {
     if s.username.is_empty() {
-        return None;
+        return Ok(None);
     }
+    let owner = s.password_owner();
+    let bound_to = std::env::var(PASSWORD_FOR_ENV).ok();
+    let env_bound = bound_to.as_deref().map(str::trim) == Some(owner.as_str());
+    let mut why_not = None;
     if let Ok(p) = std::env::var(PASSWORD_ENV) {
-        return Some(p);
+        if env_bound {
+            return Ok(Some(p));
+        }
+        why_not = Some(format!(
+            "{PASSWORD_ENV} is set but not for {owner}: set {PASSWORD_FOR_ENV}={owner} to use it"
+        ));
     }
     if let Ok(p) = entry(s).and_then(|e| {
         e.get_password()
             .map_err(|e| Error::SecretStore(e.to_string()))
     }) {
-        return Some(p);
+        return Ok(Some(p));
     }
-    password_file()
-        .and_then(|f| std::fs::read_to_string(f).ok())
-        .map(|p| p.trim_end_matches(['\r', '\n']).to_string())
+    match password_file().filter(|f| f.exists()) {
+        Some(f) => read_password_file(&f, &owner, env_bound).map(Some),
+        None => why_not.map_or(Ok(None), Err),
+    }
+}
+
+/// The password in `path` if it belongs to `owner` and only its owner can read the file.
+fn read_password_file(
+    path: &std::path::Path,
+    owner: &str,
+    env_bound: bool,
+) -> std::result::Result<String, String> {
+    let shown = path.display();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(|e| format!("{shown}: {e}"))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "the password file {shown} can be read by other users (mode {:o}): \
+                 run chmod 600 {shown}",
+                mode & 0o777
+            ));
+        }
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+    let text = text.trim_end_matches(['\r', '\n']);
+    match text.split_once('\n') {
+        Some((first, pw)) if first.starts_with("smtp:") => {
+            let named = first.trim_start_matches("smtp:").trim();
+            if named.eq_ignore_ascii_case(owner) {
+                Ok(pw.trim_end_matches('\r').to_string())
+            } else {
+                Err(format!(
+                    "the password file {shown} holds the password for {named}, not for \
+                     {owner}: save the password again (smtp set --password-stdin)"
+                ))
+            }
+        }
+        None if env_bound => Ok(text.to_string()),
+        _ => Err(format!(
+            "the password file {shown} does not say which server it is for: put \
+             smtp:{owner} on its first line, or set {PASSWORD_FOR_ENV}={owner}"
+        )),
+    }
 }

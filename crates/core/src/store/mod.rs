@@ -40,6 +40,7 @@ impl Db {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
+        create_private(&path)?;
         let db = Db { path };
         let mut conn = db.connect(OpenFlags::default())?;
         migrations::migrate(&mut conn, &db.path)?;
@@ -81,6 +82,30 @@ impl Db {
         conn.pragma_update(None, "synchronous", "FULL")?;
         Ok(conn)
     }
+}
+
+/// Creates a missing store file readable and writable by its owner only (0600, whatever
+/// the umask): it holds learner data. SQLite gives its `-wal` and `-shm` the same mode.
+fn create_private(path: &Path) -> Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        o.mode(0o600);
+        match o.open(path) {
+            Ok(f) => f.set_permissions(std::fs::Permissions::from_mode(0o600))?,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    #[cfg(not(unix))]
+    match o.open(path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
 }
 
 fn not_a_store(e: rusqlite::Error, path: &Path) -> Error {

@@ -18,7 +18,7 @@ fn backups_and_restores_need_a_full_path() {
     let e = api::store::backup(&db, "backup.sqlite").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Invalid);
     assert!(!std::path::Path::new("backup.sqlite").exists());
-    let e = api::store::restore(&db, "backup.sqlite").unwrap_err();
+    let e = api::store::restore(&db, "backup.sqlite", jiff::Timestamp::UNIX_EPOCH).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Invalid);
     let full = dir.path().join("backup.sqlite");
     let s = api::store::backup(&db, full.to_str().unwrap()).unwrap();

@@ -358,6 +358,7 @@ fn smtp_settings_are_saved_without_a_password_and_refused_when_invalid() {
         from_name: "Learning team".into(),
         timeout_secs: 10,
         ca_cert_file: String::new(),
+        allow_plain_auth: false,
     };
     let mut w = db.writer().unwrap();
     assert_eq!(save_smtp(&mut w, &s, None).unwrap(), None);

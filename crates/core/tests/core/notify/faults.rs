@@ -183,6 +183,7 @@ fn starttls_with_auth() {
         from_name: String::new(),
         timeout_secs: 5,
         ca_cert_file: cert.display().to_string(),
+        allow_plain_auth: false,
     });
     let o = SendOptions {
         password: Some("s3cret".into()),
@@ -283,6 +284,7 @@ fn implicit_tls() {
         from_name: String::new(),
         timeout_secs: 5,
         ca_cert_file: cert.display().to_string(),
+        allow_plain_auth: false,
     });
     let s = fx.send("2027-01-02T00:00:00Z");
     assert_eq!(s.sent, 2, "{s:?} {:?}", outbox_row(&fx));

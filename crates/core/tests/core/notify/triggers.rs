@@ -415,6 +415,7 @@ fn test_send_reaches_the_server_and_reports_a_refusal() {
         from_name: String::new(),
         timeout_secs: 5,
         ca_cert_file: String::new(),
+        allow_plain_auth: false,
     };
     let now = super::t("2027-01-02T00:00:00Z");
     let e = certdesk_core::mail::test_send(&settings, None, "me@example.org", now).unwrap_err();

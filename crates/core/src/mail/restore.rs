@@ -1,0 +1,143 @@
+//! What a restore does to sending. Before: [`hold`] pauses the live queue, refusing while a
+//! sender holds a live lease. On the restored copy, before it replaces the live store:
+//! [`carry_over`] marks sent every message the live store has already sent (adding the ones
+//! the backup never knew, so they are not queued again), discards the formatted bytes of
+//! every queued message (they are formatted again from the logged subject and bodies, with
+//! the restored SMTP settings, when claimed: a restored file cannot smuggle its own headers
+//! out) and leaves sending paused, naming the restored SMTP server, until the administrator
+//! resumes it.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use serde::Serialize;
+
+use super::outbox::{pause, queue_status};
+use super::smtp_settings::load_settings;
+use crate::time::secs;
+use crate::{Error, Result};
+
+/// What a restore did to the outbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
+pub struct RestoreReport {
+    /// Messages queued (or sending) in the backup that the store had already sent: marked sent.
+    pub carried_sent: u32,
+    /// Messages sent after the backup was taken, unknown to it: added to its log as sent.
+    pub added_sent: u32,
+    /// Queued messages kept, to be formatted again when sent.
+    pub requeued: u32,
+    /// Why sending is paused now (it always is after a restore).
+    pub paused_reason: String,
+}
+
+/// Pauses the live store's queue before a restore; returns the pause it had before (to put
+/// back if the restore fails).
+///
+/// # Errors
+/// [`Error::Invalid`] (field `restore`) while a sender holds messages under a live lease:
+/// the restore would replace the rows it is about to mark sent.
+pub fn hold(tx: &Transaction, now: Timestamp) -> Result<Option<String>> {
+    let busy: u32 = tx.query_row(
+        "SELECT count(*) FROM outbox WHERE state = 'sending' AND lease_until >= ?1",
+        [secs(now)],
+        |r| r.get(0),
+    )?;
+    if busy > 0 {
+        return Err(Error::invalid(
+            "restore",
+            format!(
+                "{busy} messages are being sent right now (certdesk-cli send or the app's \
+                 timer): wait for the send to finish (or stop it, and wait for its lease to \
+                 run out), then restore again"
+            ),
+        ));
+    }
+    let before = queue_status(tx)?.paused_reason;
+    pause(tx, "a restore is in progress", now)?;
+    Ok(before)
+}
+
+/// Prepares the restored copy `staged` (see the module docs) with the sending record of
+/// the live store at `live`.
+///
+/// # Errors
+/// Database errors.
+pub fn carry_over(
+    staged: &mut Connection,
+    live: &Path,
+    source: &str,
+    now: Timestamp,
+) -> Result<RestoreReport> {
+    staged.execute(
+        "ATTACH DATABASE ?1 AS live",
+        [live.to_string_lossy().as_ref()],
+    )?;
+    let tx = staged.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut report = RestoreReport {
+        carried_sent: mark_sent(&tx)?,
+        added_sent: add_sent(&tx)?,
+        ..RestoreReport::default()
+    };
+    tx.execute(
+        "UPDATE message SET state = 'queued' WHERE state = 'sending'",
+        [],
+    )?;
+    report.requeued = u32::try_from(tx.execute(
+        "UPDATE outbox SET state = 'queued', raw = X'', lease_until = NULL
+         WHERE state IN ('queued', 'sending')",
+        [],
+    )?)
+    .unwrap_or(u32::MAX);
+    let server = load_settings(&tx)?.map_or_else(
+        || "no SMTP server is set".to_string(),
+        |s| format!("the restored SMTP server is {}:{}", s.host, s.port),
+    );
+    report.paused_reason = format!(
+        "restored from {source}: sending is paused until you resume it; {server}; {} queued \
+         messages will be formatted again when sent",
+        report.requeued
+    );
+    pause(&tx, &report.paused_reason, now)?;
+    tx.commit()?;
+    staged.execute("DETACH DATABASE live", [])?;
+    Ok(report)
+}
+
+/// Marks sent the restored messages the live store has sent.
+fn mark_sent(tx: &Transaction) -> Result<u32> {
+    let n = tx.execute(
+        "UPDATE message SET state = 'sent',
+            sent_at = (SELECT l.sent_at FROM live.message l WHERE l.dedup_key = message.dedup_key)
+         WHERE state <> 'sent'
+           AND dedup_key IN (SELECT dedup_key FROM live.message WHERE state = 'sent')",
+        [],
+    )?;
+    tx.execute(
+        "UPDATE outbox SET state = 'sent', raw = X'', lease_until = NULL, last_error = NULL
+         WHERE state <> 'sent'
+           AND message_id IN (SELECT id FROM message WHERE state = 'sent')",
+        [],
+    )?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Adds to the restored log the messages the live store sent that it never knew, so the
+/// next run does not queue them again (a message is queued at most once per dedup key).
+fn add_sent(tx: &Transaction) -> Result<u32> {
+    let n = tx.execute(
+        "INSERT INTO message (dedup_key, rule_id, assignment_id, cycle, course_set_id,
+            recipient_kind, recipient_email, subject, body_html, body_text, state, skip_reason,
+            created_at, sent_at, trigger)
+         SELECT l.dedup_key,
+            (SELECT r.id FROM notification_rule r WHERE r.id = l.rule_id),
+            (SELECT a.id FROM assignment a WHERE a.id = l.assignment_id),
+            l.cycle, l.course_set_id, l.recipient_kind, l.recipient_email, l.subject,
+            l.body_html, l.body_text, 'sent', NULL, l.created_at, l.sent_at, l.trigger
+         FROM live.message l
+         WHERE l.state = 'sent'
+           AND NOT EXISTS (SELECT 1 FROM message m WHERE m.dedup_key = l.dedup_key)",
+        [],
+    )?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
