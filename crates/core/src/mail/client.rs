@@ -16,65 +16,26 @@ use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter,
 use lettre::Address;
 use tokio::time::timeout;
 
+pub(super) use super::fault::Fault;
+use super::fault::{judge, step_at, Stage};
+use super::message::header_text;
 use super::outbox::Claimed;
 use super::sender::SendOptions;
 use super::smtp_settings::{load_password, Security, SmtpSettings};
 
-/// Why a step failed, as the outbox must treat it.
-#[derive(Debug)]
-pub(super) enum Fault {
-    /// 530/535 and friends: the settings are wrong; pause the queue.
-    Auth(String),
-    /// No usable connection (refused, offline, silent server, TLS): retry later, forever.
-    Connect(String),
-    /// 4xx.
-    Transient(String),
-    /// 5xx.
-    Permanent(String),
-    /// The outcome is unknown (dropped after DATA, timed out mid-message): retry a few times
-    /// with the same Message-ID.
-    Unknown(String),
-}
-
-fn classify(e: &lettre::transport::smtp::Error, connecting: bool) -> Fault {
-    let code = e.status().map(|c| c.to_string());
-    let text = e.to_string();
-    if matches!(code.as_deref(), Some("530" | "534" | "535" | "538")) {
-        return Fault::Auth(format!("the server refused authentication: {text}"));
-    }
-    if connecting {
-        return Fault::Connect(text);
-    }
-    if e.is_permanent() {
-        Fault::Permanent(text)
-    } else if e.is_transient() {
-        Fault::Transient(text)
-    } else {
-        Fault::Unknown(text)
-    }
-}
-
+/// Runs one step of opening the connection (`connecting`) or of a message within `t`.
 async fn step<T>(
     t: Duration,
     what: &str,
     f: impl std::future::Future<Output = std::result::Result<T, lettre::transport::smtp::Error>>,
     connecting: bool,
 ) -> std::result::Result<T, Fault> {
-    match timeout(t, f).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(classify(&e, connecting)),
-        Err(_) => {
-            let msg = format!(
-                "no answer from the server within {}s ({what})",
-                t.as_secs_f32()
-            );
-            Err(if connecting {
-                Fault::Connect(msg)
-            } else {
-                Fault::Unknown(msg)
-            })
-        }
-    }
+    let stage = if connecting {
+        Stage::Connect
+    } else {
+        Stage::Data
+    };
+    step_at(t, what, f, stage).await
 }
 
 /// An SMTP client for one settings snapshot.
@@ -170,55 +131,66 @@ impl Smtp {
             .s
             .from_address
             .parse()
-            .map_err(|_| Fault::Permanent("invalid From address".into()))?;
+            .map_err(|_| Fault::Sender("the From address is not an email address".into()))?;
         let mut params = Vec::new();
         if !raw.is_ascii() && c.server_info().supports_feature(Extension::EightBitMime) {
             params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
-        step(
-            self.t,
-            "MAIL FROM",
-            c.command(Mail::new(Some(from), params)),
-            false,
-        )
-        .await?;
-        step(self.t, "RCPT TO", c.command(Rcpt::new(to, vec![])), false).await?;
-        step(self.t, "DATA", c.command(Data), false).await?;
-        // The body may be large: allow a step per 64 KiB.
+        let mail = c.command(Mail::new(Some(from), params));
+        step_at(self.t, "MAIL FROM", mail, Stage::MailFrom).await?;
+        step_at(self.t, "RCPT TO", c.command(Rcpt::new(to, vec![])), Stage::Rcpt).await?;
+        step_at(self.t, "DATA", c.command(Data), Stage::Data).await?;
+        // The body may be large: allow a step per 64 KiB. Until its last byte is written
+        // the server cannot have taken it: a failure then is a plain retry.
         let t = self.t * (1 + u32::try_from(raw.len() / 65_536).unwrap_or(1000));
-        step(t, "message", c.message(raw), false).await?;
+        let written = std::cell::Cell::new(false);
+        let parts = std::iter::once(raw).chain(std::iter::from_fn(|| {
+            written.set(true);
+            None
+        }));
+        let r = timeout(t, c.message_iter(parts)).await;
+        let stage = if written.get() {
+            Stage::Sent
+        } else {
+            Stage::Data
+        };
+        judge(r, t, "the reply to the message", stage)?;
         Ok(())
     }
 }
 
 /// Formats a claimed message: From, To, Subject, Date, the Message-ID of its dedup key, and
-/// a text and an HTML part.
+/// a text and an HTML part. Header values go through [`header_text`] (no stored value can
+/// add a line to the header), and a panic inside lettre is caught: formatting never takes
+/// the sender down, it fails the one message with a reason.
 pub(super) fn format(
     s: &SmtpSettings,
     m: &Claimed,
     now: Timestamp,
 ) -> std::result::Result<Vec<u8>, String> {
     let from_addr: Address = s.from_address.parse().map_err(|e| format!("From: {e}"))?;
-    let from = Mailbox::new(
-        (!s.from_name.is_empty()).then(|| s.from_name.clone()),
-        from_addr,
-    );
+    let name = header_text(s.from_name.trim());
+    let from = Mailbox::new((!name.trim().is_empty()).then_some(name), from_addr);
     let to: Address =
         m.to.trim()
             .parse()
-            .map_err(|e| format!("recipient '{}': {e}", m.to))?;
-    lettre::Message::builder()
-        .from(from)
-        .to(Mailbox::new(None, to))
-        .subject(m.subject.clone())
-        .message_id(Some(m.header.clone()))
-        .date(SystemTime::from(now))
-        .multipart(MultiPart::alternative_plain_html(
-            m.text.clone(),
-            m.html.clone(),
-        ))
-        .map(|msg| msg.formatted())
-        .map_err(|e| e.to_string())
+            .map_err(|e| format!("recipient '{}': {e}", header_text(&m.to)))?;
+    let build = || {
+        lettre::Message::builder()
+            .from(from)
+            .to(Mailbox::new(None, to))
+            .subject(header_text(&m.subject))
+            .message_id(Some(header_text(&m.header)))
+            .date(SystemTime::from(now))
+            .multipart(MultiPart::alternative_plain_html(
+                m.text.clone(),
+                m.html.clone(),
+            ))
+            .map(|msg| msg.formatted())
+            .map_err(|e| e.to_string())
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(build))
+        .unwrap_or_else(|_| Err("the message could not be formatted (a header value)".into()))
 }
 
 /// A client for `s`, with the password and step timeout of `opts`.
