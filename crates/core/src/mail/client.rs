@@ -169,18 +169,18 @@ pub(super) fn format(
     now: Timestamp,
 ) -> std::result::Result<Vec<u8>, String> {
     let from_addr: Address = s.from_address.parse().map_err(|e| format!("From: {e}"))?;
-    let name = header_text(s.from_name.trim());
+    let name = header_text(s.from_name.trim(), 200);
     let from = Mailbox::new((!name.trim().is_empty()).then_some(name), from_addr);
     let to: Address =
         m.to.trim()
             .parse()
-            .map_err(|e| format!("recipient '{}': {e}", header_text(&m.to)))?;
+            .map_err(|e| format!("recipient '{}': {e}", header_text(&m.to, 254)))?;
     let build = || {
         lettre::Message::builder()
             .from(from)
             .to(Mailbox::new(None, to))
-            .subject(header_text(&m.subject))
-            .message_id(Some(header_text(&m.header)))
+            .subject(header_text(&m.subject, 900))
+            .message_id(Some(header_text(&m.header, 900)))
             .date(SystemTime::from(now))
             .multipart(MultiPart::alternative_plain_html(
                 m.text.clone(),
@@ -204,5 +204,89 @@ pub(super) fn client(s: SmtpSettings, opts: &SendOptions) -> Smtp {
         password,
         t,
         hello: ClientId::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::smtp_settings::Security;
+
+    const HOSTILE: [&str; 6] = [
+        "Team\r\nBcc: evil@example.net",
+        "Team\nX-Injected: 1",
+        "Team\rX-Injected: 1",
+        "Team\0name",
+        "\u{85}\u{2028}Team\u{7f}",
+        "",
+    ];
+
+    fn settings(from_name: &str) -> SmtpSettings {
+        SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: 25,
+            security: Security::None,
+            username: String::new(),
+            from_address: "learning@certdesk.test".into(),
+            from_name: from_name.into(),
+            timeout_secs: 5,
+            ca_cert_file: String::new(),
+        }
+    }
+
+    fn claimed(subject: &str) -> Claimed {
+        Claimed {
+            message_id: 1,
+            header: "<k.1@certdesk.test>".into(),
+            raw: Vec::new(),
+            to: "e1@example.org".into(),
+            subject: subject.into(),
+            html: "<p>Hi</p>".into(),
+            text: "Hi\0there".into(),
+            attempts: 0,
+        }
+    }
+
+    /// The header of `raw`: no injected field, every line within RFC 5322's 998 octets.
+    fn assert_clean_header(raw: &[u8]) {
+        let text = String::from_utf8_lossy(raw);
+        let head = text.split("\r\n\r\n").next().unwrap_or_default();
+        for line in head.split("\r\n") {
+            assert!(line.len() <= 998, "a header line of {} octets", line.len());
+            assert!(!line.contains(['\r', '\n', '\0']), "{line:?}");
+            let field = line.split(':').next().unwrap_or_default();
+            assert!(
+                !["Bcc", "X-Injected"].contains(&field),
+                "injected header: {line:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_from_names_and_subjects_are_formatted_without_panic_or_injection() {
+        let long = ["x".repeat(2000), "é".repeat(2000), "a b ".repeat(500)];
+        let values: Vec<&str> = HOSTILE
+            .iter()
+            .copied()
+            .chain(long.iter().map(String::as_str))
+            .collect();
+        let now = Timestamp::from_second(1_800_000_000).unwrap_or_default();
+        for name in &values {
+            for subject in &values {
+                let raw = format(&settings(name), &claimed(subject), now)
+                    .unwrap_or_else(|e| panic!("{name:?} / {subject:?}: {e}"));
+                assert_clean_header(&raw);
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_recipient_fails_the_message_with_a_one_line_reason() {
+        let mut m = claimed("Hello");
+        m.to = "e1@example.org\r\nBcc: evil@example.net".into();
+        let now = Timestamp::from_second(1_800_000_000).unwrap_or_default();
+        let e = format(&settings("Team"), &m, now).err().unwrap_or_default();
+        assert!(e.starts_with("recipient"), "{e}");
+        assert!(!e.contains(['\r', '\n']), "{e:?}");
     }
 }

@@ -47,10 +47,13 @@ pub fn text_to_html(text: &str) -> String {
 }
 
 /// A header value as it may be written: every control character (CR, LF, NUL, tab ...)
-/// becomes a space, so no stored value can add a header or break the message. Names and
-/// subjects are checked when saved ([`check_header`]); this is the defence when sent.
-pub fn header_text(s: &str) -> String {
+/// becomes a space, so no stored value can add a header or break the message, and at most
+/// `max_chars` characters are kept (lettre does not fold a long unbroken word, and a header
+/// line holds at most 998 octets). Names and subjects are checked when saved
+/// ([`check_header`]); this is the defence when sent.
+pub fn header_text(s: &str, max_chars: usize) -> String {
     s.chars()
+        .take(max_chars)
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
 }

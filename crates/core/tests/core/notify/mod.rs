@@ -3,6 +3,7 @@
 
 mod fault_matrix;
 mod faults;
+mod hostile;
 mod rules;
 mod triggers;
 
