@@ -72,7 +72,10 @@ pub fn send(a: SendArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
     }
     if let Some(r) = &s.server_problem {
         let n = s.retried;
-        return Err(Smtp(format!("nothing sent, {n} message(s) wait for a retry: {r}")).into());
+        return Err(Smtp(format!(
+            "nothing sent, {n} message(s) wait for a retry: {r}"
+        ))
+        .into());
     }
     let q = messages::queue_status(&*db.reader()?)?;
     if let Some(r) = s.paused_reason.or(q.paused_reason).filter(|_| q.queued > 0) {

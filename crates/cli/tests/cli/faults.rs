@@ -50,8 +50,18 @@ fn smtp_set(path: &std::path::Path, port: u16, from_name: &str) -> std::process:
     cli(
         path,
         &[
-            "smtp", "set", "--host", "127.0.0.1", "--port", &port, "--security", "none",
-            "--from", "learning@certdesk.test", "--from-name", from_name,
+            "smtp",
+            "set",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--security",
+            "none",
+            "--from",
+            "learning@certdesk.test",
+            "--from-name",
+            from_name,
         ],
     )
 }
@@ -68,7 +78,10 @@ fn smtp_set_refuses_a_line_break_in_the_from_name() {
         let o = smtp_set(&path, 2525, bad);
         assert_eq!(o.status.code(), Some(1), "{bad:?}: {o:?}");
         let e = stderr(&o);
-        assert!(e.contains("invalid from name") && e.contains("one line"), "{e}");
+        assert!(
+            e.contains("invalid from name") && e.contains("one line"),
+            "{e}"
+        );
     }
     let show = cli(&path, &["smtp", "show"]);
     assert!(String::from_utf8_lossy(&show.stdout).contains("SMTP is not configured"));
@@ -90,9 +103,15 @@ fn send_exits_non_zero_with_one_line_when_the_server_is_down() {
     assert_eq!(e.lines().count(), 1, "{e}");
     let v: serde_json::Value = serde_json::from_str(&e).unwrap();
     let msg = v["error"]["message"].as_str().unwrap();
-    assert!(msg.contains("nothing sent") && msg.contains("cannot connect"), "{msg}");
+    assert!(
+        msg.contains("nothing sent") && msg.contains("cannot connect"),
+        "{msg}"
+    );
     let sum: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!((sum["sent"].as_u64(), sum["retried"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(
+        (sum["sent"].as_u64(), sum["retried"].as_u64()),
+        (Some(0), Some(1))
+    );
 }
 
 /// An old store with a line break in its From name: `send` pauses instead of panicking,

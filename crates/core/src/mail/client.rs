@@ -138,7 +138,13 @@ impl Smtp {
         }
         let mail = c.command(Mail::new(Some(from), params));
         step_at(self.t, "MAIL FROM", mail, Stage::MailFrom).await?;
-        step_at(self.t, "RCPT TO", c.command(Rcpt::new(to, vec![])), Stage::Rcpt).await?;
+        step_at(
+            self.t,
+            "RCPT TO",
+            c.command(Rcpt::new(to, vec![])),
+            Stage::Rcpt,
+        )
+        .await?;
         step_at(self.t, "DATA", c.command(Data), Stage::Data).await?;
         // The body may be large: allow a step per 64 KiB. Until its last byte is written
         // the server cannot have taken it: a failure then is a plain retry.

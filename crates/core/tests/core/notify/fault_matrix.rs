@@ -31,7 +31,9 @@ struct Row {
 fn rows(fx: &Fx) -> Vec<Row> {
     let r = fx.db.reader().unwrap();
     let mut st = r
-        .prepare("SELECT state, attempts, last_error, next_attempt_at FROM outbox ORDER BY message_id")
+        .prepare(
+            "SELECT state, attempts, last_error, next_attempt_at FROM outbox ORDER BY message_id",
+        )
         .unwrap();
     st.query_map([], |r| {
         Ok(Row {
@@ -93,7 +95,12 @@ fn case(fault: &str) -> (Ran, SmtpServer) {
 /// attempt; the pass reports the server problem.
 fn server_unusable(r: &Ran, why: &str) {
     let (m1, m2) = (&r.rows[0], &r.rows[1]);
-    assert_eq!((m1.state.as_str(), m1.attempts), ("queued", 1), "{r:?}", r = r.rows);
+    assert_eq!(
+        (m1.state.as_str(), m1.attempts),
+        ("queued", 1),
+        "{r:?}",
+        r = r.rows
+    );
     assert_eq!(m1.next, s(NOW) + 60);
     assert!(m1.error.contains(why), "{:?}", m1.error);
     assert!(!m1.error.contains("unknown"), "{:?}", m1.error);
@@ -151,7 +158,10 @@ fn a_550_at_rcpt_fails_that_message_only() {
 fn a_550_at_mail_from_pauses_the_queue_and_fails_nothing() {
     let (r, srv) = case("mail-550");
     let reason = r.paused.as_deref().unwrap();
-    assert!(reason.contains("sender") && reason.contains("550"), "{reason}");
+    assert!(
+        reason.contains("sender") && reason.contains("550"),
+        "{reason}"
+    );
     assert_eq!(r.sum.paused_reason.as_deref(), Some(reason));
     for m in &r.rows {
         assert_eq!((m.state.as_str(), m.attempts), ("queued", 0), "{m:?}");
@@ -182,7 +192,11 @@ fn a_535_pauses_the_queue() {
         ca_cert_file: cert.display().to_string(),
     };
     let r = send_with(srv.port, Some(st), Security::Starttls, "clerk");
-    assert!(r.paused.as_deref().unwrap().contains("535"), "{:?}", r.paused);
+    assert!(
+        r.paused.as_deref().unwrap().contains("535"),
+        "{:?}",
+        r.paused
+    );
     for m in &r.rows {
         assert_eq!((m.state.as_str(), m.attempts), ("queued", 0), "{m:?}");
     }
@@ -245,7 +259,10 @@ fn starttls_expected_but_not_offered_is_retried_later() {
     let srv = SmtpServer::scripted(&["--fault", "none"]);
     let r = send_with(srv.port, None, Security::Starttls, "");
     server_unusable(&r, "STARTTLS");
-    assert!(!srv.events().contains(&"MAIL".to_string()), "nothing in clear");
+    assert!(
+        !srv.events().contains(&"MAIL".to_string()),
+        "nothing in clear"
+    );
 }
 
 /// The scripted server itself delivers when it has no fault (the matrix's control case).

@@ -54,7 +54,14 @@ fn hostile_from_names_and_subjects_are_refused_when_saved() {
             .writer()
             .unwrap()
             .write(|tx| {
-                let input = rule(Trigger::Assigned, Timing::On, 0, Recipients::Learner, &bad, "b");
+                let input = rule(
+                    Trigger::Assigned,
+                    Timing::On,
+                    0,
+                    Recipients::Learner,
+                    &bad,
+                    "b",
+                );
                 notify::create_rule(tx, fx.program, &input, t("2027-01-01T00:00:00Z"))
             })
             .unwrap_err();
@@ -77,12 +84,17 @@ fn a_bad_stored_from_name_pauses_sending_with_a_reason() {
         let s = fx.send("2027-01-02T00:00:00Z");
         assert_eq!(s.sent, 0);
         let reason = s.paused_reason.unwrap();
-        assert!(reason.contains("from name") && reason.contains("line break"), "{reason}");
+        assert!(
+            reason.contains("from name") && reason.contains("line break"),
+            "{reason}"
+        );
     }
     let st = mail::queue_status(&fx.db.reader().unwrap()).unwrap();
     assert_eq!(st.queued, 2);
     assert!(st.paused_reason.unwrap().contains("from name"));
-    let saved = mail::load_settings(&fx.db.reader().unwrap()).unwrap().unwrap();
+    let saved = mail::load_settings(&fx.db.reader().unwrap())
+        .unwrap()
+        .unwrap();
     let e = mail::test_send(&saved, None, "me@example.org", t("2027-01-02T00:00:00Z"));
     assert_eq!(field(e.unwrap_err()), "from name");
     fx.smtp_settings(&settings(srv.port, "Learning team"));
@@ -116,5 +128,7 @@ fn hostile_stored_subjects_are_sent_as_one_clean_line() {
         let head = m.data.split("\r\n\r\n").next().unwrap();
         assert!(head.lines().all(|l| l.len() <= 998 && !l.contains('\0')));
     }
-    assert!(got.iter().any(|m| m.subject().starts_with("Team  Bcc: evil")));
+    assert!(got
+        .iter()
+        .any(|m| m.subject().starts_with("Team  Bcc: evil")));
 }
