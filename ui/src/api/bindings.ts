@@ -789,8 +789,13 @@ export type SendSummary = {
 	retried: number,
 	/**  Permanent failures (and retries given up). */
 	failed: number,
-	/**  Set when this pass paused the queue (authentication refused). */
+	/**  Set when this pass paused the queue (login or sender refused, invalid settings). */
 	paused_reason: string | null,
+	/**
+	 *  Set when the server could not be used in this pass (refused, silent, TLS, a 4xx
+	 *  greeting ...): the last such reason. The messages wait for a later attempt.
+	 */
+	server_problem?: string | null,
 };
 
 /**  One course set of a path. */

@@ -7,6 +7,7 @@ use certdesk_core::api::{messages, smtp};
 use certdesk_core::mail::smtp::SmtpView;
 use certdesk_core::mail::{self, smtp_settings};
 use certdesk_core::mail::{LogFilter, QueueStatus, Security, SendOptions, SmtpSettings};
+use certdesk_core::Error::Smtp;
 use certdesk_core::{names, Db, ManualClock, SystemClock};
 
 use super::Now;
@@ -63,7 +64,24 @@ pub fn send(a: SendArgs, db: &Db, out: &Output) -> anyhow::Result<()> {
             ));
         }
         t
-    })
+    })?;
+    // Nothing delivered because of the server (or a pause): a non-zero exit with a one-line
+    // reason, for cron and systemd to report.
+    if s.sent > 0 {
+        return Ok(());
+    }
+    if let Some(r) = &s.server_problem {
+        let n = s.retried;
+        return Err(Smtp(format!(
+            "nothing sent, {n} message(s) wait for a retry: {r}"
+        ))
+        .into());
+    }
+    let q = messages::queue_status(&*db.reader()?)?;
+    if let Some(r) = s.paused_reason.or(q.paused_reason).filter(|_| q.queued > 0) {
+        return Err(Smtp(format!("nothing sent, the queue is paused: {r}")).into());
+    }
+    Ok(())
 }
 
 /// Arguments of `log`.

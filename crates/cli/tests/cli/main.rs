@@ -5,6 +5,7 @@
 
 mod conventions;
 mod engine;
+mod faults;
 mod init;
 mod notify;
 mod parity;

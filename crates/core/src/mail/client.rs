@@ -16,65 +16,26 @@ use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter,
 use lettre::Address;
 use tokio::time::timeout;
 
+pub(super) use super::fault::Fault;
+use super::fault::{judge, step_at, Stage};
+use super::message::header_text;
 use super::outbox::Claimed;
 use super::sender::SendOptions;
 use super::smtp_settings::{find_password, Security, SmtpSettings};
 
-/// Why a step failed, as the outbox must treat it.
-#[derive(Debug)]
-pub(super) enum Fault {
-    /// 530/535 and friends: the settings are wrong; pause the queue.
-    Auth(String),
-    /// No usable connection (refused, offline, silent server, TLS): retry later, forever.
-    Connect(String),
-    /// 4xx.
-    Transient(String),
-    /// 5xx.
-    Permanent(String),
-    /// The outcome is unknown (dropped after DATA, timed out mid-message): retry a few times
-    /// with the same Message-ID.
-    Unknown(String),
-}
-
-fn classify(e: &lettre::transport::smtp::Error, connecting: bool) -> Fault {
-    let code = e.status().map(|c| c.to_string());
-    let text = e.to_string();
-    if matches!(code.as_deref(), Some("530" | "534" | "535" | "538")) {
-        return Fault::Auth(format!("the server refused authentication: {text}"));
-    }
-    if connecting {
-        return Fault::Connect(text);
-    }
-    if e.is_permanent() {
-        Fault::Permanent(text)
-    } else if e.is_transient() {
-        Fault::Transient(text)
-    } else {
-        Fault::Unknown(text)
-    }
-}
-
+/// Runs one step of opening the connection (`connecting`) or of a message within `t`.
 async fn step<T>(
     t: Duration,
     what: &str,
     f: impl std::future::Future<Output = std::result::Result<T, lettre::transport::smtp::Error>>,
     connecting: bool,
 ) -> std::result::Result<T, Fault> {
-    match timeout(t, f).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(classify(&e, connecting)),
-        Err(_) => {
-            let msg = format!(
-                "no answer from the server within {}s ({what})",
-                t.as_secs_f32()
-            );
-            Err(if connecting {
-                Fault::Connect(msg)
-            } else {
-                Fault::Unknown(msg)
-            })
-        }
-    }
+    let stage = if connecting {
+        Stage::Connect
+    } else {
+        Stage::Data
+    };
+    step_at(t, what, f, stage).await
 }
 
 /// An SMTP client for one settings snapshot.
@@ -180,55 +141,72 @@ impl Smtp {
             .s
             .from_address
             .parse()
-            .map_err(|_| Fault::Permanent("invalid From address".into()))?;
+            .map_err(|_| Fault::Sender("the From address is not an email address".into()))?;
         let mut params = Vec::new();
         if !raw.is_ascii() && c.server_info().supports_feature(Extension::EightBitMime) {
             params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
-        step(
+        let mail = c.command(Mail::new(Some(from), params));
+        step_at(self.t, "MAIL FROM", mail, Stage::MailFrom).await?;
+        step_at(
             self.t,
-            "MAIL FROM",
-            c.command(Mail::new(Some(from), params)),
-            false,
+            "RCPT TO",
+            c.command(Rcpt::new(to, vec![])),
+            Stage::Rcpt,
         )
         .await?;
-        step(self.t, "RCPT TO", c.command(Rcpt::new(to, vec![])), false).await?;
-        step(self.t, "DATA", c.command(Data), false).await?;
-        // The body may be large: allow a step per 64 KiB.
+        step_at(self.t, "DATA", c.command(Data), Stage::Data).await?;
+        // The body may be large: allow a step per 64 KiB. Until its last byte is written
+        // the server cannot have taken it: a failure then is a plain retry.
         let t = self.t * (1 + u32::try_from(raw.len() / 65_536).unwrap_or(1000));
-        step(t, "message", c.message(raw), false).await?;
+        let written = std::cell::Cell::new(false);
+        let parts = std::iter::once(raw).chain(std::iter::from_fn(|| {
+            written.set(true);
+            None
+        }));
+        let r = timeout(t, c.message_iter(parts)).await;
+        let stage = if written.get() {
+            Stage::Sent
+        } else {
+            Stage::Data
+        };
+        judge(r, t, "the reply to the message", stage)?;
         Ok(())
     }
 }
 
 /// Formats a claimed message: From, To, Subject, Date, the Message-ID of its dedup key, and
-/// a text and an HTML part.
+/// a text and an HTML part. Header values go through [`header_text`] (no stored value can
+/// add a line to the header), and a panic inside lettre is caught: formatting never takes
+/// the sender down, it fails the one message with a reason.
 pub(super) fn format(
     s: &SmtpSettings,
     m: &Claimed,
     now: Timestamp,
 ) -> std::result::Result<Vec<u8>, String> {
     let from_addr: Address = s.from_address.parse().map_err(|e| format!("From: {e}"))?;
-    let from = Mailbox::new(
-        (!s.from_name.is_empty()).then(|| s.from_name.clone()),
-        from_addr,
-    );
+    let name = header_text(s.from_name.trim(), 200);
+    let from = Mailbox::new((!name.trim().is_empty()).then_some(name), from_addr);
     let to: Address =
         m.to.trim()
             .parse()
-            .map_err(|e| format!("recipient '{}': {e}", m.to))?;
-    lettre::Message::builder()
-        .from(from)
-        .to(Mailbox::new(None, to))
-        .subject(m.subject.clone())
-        .message_id(Some(m.header.clone()))
-        .date(SystemTime::from(now))
-        .multipart(MultiPart::alternative_plain_html(
-            m.text.clone(),
-            m.html.clone(),
-        ))
-        .map(|msg| msg.formatted())
-        .map_err(|e| e.to_string())
+            .map_err(|e| format!("recipient '{}': {e}", header_text(&m.to, 254)))?;
+    let build = || {
+        lettre::Message::builder()
+            .from(from)
+            .to(Mailbox::new(None, to))
+            .subject(header_text(&m.subject, 900))
+            .message_id(Some(header_text(&m.header, 900)))
+            .date(SystemTime::from(now))
+            .multipart(MultiPart::alternative_plain_html(
+                m.text.clone(),
+                m.html.clone(),
+            ))
+            .map(|msg| msg.formatted())
+            .map_err(|e| e.to_string())
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(build))
+        .unwrap_or_else(|_| Err("the message could not be formatted (a header value)".into()))
 }
 
 /// A client for `s`, with the password and step timeout of `opts`.
@@ -245,5 +223,89 @@ pub(super) fn client(s: SmtpSettings, opts: &SendOptions) -> Smtp {
         password,
         t,
         hello: ClientId::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::smtp_settings::Security;
+
+    const HOSTILE: [&str; 6] = [
+        "Team\r\nBcc: evil@example.net",
+        "Team\nX-Injected: 1",
+        "Team\rX-Injected: 1",
+        "Team\0name",
+        "\u{85}\u{2028}Team\u{7f}",
+        "",
+    ];
+
+    fn settings(from_name: &str) -> SmtpSettings {
+        SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: 25,
+            security: Security::None,
+            username: String::new(),
+            from_address: "learning@certdesk.test".into(),
+            from_name: from_name.into(),
+            timeout_secs: 5,
+            ca_cert_file: String::new(),
+        }
+    }
+
+    fn claimed(subject: &str) -> Claimed {
+        Claimed {
+            message_id: 1,
+            header: "<k.1@certdesk.test>".into(),
+            raw: Vec::new(),
+            to: "e1@example.org".into(),
+            subject: subject.into(),
+            html: "<p>Hi</p>".into(),
+            text: "Hi\0there".into(),
+            attempts: 0,
+        }
+    }
+
+    /// The header of `raw`: no injected field, every line within RFC 5322's 998 octets.
+    fn assert_clean_header(raw: &[u8]) {
+        let text = String::from_utf8_lossy(raw);
+        let head = text.split("\r\n\r\n").next().unwrap_or_default();
+        for line in head.split("\r\n") {
+            assert!(line.len() <= 998, "a header line of {} octets", line.len());
+            assert!(!line.contains(['\r', '\n', '\0']), "{line:?}");
+            let field = line.split(':').next().unwrap_or_default();
+            assert!(
+                !["Bcc", "X-Injected"].contains(&field),
+                "injected header: {line:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_from_names_and_subjects_are_formatted_without_panic_or_injection() {
+        let long = ["x".repeat(2000), "é".repeat(2000), "a b ".repeat(500)];
+        let values: Vec<&str> = HOSTILE
+            .iter()
+            .copied()
+            .chain(long.iter().map(String::as_str))
+            .collect();
+        let now = Timestamp::from_second(1_800_000_000).unwrap_or_default();
+        for name in &values {
+            for subject in &values {
+                let raw = format(&settings(name), &claimed(subject), now)
+                    .unwrap_or_else(|e| panic!("{name:?} / {subject:?}: {e}"));
+                assert_clean_header(&raw);
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_recipient_fails_the_message_with_a_one_line_reason() {
+        let mut m = claimed("Hello");
+        m.to = "e1@example.org\r\nBcc: evil@example.net".into();
+        let now = Timestamp::from_second(1_800_000_000).unwrap_or_default();
+        let e = format(&settings("Team"), &m, now).err().unwrap_or_default();
+        assert!(e.starts_with("recipient"), "{e}");
+        assert!(!e.contains(['\r', '\n']), "{e:?}");
     }
 }

@@ -6,6 +6,7 @@ use lettre::Address;
 use tokio::time::timeout;
 
 use super::client::{format, Fault, Smtp};
+use super::fault::quit_wait;
 use super::outbox::{self, Claimed, Delivery};
 use crate::Clock;
 
@@ -14,6 +15,8 @@ use crate::Clock;
 pub(super) struct LaneOutcome {
     pub(super) results: Vec<(i64, Delivery)>,
     pub(super) pause: Option<String>,
+    /// Why the server could not be used (a connection-level failure), if it could not.
+    pub(super) problem: Option<String>,
     /// Set when the lane stopped early: what became of the rest of its share.
     pub(super) stop: Option<Delivery>,
 }
@@ -68,8 +71,15 @@ pub(super) async fn lane(
         let d = match sent {
             Ok(()) => Delivery::Sent,
             Err(f) => {
+                // A server that answered gets a short QUIT; one that did not (a timeout, a
+                // lost connection) is dropped without waiting for anything more.
                 if let Some(mut c) = conn.take() {
-                    timeout(smtp.t, c.abort()).await.ok();
+                    if f.answered() {
+                        timeout(quit_wait(smtp.t), c.abort()).await.ok();
+                    }
+                }
+                if matches!(f, Fault::Connect(_)) {
+                    out.problem = Some(f.reason().to_string());
                 }
                 let later = clock.now().as_second() + outbox::backoff(backoff_base, m.attempts + 1);
                 let (d, halt) = delivery(f, later);
@@ -87,11 +97,11 @@ pub(super) async fn lane(
 }
 
 /// What becomes of a message after `f`, and, when the lane must stop, what becomes of the rest
-/// of its share and why the queue pauses: an authentication refusal pauses the queue; a
+/// of its share and why the queue pauses: a refused login or sender pauses the queue; a
 /// connection failure retries the message and releases the rest until `later`.
 fn delivery(f: Fault, later: i64) -> (Delivery, Option<(Delivery, Option<String>)>) {
     match f {
-        Fault::Auth(r) => {
+        Fault::Auth(r) | Fault::Sender(r) => {
             let release = Delivery::Release { not_before: None };
             (release.clone(), Some((release, Some(r))))
         }

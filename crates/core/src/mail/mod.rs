@@ -6,6 +6,7 @@
 //! lease in a `BEGIN IMMEDIATE` transaction before it is sent.
 
 mod client;
+mod fault;
 mod lane;
 pub mod log;
 pub mod message;

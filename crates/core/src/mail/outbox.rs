@@ -216,6 +216,11 @@ pub fn pause(tx: &Transaction, reason: &str, now: Timestamp) -> Result<()> {
     set_setting(tx, PAUSED_AT, &now.to_string())
 }
 
+/// Why the queue is paused, if it is.
+pub fn paused_reason(conn: &Connection) -> Result<Option<String>> {
+    get_setting(conn, PAUSED)
+}
+
 /// Lifts a pause; queued messages go out at the next send.
 pub fn resume(tx: &Transaction) -> Result<()> {
     tx.execute(

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::timeout;
 
 use super::client::{client, format, Fault, Smtp};
+use super::fault::quit_wait;
 use super::lane::{lane, LaneOutcome};
 use super::outbox::{self, Claimed, Delivery};
 use super::smtp_settings::{load_settings, SmtpSettings};
@@ -61,8 +62,13 @@ pub struct SendSummary {
     pub retried: u32,
     /// Permanent failures (and retries given up).
     pub failed: u32,
-    /// Set when this pass paused the queue (authentication refused).
+    /// Set when this pass paused the queue (login or sender refused, invalid settings).
     pub paused_reason: Option<String>,
+    /// Set when the server could not be used in this pass (refused, silent, TLS, a 4xx
+    /// greeting ...): the last such reason. The messages wait for a later attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub server_problem: Option<String>,
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -82,9 +88,15 @@ pub fn send_due(db: &Db, clock: &dyn Clock, opts: &SendOptions) -> Result<SendSu
     let reader = db.reader()?;
     let settings = load_settings(&reader)?
         .ok_or_else(|| Error::SmtpNotConfigured("no SMTP server is set".into()))?;
+    let mut w = db.writer()?;
+    if let Some(reason) = pause_if_invalid(&mut w, &settings, clock.now())? {
+        return Ok(SendSummary {
+            paused_reason: Some(reason),
+            ..SendSummary::default()
+        });
+    }
     let smtp = client(settings, opts);
     let rt = runtime()?;
-    let mut w = db.writer()?;
     let mut sum = SendSummary::default();
     let lanes = usize::try_from(opts.connections.clamp(1, 16)).unwrap_or(1);
     let mut conns: Vec<Option<AsyncSmtpConnection>> = (0..lanes).map(|_| None).collect();
@@ -110,6 +122,7 @@ pub fn send_due(db: &Db, clock: &dyn Clock, opts: &SendOptions) -> Result<SendSu
         for o in outcomes {
             results.extend(o.results);
             pause = pause.or(o.pause);
+            sum.server_problem = o.problem.or(sum.server_problem.take());
             stopped |= o.stop.is_some();
         }
         for (_, d) in &results {
@@ -139,9 +152,30 @@ pub fn send_due(db: &Db, clock: &dyn Clock, opts: &SendOptions) -> Result<SendSu
     }
     for c in conns.iter_mut().filter_map(Option::take) {
         let mut c = c;
-        rt.block_on(async { timeout(smtp.t, c.quit()).await.ok() });
+        rt.block_on(async { timeout(quit_wait(smtp.t), c.quit()).await.ok() });
     }
     Ok(sum)
+}
+
+/// Pauses the queue when the stored settings would not pass [`SmtpSettings::validate`] (an
+/// old store, a hand-edited setting: e.g. a line break in the From name): nothing could be
+/// sent correctly until they are fixed, and saving them lifts the pause. Returns the reason.
+fn pause_if_invalid(
+    w: &mut crate::Writer,
+    settings: &SmtpSettings,
+    now: Timestamp,
+) -> Result<Option<String>> {
+    let Err(e) = settings.validate() else {
+        return Ok(None);
+    };
+    let reason = format!("the saved SMTP settings are not valid ({e}); correct and save them");
+    w.write(|tx| {
+        if outbox::paused_reason(tx)?.as_deref() != Some(reason.as_str()) {
+            outbox::pause(tx, &reason, now)?;
+        }
+        Ok(())
+    })?;
+    Ok(Some(reason))
 }
 
 /// Claims up to `limit` due messages under a lease, formatting (and storing) those not yet
@@ -262,13 +296,5 @@ pub fn send_now(
         timeout(smtp.t, c.quit()).await.ok();
         Ok::<(), Fault>(())
     })
-    .map_err(|f| {
-        Error::Smtp(match f {
-            Fault::Auth(e)
-            | Fault::Connect(e)
-            | Fault::Transient(e)
-            | Fault::Permanent(e)
-            | Fault::Unknown(e) => e,
-        })
-    })
+    .map_err(|f| Error::Smtp(f.reason().to_string()))
 }

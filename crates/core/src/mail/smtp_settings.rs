@@ -23,6 +23,7 @@ use std::path::PathBuf;
 use rusqlite::{Connection, Transaction};
 use serde::{Deserialize, Serialize};
 
+use super::message::check_header;
 use super::outbox::resume;
 use crate::store::setting::{get_setting, set_setting};
 use crate::{Error, Result};
@@ -72,7 +73,8 @@ pub struct SmtpSettings {
 }
 
 impl SmtpSettings {
-    /// Checks the fields a send needs.
+    /// Checks the fields a send needs; the From name and address, host and user must be one
+    /// line without control characters (they go into headers and commands).
     ///
     /// # Errors
     /// [`Error::Invalid`] naming the field.
@@ -89,6 +91,10 @@ impl SmtpSettings {
                 format!("'{}' is not an email address", self.from_address),
             ));
         }
+        check_header("from name", &self.from_name, 200)?;
+        check_header("from address", &self.from_address, 254)?;
+        check_header("host", &self.host, 253)?;
+        check_header("user", &self.username, 254)?;
         if self.timeout_secs == 0 || self.timeout_secs > 600 {
             return Err(Error::invalid("timeout", "must be 1 to 600 seconds"));
         }

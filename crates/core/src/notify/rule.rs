@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::template::validate_template;
 // A rule is a trigger with a timing: its vocabulary lives in `trigger`, and is named here too.
 pub use super::trigger::{trigger_catalog, OffsetUnit, Recipients, Timing, Trigger, TriggerInfo};
+use crate::mail::message::check_header;
 use crate::time::secs;
 use crate::{Error, Result};
 
@@ -116,6 +117,9 @@ impl RuleInput {
             ("manager body", &self.manager_body, manager),
         ] {
             validate_template(field, text)?;
+            if field.ends_with("subject") {
+                check_header(field, text, SUBJECT_MAX)?;
+            }
             if needed && field.ends_with("subject") && text.trim().is_empty() {
                 return Err(Error::invalid(field, "must not be empty"));
             }
@@ -123,6 +127,9 @@ impl RuleInput {
         Ok(())
     }
 }
+
+/// The longest subject template, in characters (a subject is one header line).
+pub const SUBJECT_MAX: usize = 500;
 
 const COLUMNS: &str = "id, program_id, trigger, timing, offset_amount, offset_unit, recipients,
     learner_subject, learner_body, manager_subject, manager_body, enabled, effective_from";

@@ -138,9 +138,28 @@ pub fn python() -> PathBuf {
 impl SmtpServer {
     /// Starts the server with `args` (see `tests/smtp/server.py`).
     pub fn start(args: &[&str]) -> SmtpServer {
+        Self::run("server.py", args)
+    }
+
+    /// Starts the scripted server of the fault matrix with `args` (see
+    /// `tests/smtp/scripted.py`: `--fault NAME`, `--starttls CERT KEY`).
+    pub fn scripted(args: &[&str]) -> SmtpServer {
+        Self::run("scripted.py", args)
+    }
+
+    /// The commands the scripted server saw, one word each (EHLO, MAIL, RCPT, DATA, BODY ...).
+    pub fn events(&self) -> Vec<String> {
+        std::fs::read_to_string(self.out.join("events.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn run(script: &str, args: &[&str]) -> SmtpServer {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("mail");
-        let script = repo_root().join("crates/core/tests/smtp/server.py");
+        let script = repo_root().join("crates/core/tests/smtp").join(script);
         let mut child = Command::new(python())
             .arg(script)
             .arg("--out")

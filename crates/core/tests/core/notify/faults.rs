@@ -12,7 +12,7 @@ use super::{opts, rule, t, Fx, SmtpServer};
 use crate::smtp_server::self_signed;
 
 /// A program with `n` learners whose "assigned" message is queued at 2027-01-02.
-fn queued(n: usize) -> Fx {
+pub(super) fn queued(n: usize) -> Fx {
     let fx = Fx::new("program");
     fx.rule(
         rule(
@@ -37,7 +37,7 @@ fn queued(n: usize) -> Fx {
     fx
 }
 
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

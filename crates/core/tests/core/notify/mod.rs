@@ -1,7 +1,9 @@
 //! Notifications end to end: rules, selection, templates, the outbox and a real SMTP server
 //! on loopback (tests/smtp/server.py).
 
+mod fault_matrix;
 mod faults;
+mod hostile;
 mod rules;
 mod triggers;
 
