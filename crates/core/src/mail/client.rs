@@ -250,6 +250,7 @@ mod tests {
             from_name: from_name.into(),
             timeout_secs: 5,
             ca_cert_file: String::new(),
+            allow_plain_auth: false,
         }
     }
 

@@ -190,6 +190,7 @@ fn a_535_pauses_the_queue() {
         from_name: String::new(),
         timeout_secs: 5,
         ca_cert_file: cert.display().to_string(),
+        allow_plain_auth: false,
     };
     let r = send_with(srv.port, Some(st), Security::Starttls, "clerk");
     assert!(

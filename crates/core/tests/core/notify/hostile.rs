@@ -28,6 +28,7 @@ fn settings(port: u16, from_name: &str) -> SmtpSettings {
         from_name: from_name.into(),
         timeout_secs: 5,
         ca_cert_file: String::new(),
+        allow_plain_auth: false,
     }
 }
 
