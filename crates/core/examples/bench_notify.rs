@@ -3,7 +3,13 @@
 //! `run(now)` selecting, rendering and queueing about 50,000 due messages; then sending them
 //! to an SMTP sink on loopback (a minimal in-process server that accepts everything).
 //!
+//! While the large runs go, a probe (`support/lock_probe.rs`) records the longest write-lock
+//! hold and the worst wait of a small writer that writes every 20 ms.
+//!
 //! `cargo run --release -p certdesk-core --example bench_notify [-- --db FILE]`
+
+#[path = "support/lock_probe.rs"]
+mod lock_probe;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -156,9 +162,11 @@ fn main() -> Result<()> {
         t.elapsed()
     );
 
+    let probe = lock_probe::Probe::start(&path);
     let t = Instant::now();
     let run = scheduler::run(&mut db.writer()?, now)?;
     let took = t.elapsed();
+    let seen = probe.stop();
     let n = run.notifications;
     println!(
         "run(now): queued {} (+{} skipped, {} alerts) in {:.3?} ({:.0} messages/s)",
@@ -168,6 +176,7 @@ fn main() -> Result<()> {
         took,
         f64::from(n.queued) / took.as_secs_f64()
     );
+    println!("  during it: {seen}");
     let t = Instant::now();
     let again = scheduler::run(&mut db.writer()?, now)?;
     println!(
@@ -239,23 +248,29 @@ fn main() -> Result<()> {
         }
         Ok(())
     })?;
+    let probe = lock_probe::Probe::start(&path);
     let t = Instant::now();
     let old = scheduler::run(&mut db.writer()?, now)?;
+    let took = t.elapsed();
+    let seen = probe.stop();
     println!(
         "old rules, first run(now): queued {} in {:.2?}",
-        old.notifications.queued,
-        t.elapsed()
+        old.notifications.queued, took
     );
+    println!("  during it: {seen}");
     for (label, later) in [("a minute later", 60), ("an hour later (full sweep)", 3600)] {
         let at = Timestamp::from_second(now.as_second() + later)
             .map_err(|e| certdesk_core::Error::invalid("now", e.to_string()))?;
+        let probe = lock_probe::Probe::start(&path);
         let t = Instant::now();
         let r = scheduler::run(&mut db.writer()?, at)?;
+        let took = t.elapsed();
+        let seen = probe.stop();
         println!(
             "old rules, run {label}: queued {} in {:.3?}",
-            r.notifications.queued,
-            t.elapsed()
+            r.notifications.queued, took
         );
+        println!("  during it: {seen}");
     }
     Ok(())
 }

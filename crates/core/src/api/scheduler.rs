@@ -7,11 +7,11 @@ use crate::mail::SendOptions;
 use crate::scheduler::{self, RunSummary, Tick};
 use crate::{Clock, Db, Result, Writer};
 
-/// Advances every certification and queues the messages that came due, as of `now`, in one
-/// transaction. Idempotent at the same `now`.
+/// Advances every certification and queues the messages that came due, as of `now`, in short
+/// transactions (chunks). Idempotent at the same `now`.
 ///
 /// # Errors
-/// Database errors; nothing is written then.
+/// Database errors; the chunks committed before stay whole and the next run finishes.
 pub fn run(w: &mut Writer, now: Timestamp) -> Result<RunSummary> {
     scheduler::run(w, now)
 }

@@ -107,8 +107,8 @@ impl CandidateRow {
 /// `[lo of its rule, hi]` (unix seconds) and a dedup key not yet in the log: rendered, with
 /// what to do with it at `now`, and the index of its rule in `group`.
 ///
-/// One query serves the whole group: it walks the event instants in range once (the event
-/// table or column comes first in the join), then finds the rule by program.
+/// One query per recipient kind serves the whole group: it walks the event instants in range
+/// once (the event table or column comes first in the join), then finds the rule by program.
 pub(super) fn candidates(
     conn: &Connection,
     group: &[(&Rule, i64)],
@@ -116,8 +116,86 @@ pub(super) fn candidates(
     now: i64,
     ctx: &mut Context,
 ) -> Result<Vec<(usize, Candidate)>> {
-    let Some(((first, _), lo)) = group.first().zip(group.iter().map(|(_, lo)| *lo).min()) else {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    let Some((elo, ehi)) = group_window(group, hi) else {
+        return Ok(out);
+    };
+    for manager_copy in recipient_kinds(group) {
+        let page = Page {
+            manager_copy,
+            elo,
+            ehi,
+            limit: -1,
+        };
+        page_of(conn, group, &page, hi, now, ctx, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// The event instants `[elo, ehi]` whose send instants may lie in `[lo, hi]` for some rule of
+/// the group (`None` for an empty group).
+pub(super) fn group_window(group: &[(&Rule, i64)], hi: i64) -> Option<(i64, i64)> {
+    let ((first, _), lo) = group.first().zip(group.iter().map(|(_, lo)| *lo).min())?;
+    let i = &first.input;
+    Some(event_window(
+        i.timing,
+        i.offset_unit,
+        i64::from(i.offset_amount),
+        lo,
+        hi,
+    ))
+}
+
+/// The recipient kinds a group sends to: `false` for the learner, `true` for manager copies.
+pub(super) fn recipient_kinds(group: &[(&Rule, i64)]) -> Vec<bool> {
+    let Some((first, _)) = group.first() else {
+        return Vec::new();
+    };
+    [false, true]
+        .into_iter()
+        .filter(|&manager_copy| match first.input.recipients {
+            Recipients::Learner => !manager_copy,
+            Recipients::Managers => manager_copy,
+            Recipients::Both => true,
+            Recipients::Admins => false,
+        })
+        .collect()
+}
+
+/// A slice of a group's event instants, for one recipient kind: at most `limit` rows (-1 for
+/// all) with an event instant in `[elo, ehi]`, in the order of their instant.
+pub(super) struct Page {
+    pub manager_copy: bool,
+    pub elo: i64,
+    pub ehi: i64,
+    pub limit: i64,
+}
+
+/// What one page read: how many rows, the instant of the last, and how many of them became
+/// candidates (the others lie outside their rule's send range and would be read again).
+pub(super) struct Fetched {
+    pub rows: i64,
+    pub last_at: Option<i64>,
+    pub taken: i64,
+}
+
+/// The candidates of one [`Page`], appended to `out`.
+pub(super) fn page_of(
+    conn: &Connection,
+    group: &[(&Rule, i64)],
+    page: &Page,
+    hi: i64,
+    now: i64,
+    ctx: &mut Context,
+    out: &mut Vec<(usize, Candidate)>,
+) -> Result<Fetched> {
+    let mut fetched = Fetched {
+        rows: 0,
+        last_at: None,
+        taken: 0,
+    };
+    let Some((first, _)) = group.first() else {
+        return Ok(fetched);
     };
     let by_id: HashMap<i64, usize> = group
         .iter()
@@ -133,36 +211,26 @@ pub(super) fn candidates(
             .join(",")
     );
     let i = &first.input;
-    let (elo, ehi) = event_window(i.timing, i.offset_unit, i64::from(i.offset_amount), lo, hi);
     let want_mgr = group
         .iter()
         .any(|(r, _)| uses(r, &["managername", "manageremail"]));
-    let mut out = Vec::new();
-    for manager_copy in [false, true] {
-        let wanted = match i.recipients {
-            Recipients::Learner => !manager_copy,
-            Recipients::Managers => manager_copy,
-            Recipients::Both => true,
-            Recipients::Admins => false,
-        };
-        if !wanted {
+    let sql = query(i.trigger, i.timing, page.manager_copy, want_mgr);
+    let mut st = conn.prepare_cached(&sql)?;
+    let mut rows = st.query(params![ids, page.elo, page.ehi, page.limit])?;
+    while let Some(r) = rows.next()? {
+        let row = CandidateRow::read(r)?;
+        fetched.rows += 1;
+        fetched.last_at = Some(row.event_at);
+        let Some(&k) = by_id.get(&row.rule_id) else {
             continue;
-        }
-        let sql = query(i.trigger, i.timing, manager_copy, want_mgr);
-        let mut st = conn.prepare_cached(&sql)?;
-        let mut rows = st.query(params![ids, elo, ehi])?;
-        while let Some(r) = rows.next()? {
-            let row = CandidateRow::read(r)?;
-            let Some(&k) = by_id.get(&row.rule_id) else {
-                continue;
-            };
-            let (rule, lo) = group[k];
-            if let Some(c) = candidate(row, rule, lo, hi, now, manager_copy, ctx) {
-                out.push((k, c));
-            }
+        };
+        let (rule, lo) = group[k];
+        if let Some(c) = candidate(row, rule, lo, hi, now, page.manager_copy, ctx) {
+            fetched.taken += 1;
+            out.push((k, c));
         }
     }
-    Ok(out)
+    Ok(fetched)
 }
 
 /// The event-instant window that holds every send instant in `[lo, hi]`, for an offset of

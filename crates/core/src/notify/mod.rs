@@ -7,6 +7,7 @@ pub mod admins;
 mod candidate_query;
 mod candidates;
 mod catch_up;
+mod chunk;
 mod exception_alert;
 pub mod rule;
 pub mod rule_edit;
@@ -16,6 +17,7 @@ pub mod template;
 pub mod test_send;
 pub mod trigger;
 
+pub(crate) use chunk::Queueing;
 pub use rule::{
     backfill, backfill_count, create_default_rules, create_rule, delete_rule, get_rule, list_rules,
     trigger_catalog, update_rule, OffsetUnit, Recipients, Rule, RuleInput, RuleKey, Timing,

@@ -16,8 +16,8 @@ use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::candidates::candidates;
-use super::catch_up::scan_floor;
-use super::rule::{list_all_enabled, OffsetUnit, Recipients, Rule, Timing, Trigger};
+use super::chunk::Queueing;
+use super::rule::{OffsetUnit, Recipients, Rule, Timing, Trigger};
 use super::template::criteria;
 use crate::mail::Rendered;
 use crate::time::secs;
@@ -47,43 +47,17 @@ pub const SKIP_NO_MANAGER: &str = "the learner has no manager";
 /// Why a message could not be sent.
 pub const FAIL_NO_ADDRESS: &str = "no email address";
 
-/// Queues every message due at `now` for every enabled rule, in the caller's transaction
-/// (the scheduler's `run(now)`). Idempotent: a second call at the same `now` queues nothing.
+/// Queues every message due at `now` for every enabled rule, all in the caller's transaction.
+/// Idempotent: a second call at the same `now` queues nothing. The scheduler's `run(now)`
+/// does the same work in short transactions (`chunk.rs`); this one-transaction form is for
+/// a caller that already holds one (the demo's fill) and for comparing the two in tests.
 ///
 /// # Errors
 /// Database errors; the caller's transaction is then rolled back.
 pub fn enqueue_due(tx: &Transaction, now: Timestamp) -> Result<EnqueueSummary> {
-    let mut sum = EnqueueSummary::default();
-    let mut ctx = Context::new(tx)?;
-    let mut sink = Sink::new(tx, secs(now))?;
-    let rules = list_all_enabled(tx)?;
-    let floor = scan_floor(tx, secs(now))?;
-    let mut groups: HashMap<Shape, Vec<(&Rule, i64)>> = HashMap::new();
-    for rule in rules
-        .iter()
-        .filter(|r| r.input.trigger != Trigger::Exception)
-    {
-        let i = &rule.input;
-        groups
-            .entry((
-                i.trigger,
-                i.timing,
-                i.offset_amount,
-                i.offset_unit,
-                i.recipients,
-            ))
-            .or_default()
-            .push((rule, rule_effective(tx, rule.id)?.max(floor)));
-    }
-    let mut groups: Vec<_> = groups.into_values().collect();
-    groups.sort_by_key(|g| g.first().map(|(r, _)| r.id));
-    for group in groups {
-        for (k, c) in candidates(tx, &group, secs(now), secs(now), &mut ctx)? {
-            sink.put(group[k].0, c, &mut sum)?;
-        }
-    }
-    super::exception_alert::enqueue_alerts(tx, now, &mut sink, &mut sum)?;
-    Ok(sum)
+    let mut q = Queueing::new(tx, now)?;
+    while q.step(tx, -1, std::time::Duration::ZERO)? {}
+    q.finish(tx)
 }
 
 /// How many messages rule `rule_id` would send if backfilled: those whose send instant lies
@@ -114,15 +88,7 @@ pub(super) fn count_backfill(
 }
 
 /// Rules that one query can serve together.
-type Shape = (Trigger, Timing, u32, OffsetUnit, Recipients);
-
-fn rule_effective(conn: &Connection, id: i64) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT effective_from FROM notification_rule WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    )?)
-}
+pub(super) type Shape = (Trigger, Timing, u32, OffsetUnit, Recipients);
 
 /// Caches shared by every rule of one run.
 pub(super) struct Context {

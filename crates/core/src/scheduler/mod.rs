@@ -1,14 +1,48 @@
 //! The head of the data path: `run(now)` advances every certification up to `now`, then
-//! queues every message that came due into the outbox, all in one transaction; [`tick`] is
-//! the app's timer step, `run(now)` then a send pass (store → run(now) → outbox → SMTP).
+//! queues every message that came due into the outbox; [`tick`] is the app's timer step,
+//! `run(now)` then a send pass (store → run(now) → outbox → SMTP).
+//!
+//! A run works in chunks, each its own short `BEGIN IMMEDIATE` transaction (a batch of
+//! memberships, a page of candidates), with a pause after each as long as the chunk took
+//! (at most [`Chunking::max_pause`]), so another writer (the app, `send` recording what it
+//! delivered) gets the lock within about one chunk even while a large run or the hourly
+//! sweep goes. Cut short between chunks, nothing is lost or doubled and the next run
+//! finishes the work (`notify/chunk.rs`).
+
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::mail::{send_due, SendOptions, SendSummary};
-use crate::membership::engine::{advance, EngineSummary};
-use crate::notify::{enqueue_due, EnqueueSummary};
+use crate::membership::engine::{advance_batch, due, EngineSummary};
+use crate::notify::{EnqueueSummary, Queueing};
 use crate::{Clock, Db, Error, Result, Writer};
+
+/// How a run cuts its work into transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunking {
+    /// Memberships settled per transaction.
+    pub memberships: usize,
+    /// At most this many candidate rows read (rendered, queued) per transaction.
+    pub rows: i64,
+    /// The time a page of event instants aims to take (its width adapts to it).
+    pub target: Duration,
+    /// The longest pause after a chunk (the pause is as long as the chunk took, so that a
+    /// waiting writer, whose busy handler polls every few to 100 ms, finds the lock free).
+    pub max_pause: Duration,
+}
+
+impl Default for Chunking {
+    fn default() -> Self {
+        Chunking {
+            memberships: 2_000,
+            rows: 500,
+            target: Duration::from_millis(30),
+            max_pause: Duration::from_millis(50),
+        }
+    }
+}
 
 /// What one run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
@@ -19,20 +53,59 @@ pub struct RunSummary {
     pub notifications: EnqueueSummary,
 }
 
-/// Runs the scheduler step at `now` in one `BEGIN IMMEDIATE` transaction. Idempotent: a
+/// Runs the scheduler step at `now`, in chunks of [`Chunking::default`]. Idempotent: a
 /// second run at the same `now` changes nothing.
 ///
 /// # Errors
-/// Database errors; nothing is written then.
+/// Database errors; the chunks committed before stay (each is whole), and the next run
+/// finishes the work.
 pub fn run(db: &mut Writer, now: Timestamp) -> Result<RunSummary> {
-    db.write(|tx| {
-        let engine = advance(tx, now)?;
-        let notifications = enqueue_due(tx, now)?;
-        Ok(RunSummary {
-            engine,
-            notifications,
-        })
+    run_in_chunks(db, now, &Chunking::default(), &mut || Ok(()))
+}
+
+/// [`run`] with its chunking spelled out; `after_chunk` is called after each committed chunk
+/// (tests stop a run there with an error; benchmarks watch it).
+///
+/// # Errors
+/// Database errors, and the error of `after_chunk`, which stops the run.
+pub fn run_in_chunks(
+    db: &mut Writer,
+    now: Timestamp,
+    chunking: &Chunking,
+    after_chunk: &mut dyn FnMut() -> Result<()>,
+) -> Result<RunSummary> {
+    let mut engine = EngineSummary::default();
+    let ids = due(db.conn(), now)?;
+    for batch in ids.chunks(chunking.memberships.max(1)) {
+        let t = Instant::now();
+        engine.add(db.write(|tx| advance_batch(tx, now, batch))?);
+        after_chunk()?;
+        pause(t, chunking);
+    }
+    let mut q = Queueing::new(db.conn(), now)?;
+    loop {
+        let t = Instant::now();
+        let more = db.write(|tx| q.step(tx, chunking.rows, chunking.target))?;
+        after_chunk()?;
+        if !more {
+            break;
+        }
+        pause(t, chunking);
+    }
+    let notifications = db.write(|tx| q.finish(tx))?;
+    Ok(RunSummary {
+        engine,
+        notifications,
     })
+}
+
+/// Leaves the lock free for as long as the chunk held it (bounded), so that a writer waiting
+/// in SQLite's busy handler finds it free at one of its polls.
+fn pause(since: Instant, chunking: &Chunking) {
+    let held = since.elapsed();
+    if held >= Duration::from_millis(2) {
+        std::thread::sleep(held.min(chunking.max_pause));
+    }
 }
 
 /// What one [`tick`] did.

@@ -47,7 +47,8 @@ pub struct EngineSummary {
 }
 
 impl EngineSummary {
-    fn add(&mut self, o: EngineSummary) {
+    /// Adds what another batch changed.
+    pub fn add(&mut self, o: EngineSummary) {
         self.completed += o.completed;
         self.certified += o.certified;
         self.windows_opened += o.windows_opened;
@@ -63,19 +64,38 @@ impl EngineSummary {
 /// # Errors
 /// Database errors; the caller's transaction then writes nothing.
 pub fn advance(tx: &Connection, now: Timestamp) -> Result<EngineSummary> {
-    let now = secs(now);
+    let due = due(tx, now)?;
+    settle(tx, secs(now), &due)
+}
+
+/// The memberships [`advance`] would settle at `now`, in id order: those whose window opens
+/// or whose certification expires by then. The scheduler settles them in batches
+/// ([`advance_batch`]), each in its own transaction.
+///
+/// # Errors
+/// Database errors.
+pub fn due(conn: &Connection, now: Timestamp) -> Result<Vec<i64>> {
     let mut due = idset::ids(
-        tx,
+        conn,
         "SELECT id FROM assignment WHERE status = 'certified' AND window_opens_at <= ?1
            AND unassigned_at IS NULL
          UNION ALL
          SELECT id FROM assignment WHERE status = 'window_open' AND expires_at <= ?1
            AND unassigned_at IS NULL",
-        [now],
+        [secs(now)],
     )?;
     due.sort_unstable();
     due.dedup();
-    settle(tx, now, &due)
+    Ok(due)
+}
+
+/// Settles the memberships `ids` (a batch of [`due`]) at `now`. Settling one that is no
+/// longer due (another writer got there first) changes nothing.
+///
+/// # Errors
+/// Database errors; the caller's transaction then writes nothing.
+pub fn advance_batch(tx: &Connection, now: Timestamp, ids: &[i64]) -> Result<EngineSummary> {
+    settle(tx, secs(now), ids)
 }
 
 /// One membership's stored state.

@@ -1,0 +1,229 @@
+//! Queueing in chunks: the work of [`super::enqueue_due`] cut into short steps, each of which
+//! can run in its own `BEGIN IMMEDIATE` transaction so that no other writer (the app, `send`
+//! recording what it delivered) waits long while a large run or the hourly sweep goes.
+//!
+//! A [`Queueing`] walks each group of rules (one query shape) and recipient kind through its
+//! event instants, oldest first, in pages: a window of event instants whose width adapts to
+//! take about `target` per step, and at most `rows` rows. Rows come in instant order, so a
+//! page cut by `rows` goes on from the last instant it saw; the rows of that instant already
+//! queued drop out of the query (the dedup key is in the log), so every page makes progress.
+//!
+//! Cut short between steps (a crash, an error), nothing is lost or doubled: each step commits
+//! whole messages with their outbox rows, and the catch-up marks only move in [`finish`]
+//! (`Queueing::finish`), so the next run looks at the same range again and skips what is
+//! already in the log.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use rusqlite::{Connection, Transaction};
+
+use super::candidates::{group_window, page_of, recipient_kinds, Page};
+use super::catch_up::{mark_done, scan_floor, Floor};
+use super::rule::{list_all_enabled, Rule, Trigger};
+use super::select::{Context, EnqueueSummary, Shape, Sink};
+use crate::time::secs;
+use crate::Result;
+
+/// One group of rules (same query shape), with each rule's lowest send instant.
+struct Group {
+    shape: Shape,
+    rules: Vec<(i64, i64)>,
+}
+
+/// One group and recipient kind, walked through its event instants.
+struct Stream {
+    group: usize,
+    manager_copy: bool,
+    cursor: i64,
+    ehi: i64,
+}
+
+/// A run's queueing, step by step. Build it with [`Queueing::new`], call [`Queueing::step`]
+/// until it returns false, then [`Queueing::finish`].
+pub(crate) struct Queueing {
+    now: i64,
+    floor: Floor,
+    /// The enabled rules and their `effective_from` when the run began.
+    effective: HashMap<i64, i64>,
+    groups: Vec<Group>,
+    streams: VecDeque<Stream>,
+    /// The width of the next window of event instants (seconds).
+    width: i64,
+    ctx: Context,
+    sum: EnqueueSummary,
+}
+
+const MIN_WIDTH: i64 = 60;
+const MAX_WIDTH: i64 = 30 * 86_400;
+
+fn shape(r: &Rule) -> Shape {
+    let i = &r.input;
+    (
+        i.trigger,
+        i.timing,
+        i.offset_amount,
+        i.offset_unit,
+        i.recipients,
+    )
+}
+
+fn effective(conn: &Connection) -> Result<HashMap<i64, i64>> {
+    let mut st =
+        conn.prepare_cached("SELECT id, effective_from FROM notification_rule WHERE enabled = 1")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+impl Queueing {
+    /// Plans the run at `now`: which rules, from which send instant. Reads only.
+    pub(crate) fn new(conn: &Connection, now: Timestamp) -> Result<Self> {
+        let now = secs(now);
+        let floor = scan_floor(conn, now)?;
+        let eff = effective(conn)?;
+        let rules = list_all_enabled(conn)?;
+        let mut by_shape: HashMap<Shape, Vec<(&Rule, i64)>> = HashMap::new();
+        for rule in rules
+            .iter()
+            .filter(|r| r.input.trigger != Trigger::Exception)
+        {
+            let lo = eff.get(&rule.id).copied().unwrap_or(now).max(floor.at);
+            by_shape.entry(shape(rule)).or_default().push((rule, lo));
+        }
+        let mut list: Vec<_> = by_shape.into_values().collect();
+        list.sort_by_key(|g| g.first().map(|(r, _)| r.id));
+        let mut groups = Vec::new();
+        let mut streams = VecDeque::new();
+        for g in list {
+            let (Some((first, _)), Some((elo, ehi))) = (g.first(), group_window(&g, now)) else {
+                continue;
+            };
+            for manager_copy in recipient_kinds(&g) {
+                streams.push_back(Stream {
+                    group: groups.len(),
+                    manager_copy,
+                    cursor: elo,
+                    ehi,
+                });
+            }
+            groups.push(Group {
+                shape: shape(first),
+                rules: g.iter().map(|(r, lo)| (r.id, *lo)).collect(),
+            });
+        }
+        Ok(Queueing {
+            now,
+            floor,
+            effective: eff,
+            groups,
+            streams,
+            width: 86_400,
+            ctx: Context::new(conn)?,
+            sum: EnqueueSummary::default(),
+        })
+    }
+
+    /// Queues one page (at most `rows` rows, -1 for no limit, from a window of event instants
+    /// sized to take about `target`) in `tx`. Returns whether pages remain.
+    pub(crate) fn step(&mut self, tx: &Transaction, rows: i64, target: Duration) -> Result<bool> {
+        let Some(s) = self.streams.front_mut() else {
+            return Ok(false);
+        };
+        let started = Instant::now();
+        // Rules read afresh: a rule deleted, disabled or retimed since the run began is left
+        // out (its new timing is the next run's), an edited text is used at once.
+        let eff = effective(tx)?;
+        let rules: HashMap<i64, Rule> = list_all_enabled(tx)?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+        let g = &self.groups[s.group];
+        let group: Vec<(&Rule, i64)> = g
+            .rules
+            .iter()
+            .filter_map(|(id, lo)| {
+                let r = rules.get(id)?;
+                let same = shape(r) == g.shape && eff.get(id) == self.effective.get(id);
+                same.then_some((r, *lo))
+            })
+            .collect();
+        let whole = rows < 0;
+        let wend = if whole {
+            s.ehi
+        } else {
+            s.cursor.saturating_add(self.width - 1).min(s.ehi)
+        };
+        let mut page = Page {
+            manager_copy: s.manager_copy,
+            elo: s.cursor,
+            ehi: wend,
+            limit: rows,
+        };
+        let mut out = Vec::new();
+        let fetched = page_of(
+            tx,
+            &group,
+            &page,
+            self.now,
+            self.now,
+            &mut self.ctx,
+            &mut out,
+        )?;
+        let full = !whole && fetched.rows >= rows;
+        if full {
+            match fetched.last_at {
+                Some(last) if last > s.cursor => s.cursor = last,
+                _ if fetched.taken == 0 => {
+                    // A full page at one instant, none of it due: read that instant whole.
+                    page.ehi = s.cursor;
+                    page.limit = -1;
+                    page_of(
+                        tx,
+                        &group,
+                        &page,
+                        self.now,
+                        self.now,
+                        &mut self.ctx,
+                        &mut out,
+                    )?;
+                    s.cursor += 1;
+                }
+                _ => {}
+            }
+        } else {
+            s.cursor = wend.saturating_add(1);
+        }
+        if s.cursor > s.ehi {
+            self.streams.pop_front();
+        }
+        let mut sink = Sink::new(tx, self.now)?;
+        for (k, c) in out {
+            if let Some((rule, _)) = group.get(k) {
+                sink.put(rule, c, &mut self.sum)?;
+            }
+        }
+        if !whole && !full {
+            // Aim the next window at `target`: wider while pages are quick, narrower when not.
+            let took = started.elapsed().as_secs_f64().max(1e-6);
+            let scale = (target.as_secs_f64() / took).clamp(0.25, 4.0);
+            self.width = ((self.width as f64 * scale) as i64).clamp(MIN_WIDTH, MAX_WIDTH);
+        }
+        Ok(!self.streams.is_empty())
+    }
+
+    /// Queues the exception alerts and moves the catch-up marks: the run's last step.
+    pub(crate) fn finish(mut self, tx: &Transaction) -> Result<EnqueueSummary> {
+        let now = Timestamp::from_second(self.now)
+            .map_err(|e| crate::Error::invalid("now", e.to_string()))?;
+        let mut sink = Sink::new(tx, self.now)?;
+        super::exception_alert::enqueue_alerts(tx, now, &mut sink, &mut self.sum)?;
+        // A rule backfilled (or enabled) while the run went has sends older than this run
+        // looked for: the sweep then does not count as done.
+        let valid = effective(tx)?
+            .iter()
+            .all(|(id, e)| self.effective.get(id) == Some(e) || *e >= self.now);
+        mark_done(tx, self.now, self.floor, valid)?;
+        Ok(self.sum)
+    }
+}

@@ -1,0 +1,211 @@
+//! `run(now)` in chunks: the same messages as one transaction, and a run cut short between
+//! chunks leaves no duplicate and the next run finishes the work.
+
+use std::time::Duration;
+
+use certdesk_core::notify::{self, Recipients, Timing, Trigger};
+use certdesk_core::scheduler::{run_in_chunks, Chunking};
+use certdesk_core::{Db, Error};
+use rusqlite::params;
+
+use super::{rule, s, t, Fx};
+
+const NOW: &str = "2027-06-01T12:00:00Z";
+
+/// Tiny chunks, so that a small store takes many: 5 rows, 3 memberships a transaction.
+fn tiny() -> Chunking {
+    Chunking {
+        memberships: 3,
+        rows: 5,
+        target: Duration::from_millis(2),
+        max_pause: Duration::ZERO,
+    }
+}
+
+/// 60 learners (some with a manager), their memberships, events spread over 90 days with a
+/// burst of 40 at one instant, and backfilled rules of several shapes: the first run sweeps.
+fn store() -> Fx {
+    let fx = Fx::new("certification");
+    let now = s(NOW);
+    let day = 86_400;
+    let tz = ["UTC", "Europe/Paris", "America/New_York"];
+    let mut ids = Vec::new();
+    for i in 0..60_i64 {
+        let l = fx.learner(
+            &format!("L{i}"),
+            &format!("Learner {i}"),
+            tz[i as usize % 3],
+        );
+        if i % 7 == 1 {
+            fx.manage(l, l - 1);
+        }
+        let a = fx.assign(l, "2027-01-01T00:00:00Z", "in_progress");
+        fx.set(a, "due_at", Some(now + ((i * 37) % 90 - 45) * day + i * 11));
+        ids.push(a);
+    }
+    for (k, &a) in ids.iter().enumerate() {
+        let k = k as i64;
+        let at = if k < 40 {
+            now - 3_600
+        } else {
+            now - (k % 80) * day
+        };
+        fx.exec(
+            "INSERT INTO event (kind, assignment_id, cycle, course_set_id, occurred_at) VALUES ('assigned', ?1, 0, 0, ?2)",
+            params![a, at],
+        );
+        if k % 3 == 0 {
+            fx.exec(
+                "INSERT INTO event (kind, assignment_id, cycle, course_set_id, occurred_at) VALUES ('completed', ?1, 0, 0, ?2)",
+                params![a, now - (k % 50) * day - 17],
+            );
+        }
+    }
+    let text = "%userfullname%: %programfullname% due %duedate%";
+    for r in [
+        rule(
+            Trigger::Assigned,
+            Timing::On,
+            0,
+            Recipients::Learner,
+            "Welcome",
+            text,
+        ),
+        rule(
+            Trigger::DueDate,
+            Timing::Before,
+            7,
+            Recipients::Both,
+            "Soon",
+            text,
+        ),
+        rule(
+            Trigger::DueDate,
+            Timing::On,
+            0,
+            Recipients::Learner,
+            "Today",
+            text,
+        ),
+        rule(
+            Trigger::DueDate,
+            Timing::After,
+            3,
+            Recipients::Both,
+            "Late",
+            text,
+        ),
+        rule(
+            Trigger::Completed,
+            Timing::After,
+            30,
+            Recipients::Learner,
+            "Well done",
+            text,
+        ),
+    ] {
+        let id = fx.rule(r, "2027-05-31T00:00:00Z");
+        fx.db
+            .writer()
+            .unwrap()
+            .write(|tx| notify::backfill(tx, id))
+            .unwrap();
+    }
+    fx
+}
+
+/// Every message as a user would see it, and how many outbox rows each has.
+fn messages(db: &Db) -> Vec<(String, String, String, String, String, i64)> {
+    let r = db.reader().unwrap();
+    let mut st = r
+        .prepare(
+            "SELECT m.dedup_key, m.state, m.recipient_email, m.subject, m.body_text,
+                    (SELECT count(*) FROM outbox o WHERE o.message_id = m.id)
+             FROM message m ORDER BY m.dedup_key",
+        )
+        .unwrap();
+    st.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// The same store queued in one transaction (advance, then the selection).
+fn in_one_transaction() -> Vec<(String, String, String, String, String, i64)> {
+    let fx = store();
+    fx.db
+        .writer()
+        .unwrap()
+        .write(|tx| {
+            certdesk_core::membership::engine::advance(tx, t(NOW))?;
+            notify::enqueue_due(tx, t(NOW))
+        })
+        .unwrap();
+    messages(&fx.db)
+}
+
+#[test]
+fn a_chunked_run_queues_exactly_what_one_transaction_does() {
+    let expected = in_one_transaction();
+    assert!(expected.len() > 100, "{}", expected.len());
+    assert!(expected.iter().any(|m| m.1 == "skipped"));
+    let fx = store();
+    let mut chunks = 0;
+    let sum = run_in_chunks(&mut fx.db.writer().unwrap(), t(NOW), &tiny(), &mut || {
+        chunks += 1;
+        Ok(())
+    })
+    .unwrap();
+    assert!(chunks > 20, "only {chunks} chunks");
+    let got = messages(&fx.db);
+    assert_eq!(got, expected);
+    let queued = got.iter().filter(|m| m.1 == "queued").count();
+    assert_eq!(sum.notifications.queued as usize, queued);
+    assert!(got.iter().all(|m| m.5 == i64::from(m.1 == "queued")));
+    // The marks moved: the same run again finds nothing.
+    assert_eq!(fx.run(NOW).notifications, Default::default());
+}
+
+#[test]
+fn a_run_cut_short_between_chunks_leaves_no_duplicate_and_the_next_finishes() {
+    let expected = in_one_transaction();
+    for stop_after in [1, 4, 15] {
+        let fx = store();
+        let mut n = 0;
+        let cut = run_in_chunks(&mut fx.db.writer().unwrap(), t(NOW), &tiny(), &mut || {
+            n += 1;
+            if n == stop_after {
+                return Err(Error::invalid("test", "stopped between chunks"));
+            }
+            Ok(())
+        });
+        assert!(cut.is_err());
+        let partial = messages(&fx.db);
+        assert!(partial.len() < expected.len(), "stopped after {stop_after}");
+        assert!(partial.iter().all(|m| m.5 == i64::from(m.1 == "queued")));
+        // A minute later (not a sweep by the clock): the marks did not move, so the next
+        // run still covers the whole range.
+        let next = fx.run("2027-06-01T12:01:00Z");
+        let got = messages(&fx.db);
+        assert_eq!(got, expected, "stopped after {stop_after}");
+        assert_eq!(
+            partial.len()
+                + next.notifications.queued as usize
+                + next.notifications.skipped as usize,
+            got.len()
+        );
+        assert_eq!(
+            fx.run("2027-06-01T12:01:00Z").notifications,
+            Default::default()
+        );
+    }
+}
