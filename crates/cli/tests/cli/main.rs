@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod conventions;
+mod crash;
 mod engine;
 mod init;
+mod lock;
 mod notify;
 mod parity;
 mod rules;

@@ -7,6 +7,7 @@
 
 mod client;
 mod lane;
+mod ledger;
 pub mod log;
 pub mod message;
 pub mod outbox;
