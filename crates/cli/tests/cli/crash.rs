@@ -173,9 +173,11 @@ fn send_killed_at_random_moments_loses_nothing_and_resends_at_most_the_message_i
             panic!("the queue ran dry after {kills} kills: queue more messages");
         }
     }
+    let final_start = Instant::now();
     let last = spawn_send(&path, &at(700 * (k + 1)))
         .wait_with_output()
         .unwrap();
+    let final_secs = final_start.elapsed().as_secs_f64();
     assert!(last.status.success(), "{last:?}");
     let by_id = deliveries(&srv);
     let (queued, integrity) = store_ids_and_integrity(&path);
@@ -183,7 +185,7 @@ fn send_killed_at_random_moments_loses_nothing_and_resends_at_most_the_message_i
     let extra = total - by_id.len();
     eprintln!(
         "crash: {n} messages, {kills} kills (seed {seed:#x}): {total} deliveries, {extra} extra, \
-         {} messages twice or more, {:.1} s",
+         {} messages twice or more, {:.1} s ({final_secs:.1} s for the last send)",
         by_id.values().filter(|c| **c > 1).count(),
         started.elapsed().as_secs_f64()
     );

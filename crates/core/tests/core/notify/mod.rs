@@ -2,6 +2,7 @@
 //! on loopback (tests/smtp/server.py).
 
 mod faults;
+mod lock;
 mod rules;
 mod triggers;
 
