@@ -4,9 +4,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod conventions;
+mod crash;
 mod engine;
 mod faults;
 mod init;
+mod lock;
 mod notify;
 mod parity;
 mod rules;

@@ -131,7 +131,9 @@ impl Smtp {
         Ok(c)
     }
 
-    pub(super) async fn send(
+    /// MAIL FROM, RCPT TO and DATA: everything before the message itself, which
+    /// [`Smtp::body`] sends. Nothing is delivered until the body's final dot is answered.
+    pub(super) async fn envelope(
         &self,
         c: &mut AsyncSmtpConnection,
         to: Address,
@@ -156,6 +158,16 @@ impl Smtp {
         )
         .await?;
         step_at(self.t, "DATA", c.command(Data), Stage::Data).await?;
+        Ok(())
+    }
+
+    /// The message itself, after [`Smtp::envelope`]: `Ok` is the server's 250, from which
+    /// the message is delivered.
+    pub(super) async fn body(
+        &self,
+        c: &mut AsyncSmtpConnection,
+        raw: &[u8],
+    ) -> std::result::Result<(), Fault> {
         // The body may be large: allow a step per 64 KiB. Until its last byte is written
         // the server cannot have taken it: a failure then is a plain retry.
         let t = self.t * (1 + u32::try_from(raw.len() / 65_536).unwrap_or(1000));

@@ -8,6 +8,7 @@
 mod client;
 mod fault;
 mod lane;
+mod ledger;
 pub mod log;
 pub mod message;
 pub mod outbox;

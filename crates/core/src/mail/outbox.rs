@@ -3,8 +3,9 @@
 //!
 //! Claiming happens in a `BEGIN IMMEDIATE` transaction, so two senders (the app's timer and
 //! `certdesk-cli send`) never claim the same message; a sender that dies mid-send leaves its
-//! lease to expire, after which the message is claimed again with the same bytes and the same
-//! Message-ID. A 530/535 from the server pauses the whole queue with a reason kept in the
+//! lease to expire, after which what it had not recorded is claimed again with the same bytes
+//! and the same Message-ID (the sender records each outcome as it happens, so that is only
+//! the message it had in flight, plus those it had not tried). A 530/535 from the server pauses the whole queue with a reason kept in the
 //! `setting` table until [`resume`] (or saving new SMTP settings).
 
 use jiff::Timestamp;
@@ -146,7 +147,7 @@ pub fn backoff(base_secs: u32, attempts: u32) -> i64 {
     (i64::from(base_secs) << exp).min(6 * 3600)
 }
 
-/// Writes the outcomes of a pass, in one transaction.
+/// Writes outcomes, in the caller's transaction (the sender calls it once per message).
 pub fn record(
     tx: &Transaction,
     results: &[(i64, Delivery)],

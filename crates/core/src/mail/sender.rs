@@ -17,6 +17,7 @@ use tokio::time::timeout;
 use super::client::{client, format, Fault, Smtp};
 use super::fault::quit_wait;
 use super::lane::{lane, LaneOutcome};
+use super::ledger::{self, Ledger};
 use super::outbox::{self, Claimed, Delivery};
 use super::smtp_settings::{load_settings, SmtpSettings};
 use crate::{Clock, Db, Error, Result};
@@ -79,11 +80,18 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// Sends what the outbox has due, until nothing is due, the queue pauses, or
 /// `opts.max_messages` is reached, over `opts.connections` connections at once. Safe to run
-/// from several processes at once.
+/// from several processes at once, and to kill at any moment: each outcome is committed as
+/// it happens, with at most one message in flight at a time (see `ledger`), so a crash can
+/// resend only that message, under its own Message-ID.
+///
+/// Lock waits (another process writing for a long time) do not end the pass: outcomes wait
+/// until they are written; a claim waits up to [`CLAIM_PATIENCE`], after which the pass ends
+/// quietly if it has already delivered something (the rest is due at the next pass).
 ///
 /// # Errors
-/// [`Error::SmtpNotConfigured`] without settings; database errors. Delivery failures are not
-/// errors: they are recorded per message and counted in the summary.
+/// [`Error::SmtpNotConfigured`] without settings; database errors (a store still locked
+/// after [`CLAIM_PATIENCE`] before anything was sent). Delivery failures are not errors: they
+/// are recorded per message and counted in the summary.
 pub fn send_due(db: &Db, clock: &dyn Clock, opts: &SendOptions) -> Result<SendSummary> {
     let reader = db.reader()?;
     let settings = load_settings(&reader)?
@@ -97,64 +105,66 @@ pub fn send_due(db: &Db, clock: &dyn Clock, opts: &SendOptions) -> Result<SendSu
     }
     let smtp = client(settings, opts);
     let rt = runtime()?;
+    // Lock waits are taken in short slices, so the connections keep moving meanwhile.
+    w.conn().busy_timeout(ledger::BUSY_SLICE)?;
     let mut sum = SendSummary::default();
     let lanes = usize::try_from(opts.connections.clamp(1, 16)).unwrap_or(1);
     let mut conns: Vec<Option<AsyncSmtpConnection>> = (0..lanes).map(|_| None).collect();
     let mut total = 0u32;
-    loop {
+    let done = loop {
         let now = clock.now();
         let limit = opts
             .max_messages
             .map_or(opts.batch, |m| opts.batch.min(m.saturating_sub(total)));
         if limit == 0 {
-            break;
+            break Ok(());
         }
-        let batch = claim(&mut w, &smtp, now, limit, opts.lease_secs)?;
+        let batch = match claim(&mut w, &smtp, now, limit, opts.lease_secs) {
+            Ok(b) => b,
+            // What was sent is recorded; the rest is due at the next pass.
+            Err(e) if ledger::is_busy(&e) && total > 0 => break Ok(()),
+            Err(e) => break Err(e),
+        };
         if batch.is_empty() {
-            break;
+            break Ok(());
         }
         // Stop using the claim well before its lease runs out.
         let deadline = now.as_second() + i64::from(opts.lease_secs / 2);
-        let outcomes = rt.block_on(send_batch(&smtp, &mut conns, &batch, clock, deadline, opts));
-        let mut results = Vec::with_capacity(batch.len());
+        let ledger = Ledger::new(&mut w, clock, opts.backoff_base_secs);
+        let outcomes = rt.block_on(send_batch(&smtp, &mut conns, &batch, &ledger, deadline));
+        let broken = ledger.into_error();
         let mut pause = None;
         let mut stopped = false;
         for o in outcomes {
-            results.extend(o.results);
+            for (_, d) in &o.results {
+                match d {
+                    Delivery::Sent => sum.sent += 1,
+                    Delivery::Retry { .. } => sum.retried += 1,
+                    Delivery::Failed(_) => sum.failed += 1,
+                    Delivery::Release { .. } => {}
+                }
+            }
             pause = pause.or(o.pause);
             sum.server_problem = o.problem.or(sum.server_problem.take());
             stopped |= o.stop.is_some();
         }
-        for (_, d) in &results {
-            match d {
-                Delivery::Sent => sum.sent += 1,
-                Delivery::Retry { .. } => sum.retried += 1,
-                Delivery::Failed(_) => sum.failed += 1,
-                Delivery::Release { .. } => {}
-            }
-        }
         total = total.saturating_add(u32::try_from(batch.len()).unwrap_or(u32::MAX));
-        let done_at = clock.now();
-        w.write(|tx| {
-            outbox::record(tx, &results, done_at, opts.backoff_base_secs)?;
-            if let Some(r) = &pause {
-                outbox::pause(tx, r, done_at)?;
-            }
-            Ok(())
-        })?;
+        if let Some(e) = broken {
+            break Err(e);
+        }
         if pause.is_some() {
             sum.paused_reason = pause;
-            break;
+            break Ok(());
         }
         if stopped {
-            break;
+            break Ok(());
         }
-    }
+    };
     for c in conns.iter_mut().filter_map(Option::take) {
         let mut c = c;
         rt.block_on(async { timeout(quit_wait(smtp.t), c.quit()).await.ok() });
     }
-    Ok(sum)
+    done.map(|()| sum)
 }
 
 /// Pauses the queue when the stored settings would not pass [`SmtpSettings::validate`] (an
@@ -178,8 +188,11 @@ fn pause_if_invalid(
     Ok(Some(reason))
 }
 
+/// How long a claim waits for the write lock before the pass gives up on it.
+pub const CLAIM_PATIENCE: Duration = Duration::from_secs(300);
+
 /// Claims up to `limit` due messages under a lease, formatting (and storing) those not yet
-/// formatted.
+/// formatted; waits up to [`CLAIM_PATIENCE`] for the write lock.
 fn claim(
     w: &mut crate::Writer,
     smtp: &Smtp,
@@ -187,40 +200,51 @@ fn claim(
     limit: u32,
     lease_secs: u32,
 ) -> Result<Vec<Claimed>> {
-    w.write(|tx| {
-        let mut b = outbox::claim(tx, now, limit, lease_secs)?;
-        for m in b.iter_mut().filter(|m| m.raw.is_empty()) {
-            if let Ok(raw) = format(&smtp.s, m, now) {
-                outbox::store_raw(tx, m.message_id, &raw)?;
-                m.raw = raw;
+    let mut waited = Duration::ZERO;
+    loop {
+        let claimed = w.write(|tx| {
+            let mut b = outbox::claim(tx, now, limit, lease_secs)?;
+            for m in b.iter_mut().filter(|m| m.raw.is_empty()) {
+                if let Ok(raw) = format(&smtp.s, m, now) {
+                    outbox::store_raw(tx, m.message_id, &raw)?;
+                    m.raw = raw;
+                }
             }
+            Ok(b)
+        });
+        match claimed {
+            Err(e) if ledger::is_busy(&e) && waited < CLAIM_PATIENCE => {
+                let pause = Duration::from_millis(100);
+                std::thread::sleep(pause);
+                waited += pause + ledger::BUSY_SLICE;
+            }
+            other => return other,
         }
-        Ok(b)
-    })
+    }
 }
 
-/// Sends a claimed batch over the connections, one share each. With no connection open yet,
-/// one message goes first: if the server is down or refuses our login, the rest wait without
-/// an attempt counted against them.
+/// Sends a claimed batch over the connections, one share each, every outcome recorded as it
+/// happens. With no connection open yet, one message goes first: if the server is down or
+/// refuses our login, the rest wait without an attempt counted against them.
 async fn send_batch(
     smtp: &Smtp,
     conns: &mut [Option<AsyncSmtpConnection>],
     batch: &[Claimed],
-    clock: &dyn Clock,
+    ledger: &Ledger<'_>,
     deadline: i64,
-    opts: &SendOptions,
 ) -> Vec<LaneOutcome> {
     let head = usize::from(conns.first().is_some_and(Option::is_none));
     let (first, rest) = batch.split_at(head.min(batch.len()));
     let mut outcomes = Vec::new();
-    let backoff = opts.backoff_base_secs;
     if let Some(c0) = conns.first_mut().filter(|_| !first.is_empty()) {
-        outcomes.push(lane(smtp, c0, first, clock, deadline, backoff).await);
+        outcomes.push(lane(smtp, c0, first, ledger, deadline).await);
     }
     let halted = outcomes.first().and_then(|o| o.stop.clone());
     if let Some(d) = halted {
+        let results: Vec<_> = rest.iter().map(|m| (m.message_id, d.clone())).collect();
+        ledger.settle(&results, None).await;
         outcomes.push(LaneOutcome {
-            results: rest.iter().map(|m| (m.message_id, d.clone())).collect(),
+            results,
             ..LaneOutcome::default()
         });
     } else if !rest.is_empty() {
@@ -228,7 +252,7 @@ async fn send_batch(
         let lanes = conns.iter_mut().zip(rest.chunks(share));
         outcomes.extend(
             futures_util::future::join_all(
-                lanes.map(|(conn, part)| lane(smtp, conn, part, clock, deadline, backoff)),
+                lanes.map(|(conn, part)| lane(smtp, conn, part, ledger, deadline)),
             )
             .await,
         );
@@ -292,7 +316,8 @@ pub fn send_now(
     let rt = runtime()?;
     rt.block_on(async {
         let mut c = smtp.connect().await?;
-        smtp.send(&mut c, addr, &raw).await?;
+        smtp.envelope(&mut c, addr, &raw).await?;
+        smtp.body(&mut c, &raw).await?;
         timeout(smtp.t, c.quit()).await.ok();
         Ok::<(), Fault>(())
     })

@@ -5,6 +5,7 @@ mod chunks;
 mod fault_matrix;
 mod faults;
 mod hostile;
+mod lock;
 mod rules;
 mod triggers;
 
