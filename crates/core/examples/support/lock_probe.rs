@@ -31,8 +31,10 @@ pub struct Probe {
 
 fn connect(path: &str, timeout: Duration) -> Connection {
     let c = Connection::open(path).expect("open");
-    c.busy_timeout(timeout).expect("timeout");
+    // Set up while a run may hold the lock, then use the probe's own timeout.
+    c.busy_timeout(Duration::from_secs(30)).expect("timeout");
     c.pragma_update(None, "synchronous", "FULL").expect("sync");
+    c.busy_timeout(timeout).expect("timeout");
     c
 }
 

@@ -107,6 +107,11 @@ pub fn send_due(db: &Db, clock: &dyn Clock, opts: &SendOptions) -> Result<SendSu
     let rt = runtime()?;
     // Lock waits are taken in short slices, so the connections keep moving meanwhile.
     w.conn().busy_timeout(ledger::BUSY_SLICE)?;
+    // Each outcome is its own commit. In WAL mode `NORMAL` makes a commit durable against a
+    // killed or crashed process (the case the outcome ledger is for) without an fsync per
+    // message; only a power cut or an OS crash could roll back the last outcomes, and
+    // those messages would go out once more with the same Message-ID (RELIABILITY.md).
+    w.conn().pragma_update(None, "synchronous", "NORMAL")?;
     let mut sum = SendSummary::default();
     let lanes = usize::try_from(opts.connections.clamp(1, 16)).unwrap_or(1);
     let mut conns: Vec<Option<AsyncSmtpConnection>> = (0..lanes).map(|_| None).collect();

@@ -37,9 +37,9 @@ impl Default for Chunking {
     fn default() -> Self {
         Chunking {
             memberships: 2_000,
-            rows: 500,
-            target: Duration::from_millis(30),
-            max_pause: Duration::from_millis(50),
+            rows: 2_000,
+            target: Duration::from_millis(60),
+            max_pause: Duration::from_millis(30),
         }
     }
 }
