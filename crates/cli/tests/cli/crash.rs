@@ -55,22 +55,7 @@ pub fn queued_store(dir: &Path, n: usize, srv: &SmtpServer) -> PathBuf {
             )
         })
         .unwrap();
-    let port = srv.port.to_string();
-    let set = cli(
-        &path,
-        &[
-            "smtp",
-            "set",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--security",
-            "none",
-            "--from",
-            "learning@certdesk.test",
-        ],
-    );
+    let set = crate::smtp_set(&path, srv.port, &[]);
     assert!(set.status.success(), "{set:?}");
     queue_more(&path, 0, n, QUEUED_AT);
     path

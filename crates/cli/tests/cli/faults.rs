@@ -45,27 +45,6 @@ fn store(dir: &std::path::Path, n: u32) -> std::path::PathBuf {
     path
 }
 
-fn smtp_set(path: &std::path::Path, port: u16, from_name: &str) -> std::process::Output {
-    let port = port.to_string();
-    cli(
-        path,
-        &[
-            "smtp",
-            "set",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--security",
-            "none",
-            "--from",
-            "learning@certdesk.test",
-            "--from-name",
-            from_name,
-        ],
-    )
-}
-
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).trim().to_string()
 }
@@ -75,7 +54,7 @@ fn smtp_set_refuses_a_line_break_in_the_from_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = store(dir.path(), 1);
     for bad in ["Team\r\nBcc: evil@example.net", "Team\nX: 1", "Team\u{7}"] {
-        let o = smtp_set(&path, 2525, bad);
+        let o = crate::smtp_set(&path, 2525, &["--from-name", bad]);
         assert_eq!(o.status.code(), Some(1), "{bad:?}: {o:?}");
         let e = stderr(&o);
         assert!(
@@ -96,7 +75,11 @@ fn send_exits_non_zero_with_one_line_when_the_server_is_down() {
         .local_addr()
         .unwrap()
         .port();
-    assert!(smtp_set(&path, port, "Learning team").status.success());
+    assert!(
+        crate::smtp_set(&path, port, &["--from-name", "Learning team"])
+            .status
+            .success()
+    );
     let o = cli(&path, &["--json", "send", "--now", NOW]);
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     let e = stderr(&o);

@@ -30,6 +30,26 @@ pub fn cli(db: &std::path::Path, args: &[&str]) -> Output {
     cli_raw(db, args)
 }
 
+/// `smtp set` to a loopback test server on `port` (no TLS, From learning@certdesk.test),
+/// with `extra` arguments after it (`--json`, `--from-name ...`).
+pub fn smtp_set(db: &std::path::Path, port: u16, extra: &[&str]) -> Output {
+    let port = port.to_string();
+    let mut args = vec![
+        "smtp",
+        "set",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--security",
+        "none",
+        "--from",
+        "learning@certdesk.test",
+    ];
+    args.extend_from_slice(extra);
+    cli(db, &args)
+}
+
 /// Runs `certdesk-cli --db DB ARGS` as it is.
 pub fn cli_raw(db: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_certdesk-cli"))

@@ -50,23 +50,7 @@ fn the_app_and_two_cli_senders_racing_send_each_message_once() {
         })
         .unwrap();
     let srv = SmtpServer::start(&[]);
-    let port = srv.port.to_string();
-    json(&cli(
-        &path,
-        &[
-            "--json",
-            "smtp",
-            "set",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--security",
-            "none",
-            "--from",
-            "learning@certdesk.test",
-        ],
-    ));
+    json(&crate::smtp_set(&path, srv.port, &["--json"]));
     let run = json(&cli(
         &path,
         &["--json", "run", "--now", "2027-01-02T00:00:00Z"],

@@ -209,22 +209,8 @@ fn rules_and_admins_made_on_the_command_line_send_the_right_mails() {
         ],
     );
     let srv = SmtpServer::start(&[]);
-    let port = srv.port.to_string();
-    ok_json(
-        &db,
-        &[
-            "smtp",
-            "set",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--security",
-            "none",
-            "--from",
-            "learning@certdesk.test",
-        ],
-    );
+    let set = crate::smtp_set(&db, srv.port, &[]);
+    assert!(set.status.success(), "{set:?}");
 
     ok_json(
         &db,
