@@ -13,6 +13,7 @@ mod notify;
 mod parity;
 mod rules;
 mod secrets;
+mod set_rules;
 // The core tests' SMTP server helper; the CLI tests use only part of it.
 #[allow(dead_code)]
 #[path = "../../../core/tests/core/smtp_server.rs"]

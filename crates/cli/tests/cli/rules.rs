@@ -11,7 +11,7 @@ use crate::engine::{ok_json, setup, write};
 use crate::smtp_server::SmtpServer;
 
 /// `rules add --program P <args>` with `--now` at the setup instant; returns the rule id.
-fn add(db: &Path, program: &str, args: &[&str]) -> i64 {
+pub fn add(db: &Path, program: &str, args: &[&str]) -> i64 {
     let mut all = vec!["rules", "add", "--program", program];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--now", "2026-03-01T12:00:00Z"]);
@@ -21,7 +21,7 @@ fn add(db: &Path, program: &str, args: &[&str]) -> i64 {
 }
 
 /// Runs and sends at `now`; returns the mails that arrived, as sorted "recipient: subject".
-fn step(db: &Path, srv: &SmtpServer, seen: &mut usize, now: &str) -> Vec<String> {
+pub fn step(db: &Path, srv: &SmtpServer, seen: &mut usize, now: &str) -> Vec<String> {
     ok_json(db, &["run", "--now", now]);
     let sent = ok_json(db, &["send", "--now", now])["sent"]
         .as_u64()
@@ -42,7 +42,7 @@ fn step(db: &Path, srv: &SmtpServer, seen: &mut usize, now: &str) -> Vec<String>
     new
 }
 
-fn learner_rule<'a>(
+pub fn learner_rule<'a>(
     trigger: &'a str,
     timing: &'a str,
     offset: &'a str,
