@@ -60,7 +60,9 @@ impl Probe {
         });
         let (p, s) = (path.to_string(), stop.clone());
         let writer = std::thread::spawn(move || {
+            // The small writer waits for the lock as the store's own connections do.
             let c = connect(&p, Duration::from_secs(10));
+            certdesk_core::store::wait_for_locks(&c).expect("busy handler");
             let (mut worst, mut writes, mut failed) = (Duration::ZERO, 0, 0);
             while !s.load(Ordering::Relaxed) {
                 let t = Instant::now();

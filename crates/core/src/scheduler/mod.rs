@@ -28,8 +28,8 @@ pub struct Chunking {
     pub rows: i64,
     /// The time a page of event instants aims to take (its width adapts to it).
     pub target: Duration,
-    /// The longest pause after a chunk (the pause is as long as the chunk took, so that a
-    /// waiting writer, whose busy handler polls every few to 100 ms, finds the lock free).
+    /// The longest pause after a chunk (the pause is as long as the chunk took, capped, so
+    /// that a waiting writer, whose busy handler polls every 2 ms, finds the lock free).
     pub max_pause: Duration,
 }
 
@@ -37,9 +37,9 @@ impl Default for Chunking {
     fn default() -> Self {
         Chunking {
             memberships: 2_000,
-            rows: 2_000,
-            target: Duration::from_millis(60),
-            max_pause: Duration::from_millis(30),
+            rows: 1_000,
+            target: Duration::from_millis(40),
+            max_pause: Duration::from_millis(10),
         }
     }
 }

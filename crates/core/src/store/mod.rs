@@ -69,7 +69,7 @@ impl Db {
     fn connect(&self, flags: OpenFlags) -> Result<Connection> {
         let conn = Connection::open_with_flags(&self.path, flags)
             .map_err(|e| not_a_store(e, &self.path))?;
-        conn.busy_timeout(Duration::from_secs(10))?;
+        wait_for_locks(&conn)?;
         conn.pragma_update(None, "foreign_keys", true)?;
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -82,6 +82,31 @@ impl Db {
         conn.pragma_update(None, "synchronous", "FULL")?;
         Ok(conn)
     }
+}
+
+/// How long a connection waits for another one's write lock before it fails with `busy`.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a waiting connection tries the lock again.
+const BUSY_POLL: Duration = Duration::from_millis(2);
+
+/// Makes `conn` wait up to [`BUSY_TIMEOUT`] for a lock, trying again every 2 ms. SQLite's
+/// own busy timeout sleeps up to 100 ms between tries and so can sleep through the short
+/// gaps a chunked run leaves between its transactions (scheduler/): polling finely, a
+/// waiting writer gets in within a chunk or two.
+///
+/// # Errors
+/// Database errors.
+pub fn wait_for_locks(conn: &Connection) -> Result<()> {
+    fn poll(tries: i32) -> bool {
+        let waited = BUSY_POLL * u32::try_from(tries).unwrap_or(u32::MAX);
+        if waited >= BUSY_TIMEOUT {
+            return false;
+        }
+        std::thread::sleep(BUSY_POLL);
+        true
+    }
+    conn.busy_handler(Some(poll))?;
+    Ok(())
 }
 
 /// Creates a missing store file readable and writable by its owner only (0600, whatever
