@@ -30,10 +30,14 @@ pub fn save(w: &mut Writer, draft: &ProgramDraft, now: Timestamp) -> Result<i64>
 /// [`crate::Error::Rejected`] listing every problem with the line of its program; nothing
 /// is written then.
 pub fn import(w: &mut Writer, text: &str, now: Timestamp) -> Result<ImportSummary> {
-    // A file that is not JSON is refused before the write lock is taken; the rest of the
-    // checks need the program ids, which only the transaction gives (a programs file is
-    // small: they take milliseconds).
-    program::import::check_syntax(text)?;
+    // The whole file is checked first, outside any write transaction (a read does not take
+    // the write lock): a refused file never makes another writer wait. The transaction then
+    // checks it again (the store may have changed meanwhile: a short name taken, a course
+    // deleted) and writes it.
+    {
+        let read = w.conn().unchecked_transaction()?; // deferred: reads only, rolled back
+        program::import::check(&read, text)?;
+    }
     w.write(|tx| {
         let (mut summary, changed) = program::import::programs(tx, now, text)?;
         summary.exceptions = resettle(tx, now, changed)?;

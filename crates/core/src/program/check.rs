@@ -1,6 +1,6 @@
 //! The checks of a program draft: each problem names the input at fault.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use jiff::tz::TimeZone;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -71,24 +71,34 @@ pub(super) fn set_row(s: &SetDraft) -> SetRow {
 
 /// Checks a draft against itself and the store; the first problem is the error.
 pub(super) fn check(tx: &Connection, d: &ProgramDraft) -> Result<Rules> {
-    let (rules, problems) = problems(tx, d)?;
+    let (rules, problems) = problems(tx, d, &Pending::default())?;
     match problems.into_iter().next() {
         Some((field, reason)) => Err(Error::invalid(field, reason)),
         None => Ok(rules),
     }
 }
 
+/// The programs an import is about to create, under provisional ids (not ids of the store),
+/// so that its file is checked before any of them is written (and before the write lock is
+/// taken): a provisional id counts as a program with no members, and its short name as taken.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    /// Provisional id -> (short name, full name).
+    pub(crate) programs: HashMap<i64, (String, String)>,
+}
+
 /// Every problem of a draft as `(field, reason)`, in the order of the form, and the rules the
 /// draft stands for (to be written only when there is no problem). The editor shows the first
-/// problem; the JSON import lists them all.
+/// problem; the JSON import lists them all, its new programs being `pending`.
 pub(crate) fn problems(
     tx: &Connection,
     d: &ProgramDraft,
+    pending: &Pending,
 ) -> Result<(Rules, Vec<(String, String)>)> {
     let mut problems: Vec<(String, String)> = Vec::new();
     let mut bad = |field: &str, reason: String| problems.push((field.to_string(), reason));
-    check_names(tx, d, &mut bad)?;
-    let due = check_due(tx, d, &mut bad)?;
+    check_names(tx, d, pending, &mut bad)?;
+    let due = check_due(tx, d, pending, &mut bad)?;
     let cert = match (d.kind, &d.cert) {
         (ProgramKind::Program, _) => None,
         (ProgramKind::Certification, None) => {
@@ -118,9 +128,10 @@ pub(crate) fn problems(
 fn check_names(
     tx: &Connection,
     d: &ProgramDraft,
+    pending: &Pending,
     bad: &mut impl FnMut(&str, String),
 ) -> Result<()> {
-    if let Some(id) = d.id {
+    if let Some(id) = d.id.filter(|id| !pending.programs.contains_key(id)) {
         let (kind, members): (String, u32) = tx
             .query_row(
                 "SELECT kind, (SELECT count(*) FROM assignment WHERE program_id = ?1)
@@ -144,14 +155,23 @@ fn check_names(
     if d.short_name.trim().is_empty() {
         bad("short_name", "the short name is empty".into());
     } else {
-        let taken: Option<String> = tx
+        let short = d.short_name.trim();
+        let mut taken: Option<String> = tx
             .query_row(
                 "SELECT full_name FROM program WHERE short_name = ?1 COLLATE NOCASE
                    AND id IS NOT ?2",
-                params![d.short_name.trim(), d.id],
+                params![short, d.id],
                 |r| r.get(0),
             )
             .optional()?;
+        // SQLite's NOCASE folds ASCII letters only: so does this.
+        let mut others: Vec<_> = pending.programs.iter().collect();
+        others.sort_by_key(|(id, _)| std::cmp::Reverse(**id)); // in the file's order
+        for (id, (s, full)) in others {
+            if taken.is_none() && Some(*id) != d.id && s.eq_ignore_ascii_case(short) {
+                taken = Some(full.clone());
+            }
+        }
         if let Some(other) = taken {
             bad(
                 "short_name",
@@ -211,6 +231,7 @@ fn check_paths(
 fn check_due(
     tx: &Connection,
     d: &ProgramDraft,
+    pending: &Pending,
     bad: &mut impl FnMut(&str, String),
 ) -> Result<DueRule> {
     let due = &d.due;
@@ -244,6 +265,7 @@ fn check_due(
                             );
                             true
                         }
+                        Some(p) if pending.programs.contains_key(&p) => true,
                         Some(p) => tx
                             .query_row("SELECT 1 FROM program WHERE id = ?1", [p], |_| Ok(()))
                             .optional()?

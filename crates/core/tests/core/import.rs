@@ -276,3 +276,57 @@ fn a_new_program_gets_the_default_rules_once() {
         .unwrap();
     assert_eq!(rules(), first, "importing the program again adds no rules");
 }
+
+#[test]
+fn a_refused_programs_file_does_not_wait_for_the_write_lock() {
+    let (_dir, db) = store(FIRST_AID, ONE_LEARNER);
+    // Another writer holds the write lock (a long import, a run) for the whole test.
+    let other = rusqlite::Connection::open(db.path()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let bad = r#"{ "programs": [
+  { "short_name": "LATER", "full_name": "Counts from a program later in the file",
+    "due": { "rule": "relative", "after": "2 weeks", "event": "program_completion", "program": "NEW" },
+    "certification_path": [ { "label": "A", "rule": "all", "courses": ["FA101"] } ] },
+  { "short_name": "NEW", "full_name": "New", "certification_path": [] },
+  { "short_name": "new", "full_name": "Same name, other case",
+    "certification_path": [ { "label": "A", "rule": "all", "courses": ["FA101"] } ] }
+] }"#;
+    let started = std::time::Instant::now();
+    let err = certdesk_core::api::programs::import(&mut db.writer().unwrap(), bad, t("2026-03-01"))
+        .unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "refused without waiting for the lock: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.kind(), ErrorKind::Rejected, "{err}");
+    let msg = err.to_string();
+    for expected in [
+        "line 5: NEW certification_path: add at least one course set",
+        "line 5: NEW short_name: 'NEW' is already the short name of Same name, other case",
+        "line 6: new short_name: 'new' is already the short name of New",
+    ] {
+        assert!(msg.contains(expected), "{expected} not in {msg}");
+    }
+    // The program later in the file is known: counting from it is no problem.
+    assert!(!msg.contains("LATER"), "{msg}");
+    other.execute_batch("ROLLBACK").unwrap();
+    // Once fixed, the file is written, the due date counting from the program after it.
+    let good = bad
+        .replace("\"certification_path\": [] }", "\"certification_path\": [ { \"label\": \"A\", \"rule\": \"all\", \"courses\": [\"FA101\"] } ] }")
+        .replace("\"short_name\": \"new\"", "\"short_name\": \"OTHER\"");
+    let s = certdesk_core::api::programs::import(&mut db.writer().unwrap(), &good, t("2026-03-01"))
+        .unwrap();
+    assert_eq!((s.created, s.updated), (3, 0));
+    let counts_from: String = db
+        .reader()
+        .unwrap()
+        .query_row(
+            "SELECT n.short_name FROM program p JOIN program n ON n.id = p.due_event_program_id
+             WHERE p.short_name = 'LATER'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(counts_from, "NEW");
+}

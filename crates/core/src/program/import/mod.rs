@@ -16,58 +16,92 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::import::{ImportSummary, Problems};
-use crate::program::check;
+use crate::program::check::{self, Pending};
 use crate::program::draft::{create_program, write_program};
-use crate::program::due_date::DueRule;
+use crate::program::due_date::{DueEvent, DueRule};
+use crate::program::write::Rules;
 use crate::Result;
 
 use file::{entry, Entry, File};
 
-/// Imports programs and certifications from JSON text, in the caller's transaction. Returns
-/// what was done and the ids of the programs written (for their memberships to be settled).
+/// Checks a programs file against the store without writing anything: its JSON, then every
+/// program as the editor would check it, the file's new programs standing under provisional
+/// ids (so a due date can count from a program later in the file). `conn` may be a reader: a
+/// refused file never takes the write lock.
 ///
 /// # Errors
 /// [`crate::Error::Rejected`] listing every problem with the line of its program, as
-/// `SHORT field: reason`. New programs may have been inserted by then: the caller's
-/// transaction must roll back (as [`crate::api::programs::import`] does). Database errors.
+/// `SHORT field: reason`. Database errors.
+pub fn check(conn: &Connection, text: &str) -> Result<()> {
+    let text = strip_bom(text);
+    let file = parse(text)?;
+    plan(conn, text, &file)?;
+    Ok(())
+}
+
+/// Imports programs and certifications from JSON text, in the caller's transaction: checks
+/// the file again (as [`check`]: the store may have changed since; a programs file is small,
+/// this takes milliseconds), then writes it. Returns what was done and the ids of the
+/// programs written (for their memberships to be settled).
+///
+/// # Errors
+/// As [`check`]; nothing is written then. Database errors.
 pub fn programs(tx: &Connection, now: Timestamp, text: &str) -> Result<(ImportSummary, Vec<i64>)> {
-    let mut problems = Problems::default();
-    // A byte order mark, as some editors write, is not part of the JSON.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let file: File = match serde_json::from_str(text) {
-        Ok(f) => f,
-        Err(e) => {
-            problems.add(e.line() as u32, e.to_string());
-            problems.finish("programs")?;
-            return Ok((ImportSummary::default(), Vec::new()));
+    let text = strip_bom(text);
+    let file = parse(text)?;
+    let planned = plan(tx, text, &file)?;
+    write(tx, now, planned)
+}
+
+/// A byte order mark, as some editors write, is not part of the JSON.
+fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+fn parse(text: &str) -> Result<File> {
+    serde_json::from_str(text).map_err(|e| {
+        let mut problems = Problems::default();
+        problems.add(e.line() as u32, e.to_string());
+        match problems.finish("programs") {
+            Err(rejected) => rejected,
+            Ok(()) => crate::Error::invalid("programs", e.to_string()),
         }
-    };
-    let mut entries = read(tx, text, &file, &mut problems)?;
-    let mut summary = ImportSummary {
-        rows: entries.len() as u32,
-        ..Default::default()
-    };
-    // Every program of the file gets its id first, so that a due date can count from the
+    })
+}
+
+/// A checked file: each program's entry (its draft's id provisional, negative, for a new
+/// program) and the rules to write.
+struct Plan<'a> {
+    entries: Vec<Entry<'a>>,
+    rules: Vec<Rules>,
+    pending: Pending,
+}
+
+/// Reads and checks every program of the file (see [`check`]).
+fn plan<'a>(conn: &Connection, text: &str, file: &'a File) -> Result<Plan<'a>> {
+    let mut problems = Problems::default();
+    let mut entries = read(conn, text, file, &mut problems)?;
+    // Every program of the file has its id first, so that a due date can count from the
     // completion of a program that comes later in the file.
     let mut ids: HashMap<String, i64> = HashMap::new();
-    for e in &mut entries {
-        let stored = stored_id(tx, &e.draft.short_name)?;
-        let id = match stored {
+    let mut pending = Pending::default();
+    for (i, e) in entries.iter_mut().enumerate() {
+        let id = match stored_id(conn, &e.draft.short_name)? {
             Some(id) => id,
-            None => create_program(tx, &e.draft, now)?,
+            None => {
+                let id = -(i as i64) - 1;
+                let names = (e.draft.short_name.clone(), e.draft.full_name.clone());
+                pending.programs.insert(id, names);
+                id
+            }
         };
-        if stored.is_some() {
-            summary.updated += 1;
-        } else {
-            summary.created += 1;
-        }
         e.draft.id = Some(id);
         ids.insert(e.draft.short_name.clone(), id);
     }
-    let mut checked = Vec::new();
+    let mut rules = Vec::new();
     for e in &mut entries {
         e.draft.due.program_id = e.after_program.and_then(|p| ids.get(p).copied());
-        let (mut rules, found) = check::problems(tx, &e.draft)?;
+        let (mut r, found) = check::problems(conn, &e.draft, &pending)?;
         // A part the file got wrong (a set, the due date, the certification settings) is
         // reported from the reading only: the editor's checks would see a stand-in value.
         let part = |f: &str| f.rsplit_once('.').map_or(f, |(p, _)| p).to_string();
@@ -82,33 +116,59 @@ pub fn programs(tx: &Connection, now: Timestamp, text: &str) -> Result<(ImportSu
             problems.add(e.line, format!("{short} {field}: {reason}"));
         }
         if let Some(at) = e.due_at {
-            rules.due = DueRule::Fixed { at };
+            r.due = DueRule::Fixed { at };
         }
-        checked.push(rules);
+        rules.push(r);
     }
     problems.finish("programs")?;
-    let mut changed = Vec::new();
-    for (e, rules) in entries.iter().zip(&checked) {
+    Ok(Plan {
+        entries,
+        rules,
+        pending,
+    })
+}
+
+/// Writes a checked file: creates its new programs (in the file's order), puts their ids in
+/// place of the provisional ones, then writes every program's names and rules.
+fn write(tx: &Connection, now: Timestamp, plan: Plan) -> Result<(ImportSummary, Vec<i64>)> {
+    let Plan {
+        mut entries,
+        mut rules,
+        pending,
+    } = plan;
+    let mut summary = ImportSummary {
+        rows: entries.len() as u32,
+        ..Default::default()
+    };
+    let mut real: HashMap<i64, i64> = HashMap::new();
+    for e in &mut entries {
         let id = e.draft.id.unwrap_or(0);
-        write_program(tx, id, &e.draft, rules)?;
+        if pending.programs.contains_key(&id) {
+            e.draft.id = None;
+            let created = create_program(tx, &e.draft, now)?;
+            real.insert(id, created);
+            e.draft.id = Some(created);
+            summary.created += 1;
+        } else {
+            summary.updated += 1;
+        }
+    }
+    let mut changed = Vec::new();
+    for (e, r) in entries.iter().zip(&mut rules) {
+        if let DueRule::After {
+            event: DueEvent::ProgramCompletion { program_id },
+            ..
+        } = &mut r.due
+        {
+            if let Some(id) = real.get(program_id) {
+                *program_id = *id;
+            }
+        }
+        let id = e.draft.id.unwrap_or(0);
+        write_program(tx, id, &e.draft, r)?;
         changed.push(id);
     }
     Ok((summary, changed))
-}
-
-/// Checks that `text` is a programs file (JSON syntax and shape), without a connection, so
-/// that a file that is not one is refused before any write lock is taken.
-///
-/// # Errors
-/// [`crate::Error::Rejected`] with the line of the syntax error.
-pub fn check_syntax(text: &str) -> Result<()> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Err(e) = serde_json::from_str::<File>(text) {
-        let mut problems = Problems::default();
-        problems.add(e.line() as u32, e.to_string());
-        problems.finish("programs")?;
-    }
-    Ok(())
 }
 
 fn stored_id(tx: &Connection, short_name: &str) -> Result<Option<i64>> {
