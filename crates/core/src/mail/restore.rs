@@ -5,7 +5,10 @@
 //! every queued message (they are formatted again from the logged subject and bodies, with
 //! the restored SMTP settings, when claimed: a restored file cannot smuggle its own headers
 //! out) and leaves sending paused, naming the restored SMTP server, until the administrator
-//! resumes it.
+//! resumes it. A message the live store has left `sending` (a sender killed mid-send: its
+//! outcome is unknown) is carried over as it stands there, lease, bytes and Message-ID
+//! included ([`carry_sending`]): it is claimed again once its lease runs out, exactly as
+//! without a restore, never sent afresh from the backup's older copy.
 
 use std::path::Path;
 
@@ -89,6 +92,8 @@ pub fn carry_over(
         [],
     )?)
     .unwrap_or(u32::MAX);
+    let unknown = carry_sending(&tx)?;
+    report.requeued = report.requeued.saturating_sub(unknown.replaced);
     let server = load_settings(&tx)?.map_or_else(
         || "no SMTP server is set".to_string(),
         |s| format!("the restored SMTP server is {}:{}", s.host, s.port),
@@ -98,10 +103,85 @@ pub fn carry_over(
          messages will be formatted again when sent",
         report.requeued
     );
+    if unknown.total > 0 {
+        report.paused_reason += &format!(
+            "; {} messages were being sent when a sender stopped (outcome unknown): kept as \
+             they were, they are sent again with the same Message-ID once their lease runs out",
+            unknown.total
+        );
+    }
     pause(&tx, &report.paused_reason, now)?;
     tx.commit()?;
     staged.execute("DETACH DATABASE live", [])?;
     Ok(report)
+}
+
+/// The live store's messages left `sending` (a sender killed mid-send: whether the server got
+/// them is unknown).
+const LIVE_SENDING: &str = "SELECT lm.dedup_key FROM live.message lm
+     JOIN live.outbox lo ON lo.message_id = lm.id WHERE lo.state = 'sending'";
+
+/// What [`carry_sending`] did: messages carried in all, and how many of them replaced a
+/// queued copy of the backup.
+struct Unknown {
+    total: u32,
+    replaced: u32,
+}
+
+/// Carries over, as they stand in the live store, its messages left `sending`: state,
+/// lease, bytes, Message-ID and attempts, in place of the backup's older copy (or added, the
+/// backup never having known them). So their unknown outcome is handled as without a restore
+/// (claimed again with the same bytes and Message-ID once the lease has run out, which a
+/// receiving server can use to drop a duplicate, at most 3 attempts), instead of the backup's
+/// copy going out as new mail or the next run queueing it again under another Message-ID.
+/// A message the backup already has as sent stays sent.
+fn carry_sending(tx: &Transaction) -> Result<Unknown> {
+    let replaced = tx.query_row(
+        &format!(
+            "SELECT count(*) FROM message WHERE state = 'queued' AND dedup_key IN ({LIVE_SENDING})"
+        ),
+        [],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        &format!(
+            "INSERT INTO message (dedup_key, rule_id, assignment_id, cycle, course_set_id,
+                recipient_kind, recipient_email, subject, body_html, body_text, state,
+                skip_reason, created_at, sent_at, trigger)
+             SELECT l.dedup_key,
+                (SELECT r.id FROM notification_rule r WHERE r.id = l.rule_id),
+                (SELECT a.id FROM assignment a WHERE a.id = l.assignment_id),
+                l.cycle, l.course_set_id, l.recipient_kind, l.recipient_email, l.subject,
+                l.body_html, l.body_text, 'sending', NULL, l.created_at, NULL, l.trigger
+             FROM live.message l
+             WHERE l.dedup_key IN ({LIVE_SENDING})
+               AND NOT EXISTS (SELECT 1 FROM message m WHERE m.dedup_key = l.dedup_key)"
+        ),
+        [],
+    )?;
+    let total = tx.execute(
+        &format!(
+            "INSERT OR REPLACE INTO outbox (message_id, message_id_hdr, raw, state, attempts,
+                next_attempt_at, lease_until, last_error)
+             SELECT m.id, lo.message_id_hdr, lo.raw, 'sending', lo.attempts,
+                lo.next_attempt_at, lo.lease_until, lo.last_error
+             FROM message m JOIN live.message lm ON lm.dedup_key = m.dedup_key
+             JOIN live.outbox lo ON lo.message_id = lm.id
+             WHERE m.state <> 'sent' AND m.dedup_key IN ({LIVE_SENDING})"
+        ),
+        [],
+    )?;
+    tx.execute(
+        &format!(
+            "UPDATE message SET state = 'sending', skip_reason = NULL
+             WHERE state <> 'sent' AND dedup_key IN ({LIVE_SENDING})"
+        ),
+        [],
+    )?;
+    Ok(Unknown {
+        total: u32::try_from(total).unwrap_or(u32::MAX),
+        replaced,
+    })
 }
 
 /// Marks sent the restored messages the live store has sent.

@@ -327,3 +327,65 @@ fn auth_over_a_plain_connection_needs_the_opt_in() {
     );
     assert_eq!(srv.wait_for(1).len(), 1);
 }
+
+#[test]
+fn a_message_left_sending_keeps_its_lease_and_message_id_across_a_restore() {
+    let srv = SmtpServer::start(&[]);
+    let fx = queued(2, &srv);
+    let copy = fx._dir.path().join("before.sqlite");
+    api::store::backup(&fx.db, path(&copy)).unwrap();
+    add_learners(&fx, 2, 1); // the backup never heard of this one
+                             // A sender claims all three and is killed: whether the server got them is unknown.
+    let claimed = fx
+        .db
+        .writer()
+        .unwrap()
+        .write(|tx| outbox::claim(tx, t(NOW), 10, 600))
+        .unwrap();
+    assert_eq!(claimed.len(), 3);
+    let ids = |fx: &Fx| -> HashSet<String> {
+        let r = fx.db.reader().unwrap();
+        let mut st = r.prepare("SELECT message_id_hdr FROM outbox").unwrap();
+        st.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|h| h.unwrap().trim_matches(['<', '>']).to_string())
+            .collect()
+    };
+    let live = ids(&fx);
+    // The lease has run out (a live lease refuses the restore).
+    let later = "2027-01-02T00:11:40Z";
+    let r = api::store::restore(&fx.db, path(&copy), t(later)).unwrap();
+    assert_eq!(r.requeued, 0, "{r:?}");
+    assert!(r.paused_reason.contains("outcome unknown"), "{r:?}");
+    let st = mail::queue_status(&fx.db.reader().unwrap()).unwrap();
+    assert_eq!(
+        (st.queued, st.sending),
+        (0, 3),
+        "carried over as they stood"
+    );
+    assert_eq!(ids(&fx), live, "same Message-IDs");
+
+    fx.db.writer().unwrap().write(mail::resume).unwrap();
+    assert_eq!(
+        fx.run(later).notifications.queued,
+        0,
+        "nothing queued again"
+    );
+    assert_eq!(fx.send(later).sent, 3);
+    assert_eq!(unique_ids(&srv), 3);
+    let got: HashSet<String> = srv
+        .received()
+        .iter()
+        .map(|m| {
+            m.header("Message-ID")
+                .unwrap()
+                .trim_matches(['<', '>'])
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        got, live,
+        "sent again under the Message-IDs of the first attempt"
+    );
+    assert_eq!(integrity(&fx), "ok");
+}
