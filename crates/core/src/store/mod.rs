@@ -41,6 +41,7 @@ impl Db {
             std::fs::create_dir_all(parent)?;
         }
         create_private(&path)?;
+        tighten(&path)?;
         let db = Db { path };
         let mut conn = db.connect(OpenFlags::default())?;
         migrations::migrate(&mut conn, &db.path)?;
@@ -130,6 +131,38 @@ fn create_private(path: &Path) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(e.into()),
     }
+    Ok(())
+}
+
+/// Makes an existing store file, and its `-wal` and `-shm`, readable and writable by their
+/// owner only (0600) when group or others could read or write them (a store created before
+/// stores were created 0600, or copied in with a wider mode). A file this user does not own
+/// is left as it is.
+fn tighten(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let name = path.as_os_str();
+        let mut wal = name.to_os_string();
+        wal.push("-wal");
+        let mut shm = name.to_os_string();
+        shm.push("-shm");
+        for p in [name.to_os_string(), wal, shm] {
+            let Ok(meta) = std::fs::metadata(&p) else {
+                continue; // absent
+            };
+            if !meta.is_file() || meta.permissions().mode() & 0o077 == 0 {
+                continue;
+            }
+            match std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
     Ok(())
 }
 

@@ -278,6 +278,23 @@ fn the_store_its_wal_and_backups_are_private() {
     assert_eq!(mode(&copy), 0o600);
 }
 
+#[test]
+fn an_existing_store_readable_by_others_is_made_private_on_open() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("old.sqlite");
+    let wal = dir.path().join("old.sqlite-wal");
+    let db = certdesk_core::Db::open(&live).unwrap();
+    let _open = db.reader().unwrap(); // keeps the -wal in place
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // A store from before stores were private, or copied in with a wider mode.
+    for p in [&live, &wal] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    certdesk_core::Db::open(&live).unwrap();
+    assert_eq!((mode(&live), mode(&wal)), (0o600, 0o600));
+}
+
 fn plain_auth(port: u16, allow: bool) -> SmtpSettings {
     SmtpSettings {
         host: "127.0.0.1".into(),
