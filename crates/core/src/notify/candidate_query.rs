@@ -56,9 +56,11 @@ const ACTIVE: &str = "a.active = 1 AND a.unassigned_at IS NULL
      AND a.exception_status NOT IN ('raised', 'not_assigned', 'dismissed')";
 
 /// The candidate query of one rule shape and recipient kind. Parameters: ?1 the rule ids as
-/// a JSON array, ?2 and ?3 the range of event instants, ?4 the most rows to return (-1: all).
-/// Rows come in the order of their event instant (the index order: no sort), so a chunked
-/// run can stop after ?4 rows and go on from the last instant it saw.
+/// a JSON array, ?2 and ?3 the range of event instants, ?4 the most rows to return (-1: all),
+/// ?5 the lowest tie-break key at instant ?2 (the event's or membership's id).
+/// Rows come in the order of (event instant, key) (the index order: no sort), so a chunked
+/// run can stop after ?4 rows and go on from the last (instant, key) it saw without reading
+/// again the rows of that instant it already queued.
 pub(super) fn query(
     trigger: Trigger,
     timing: Timing,
@@ -72,6 +74,14 @@ pub(super) fn query(
         ("e.cycle", "e.course_set_id")
     } else {
         ("a.cycle", "0")
+    };
+    // The tie-break within one instant, in index order (the index's trailing key).
+    let key = if from.starts_with("course_set_progress") {
+        "e.assignment_id"
+    } else if per_event {
+        "e.id"
+    } else {
+        "a.id"
     };
     let set_label = if per_event {
         "ifnull((SELECT label FROM course_set WHERE id = e.course_set_id), '')"
@@ -101,18 +111,18 @@ pub(super) fn query(
                 a.due_at, a.expires_at, a.window_opens_at, {set_label},
                 CASE WHEN a.status IN ('certified', 'window_open') THEN 'recertification'
                      ELSE 'certification' END,
-                p.full_name, {rcols}, {rkey}, r.id
+                p.full_name, {rcols}, {rkey}, r.id, {key}
          FROM {from}
          CROSS JOIN notification_rule r ON r.program_id = a.program_id
             AND r.id IN (SELECT value FROM json_each(?1))
          JOIN learner l ON l.id = a.learner_id
          JOIN program p ON p.id = a.program_id
          {join}
-         WHERE {at} BETWEEN ?2 AND ?3 AND {cond} AND {active}
+         WHERE {at} BETWEEN ?2 AND ?3 AND ({at} > ?2 OR {key} >= ?5) AND {cond} AND {active}
            AND l.suspended = 0
            AND NOT EXISTS (SELECT 1 FROM message WHERE dedup_key =
                r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey})
-         ORDER BY {at}
+         ORDER BY {at}, {key}
          LIMIT ?4"
     );
     sql
@@ -137,7 +147,7 @@ mod tests {
                     let plan: Vec<String> = r
                         .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
                         .expect("prepare")
-                        .query_map(params!["[1]", 0, 1, 100], |x| x.get::<_, String>(3))
+                        .query_map(params!["[1]", 0, 1, 100, 0], |x| x.get::<_, String>(3))
                         .expect("plan")
                         .collect::<rusqlite::Result<_>>()
                         .expect("rows");

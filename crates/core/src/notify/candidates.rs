@@ -73,6 +73,8 @@ struct CandidateRow {
     /// `l`, or `m<manager id>`: the recipient part of the dedup key.
     recipient_key: String,
     rule_id: i64,
+    /// The tie-break key within one instant (event or membership id).
+    key: i64,
 }
 
 impl CandidateRow {
@@ -98,6 +100,7 @@ impl CandidateRow {
             manager_id: r.get(17)?,
             recipient_key: r.get(18)?,
             rule_id: r.get(19)?,
+            key: r.get(20)?,
         })
     }
 }
@@ -125,6 +128,7 @@ pub(super) fn candidates(
             manager_copy,
             elo,
             ehi,
+            after: i64::MIN,
             limit: -1,
         };
         page_of(conn, group, &page, hi, now, ctx, &mut out)?;
@@ -168,6 +172,8 @@ pub(super) struct Page {
     pub manager_copy: bool,
     pub elo: i64,
     pub ehi: i64,
+    /// The lowest tie-break key read at instant `elo`.
+    pub after: i64,
     pub limit: i64,
 }
 
@@ -175,7 +181,8 @@ pub(super) struct Page {
 /// candidates (the others lie outside their rule's send range and would be read again).
 pub(super) struct Fetched {
     pub rows: i64,
-    pub last_at: Option<i64>,
+    /// The (instant, key) of the last row.
+    pub last_at: Option<(i64, i64)>,
     pub taken: i64,
 }
 
@@ -216,11 +223,11 @@ pub(super) fn page_of(
         .any(|(r, _)| uses(r, &["managername", "manageremail"]));
     let sql = query(i.trigger, i.timing, page.manager_copy, want_mgr);
     let mut st = conn.prepare_cached(&sql)?;
-    let mut rows = st.query(params![ids, page.elo, page.ehi, page.limit])?;
+    let mut rows = st.query(params![ids, page.elo, page.ehi, page.limit, page.after])?;
     while let Some(r) = rows.next()? {
         let row = CandidateRow::read(r)?;
         fetched.rows += 1;
-        fetched.last_at = Some(row.event_at);
+        fetched.last_at = Some((row.event_at, row.key));
         let Some(&k) = by_id.get(&row.rule_id) else {
             continue;
         };

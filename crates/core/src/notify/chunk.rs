@@ -4,9 +4,12 @@
 //!
 //! A [`Queueing`] walks each group of rules (one query shape) and recipient kind through its
 //! event instants, oldest first, in pages: a window of event instants whose width adapts to
-//! take about `target` per step, and at most `rows` rows. Rows come in instant order, so a
-//! page cut by `rows` goes on from the last instant it saw; the rows of that instant already
-//! queued drop out of the query (the dedup key is in the log), so every page makes progress.
+//! take about `target` per step (each stream's width starts narrow and at most doubles from
+//! one page to the next), and at most `rows` rows. Rows come in the order of (instant, event
+//! or membership id), so a page cut by `rows` goes on from the last (instant, id) it saw: a
+//! burst of tens of thousands of events at one instant is read once, not re-read (and
+//! skipped as already queued) by every page; rows of that last id already queued drop out of
+//! the query (the dedup key is in the log), so every page makes progress.
 //!
 //! Cut short between steps (a crash, an error), nothing is lost or doubled: each step commits
 //! whole messages with their outbox rows, and the catch-up marks only move in [`finish`]
@@ -37,7 +40,12 @@ struct Stream {
     group: usize,
     manager_copy: bool,
     cursor: i64,
+    /// The lowest tie-break key (event or membership id) still to read at `cursor`.
+    after: i64,
     ehi: i64,
+    /// The width of this stream's next window of event instants (seconds): each stream
+    /// starts narrow, since groups differ in density by orders of magnitude.
+    width: i64,
 }
 
 /// A run's queueing, step by step. Build it with [`Queueing::new`], call [`Queueing::step`]
@@ -49,14 +57,16 @@ pub(crate) struct Queueing {
     effective: HashMap<i64, i64>,
     groups: Vec<Group>,
     streams: VecDeque<Stream>,
-    /// The width of the next window of event instants (seconds).
-    width: i64,
     ctx: Context,
     sum: EnqueueSummary,
 }
 
 const MIN_WIDTH: i64 = 60;
+const START_WIDTH: i64 = 3_600;
 const MAX_WIDTH: i64 = 30 * 86_400;
+/// The most a window widens from one page to the next: a page that took a quarter of the
+/// target must not be followed by one four times as wide over denser instants.
+const MAX_GROWTH: f64 = 2.0;
 
 fn shape(r: &Rule) -> Shape {
     let i = &r.input;
@@ -104,7 +114,9 @@ impl Queueing {
                     group: groups.len(),
                     manager_copy,
                     cursor: elo,
+                    after: i64::MIN,
                     ehi,
+                    width: START_WIDTH,
                 });
             }
             groups.push(Group {
@@ -118,7 +130,6 @@ impl Queueing {
             effective: eff,
             groups,
             streams,
-            width: 86_400,
             ctx: Context::new(conn)?,
             sum: EnqueueSummary::default(),
         })
@@ -152,12 +163,13 @@ impl Queueing {
         let wend = if whole {
             s.ehi
         } else {
-            s.cursor.saturating_add(self.width - 1).min(s.ehi)
+            s.cursor.saturating_add(s.width - 1).min(s.ehi)
         };
         let mut page = Page {
             manager_copy: s.manager_copy,
             elo: s.cursor,
             ehi: wend,
+            after: s.after,
             limit: rows,
         };
         let mut out = Vec::new();
@@ -173,7 +185,7 @@ impl Queueing {
         let full = !whole && fetched.rows >= rows;
         if full {
             match fetched.last_at {
-                Some(last) if last > s.cursor => s.cursor = last,
+                Some(last) if last > (s.cursor, s.after) => (s.cursor, s.after) = last,
                 _ if fetched.taken == 0 => {
                     // A full page at one instant, none of it due: read that instant whole.
                     page.ehi = s.cursor;
@@ -188,14 +200,13 @@ impl Queueing {
                         &mut out,
                     )?;
                     s.cursor += 1;
+                    s.after = i64::MIN;
                 }
                 _ => {}
             }
         } else {
             s.cursor = wend.saturating_add(1);
-        }
-        if s.cursor > s.ehi {
-            self.streams.pop_front();
+            s.after = i64::MIN;
         }
         let mut sink = Sink::new(tx, self.now)?;
         for (k, c) in out {
@@ -203,11 +214,16 @@ impl Queueing {
                 sink.put(rule, c, &mut self.sum)?;
             }
         }
-        if !whole && !full {
-            // Aim the next window at `target`: wider while pages are quick, narrower when not.
+        if !whole {
+            // Aim this stream's next window at `target`: narrower when slow, wider while
+            // quick (at most `MAX_GROWTH` times, and not after a page cut by `rows`).
             let took = started.elapsed().as_secs_f64().max(1e-6);
-            let scale = (target.as_secs_f64() / took).clamp(0.25, 4.0);
-            self.width = ((self.width as f64 * scale) as i64).clamp(MIN_WIDTH, MAX_WIDTH);
+            let grow = if full { 1.0 } else { MAX_GROWTH };
+            let scale = (target.as_secs_f64() / took).clamp(0.25, grow);
+            s.width = ((s.width as f64 * scale) as i64).clamp(MIN_WIDTH, MAX_WIDTH);
+        }
+        if s.cursor > s.ehi {
+            self.streams.pop_front();
         }
         Ok(!self.streams.is_empty())
     }

@@ -37,7 +37,7 @@ impl Default for Chunking {
     fn default() -> Self {
         Chunking {
             memberships: 2_000,
-            rows: 1_000,
+            rows: 500,
             target: Duration::from_millis(40),
             max_pause: Duration::from_millis(10),
         }
