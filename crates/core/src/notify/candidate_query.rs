@@ -56,11 +56,13 @@ const ACTIVE: &str = "a.active = 1 AND a.unassigned_at IS NULL
      AND a.exception_status NOT IN ('raised', 'not_assigned', 'dismissed')";
 
 /// The candidate query of one rule shape and recipient kind. Parameters: ?1 the rule ids as
-/// a JSON array, ?2 and ?3 the range of event instants, ?4 the most rows to return (-1: all),
+/// a JSON array, ?2 and ?3 the range of event instants, ?4 the most rows to check (-1: all),
 /// ?5 the lowest tie-break key at instant ?2 (the event's or membership's id).
 /// Rows come in the order of (event instant, key) (the index order: no sort), so a chunked
 /// run can stop after ?4 rows and go on from the last (instant, key) it saw without reading
-/// again the rows of that instant it already queued.
+/// again the rows of that instant it already queued. A row already queued (its dedup key in
+/// the log) is returned, flagged by the last column, not filtered out: a burst of rows all
+/// already queued then counts against ?4 too, and a page never checks more than ?4 rows.
 pub(super) fn query(
     trigger: Trigger,
     timing: Timing,
@@ -111,7 +113,9 @@ pub(super) fn query(
                 a.due_at, a.expires_at, a.window_opens_at, {set_label},
                 CASE WHEN a.status IN ('certified', 'window_open') THEN 'recertification'
                      ELSE 'certification' END,
-                p.full_name, {rcols}, {rkey}, r.id, {key}
+                p.full_name, {rcols}, {rkey}, r.id, {key},
+                EXISTS (SELECT 1 FROM message WHERE dedup_key =
+                    r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey})
          FROM {from}
          CROSS JOIN notification_rule r ON r.program_id = a.program_id
             AND r.id IN (SELECT value FROM json_each(?1))
@@ -120,8 +124,6 @@ pub(super) fn query(
          {join}
          WHERE {at} BETWEEN ?2 AND ?3 AND ({at} > ?2 OR {key} >= ?5) AND {cond} AND {active}
            AND l.suspended = 0
-           AND NOT EXISTS (SELECT 1 FROM message WHERE dedup_key =
-               r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey})
          ORDER BY {at}, {key}
          LIMIT ?4"
     );

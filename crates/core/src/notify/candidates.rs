@@ -75,6 +75,8 @@ struct CandidateRow {
     rule_id: i64,
     /// The tie-break key within one instant (event or membership id).
     key: i64,
+    /// The dedup key is already in the log: nothing to queue.
+    logged: bool,
 }
 
 impl CandidateRow {
@@ -101,6 +103,7 @@ impl CandidateRow {
             recipient_key: r.get(18)?,
             rule_id: r.get(19)?,
             key: r.get(20)?,
+            logged: r.get(21)?,
         })
     }
 }
@@ -130,6 +133,7 @@ pub(super) fn candidates(
             ehi,
             after: i64::MIN,
             limit: -1,
+            check: -1,
         };
         page_of(conn, group, &page, hi, now, ctx, &mut out)?;
     }
@@ -166,8 +170,10 @@ pub(super) fn recipient_kinds(group: &[(&Rule, i64)]) -> Vec<bool> {
         .collect()
 }
 
-/// A slice of a group's event instants, for one recipient kind: at most `limit` rows (-1 for
-/// all) with an event instant in `[elo, ehi]`, in the order of their instant.
+/// A slice of a group's event instants, for one recipient kind: the rows with an event
+/// instant in `[elo, ehi]`, in the order of (instant, key), up to whichever cap comes first:
+/// `limit` rows not yet queued (rendered), or `check` rows checked, already queued or not
+/// (-1: no cap).
 pub(super) struct Page {
     pub manager_copy: bool,
     pub elo: i64,
@@ -175,15 +181,18 @@ pub(super) struct Page {
     /// The lowest tie-break key read at instant `elo`.
     pub after: i64,
     pub limit: i64,
+    pub check: i64,
 }
 
-/// What one page read: how many rows, the instant of the last, and how many of them became
-/// candidates (the others lie outside their rule's send range and would be read again).
+/// What one page read: how many rows, the instant of the last, how many of them became
+/// candidates (the others lie outside their rule's send range and would be read again), and
+/// whether a cap stopped it (rows of the window may remain after `last_at`).
 pub(super) struct Fetched {
     pub rows: i64,
     /// The (instant, key) of the last row.
     pub last_at: Option<(i64, i64)>,
     pub taken: i64,
+    pub full: bool,
 }
 
 /// The candidates of one [`Page`], appended to `out`.
@@ -200,6 +209,7 @@ pub(super) fn page_of(
         rows: 0,
         last_at: None,
         taken: 0,
+        full: false,
     };
     let Some((first, _)) = group.first() else {
         return Ok(fetched);
@@ -223,11 +233,23 @@ pub(super) fn page_of(
         .any(|(r, _)| uses(r, &["managername", "manageremail"]));
     let sql = query(i.trigger, i.timing, page.manager_copy, want_mgr);
     let mut st = conn.prepare_cached(&sql)?;
-    let mut rows = st.query(params![ids, page.elo, page.ehi, page.limit, page.after])?;
-    while let Some(r) = rows.next()? {
+    let mut rows = st.query(params![ids, page.elo, page.ehi, page.check, page.after])?;
+    let mut fresh = 0;
+    // Stops after the row that reaches `limit`: the next page goes on from its (instant, key).
+    while !fetched.full {
+        let Some(r) = rows.next()? else {
+            break;
+        };
         let row = CandidateRow::read(r)?;
         fetched.rows += 1;
         fetched.last_at = Some((row.event_at, row.key));
+        if row.logged {
+            continue;
+        }
+        fresh += 1;
+        if page.limit >= 0 && fresh >= page.limit {
+            fetched.full = true;
+        }
         let Some(&k) = by_id.get(&row.rule_id) else {
             continue;
         };
@@ -236,6 +258,9 @@ pub(super) fn page_of(
             fetched.taken += 1;
             out.push((k, c));
         }
+    }
+    if page.check >= 0 && fetched.rows >= page.check {
+        fetched.full = true;
     }
     Ok(fetched)
 }

@@ -5,11 +5,13 @@
 //! A [`Queueing`] walks each group of rules (one query shape) and recipient kind through its
 //! event instants, oldest first, in pages: a window of event instants whose width adapts to
 //! take about `target` per step (each stream's width starts narrow and at most doubles from
-//! one page to the next), and at most `rows` rows. Rows come in the order of (instant, event
-//! or membership id), so a page cut by `rows` goes on from the last (instant, id) it saw: a
-//! burst of tens of thousands of events at one instant is read once, not re-read (and
-//! skipped as already queued) by every page; rows of that last id already queued drop out of
-//! the query (the dedup key is in the log), so every page makes progress.
+//! one page to the next), at most `rows` rows to queue, and at most [`CHECKED_PER_ROW`] times
+//! as many rows checked, already queued or not (the query flags those whose dedup key is in
+//! the log rather than filtering them out, so a burst of rows all already queued, as in the
+//! hourly sweep, is cut into pages too). Rows come in the order of (instant, event or
+//! membership id), so a page cut by a cap goes on from the last (instant, id) it saw: a
+//! burst of tens of thousands of events at one instant is read once, not re-read by every
+//! page; the rows of that last id are checked again and those already queued skipped.
 //!
 //! Cut short between steps (a crash, an error), nothing is lost or doubled: each step commits
 //! whole messages with their outbox rows, and the catch-up marks only move in [`finish`]
@@ -67,6 +69,9 @@ const MAX_WIDTH: i64 = 30 * 86_400;
 /// The most a window widens from one page to the next: a page that took a quarter of the
 /// target must not be followed by one four times as wide over denser instants.
 const MAX_GROWTH: f64 = 2.0;
+/// The most rows a page checks, per row it may queue: checking a row already queued (a join
+/// and a look-up in the log) costs a small part of rendering and queueing one.
+const CHECKED_PER_ROW: i64 = 10;
 
 fn shape(r: &Rule) -> Shape {
     let i = &r.input;
@@ -135,8 +140,9 @@ impl Queueing {
         })
     }
 
-    /// Queues one page (at most `rows` rows, -1 for no limit, from a window of event instants
-    /// sized to take about `target`) in `tx`. Returns whether pages remain.
+    /// Queues one page (at most `rows` rows queued and `CHECKED_PER_ROW` times as many checked,
+    /// -1 for no limit, from a window of event instants sized to take about `target`) in `tx`.
+    /// Returns whether pages remain.
     pub(crate) fn step(&mut self, tx: &Transaction, rows: i64, target: Duration) -> Result<bool> {
         let Some(s) = self.streams.front_mut() else {
             return Ok(false);
@@ -171,6 +177,11 @@ impl Queueing {
             ehi: wend,
             after: s.after,
             limit: rows,
+            check: if whole {
+                -1
+            } else {
+                rows.saturating_mul(CHECKED_PER_ROW)
+            },
         };
         let mut out = Vec::new();
         let fetched = page_of(
@@ -182,7 +193,7 @@ impl Queueing {
             &mut self.ctx,
             &mut out,
         )?;
-        let full = !whole && fetched.rows >= rows;
+        let full = !whole && fetched.full;
         if full {
             match fetched.last_at {
                 Some(last) if last > (s.cursor, s.after) => (s.cursor, s.after) = last,
@@ -190,6 +201,7 @@ impl Queueing {
                     // A full page at one instant, none of it due: read that instant whole.
                     page.ehi = s.cursor;
                     page.limit = -1;
+                    page.check = -1;
                     page_of(
                         tx,
                         &group,

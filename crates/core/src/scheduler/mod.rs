@@ -24,7 +24,8 @@ use crate::{Clock, Db, Error, Result, Writer};
 pub struct Chunking {
     /// Memberships settled per transaction.
     pub memberships: usize,
-    /// At most this many candidate rows read (rendered, queued) per transaction.
+    /// At most this many candidate rows queued (rendered) per transaction, and ten times as
+    /// many checked (rows already queued included).
     pub rows: i64,
     /// The time a page of event instants aims to take (its width adapts to it).
     pub target: Duration,
