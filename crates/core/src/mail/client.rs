@@ -42,7 +42,7 @@ async fn step<T>(
 pub(super) struct Smtp {
     pub(super) s: SmtpSettings,
     /// The password, or why none may be used (bound to another server, a readable file).
-    password: std::result::Result<Option<String>, String>,
+    password: crate::Result<Option<String>>,
     pub(super) t: Duration,
     hello: ClientId,
 }
@@ -117,7 +117,7 @@ impl Smtp {
                         super::smtp_settings::PASSWORD_ENV
                     )))
                 }
-                Err(why) => return Err(Fault::Auth(why.clone())),
+                Err(why) => return Err(Fault::Auth(why.to_string())),
             };
             let creds = Credentials::new(self.s.username.clone(), pw.clone());
             step(

@@ -228,8 +228,8 @@ pub fn load_password(s: &SmtpSettings) -> Option<String> {
 /// server or user, or in a file others can read.
 ///
 /// # Errors
-/// The reason, as a sentence for the pause the sender sets.
-pub fn find_password(s: &SmtpSettings) -> std::result::Result<Option<String>, String> {
+/// [`Error::SecretStore`] with the reason, a sentence for the pause the sender sets.
+pub fn find_password(s: &SmtpSettings) -> Result<Option<String>> {
     if s.username.is_empty() {
         return Ok(None);
     }
@@ -241,9 +241,9 @@ pub fn find_password(s: &SmtpSettings) -> std::result::Result<Option<String>, St
         if env_bound {
             return Ok(Some(p));
         }
-        why_not = Some(format!(
+        why_not = Some(Error::SecretStore(format!(
             "{PASSWORD_ENV} is set but not for {owner}: set {PASSWORD_FOR_ENV}={owner} to use it"
-        ));
+        )));
     }
     if let Ok(p) = entry(s).and_then(|e| {
         e.get_password()
@@ -258,28 +258,25 @@ pub fn find_password(s: &SmtpSettings) -> std::result::Result<Option<String>, St
 }
 
 /// The password in `path` if it belongs to `owner` and only its owner can read the file.
-fn read_password_file(
-    path: &std::path::Path,
-    owner: &str,
-    env_bound: bool,
-) -> std::result::Result<String, String> {
+fn read_password_file(path: &std::path::Path, owner: &str, env_bound: bool) -> Result<String> {
     let shown = path.display();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(path)
-            .map_err(|e| format!("{shown}: {e}"))?
+            .map_err(|e| Error::SecretStore(format!("{shown}: {e}")))?
             .permissions()
             .mode();
         if mode & 0o077 != 0 {
-            return Err(format!(
+            return Err(Error::SecretStore(format!(
                 "the password file {shown} can be read by other users (mode {:o}): \
                  run chmod 600 {shown}",
                 mode & 0o777
-            ));
+            )));
         }
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::SecretStore(format!("{shown}: {e}")))?;
     let text = text.trim_end_matches(['\r', '\n']);
     match text.split_once('\n') {
         Some((first, pw)) if first.starts_with("smtp:") => {
@@ -287,16 +284,16 @@ fn read_password_file(
             if named.eq_ignore_ascii_case(owner) {
                 Ok(pw.trim_end_matches('\r').to_string())
             } else {
-                Err(format!(
+                Err(Error::SecretStore(format!(
                     "the password file {shown} holds the password for {named}, not for \
                      {owner}: save the password again (smtp set --password-stdin)"
-                ))
+                )))
             }
         }
         None if env_bound => Ok(text.to_string()),
-        _ => Err(format!(
+        _ => Err(Error::SecretStore(format!(
             "the password file {shown} does not say which server it is for: put \
              smtp:{owner} on its first line, or set {PASSWORD_FOR_ENV}={owner}"
-        )),
+        ))),
     }
 }
