@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use certdesk_core::notify::{self, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
 use certdesk_core::Db;
 
 use crate::cli;
@@ -28,33 +27,7 @@ fn env_or(name: &str, default: u64) -> u64 {
 /// SMTP settings of `srv`.
 pub fn queued_store(dir: &Path, n: usize, srv: &SmtpServer) -> PathBuf {
     let path = dir.join("s.sqlite");
-    let db = Db::open(&path).unwrap();
-    db.writer()
-        .unwrap()
-        .write(|tx| {
-            tx.execute(
-                "INSERT INTO program (short_name, full_name, kind) VALUES ('P', 'Induction', 'program')",
-                [],
-            )?;
-            notify::create_rule(
-                tx,
-                1,
-                &RuleInput {
-                    trigger: Trigger::Assigned,
-                    timing: Timing::On,
-                    offset_amount: 0,
-                    offset_unit: OffsetUnit::Day,
-                    recipients: Recipients::Learner,
-                    learner_subject: "Welcome to %programfullname%".into(),
-                    learner_body: "Hello %userfullname%".into(),
-                    manager_subject: String::new(),
-                    manager_body: String::new(),
-                    enabled: true,
-                },
-                "2027-01-01T00:00:00Z".parse().unwrap(),
-            )
-        })
-        .unwrap();
+    crate::assigned_store(&path, 0, "Welcome to %programfullname%");
     let set = crate::smtp_set(&path, srv.port, &[]);
     assert!(set.status.success(), "{set:?}");
     queue_more(&path, 0, n, QUEUED_AT);

@@ -1,7 +1,6 @@
 //! `smtp set` refusing a header value that would break a message, and `send` exiting
 //! non-zero with a one-line reason when the server (or a pause) let nothing through.
 
-use certdesk_core::notify::{self, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
 use certdesk_core::Db;
 
 use crate::cli;
@@ -11,36 +10,7 @@ const NOW: &str = "2027-01-02T00:00:00Z";
 /// A store with `n` queued "welcome" messages.
 fn store(dir: &std::path::Path, n: u32) -> std::path::PathBuf {
     let path = dir.join("s.sqlite");
-    let db = Db::open(&path).unwrap();
-    db.writer()
-        .unwrap()
-        .write(|tx| {
-            tx.execute_batch(&format!(
-                "INSERT INTO program (short_name, full_name, kind) VALUES ('P', 'Induction', 'program');
-                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n})
-                 INSERT INTO learner (id_number, full_name, email) SELECT 'E' || i, 'Learner ' || i, 'e' || i || '@example.org' FROM n;
-                 INSERT INTO assignment (learner_id, program_id, assigned_at) SELECT id, 1, 1798848000 FROM learner;
-                 INSERT INTO event (kind, assignment_id, occurred_at) SELECT 'assigned', id, 1798848000 FROM assignment;"
-            ))?;
-            notify::create_rule(
-                tx,
-                1,
-                &RuleInput {
-                    trigger: Trigger::Assigned,
-                    timing: Timing::On,
-                    offset_amount: 0,
-                    offset_unit: OffsetUnit::Day,
-                    recipients: Recipients::Learner,
-                    learner_subject: "Welcome".into(),
-                    learner_body: "Hello %userfullname%".into(),
-                    manager_subject: String::new(),
-                    manager_body: String::new(),
-                    enabled: true,
-                },
-                "2027-01-01T00:00:00Z".parse().unwrap(),
-            )
-        })
-        .unwrap();
+    crate::assigned_store(&path, n as usize, "Welcome");
     assert!(cli(&path, &["run", "--now", NOW]).status.success());
     path
 }

@@ -19,7 +19,11 @@ mod set_rules;
 #[path = "../../../core/tests/core/smtp_server.rs"]
 mod smtp_server;
 
+use std::path::Path;
 use std::process::{Command, Output};
+
+use certdesk_core::notify::{create_rule, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
+use certdesk_core::Db;
 
 /// Runs `certdesk-cli --db DB ARGS` on a store that exists: a missing `db` is first made
 /// with `init` (only `init` creates a store; see `conventions.rs` for the refusal).
@@ -60,4 +64,44 @@ pub fn cli_raw(db: &std::path::Path, args: &[&str]) -> Output {
         .env_remove("CERTDESK_DB")
         .output()
         .expect("run certdesk-cli")
+}
+
+/// A store at `path` with one program ('P', id 1) whose "assigned" rule (on the day, to the
+/// learner, `subject`) was made on 2027-01-01, and `learners` learners assigned to it then.
+pub fn assigned_store(path: &Path, learners: usize, subject: &str) {
+    let db = Db::open(path).unwrap();
+    db.writer()
+        .unwrap()
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO program (short_name, full_name, kind) VALUES ('P', 'Induction', 'program')",
+                [],
+            )?;
+            if learners > 0 {
+                tx.execute_batch(&format!(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {learners})
+                     INSERT INTO learner (id_number, full_name, email) SELECT 'E' || i, 'Learner ' || i, 'e' || i || '@example.org' FROM n;
+                     INSERT INTO assignment (learner_id, program_id, assigned_at) SELECT id, 1, 1798848000 FROM learner;
+                     INSERT INTO event (kind, assignment_id, occurred_at) SELECT 'assigned', id, 1798848000 FROM assignment;"
+                ))?;
+            }
+            create_rule(
+                tx,
+                1,
+                &RuleInput {
+                    trigger: Trigger::Assigned,
+                    timing: Timing::On,
+                    offset_amount: 0,
+                    offset_unit: OffsetUnit::Day,
+                    recipients: Recipients::Learner,
+                    learner_subject: subject.into(),
+                    learner_body: "Hello %userfullname%".into(),
+                    manager_subject: String::new(),
+                    manager_body: String::new(),
+                    enabled: true,
+                },
+                "2027-01-01T00:00:00Z".parse().unwrap(),
+            )
+        })
+        .unwrap();
 }

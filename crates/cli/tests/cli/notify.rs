@@ -4,7 +4,6 @@
 use std::process::Command;
 
 use certdesk_core::mail::{self, SendOptions};
-use certdesk_core::notify::{self, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
 use certdesk_core::{Db, ManualClock};
 
 use crate::cli;
@@ -19,36 +18,8 @@ fn json(o: &std::process::Output) -> serde_json::Value {
 fn the_app_and_two_cli_senders_racing_send_each_message_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.sqlite");
+    crate::assigned_store(&path, 60, "Welcome to %programfullname%");
     let db = Db::open(&path).unwrap();
-    db.writer()
-        .unwrap()
-        .write(|tx| {
-            tx.execute_batch(
-                "INSERT INTO program (short_name, full_name, kind) VALUES ('P', 'Induction', 'program');
-                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
-                 INSERT INTO learner (id_number, full_name, email) SELECT 'E' || i, 'Learner ' || i, 'e' || i || '@example.org' FROM n;
-                 INSERT INTO assignment (learner_id, program_id, assigned_at) SELECT id, 1, 1798848000 FROM learner;
-                 INSERT INTO event (kind, assignment_id, occurred_at) SELECT 'assigned', id, 1798848000 FROM assignment;",
-            )?;
-            notify::create_rule(
-                tx,
-                1,
-                &RuleInput {
-                    trigger: Trigger::Assigned,
-                    timing: Timing::On,
-                    offset_amount: 0,
-                    offset_unit: OffsetUnit::Day,
-                    recipients: Recipients::Learner,
-                    learner_subject: "Welcome to %programfullname%".into(),
-                    learner_body: "Hello %userfullname%".into(),
-                    manager_subject: String::new(),
-                    manager_body: String::new(),
-                    enabled: true,
-                },
-                "2027-01-01T00:00:00Z".parse().unwrap(),
-            )
-        })
-        .unwrap();
     let srv = SmtpServer::start(&[]);
     json(&crate::smtp_set(&path, srv.port, &["--json"]));
     let run = json(&cli(
