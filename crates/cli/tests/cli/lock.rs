@@ -49,3 +49,29 @@ fn a_15_s_writer_during_send_costs_no_duplicate_and_no_failure() {
     let got: HashSet<String> = by_id.keys().cloned().collect();
     assert_eq!(got, queued, "every queued message arrived");
 }
+
+/// A `send` started while another process already holds the write lock for longer than the
+/// busy timeout: opening the store needs no write lock, and the claim waits for the writer,
+/// so the send delivers everything once the writer lets go.
+#[test]
+fn a_send_started_behind_a_12_s_writer_waits_and_delivers() {
+    let n = 200;
+    let dir = tempfile::tempdir().unwrap();
+    let srv = SmtpServer::start(&[]);
+    let path = queued_store(dir.path(), n, &srv);
+    let mut w = Db::open(&path).unwrap().writer().unwrap();
+    let mut send = None;
+    w.write(|_| {
+        send = Some(spawn_send(&path, &at(60)));
+        std::thread::sleep(Duration::from_secs(12));
+        assert!(srv.received().is_empty(), "nothing claimed under the lock");
+        Ok(())
+    })
+    .unwrap();
+    let out = send.unwrap().wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "send failed: {stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["sent"], n as u64);
+    assert_eq!(deliveries(&srv).values().sum::<usize>(), n, "no message twice");
+}

@@ -19,7 +19,15 @@ pub const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// Brings the store at `conn` to [`LATEST_VERSION`]. A store already there is only read
+/// (no write lock), so opening it never waits behind a long writer; otherwise the check is
+/// repeated and the migrations applied inside one `BEGIN IMMEDIATE` transaction.
 pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    if version == LATEST_VERSION && app_id == APPLICATION_ID {
+        return Ok(());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let app_id: i64 = tx.query_row("PRAGMA application_id", [], |r| r.get(0))?;
