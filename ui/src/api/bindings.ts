@@ -698,7 +698,14 @@ export type RestoreSummary = {
 	carried_sent: number,
 	/**  Messages sent after the backup was taken: added to its log as sent. */
 	added_sent: number,
-	/**  Queued messages kept, formatted again (with the restored settings) when sent. */
+	/**  Queued messages of the backup's rules, rendered again from the restored rules and data. */
+	rendered_again: number,
+	/**  Queued messages of the backup its rules no longer produce: logged as skipped. */
+	dropped: number,
+	/**
+	 *  Other queued messages (exception alerts, resends), formatted again (with the restored
+	 *  settings) from their logged text when sent.
+	 */
 	requeued: number,
 	/**
 	 *  Sending is paused after a restore until the administrator resumes it; this says why

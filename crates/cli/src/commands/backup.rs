@@ -36,7 +36,8 @@ fn describe_restore(s: &RestoreSummary) -> String {
     format!(
         "restored from {}: {} learners, {} messages sent, schema {}\n\
          {} messages already sent were marked sent, {} sent since the backup were added to the log, \
-         {} queued messages will be formatted again\n\
+         {} queued messages were rendered again from the restored rules, {} they no longer produce \
+         were logged as skipped, {} others will be formatted again\n\
          sending is PAUSED: {}\ncheck the SMTP settings (certdesk-cli smtp show), then: certdesk-cli smtp resume",
         s.path,
         s.learners,
@@ -44,6 +45,8 @@ fn describe_restore(s: &RestoreSummary) -> String {
         s.schema_version,
         s.carried_sent,
         s.added_sent,
+        s.rendered_again,
+        s.dropped,
         s.requeued,
         s.paused_reason
     )

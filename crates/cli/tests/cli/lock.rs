@@ -73,5 +73,9 @@ fn a_send_started_behind_a_12_s_writer_waits_and_delivers() {
     assert!(out.status.success(), "send failed: {stderr}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["sent"], n as u64);
-    assert_eq!(deliveries(&srv).values().sum::<usize>(), n, "no message twice");
+    assert_eq!(
+        deliveries(&srv).values().sum::<usize>(),
+        n,
+        "no message twice"
+    );
 }

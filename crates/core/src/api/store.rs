@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::app::{self, FirstRunChoice};
 use crate::mail::{outbox, restore as sending};
+use crate::notify;
 use crate::store::backup::{self, BackupSummary};
 use crate::{Db, Error, Reader, Result};
 
@@ -22,7 +23,12 @@ pub struct RestoreSummary {
     pub carried_sent: u32,
     /// Messages sent after the backup was taken: added to its log as sent.
     pub added_sent: u32,
-    /// Queued messages kept, formatted again (with the restored settings) when sent.
+    /// Queued messages of the backup's rules, rendered again from the restored rules and data.
+    pub rendered_again: u32,
+    /// Queued messages of the backup its rules no longer produce: logged as skipped.
+    pub dropped: u32,
+    /// Other queued messages (exception alerts, resends), formatted again (with the restored
+    /// settings) from their logged text when sent.
     pub requeued: u32,
     /// Sending is paused after a restore until the administrator resumes it; this says why
     /// and names the restored SMTP server.
@@ -57,7 +63,8 @@ pub fn backup(db: &Db, path: &str) -> Result<BackupSummary> {
 
 /// Replaces the store's content with the backup at `path` (a full path), without sending
 /// anything twice: messages the store has already sent stay sent, queued messages are
-/// formatted again when sent, and sending stays paused until the administrator resumes it.
+/// rendered again from the restored rules (or logged as skipped when they no longer produce
+/// them), and sending stays paused until the administrator resumes it.
 ///
 /// # Errors
 /// [`Error::Invalid`] for a relative path, or while a send holds messages (the store is
@@ -70,7 +77,9 @@ pub fn restore(db: &Db, path: &str, now: Timestamp) -> Result<RestoreSummary> {
     let shown = src.display().to_string();
     let live = db.path().to_path_buf();
     match backup::restore_with(db, &src, |staged| {
-        sending::carry_over(staged, &live, &shown, now)
+        sending::carry_over(staged, &live, &shown, now, |tx| {
+            notify::restored::render_again(tx, sending::SET_ASIDE, now)
+        })
     }) {
         Ok((b, r)) => Ok(RestoreSummary {
             path: b.path,
@@ -79,6 +88,8 @@ pub fn restore(db: &Db, path: &str, now: Timestamp) -> Result<RestoreSummary> {
             messages_sent: b.messages_sent,
             carried_sent: r.carried_sent,
             added_sent: r.added_sent,
+            rendered_again: r.rendered_again,
+            dropped: r.dropped,
             requeued: r.requeued,
             paused_reason: r.paused_reason,
         }),

@@ -1,14 +1,17 @@
 //! What a restore does to sending. Before: [`hold`] pauses the live queue, refusing while a
 //! sender holds a live lease. On the restored copy, before it replaces the live store:
 //! [`carry_over`] marks sent every message the live store has already sent (adding the ones
-//! the backup never knew, so they are not queued again), discards the formatted bytes of
-//! every queued message (they are formatted again from the logged subject and bodies, with
-//! the restored SMTP settings, when claimed: a restored file cannot smuggle its own headers
-//! out) and leaves sending paused, naming the restored SMTP server, until the administrator
-//! resumes it. A message the live store has left `sending` (a sender killed mid-send: its
-//! outcome is unknown) is carried over as it stands there, lease, bytes and Message-ID
-//! included ([`carry_sending`]): it is claimed again once its lease runs out, exactly as
-//! without a restore, never sent afresh from the backup's older copy.
+//! the backup never knew, so they are not queued again), sets aside every queued message a
+//! rule produces and has the caller render them again from the restored rules and data
+//! (`notify::restored`: a message the restored rules no longer produce, or a forged row, is
+//! logged as skipped, never sent), discards the formatted bytes of the other queued messages
+//! (exception alerts and resends: formatted again from the logged subject and bodies, with
+//! the restored SMTP settings, when claimed, so a restored file cannot smuggle its own
+//! headers out) and leaves sending paused, naming the restored SMTP server, until the
+//! administrator resumes it. A message the live store has left `sending` (a sender killed
+//! mid-send: its outcome is unknown) is carried over as it stands there, lease, bytes and
+//! Message-ID included ([`carry_sending`]): it is claimed again once its lease runs out,
+//! exactly as without a restore, never sent afresh from the backup's older copy.
 
 use std::path::Path;
 
@@ -28,7 +31,13 @@ pub struct RestoreReport {
     pub carried_sent: u32,
     /// Messages sent after the backup was taken, unknown to it: added to its log as sent.
     pub added_sent: u32,
-    /// Queued messages kept, to be formatted again when sent.
+    /// Queued messages of the backup's rules rendered again from the restored rules and data.
+    pub rendered_again: u32,
+    /// Queued messages of the backup that its rules no longer produce (changed since, older
+    /// than the catch-up horizon, or forged): logged as skipped, not sent.
+    pub dropped: u32,
+    /// Other queued messages (exception alerts, resends) kept, to be formatted again from
+    /// their logged text when sent.
     pub requeued: u32,
     /// Why sending is paused now (it always is after a restore).
     pub paused_reason: String,
@@ -66,11 +75,15 @@ pub fn hold(tx: &Transaction, now: Timestamp) -> Result<Option<String>> {
 ///
 /// # Errors
 /// Database errors.
+/// `render_again` renders the set-aside messages (in the temporary table
+/// [`SET_ASIDE`], same columns as `message`) again and returns how many it rendered and how
+/// many it dropped.
 pub fn carry_over(
     staged: &mut Connection,
     live: &Path,
     source: &str,
     now: Timestamp,
+    render_again: impl FnOnce(&Transaction) -> Result<(u32, u32)>,
 ) -> Result<RestoreReport> {
     staged.execute(
         "ATTACH DATABASE ?1 AS live",
@@ -86,6 +99,7 @@ pub fn carry_over(
         "UPDATE message SET state = 'queued' WHERE state = 'sending'",
         [],
     )?;
+    set_aside(&tx)?;
     report.requeued = u32::try_from(tx.execute(
         "UPDATE outbox SET state = 'queued', raw = X'', lease_until = NULL
          WHERE state IN ('queued', 'sending')",
@@ -94,14 +108,16 @@ pub fn carry_over(
     .unwrap_or(u32::MAX);
     let unknown = carry_sending(&tx)?;
     report.requeued = report.requeued.saturating_sub(unknown.replaced);
+    (report.rendered_again, report.dropped) = render_again(&tx)?;
     let server = load_settings(&tx)?.map_or_else(
         || "no SMTP server is set".to_string(),
         |s| format!("the restored SMTP server is {}:{}", s.host, s.port),
     );
     report.paused_reason = format!(
         "restored from {source}: sending is paused until you resume it; {server}; {} queued \
-         messages will be formatted again when sent",
-        report.requeued
+         messages rendered again from the restored rules, {} no longer produced by them \
+         (logged as skipped), {} formatted again when sent",
+        report.rendered_again, report.dropped, report.requeued
     );
     if unknown.total > 0 {
         report.paused_reason += &format!(
@@ -114,6 +130,27 @@ pub fn carry_over(
     tx.commit()?;
     staged.execute("DETACH DATABASE live", [])?;
     Ok(report)
+}
+
+/// The temporary table [`carry_over`] moves the backup's queued rule messages to.
+pub const SET_ASIDE: &str = "temp.restore_set_aside";
+
+/// Moves the backup's queued messages that a rule produces (not exception alerts, resends
+/// or tests) out of the log into [`SET_ASIDE`], so the restored rules render them again.
+fn set_aside(tx: &Transaction) -> Result<()> {
+    const OF_RULES: &str = "state = 'queued' AND rule_id IS NOT NULL AND resend_of IS NULL
+        AND recipient_kind <> 'test' AND coalesce(trigger, '') <> 'exception'";
+    tx.execute(&format!("DROP TABLE IF EXISTS {SET_ASIDE}"), [])?;
+    tx.execute(
+        &format!("CREATE TABLE {SET_ASIDE} AS SELECT * FROM message WHERE {OF_RULES}"),
+        [],
+    )?;
+    tx.execute(
+        &format!("DELETE FROM outbox WHERE message_id IN (SELECT id FROM {SET_ASIDE})"),
+        [],
+    )?;
+    tx.execute(&format!("DELETE FROM message WHERE {OF_RULES}"), [])?;
+    Ok(())
 }
 
 /// The live store's messages left `sending` (a sender killed mid-send: whether the server got

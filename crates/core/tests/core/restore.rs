@@ -128,6 +128,30 @@ fn a_forged_backup_cannot_send_its_own_bytes() {
                       Subject: forged\r\n\r\nforged\r\n";
         c.execute("UPDATE outbox SET raw = ?1", [forged.as_bytes()])
             .unwrap();
+        // ... its own text and recipient in a logged message of a real rule ...
+        c.execute(
+            "UPDATE message SET subject = 'Reset your password', recipient_email = \
+             'victim@attacker.test', body_text = 'forged', body_html = 'forged' \
+             WHERE id = (SELECT min(id) FROM message)",
+            [],
+        )
+        .unwrap();
+        // ... and a queued message no rule produces.
+        c.execute(
+            "INSERT INTO message (dedup_key, rule_id, assignment_id, recipient_kind, \
+             recipient_email, subject, body_html, body_text, state, created_at, trigger) \
+             SELECT 'forged:1', rule_id, assignment_id, 'learner', 'spy@attacker.test', \
+             'forged', 'forged', 'forged', 'queued', created_at, trigger FROM message LIMIT 1",
+            [],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO outbox (message_id, message_id_hdr, raw, state, next_attempt_at) \
+             SELECT id, '<forged@attacker.test>', ?1, 'queued', 0 FROM message \
+             WHERE dedup_key = 'forged:1'",
+            [forged.as_bytes()],
+        )
+        .unwrap();
         let settings: String = c
             .query_row(
                 "SELECT value FROM setting WHERE key = 'smtp.settings'",
@@ -142,7 +166,22 @@ fn a_forged_backup_cannot_send_its_own_bytes() {
         .unwrap();
     }
     let r = api::store::restore(&fx.db, path(&copy), t(NOW)).unwrap();
-    assert_eq!(r.requeued, 3);
+    assert_eq!(
+        (r.rendered_again, r.dropped, r.requeued),
+        (3, 1, 0),
+        "{r:?}"
+    );
+    let skipped: String = fx
+        .db
+        .reader()
+        .unwrap()
+        .query_row(
+            "SELECT skip_reason FROM message WHERE dedup_key = 'forged:1' AND state = 'skipped'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(skipped.contains("restore"), "{skipped}");
     let shown = format!("localhost:{}", srv.port);
     assert!(r.paused_reason.contains(&shown), "{}", r.paused_reason);
     assert_eq!(
@@ -153,8 +192,16 @@ fn a_forged_backup_cannot_send_its_own_bytes() {
 
     fx.db.writer().unwrap().write(mail::resume).unwrap();
     assert_eq!(fx.send(NOW).sent, 3);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(unique_ids(&srv), 3, "the forged extra row was not sent");
     for m in srv.wait_for(3) {
         assert!(!m.data.contains("attacker"), "{}", m.data);
+        assert!(!m.data.contains("forged"), "{}", m.data);
+        assert!(
+            m.rcpt_tos.iter().all(|r| r.ends_with("@example.org")),
+            "{:?}",
+            m.rcpt_tos
+        );
         assert!(m.header("Bcc").is_none());
         assert!(m.header("From").unwrap().contains("learning@certdesk.test"));
         assert!(m.subject().starts_with("Welcome Learner"));
