@@ -16,6 +16,8 @@ OUT/events.log (EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, BODY, QUIT).
       drop-before-250        reads the first message to its final dot, then closes
       slow                   writes every reply one byte a second
   --starttls CERT KEY       offer STARTTLS with this certificate
+  --pipelining              offer PIPELINING (RFC 2920); a MAIL FROM whose RCPT TO had
+                            already arrived when it was read is logged as PIPELINED
 
 Runs until killed.
 """
@@ -55,6 +57,8 @@ class Session:
 
     def ehlo_lines(self):
         lines = ["scripted.test", "8BITMIME", "SIZE 10000000"]
+        if self.srv.pipelining:
+            lines.append("PIPELINING")
         if self.srv.ctx and not self.tls:
             lines.append("STARTTLS")
         if self.srv.fault == "auth-535":
@@ -98,6 +102,8 @@ class Session:
             elif verb == "AUTH":
                 await self.reply("535 5.7.8 authentication credentials invalid")
             elif verb == "MAIL":
+                if self.srv.pipelining and b"RCPT" in bytes(self.reader._buffer).upper():
+                    self.event("PIPELINED")
                 if fault == "mail-550":
                     await self.reply("550 5.7.1 sender not allowed to send from this server")
                     continue
@@ -140,8 +146,9 @@ class Session:
 
 
 class Server:
-    def __init__(self, out, fault, ctx):
+    def __init__(self, out, fault, ctx, pipelining):
         self.out = out
+        self.pipelining = pipelining
         self.fault = fault
         self.ctx = ctx
         self.rcpts = 0
@@ -175,13 +182,14 @@ async def main():
     p.add_argument("--out", required=True)
     p.add_argument("--fault", default="none")
     p.add_argument("--starttls", nargs=2)
+    p.add_argument("--pipelining", action="store_true")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     ctx = None
     if a.starttls:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(a.starttls[0], a.starttls[1])
-    srv = Server(a.out, a.fault, ctx)
+    srv = Server(a.out, a.fault, ctx, a.pipelining)
     server = await asyncio.start_server(srv.handle, "127.0.0.1", 0)
     print("READY %d" % server.sockets[0].getsockname()[1], flush=True)
     await asyncio.Event().wait()

@@ -90,6 +90,27 @@ fn case(fault: &str) -> (Ran, SmtpServer) {
     (send_with(srv.port, None, Security::None, ""), srv)
 }
 
+/// The same case against a server that offers PIPELINING: the envelope goes in one write
+/// (the server saw RCPT TO before it answered MAIL FROM), and the fault ends the same way.
+fn pipelined(fault: &str) -> (Ran, SmtpServer) {
+    let srv = SmtpServer::scripted(&["--fault", fault, "--pipelining"]);
+    let r = send_with(srv.port, None, Security::None, "");
+    assert!(
+        srv.events().contains(&"PIPELINED".to_string()),
+        "{:?}",
+        srv.events()
+    );
+    (r, srv)
+}
+
+/// Runs `check` on `fault` without and with PIPELINING.
+fn both(fault: &str, check: impl Fn(Ran, SmtpServer)) {
+    let (r, srv) = case(fault);
+    check(r, srv);
+    let (r, srv) = pipelined(fault);
+    check(r, srv);
+}
+
 /// The first message is queued again for a retry after the first backoff (60 s), with an
 /// error containing `why` and never "outcome unknown"; the second waits as long without an
 /// attempt; the pass reports the server problem.
@@ -134,40 +155,43 @@ fn a_421_greeting_is_retried_later() {
 
 #[test]
 fn a_451_at_rcpt_retries_that_message_only() {
-    let (r, srv) = case("rcpt-451");
-    let m1 = &r.rows[0];
-    assert_eq!((m1.state.as_str(), m1.attempts), ("queued", 1));
-    assert!(m1.error.contains("451"), "{m1:?}");
-    assert_eq!(m1.next, s(NOW) + 60);
-    second_sent(&r, &srv);
+    both("rcpt-451", |r, srv| {
+        let m1 = &r.rows[0];
+        assert_eq!((m1.state.as_str(), m1.attempts), ("queued", 1));
+        assert!(m1.error.contains("451"), "{m1:?}");
+        assert_eq!(m1.next, s(NOW) + 60);
+        second_sent(&r, &srv);
+    });
 }
 
 #[test]
 fn a_550_at_rcpt_fails_that_message_only() {
-    let (r, srv) = case("rcpt-550");
-    let m1 = &r.rows[0];
-    assert_eq!(m1.state, "failed");
-    assert!(m1.error.contains("refused the recipient"), "{m1:?}");
-    assert!(m1.error.contains("550") && m1.error.contains("mailbox unavailable"));
-    assert_eq!(r.fx.log()[0].0, "failed");
-    second_sent(&r, &srv);
+    both("rcpt-550", |r, srv| {
+        let m1 = &r.rows[0];
+        assert_eq!(m1.state, "failed");
+        assert!(m1.error.contains("refused the recipient"), "{m1:?}");
+        assert!(m1.error.contains("550") && m1.error.contains("mailbox unavailable"));
+        assert_eq!(r.fx.log()[0].0, "failed");
+        second_sent(&r, &srv);
+    });
 }
 
 /// Every message would get the same answer: nothing is failed, the queue pauses.
 #[test]
 fn a_550_at_mail_from_pauses_the_queue_and_fails_nothing() {
-    let (r, srv) = case("mail-550");
-    let reason = r.paused.as_deref().unwrap();
-    assert!(
-        reason.contains("sender") && reason.contains("550"),
-        "{reason}"
-    );
-    assert_eq!(r.sum.paused_reason.as_deref(), Some(reason));
-    for m in &r.rows {
-        assert_eq!((m.state.as_str(), m.attempts), ("queued", 0), "{m:?}");
-    }
-    assert_eq!(srv.events().iter().filter(|e| *e == "MAIL").count(), 1);
-    assert!(srv.received().is_empty());
+    both("mail-550", |r, srv| {
+        let reason = r.paused.as_deref().unwrap();
+        assert!(
+            reason.contains("sender") && reason.contains("550"),
+            "{reason}"
+        );
+        assert_eq!(r.sum.paused_reason.as_deref(), Some(reason));
+        for m in &r.rows {
+            assert_eq!((m.state.as_str(), m.attempts), ("queued", 0), "{m:?}");
+        }
+        assert_eq!(srv.events().iter().filter(|e| *e == "MAIL").count(), 1);
+        assert!(srv.received().is_empty());
+    });
 }
 
 #[test]
@@ -212,9 +236,10 @@ fn silent_after_greeting_is_a_retry_not_an_unknown_outcome() {
 
 #[test]
 fn silent_at_the_data_command_is_a_retry_not_an_unknown_outcome() {
-    let (r, srv) = case("silent-at-data");
-    server_unusable(&r, "(DATA)");
-    assert!(!srv.events().contains(&"BODY".to_string()));
+    both("silent-at-data", |r, srv| {
+        server_unusable(&r, "(DATA)");
+        assert!(!srv.events().contains(&"BODY".to_string()));
+    });
 }
 
 #[test]
@@ -269,7 +294,8 @@ fn starttls_expected_but_not_offered_is_retried_later() {
 /// The scripted server itself delivers when it has no fault (the matrix's control case).
 #[test]
 fn the_scripted_server_without_a_fault_takes_both() {
-    let (r, srv) = case("none");
-    assert_eq!(r.sum.sent, 2, "{:?}", r.rows);
-    assert_eq!(srv.wait_for(2).len(), 2);
+    both("none", |r, srv| {
+        assert_eq!(r.sum.sent, 2, "{:?}", r.rows);
+        assert_eq!(srv.wait_for(2).len(), 2);
+    });
 }
