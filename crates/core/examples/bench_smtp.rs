@@ -1,19 +1,22 @@
 //! One SMTP connection with and without PIPELINING (RFC 2920), on the same store and the
 //! same in-process loopback sink, in one run: messages per second each way and the ratio.
 //!
-//! `cargo run --release -p certdesk-core --example bench_smtp [messages] [connections]`
-//! (default 20,000 messages, 1 connection). Each round queues the messages afresh (SQL,
-//! bytes formatted at claim as usual) and sends them with `send_due`.
+//! `cargo run --release -p certdesk-core --example bench_smtp [messages] [connections]
+//! [round-trip-ms]` (default 20,000 messages, 1 connection, 0 ms: loopback as it is; give
+//! e.g. 2 to hold every reply 2 ms, as a network would). Each round queues the messages
+//! afresh (SQL, bytes formatted at claim as usual) and sends them with `send_due`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use certdesk_core::mail::{self, Security, SendOptions, SmtpSettings};
 use certdesk_core::{Db, ManualClock, Result};
 
 /// A minimal SMTP server that accepts every message; offers PIPELINING when `pipelining`.
-fn sink(pipelining: bool) -> u16 {
+/// Each reply reaches the client `delay` after the command that asked for it arrived (a
+/// network's round trip, modelled by a writer thread that holds each reply until then).
+fn sink(pipelining: bool, delay: Duration) -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = l.local_addr().expect("addr").port();
     std::thread::spawn(move || {
@@ -21,11 +24,20 @@ fn sink(pipelining: bool) -> u16 {
             std::thread::spawn(move || {
                 let _ = s.set_nodelay(true);
                 let mut w = s.try_clone().expect("clone");
+                let (tx, rx) = std::sync::mpsc::channel::<(Instant, &'static [u8])>();
+                std::thread::spawn(move || {
+                    for (due, reply) in rx {
+                        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                        if w.write_all(reply).is_err() {
+                            break;
+                        }
+                    }
+                });
                 let mut r = BufReader::new(s);
-                let _ = w.write_all(b"220 sink\r\n");
+                let _ = tx.send((Instant::now(), b"220 sink\r\n"));
                 let (mut line, mut data) = (String::new(), false);
                 while r.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
-                    let reply: &[u8] = if data {
+                    let reply: &'static [u8] = if data {
                         if line == ".\r\n" {
                             data = false;
                             b"250 queued\r\n"
@@ -43,14 +55,13 @@ fn sink(pipelining: bool) -> u16 {
                                 b"354 go\r\n"
                             }
                             Some("QUIT") => {
-                                let _ = w.write_all(b"221 bye\r\n");
+                                let _ = tx.send((Instant::now() + delay, b"221 bye\r\n"));
                                 break;
                             }
                             _ => b"250 ok\r\n",
                         }
                     };
-                    // Replies go out as the server reads each line, as a real server's do.
-                    if !reply.is_empty() && w.write_all(reply).is_err() {
+                    if !reply.is_empty() && tx.send((Instant::now() + delay, reply)).is_err() {
                         break;
                     }
                     line.clear();
@@ -88,6 +99,8 @@ fn main() -> Result<()> {
         .collect();
     let n = args.first().copied().unwrap_or(20_000);
     let connections = u32::try_from(args.get(1).copied().unwrap_or(1)).unwrap_or(1);
+    let delay =
+        Duration::from_millis(u64::try_from(args.get(2).copied().unwrap_or(0)).unwrap_or(0));
     let dir = std::env::temp_dir().join(format!("certdesk-bench-smtp-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let db = Db::open(dir.join("s.sqlite"))?;
@@ -96,7 +109,7 @@ fn main() -> Result<()> {
     for (round, pipelining) in [(1, false), (2, true), (3, false), (4, true)] {
         let settings = SmtpSettings {
             host: "127.0.0.1".into(),
-            port: sink(pipelining),
+            port: sink(pipelining, delay),
             security: Security::None,
             username: String::new(),
             from_address: "learning@example.org".into(),
