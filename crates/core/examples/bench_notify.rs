@@ -10,7 +10,7 @@
 //! resident memory; the large run is printed beside its bare SQL bound (`support/bare_queue.rs`,
 //! on a copy of the store made just before it) and the ratio of the two.
 //!
-//! `cargo run --release -p certdesk-core --example bench_notify [-- --db FILE]`
+//! `cargo run --release -p certdesk-core --example bench_notify [-- --db FILE [--fill-only]]`
 
 #[path = "support/bare_queue.rs"]
 mod bare_queue;
@@ -93,7 +93,12 @@ fn fill(db: &Db, now: i64) -> Result<()> {
                 rule(Completed, After, 30, Learner),
                 rule(CourseSetCompleted, On, 0, Learner),
                 rule(Unassigned, On, 0, Learner),
-                RuleInput { recipients: Admins, ..rule(Exception, On, 0, Admins) },
+                RuleInput {
+                    recipients: Admins,
+                    learner_subject: "%exceptioncount% new exceptions in %programfullname%".into(),
+                    learner_body: "Hello %userfullname%,\n\n%exceptionlist%".into(),
+                    ..rule(Exception, On, 0, Admins)
+                },
             ] {
                 notify::create_rule(tx, p, &r, yesterday)?;
             }
@@ -153,6 +158,19 @@ fn main() -> Result<()> {
         return Ok(());
     }
     let args: Vec<String> = std::env::args().collect();
+    if let (Some("--bare"), Some(file), Some(at)) = (
+        args.get(1).map(String::as_str),
+        args.get(2),
+        args.get(3).and_then(|s| s.parse().ok()),
+    ) {
+        // The bare bound alone, on a copy made by hand (to time it with /usr/bin/time).
+        let b = bare_queue::bound(file, at)?;
+        println!(
+            "bare: queued {} (+{} skipped) in {:.3?}",
+            b.queued, b.skipped, b.took
+        );
+        return Ok(());
+    }
     let dir = tempfile_dir();
     let path = args
         .iter()
@@ -172,6 +190,11 @@ fn main() -> Result<()> {
         PROGRAMS * 10,
         t.elapsed()
     );
+    if args.iter().any(|a| a == "--fill-only") {
+        // A store to run `--child-run FILE SECS` on again and again while measuring.
+        println!("now = {}", now.as_second());
+        return Ok(());
+    }
 
     // The bare bound, on a copy of the store as it is before the run.
     db.writer()?
@@ -285,6 +308,21 @@ fn main() -> Result<()> {
         println!("old rules, run {label}: {r}");
         println!("  during it: {seen}");
     }
+
+    // One program assigned to everyone that raised an exception for each of its 50,000
+    // memberships: the next run sends one alert per administrator listing them.
+    let later = now.as_second() + 182 * 86_400;
+    db.writer()?.write(|tx| {
+        tx.execute(
+            "INSERT INTO exception (assignment_id, kind, raised_at, detail)
+             SELECT id, 'time_allowance', ?1, 'needs 40 hours, 2 days left' FROM assignment
+             WHERE program_id = 1",
+            [later + 60],
+        )?;
+        Ok(())
+    })?;
+    let r = child_run::run(&path, later + 120);
+    println!("exception alerts over {PER_PROGRAM} exceptions in one program: {r}");
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The bare SQL bound of `run(now)`'s queueing (docs/BENCHMARKS.md, "run(now) memory and
 //! speed"): the same selection and inserts in plain SQL, on a copy of the same store, in one
-//! transaction (`synchronous=FULL`, foreign keys on, as the store's connections).
+//! transaction (`synchronous=FULL`, foreign keys on, as the store's connections, and the
+//! 16 MiB page cache `run(now)` gives its connection).
 //!
 //! One `INSERT … SELECT` per rule shape (trigger, timing, offset, recipients) and recipient
 //! kind, from the same index range on the event instant, with the same conditions (the
@@ -26,9 +27,23 @@ pub struct Bare {
 /// `notify/candidate_query.rs`.
 fn source(trigger: &str, timing: &str) -> (&'static str, &'static str, String, bool, bool) {
     const EVENT: &str = "event e CROSS JOIN assignment a ON a.id = e.assignment_id";
-    let ev = |k: &str| (EVENT, "e.occurred_at", format!("e.kind = '{k}'"), true, true);
+    let ev = |k: &str| {
+        (
+            EVENT,
+            "e.occurred_at",
+            format!("e.kind = '{k}'"),
+            true,
+            true,
+        )
+    };
     match trigger {
-        "unassigned" => (EVENT, "e.occurred_at", "e.kind = 'unassigned'".into(), false, true),
+        "unassigned" => (
+            EVENT,
+            "e.occurred_at",
+            "e.kind = 'unassigned'".into(),
+            false,
+            true,
+        ),
         "course_set_due" => (
             "course_set_progress e CROSS JOIN assignment a ON a.id = e.assignment_id",
             "e.due_at",
@@ -43,12 +58,22 @@ fn source(trigger: &str, timing: &str) -> (&'static str, &'static str, String, b
             true,
             false,
         ),
-        "expiry" => ("assignment a", "a.expires_at", "a.status = 'window_open'".into(), true, false),
+        "expiry" => (
+            "assignment a",
+            "a.expires_at",
+            "a.status = 'window_open'".into(),
+            true,
+            false,
+        ),
         "window_open" => (
             "assignment a",
             "a.window_opens_at",
-            if timing == "before" { "a.status = 'certified'" } else { "a.status = 'window_open'" }
-                .into(),
+            if timing == "before" {
+                "a.status = 'certified'"
+            } else {
+                "a.status = 'window_open'"
+            }
+            .into(),
             true,
             false,
         ),
@@ -81,7 +106,11 @@ fn insert_sql(s: &Shape, manager: bool) -> String {
         "after" => n * unit,
         _ => 0,
     };
-    let (cycle, set) = if per_event { ("e.cycle", "e.course_set_id") } else { ("a.cycle", "0") };
+    let (cycle, set) = if per_event {
+        ("e.cycle", "e.course_set_id")
+    } else {
+        ("a.cycle", "0")
+    };
     let active = if active {
         "a.active = 1 AND a.unassigned_at IS NULL
          AND a.exception_status NOT IN ('raised', 'not_assigned', 'dismissed')"
@@ -100,9 +129,21 @@ fn insert_sql(s: &Shape, manager: bool) -> String {
             "ml.manager_id IS NULL",
         )
     } else {
-        ("", "'l'", "l.email", render("r.learner_subject"), render("r.learner_body"), "learner", "0")
+        (
+            "",
+            "'l'",
+            "l.email",
+            render("r.learner_subject"),
+            render("r.learner_body"),
+            "learner",
+            "0",
+        )
     };
-    let passed = if timing == "before" { format!("{at} <= ?1") } else { "0".into() };
+    let passed = if timing == "before" {
+        format!("{at} <= ?1")
+    } else {
+        "0".into()
+    };
     format!(
         "INSERT INTO message (dedup_key, rule_id, assignment_id, cycle, course_set_id,
             recipient_kind, recipient_email, subject, body_html, body_text, state, skip_reason,
@@ -135,6 +176,8 @@ pub fn bound(path: &str, now: i64) -> rusqlite::Result<Bare> {
     c.pragma_update(None, "foreign_keys", true)?;
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "FULL")?;
+    // The page cache `run(now)` gives its connection (scheduler/mod.rs).
+    c.pragma_update(None, "cache_size", -16 * 1024)?;
     let t = Instant::now();
     c.execute_batch("BEGIN IMMEDIATE")?;
     let lo: i64 = c.query_row(
@@ -148,7 +191,9 @@ pub fn bound(path: &str, now: i64) -> rusqlite::Result<Bare> {
             "SELECT DISTINCT trigger, timing, offset_amount, offset_unit, recipients
              FROM notification_rule WHERE enabled = 1 AND trigger <> 'exception'",
         )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     for s in &shapes {
         for manager in [false, true] {
@@ -171,8 +216,11 @@ pub fn bound(path: &str, now: i64) -> rusqlite::Result<Bare> {
          FROM message WHERE id > ?1 AND state = 'queued'",
         params![before, now],
     )?;
-    let all: i64 =
-        c.query_row("SELECT count(*) FROM message WHERE id > ?1", [before], |r| r.get(0))?;
+    let all: i64 = c.query_row(
+        "SELECT count(*) FROM message WHERE id > ?1",
+        [before],
+        |r| r.get(0),
+    )?;
     c.execute_batch("COMMIT")?;
     Ok(Bare {
         queued: queued as i64,

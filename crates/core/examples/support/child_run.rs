@@ -36,6 +36,18 @@ pub fn status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The CPU time (user + system) this process has used, in seconds.
+pub fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime and stime are 14 and 15.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
 /// In the child (called first in `main`): runs and prints one line, then returns true.
 pub fn child_main() -> Result<bool> {
     let args: Vec<String> = std::env::args().collect();
@@ -54,6 +66,7 @@ pub fn child_main() -> Result<bool> {
     let took = t.elapsed();
     let changed = r.engine.changed;
     let n = &r.notifications;
+    eprintln!("cpu {:.3} s", cpu_secs());
     println!(
         "{FLAG} {} {} {} {changed} {} {start} {}",
         n.queued,
