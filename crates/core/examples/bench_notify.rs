@@ -6,8 +6,16 @@
 //! While the large runs go, a probe (`support/lock_probe.rs`) records the longest write-lock
 //! hold and the worst wait of a small writer that writes every 20 ms.
 //!
-//! `cargo run --release -p certdesk-core --example bench_notify [-- --db FILE]`
+//! The large runs each go in a child process (`support/child_run.rs`), which reports its peak
+//! resident memory; the large run is printed beside its bare SQL bound (`support/bare_queue.rs`,
+//! on a copy of the store made just before it) and the ratio of the two.
+//!
+//! `cargo run --release -p certdesk-core --example bench_notify [-- --db FILE [--fill-only]]`
 
+#[path = "support/bare_queue.rs"]
+mod bare_queue;
+#[path = "support/child_run.rs"]
+mod child_run;
 #[path = "support/lock_probe.rs"]
 mod lock_probe;
 
@@ -85,7 +93,12 @@ fn fill(db: &Db, now: i64) -> Result<()> {
                 rule(Completed, After, 30, Learner),
                 rule(CourseSetCompleted, On, 0, Learner),
                 rule(Unassigned, On, 0, Learner),
-                RuleInput { recipients: Admins, ..rule(Exception, On, 0, Admins) },
+                RuleInput {
+                    recipients: Admins,
+                    learner_subject: "%exceptioncount% new exceptions in %programfullname%".into(),
+                    learner_body: "Hello %userfullname%,\n\n%exceptionlist%".into(),
+                    ..rule(Exception, On, 0, Admins)
+                },
             ] {
                 notify::create_rule(tx, p, &r, yesterday)?;
             }
@@ -141,7 +154,23 @@ fn sink() -> u16 {
 }
 
 fn main() -> Result<()> {
+    if child_run::child_main()? {
+        return Ok(());
+    }
     let args: Vec<String> = std::env::args().collect();
+    if let (Some("--bare"), Some(file), Some(at)) = (
+        args.get(1).map(String::as_str),
+        args.get(2),
+        args.get(3).and_then(|s| s.parse().ok()),
+    ) {
+        // The bare bound alone, on a copy made by hand (to time it with /usr/bin/time).
+        let b = bare_queue::bound(file, at)?;
+        println!(
+            "bare: queued {} (+{} skipped) in {:.3?}",
+            b.queued, b.skipped, b.took
+        );
+        return Ok(());
+    }
     let dir = tempfile_dir();
     let path = args
         .iter()
@@ -161,20 +190,35 @@ fn main() -> Result<()> {
         PROGRAMS * 10,
         t.elapsed()
     );
+    if args.iter().any(|a| a == "--fill-only") {
+        // A store to run `--child-run FILE SECS` on again and again while measuring.
+        println!("now = {}", now.as_second());
+        return Ok(());
+    }
+
+    // The bare bound, on a copy of the store as it is before the run.
+    db.writer()?
+        .conn()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+    let copy = format!("{path}.bare");
+    std::fs::copy(&path, &copy)?;
+    let bare = bare_queue::bound(&copy, now.as_second())?;
+    for f in [copy.clone(), format!("{copy}-wal"), format!("{copy}-shm")] {
+        let _ = std::fs::remove_file(f);
+    }
+    println!(
+        "bare SQL bound (same selection and inserts, one transaction, on a copy): queued {} (+{} skipped) in {:.3?}",
+        bare.queued, bare.skipped, bare.took
+    );
 
     let probe = lock_probe::Probe::start(&path);
-    let t = Instant::now();
-    let run = scheduler::run(&mut db.writer()?, now)?;
-    let took = t.elapsed();
+    let run = child_run::run(&path, now.as_second());
     let seen = probe.stop();
-    let n = run.notifications;
+    println!("run(now): {run}");
     println!(
-        "run(now): queued {} (+{} skipped, {} alerts) in {:.3?} ({:.0} messages/s)",
-        n.queued,
-        n.skipped,
-        n.alerts,
-        took,
-        f64::from(n.queued) / took.as_secs_f64()
+        "  {:.0} messages/s; {:.2} times the bare bound",
+        run.queued as f64 / run.took.as_secs_f64(),
+        run.took.as_secs_f64() / bare.took.as_secs_f64()
     );
     println!("  during it: {seen}");
     let t = Instant::now();
@@ -249,29 +293,36 @@ fn main() -> Result<()> {
         Ok(())
     })?;
     let probe = lock_probe::Probe::start(&path);
-    let t = Instant::now();
-    let old = scheduler::run(&mut db.writer()?, now)?;
-    let took = t.elapsed();
+    let old = child_run::run(&path, now.as_second());
     let seen = probe.stop();
-    println!(
-        "old rules, first run(now): queued {} in {:.2?}",
-        old.notifications.queued, took
-    );
+    println!("old rules, first run(now): {old}");
     println!("  during it: {seen}");
-    for (label, later) in [("a minute later", 60), ("an hour later (full sweep)", 3600)] {
-        let at = Timestamp::from_second(now.as_second() + later)
-            .map_err(|e| certdesk_core::Error::invalid("now", e.to_string()))?;
+    for (label, later) in [
+        ("a minute later", 60),
+        ("an hour later (full sweep)", 3600),
+        ("six months later (182 days behind)", 182 * 86_400),
+    ] {
         let probe = lock_probe::Probe::start(&path);
-        let t = Instant::now();
-        let r = scheduler::run(&mut db.writer()?, at)?;
-        let took = t.elapsed();
+        let r = child_run::run(&path, now.as_second() + later);
         let seen = probe.stop();
-        println!(
-            "old rules, run {label}: queued {} in {:.3?}",
-            r.notifications.queued, took
-        );
+        println!("old rules, run {label}: {r}");
         println!("  during it: {seen}");
     }
+
+    // One program assigned to everyone that raised an exception for each of its 50,000
+    // memberships: the next run sends one alert per administrator listing them.
+    let later = now.as_second() + 182 * 86_400;
+    db.writer()?.write(|tx| {
+        tx.execute(
+            "INSERT INTO exception (assignment_id, kind, raised_at, detail)
+             SELECT id, 'time_allowance', ?1, 'needs 40 hours, 2 days left' FROM assignment
+             WHERE program_id = 1",
+            [later + 60],
+        )?;
+        Ok(())
+    })?;
+    let r = child_run::run(&path, later + 120);
+    println!("exception alerts over {PER_PROGRAM} exceptions in one program: {r}");
     Ok(())
 }
 

@@ -13,10 +13,10 @@ use super::template::{format_date, render, Values};
 use crate::time::secs;
 use crate::Result;
 
-struct Raised {
-    id: i64,
-    line: String,
-}
+/// The most exceptions an alert lists one by one; the rest are counted ("… and 12,000 more"):
+/// a list of a hundred thousand lines helps nobody, would be held whole in memory while the
+/// run renders it, and is larger than most mail servers accept.
+pub const ALERT_LIST_MAX: usize = 1_000;
 
 fn describe(kind: &str) -> &'static str {
     match kind {
@@ -27,33 +27,62 @@ fn describe(kind: &str) -> &'static str {
     }
 }
 
-/// The exceptions of `program_id` not yet alerted and raised at or after `eff`.
-fn unalerted(conn: &Connection, program_id: i64, eff: i64) -> Result<Vec<Raised>> {
+/// The exceptions of a program (?1) not yet alerted and raised at or after the rule's
+/// `effective_from` (?2).
+const UNALERTED: &str = "FROM exception x JOIN assignment a ON a.id = x.assignment_id
+     WHERE a.program_id = ?1 AND x.alerted_at IS NULL AND x.raised_at >= ?2";
+
+/// How many exceptions of `program_id` are not yet alerted (raised at or after `eff`), with
+/// the lowest and highest of their ids.
+fn unalerted_span(conn: &Connection, program_id: i64, eff: i64) -> Result<(usize, i64, i64)> {
+    let (n, first, last): (i64, Option<i64>, Option<i64>) = conn
+        .prepare_cached(&format!(
+            "SELECT count(*), min(x.id), max(x.id) {UNALERTED}"
+        ))?
+        .query_row(params![program_id, eff], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    Ok(match (first, last) {
+        (Some(f), Some(l)) => (usize::try_from(n).unwrap_or(0), f, l),
+        _ => (0, 0, 0),
+    })
+}
+
+/// The list an alert shows: one line per exception, in id order, at most [`ALERT_LIST_MAX`]
+/// of them, then how many more there are.
+fn unalerted_list(conn: &Connection, program_id: i64, eff: i64, count: usize) -> Result<String> {
     let mut st = conn.prepare_cached(
-        "SELECT x.id, x.kind, x.detail, x.raised_at, l.full_name, l.id_number
+        "SELECT x.kind, x.detail, x.raised_at, l.full_name, l.id_number
          FROM exception x
          JOIN assignment a ON a.id = x.assignment_id
          JOIN learner l ON l.id = a.learner_id
          WHERE a.program_id = ?1 AND x.alerted_at IS NULL AND x.raised_at >= ?2
-         ORDER BY x.id",
+         ORDER BY x.id LIMIT ?3",
     )?;
-    let rows = st.query_map(params![program_id, eff], |r| {
-        let kind: String = r.get(1)?;
-        let detail: String = r.get(2)?;
-        let raised: i64 = r.get(3)?;
-        let name: String = r.get(4)?;
-        let idn: String = r.get(5)?;
-        Ok(Raised {
-            id: r.get(0)?,
-            line: format!(
-                "- {name} ({idn}): {}{}{detail}, raised {}",
-                describe(&kind),
-                if detail.is_empty() { "" } else { ": " },
-                format_date(Some(raised), &TimeZone::UTC)
-            ),
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    let mut rows = st.query(params![program_id, eff, ALERT_LIST_MAX as i64])?;
+    let mut list = String::new();
+    while let Some(r) = rows.next()? {
+        let kind: String = r.get(0)?;
+        let detail: String = r.get(1)?;
+        let raised: i64 = r.get(2)?;
+        let name: String = r.get(3)?;
+        let idn: String = r.get(4)?;
+        let _ = writeln!(
+            list,
+            "- {name} ({idn}): {}{}{detail}, raised {}",
+            describe(&kind),
+            if detail.is_empty() { "" } else { ": " },
+            format_date(Some(raised), &TimeZone::UTC)
+        );
+    }
+    if count > ALERT_LIST_MAX {
+        let _ = writeln!(
+            list,
+            "- … and {} more (see Exceptions in CertDesk)",
+            count - ALERT_LIST_MAX
+        );
+    }
+    Ok(list.trim_end().to_string())
 }
 
 pub(super) fn count_backfill(conn: &Connection, program_id: i64, eff: i64) -> Result<u32> {
@@ -81,7 +110,7 @@ pub(super) fn enqueue_alerts(
         .prepare_cached("SELECT id, full_name, email FROM site_admin ORDER BY id")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut alerted: Vec<i64> = Vec::new();
+    let mut alerted: Vec<(i64, i64)> = Vec::new();
     if admins.is_empty() {
         // Nobody to tell yet: the exceptions wait for the first administrator.
         return Ok(());
@@ -95,23 +124,19 @@ pub(super) fn enqueue_alerts(
             [rule.id],
             |r| r.get(0),
         )?;
-        let raised = unalerted(tx, rule.program_id, eff)?;
-        let (Some(first), Some(last)) = (raised.first(), raised.last()) else {
+        let (count, first, last) = unalerted_span(tx, rule.program_id, eff)?;
+        if count == 0 {
             continue;
-        };
+        }
         let program: String = tx.query_row(
             "SELECT full_name FROM program WHERE id = ?1",
             [rule.program_id],
             |r| r.get(0),
         )?;
-        let mut list = String::new();
-        for x in &raised {
-            let _ = writeln!(list, "{}", x.line);
-        }
         let v = Values {
             program_full_name: program,
-            exception_count: raised.len(),
-            exception_list: list.trim_end().to_string(),
+            exception_count: count,
+            exception_list: unalerted_list(tx, rule.program_id, eff, count)?,
             ..Values::default()
         };
         for (admin_id, name, email) in &admins {
@@ -124,7 +149,7 @@ pub(super) fn enqueue_alerts(
                 &TimeZone::UTC,
             );
             let c = Candidate {
-                dedup_key: format!("x{}.{}-{}.adm{admin_id}", rule.id, first.id, last.id),
+                dedup_key: format!("x{}.{first}-{last}.adm{admin_id}", rule.id),
                 assignment_id: None,
                 cycle: 0,
                 course_set_id: 0,
@@ -139,11 +164,15 @@ pub(super) fn enqueue_alerts(
             };
             sink.put(&rule, c, sum)?;
         }
-        alerted.extend(raised.iter().map(|x| x.id));
+        alerted.push((rule.program_id, eff));
     }
-    let mut st = tx.prepare_cached("UPDATE exception SET alerted_at = ?2 WHERE id = ?1")?;
-    for id in alerted {
-        st.execute(params![id, secs(now)])?;
+    // The same sets as listed above (nothing else writes in this transaction), marked once
+    // every rule has had them: a set of ids, not a list held in memory.
+    let mut st = tx.prepare_cached(&format!(
+        "UPDATE exception SET alerted_at = ?3 WHERE id IN (SELECT x.id {UNALERTED})"
+    ))?;
+    for (program_id, eff) in alerted {
+        st.execute(params![program_id, eff, secs(now)])?;
     }
     Ok(())
 }

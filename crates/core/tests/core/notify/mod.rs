@@ -1,6 +1,7 @@
 //! Notifications end to end: rules, selection, templates, the outbox and a real SMTP server
 //! on loopback (tests/smtp/server.py).
 
+mod bounded;
 mod chunks;
 mod fault_matrix;
 mod faults;
