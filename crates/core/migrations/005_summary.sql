@@ -1,7 +1,11 @@
--- CertDesk store, schema 5: summary figures of the current memberships, kept up to date by
--- triggers in the transaction of every write, so the dashboard and the report counts read a
--- few rows instead of walking 1,000,000 memberships. A membership is current while its
--- unassigned_at is NULL. A UTC day is the instant divided by 86,400, rounded down.
+-- CertDesk store, schema 5: summary figures of the current memberships, kept up to date in
+-- the transaction of every write, so the dashboard and the report counts read a few rows
+-- instead of walking 1,000,000 memberships. A membership is current while its unassigned_at
+-- is NULL. A UTC day is the instant divided by 86,400, rounded down.
+--
+-- The triggers below count inserted and deleted memberships and every change of an
+-- exception. Updates of assignment are counted by their writers (membership/summary.rs):
+-- a trigger on them would cost every single-row UPDATE of assignment a statement journal.
 
 -- Current memberships by program, status and exception status.
 CREATE TABLE summary_membership (
@@ -54,25 +58,12 @@ INSERT INTO summary_due (day, program_id, memberships)
     GROUP BY 1, 2;
 
 -- Memberships: a row counts in (program, status, exception status) while current.
+-- (Updates: membership/summary.rs.)
 CREATE TRIGGER summary_membership_insert AFTER INSERT ON assignment
 WHEN NEW.unassigned_at IS NULL
 BEGIN
     INSERT INTO summary_membership (program_id, status, exception_status, memberships)
         VALUES (NEW.program_id, NEW.status, NEW.exception_status, 1)
-        ON CONFLICT DO UPDATE SET memberships = memberships + 1;
-END;
-
-CREATE TRIGGER summary_membership_update
-AFTER UPDATE OF program_id, status, exception_status, unassigned_at ON assignment
-WHEN OLD.program_id IS NOT NEW.program_id OR OLD.status IS NOT NEW.status
-  OR OLD.exception_status IS NOT NEW.exception_status
-  OR (OLD.unassigned_at IS NULL) <> (NEW.unassigned_at IS NULL)
-BEGIN
-    UPDATE summary_membership SET memberships = memberships - 1
-        WHERE OLD.unassigned_at IS NULL AND program_id = OLD.program_id
-          AND status = OLD.status AND exception_status = OLD.exception_status;
-    INSERT INTO summary_membership (program_id, status, exception_status, memberships)
-        SELECT NEW.program_id, NEW.status, NEW.exception_status, 1 WHERE NEW.unassigned_at IS NULL
         ON CONFLICT DO UPDATE SET memberships = memberships + 1;
 END;
 
@@ -95,23 +86,6 @@ BEGIN
         ON CONFLICT DO UPDATE SET memberships = memberships + 1;
 END;
 
-CREATE TRIGGER summary_expiry_update
-AFTER UPDATE OF program_id, status, expires_at, unassigned_at ON assignment
-WHEN OLD.program_id IS NOT NEW.program_id OR OLD.expires_at IS NOT NEW.expires_at
-  OR (OLD.status IN ('certified', 'window_open')) <> (NEW.status IN ('certified', 'window_open'))
-  OR (OLD.unassigned_at IS NULL) <> (NEW.unassigned_at IS NULL)
-BEGIN
-    UPDATE summary_expiry SET memberships = memberships - 1
-        WHERE OLD.unassigned_at IS NULL AND OLD.status IN ('certified', 'window_open')
-          AND day = OLD.expires_at / 86400 - (OLD.expires_at % 86400 < 0)
-          AND program_id = OLD.program_id;
-    INSERT INTO summary_expiry (day, program_id, memberships)
-        SELECT NEW.expires_at / 86400 - (NEW.expires_at % 86400 < 0), NEW.program_id, 1
-        WHERE NEW.unassigned_at IS NULL AND NEW.status IN ('certified', 'window_open')
-          AND NEW.expires_at IS NOT NULL
-        ON CONFLICT DO UPDATE SET memberships = memberships + 1;
-END;
-
 CREATE TRIGGER summary_expiry_delete AFTER DELETE ON assignment
 WHEN OLD.unassigned_at IS NULL AND OLD.status IN ('certified', 'window_open')
   AND OLD.expires_at IS NOT NULL
@@ -129,25 +103,6 @@ WHEN NEW.unassigned_at IS NULL AND NEW.active = 1
 BEGIN
     INSERT INTO summary_due (day, program_id, memberships)
         VALUES (NEW.due_at / 86400 - (NEW.due_at % 86400 < 0), NEW.program_id, 1)
-        ON CONFLICT DO UPDATE SET memberships = memberships + 1;
-END;
-
-CREATE TRIGGER summary_due_update
-AFTER UPDATE OF program_id, status, due_at, active, unassigned_at ON assignment
-WHEN OLD.program_id IS NOT NEW.program_id OR OLD.due_at IS NOT NEW.due_at
-  OR OLD.active IS NOT NEW.active
-  OR (OLD.status IN ('complete', 'certified')) <> (NEW.status IN ('complete', 'certified'))
-  OR (OLD.unassigned_at IS NULL) <> (NEW.unassigned_at IS NULL)
-BEGIN
-    UPDATE summary_due SET memberships = memberships - 1
-        WHERE OLD.unassigned_at IS NULL AND OLD.active = 1
-          AND OLD.status NOT IN ('complete', 'certified')
-          AND day = OLD.due_at / 86400 - (OLD.due_at % 86400 < 0)
-          AND program_id = OLD.program_id;
-    INSERT INTO summary_due (day, program_id, memberships)
-        SELECT NEW.due_at / 86400 - (NEW.due_at % 86400 < 0), NEW.program_id, 1
-        WHERE NEW.unassigned_at IS NULL AND NEW.active = 1
-          AND NEW.status NOT IN ('complete', 'certified') AND NEW.due_at IS NOT NULL
         ON CONFLICT DO UPDATE SET memberships = memberships + 1;
 END;
 
@@ -182,8 +137,6 @@ BEGIN
         ON CONFLICT DO UPDATE SET raised = raised + 1;
 END;
 
--- A deleted membership takes its exceptions with it (ON DELETE CASCADE): they leave the
--- figures here, before the cascade, while the membership can still be found.
 CREATE TRIGGER summary_exception_delete AFTER DELETE ON exception
 WHEN OLD.status = 'raised'
 BEGIN
@@ -191,26 +144,12 @@ BEGIN
         SELECT program_id FROM assignment WHERE id = OLD.assignment_id AND unassigned_at IS NULL);
 END;
 
+-- A deleted membership takes its exceptions with it (ON DELETE CASCADE): they leave the
+-- figures here, before the cascade, while the membership can still be found.
 CREATE TRIGGER summary_exception_assignment_delete BEFORE DELETE ON assignment
 WHEN OLD.unassigned_at IS NULL
 BEGIN
     UPDATE summary_exception SET raised = raised - (
         SELECT count(*) FROM exception WHERE assignment_id = OLD.id AND status = 'raised')
         WHERE program_id = OLD.program_id;
-END;
-
--- A membership that ends or starts again, or moves, takes its raised exceptions along.
-CREATE TRIGGER summary_exception_assignment_update
-AFTER UPDATE OF program_id, unassigned_at ON assignment
-WHEN OLD.program_id IS NOT NEW.program_id
-  OR (OLD.unassigned_at IS NULL) <> (NEW.unassigned_at IS NULL)
-BEGIN
-    UPDATE summary_exception SET raised = raised - (
-        SELECT count(*) FROM exception WHERE assignment_id = OLD.id AND status = 'raised')
-        WHERE OLD.unassigned_at IS NULL AND program_id = OLD.program_id;
-    INSERT INTO summary_exception (program_id, raised)
-        SELECT NEW.program_id, (
-            SELECT count(*) FROM exception WHERE assignment_id = NEW.id AND status = 'raised')
-        WHERE NEW.unassigned_at IS NULL
-        ON CONFLICT DO UPDATE SET raised = raised + excluded.raised;
 END;

@@ -29,9 +29,8 @@ pub struct Filter {
 /// # Errors
 /// Database errors.
 pub fn memberships(db: &Connection, f: Filter) -> Result<u32> {
-    let mut sql = String::from(
-        "SELECT coalesce(sum(memberships), 0) FROM summary_membership WHERE true",
-    );
+    let mut sql =
+        String::from("SELECT coalesce(sum(memberships), 0) FROM summary_membership WHERE true");
     let mut args: Vec<Value> = Vec::new();
     if let Some(p) = f.program_id {
         sql.push_str(" AND program_id = ?");

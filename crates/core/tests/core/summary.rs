@@ -137,7 +137,10 @@ fn assert_summary_is_a_full_count(db: &Db, when: &str) {
         "SELECT 'membership', count(*) FROM summary_membership WHERE memberships < 0
          UNION ALL SELECT 'expiry', count(*) FROM summary_expiry WHERE memberships < 0",
     );
-    assert!(negative.iter().all(|(_, n)| *n == 0), "after {when}: {negative:?}");
+    assert!(
+        negative.iter().all(|(_, n)| *n == 0),
+        "after {when}: {negative:?}"
+    );
 }
 
 /// The dashboard and the outlook at `now` equal the full-count queries they used to run.
@@ -176,7 +179,11 @@ fn assert_screens_agree(db: &Db, now: Timestamp, when: &str) {
         let exp = "SELECT count(*) FROM assignment WHERE expires_at >= ?1 AND expires_at < ?2
                    AND unassigned_at IS NULL AND status IN ('certified', 'window_open')";
         assert_eq!(w.due, count(due, &[a, b]), "{when}: due in week {i}");
-        assert_eq!(w.expiring, count(exp, &[a, b]), "{when}: expiring in week {i}");
+        assert_eq!(
+            w.expiring,
+            count(exp, &[a, b]),
+            "{when}: expiring in week {i}"
+        );
     }
 
     // The export's total with each filter, and the programs' member counts.
@@ -188,7 +195,11 @@ fn assert_screens_agree(db: &Db, now: Timestamp, when: &str) {
             ..Default::default()
         };
         let sql = format!("{live} AND program_id = ?1 AND status = 'certified'");
-        assert_eq!(membership_count(&r, &q).unwrap(), count(&sql, &[p.id]), "{when}");
+        assert_eq!(
+            membership_count(&r, &q).unwrap(),
+            count(&sql, &[p.id]),
+            "{when}"
+        );
         let sql = format!("{live} AND program_id = ?1");
         assert_eq!(p.members, count(&sql, &[p.id]), "{when}: {}", p.short_name);
     }
@@ -197,7 +208,11 @@ fn assert_screens_agree(db: &Db, now: Timestamp, when: &str) {
         ..Default::default()
     };
     let sql = format!("{live} AND exception_status = 'raised'");
-    assert_eq!(membership_count(&r, &q).unwrap(), count(&sql, &[]), "{when}");
+    assert_eq!(
+        membership_count(&r, &q).unwrap(),
+        count(&sql, &[]),
+        "{when}"
+    );
 }
 
 /// One random operation at `now`; returns what it was.
@@ -222,8 +237,7 @@ fn random_step(db: &Db, rng: &mut Rng, now: Timestamp, step: usize) -> String {
                 api::enrolment::unassign_group(&mut w, now, program(db, short), group).unwrap();
                 format!("unassign group from {short}")
             } else {
-                api::enrolment::assign_group(&mut w, now, program(db, short), group, None)
-                    .unwrap();
+                api::enrolment::assign_group(&mut w, now, program(db, short), group, None).unwrap();
                 format!("assign group to {short}")
             }
         }
@@ -312,7 +326,12 @@ fn the_summary_equals_a_full_count_after_random_operations() {
             assert_screens_agree(&db, now, &when);
         }
         let d = dashboard(&db.reader().unwrap(), now).unwrap();
-        seen.extend(d.by_status.iter().filter(|s| s.count > 0).map(|s| s.status.as_str()));
+        seen.extend(
+            d.by_status
+                .iter()
+                .filter(|s| s.count > 0)
+                .map(|s| s.status.as_str()),
+        );
         if d.expiring_30_days > 0 {
             seen.insert("expiring");
         }
@@ -354,7 +373,9 @@ fn the_migration_fills_the_summary_of_an_existing_store() {
     drop(db);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let objects: Vec<(String, String)> = conn
-        .prepare("SELECT type, name FROM sqlite_schema WHERE name LIKE 'summary%' AND type <> 'index'")
+        .prepare(
+            "SELECT type, name FROM sqlite_schema WHERE name LIKE 'summary%' AND type <> 'index'",
+        )
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
@@ -379,8 +400,11 @@ fn the_migration_fills_the_summary_of_an_existing_store() {
     assert_screens_agree(&db, now, "migration 005");
     // And the triggers keep it from there.
     random_step(&db, &mut rng, now, 0);
-    api::scheduler::run(&mut db.writer().unwrap(), now + SignedDuration::from_hours(24 * 60))
-        .unwrap();
+    api::scheduler::run(
+        &mut db.writer().unwrap(),
+        now + SignedDuration::from_hours(24 * 60),
+    )
+    .unwrap();
     assert_summary_is_a_full_count(&db, "after the migration");
 }
 
