@@ -317,7 +317,7 @@ fn the_summary_equals_a_full_count_after_random_operations() {
     let mut now = t("2026-01-05T09:30:00Z");
     let mut log = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for step in 0..160 {
+    for step in 0..120 {
         let what = random_step(&db, &mut rng, now, step);
         log.push(format!("{step} {now}: {what}"));
         let when = log.join("\n");
