@@ -109,17 +109,18 @@ pub fn expiring(db: &Connection, from: i64, to: i64) -> Result<u32> {
     Ok(whole + head + tail)
 }
 
+/// The part days of [`expiring`], counted on the memberships themselves.
+const EXPIRING_ROWS: &str = "SELECT count(*) FROM assignment
+     WHERE status IN ('certified', 'window_open') AND expires_at > ?1 AND expires_at <= ?2
+       AND unassigned_at IS NULL";
+
 /// [`expiring`] counted on the memberships themselves.
 fn expiring_rows(db: &Connection, from: i64, to: i64) -> Result<u32> {
     if to <= from {
         return Ok(0);
     }
     Ok(db
-        .prepare_cached(
-            "SELECT count(*) FROM assignment
-             WHERE status IN ('certified', 'window_open') AND expires_at > ?1 AND expires_at <= ?2
-               AND unassigned_at IS NULL",
-        )?
+        .prepare_cached(EXPIRING_ROWS)?
         .query_row([from, to], |r| r.get(0))?)
 }
 
@@ -156,4 +157,40 @@ pub fn by_days(
         Ok((r.get(0)?, r.get(1)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The part days of the expiring figure are an index range on `(status, expires_at)`,
+    /// never a scan of the memberships; the summary reads are ranges of their keys.
+    #[test]
+    fn the_reads_are_index_ranges() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = crate::Db::open(dir.path().join("s.sqlite")).expect("open");
+        let r = db.reader().expect("reader");
+        let plan = |sql: &str| -> Vec<String> {
+            r.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .expect("prepare")
+                .query_map([0, 1], |x| x.get::<_, String>(3))
+                .expect("plan")
+                .collect::<rusqlite::Result<_>>()
+                .expect("rows")
+        };
+        let rows = plan(EXPIRING_ROWS);
+        assert!(
+            rows.iter()
+                .all(|p| p.starts_with("SEARCH assignment USING INDEX")
+                    && p.contains("status=? AND expires_at>? AND expires_at<?")),
+            "{rows:#?}"
+        );
+        let days =
+            plan("SELECT sum(memberships) FROM summary_expiry WHERE day >= ?1 AND day <= ?2");
+        assert!(
+            days.iter()
+                .all(|p| p.starts_with("SEARCH summary_expiry USING PRIMARY KEY")),
+            "{days:#?}"
+        );
+    }
 }
