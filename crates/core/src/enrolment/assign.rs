@@ -12,6 +12,7 @@ use super::{group_exists, program_exists, AssignSummary, Via};
 use crate::exception::review;
 use crate::membership::engine::settle;
 use crate::membership::event::{record_for_active, EventKind};
+use crate::membership::summary::{self, Scope};
 use crate::time::{end_of_day, secs};
 use crate::{idset, Error, Result};
 
@@ -97,6 +98,8 @@ pub(super) fn add_sources(
          ON CONFLICT (learner_id, program_id) DO NOTHING",
         params![program_id, now],
     )?;
+    idset::fill(tx, "eng_revived", revived.iter().copied())?;
+    summary::leave(tx, "eng_revived", Scope::WithExceptions)?;
     tx.execute(
         "UPDATE assignment SET unassigned_at = NULL, assigned_at = ?2,
                 active = exception_status IN ('none', 'resolved_assigned', 'resolved_realistic')
@@ -104,6 +107,7 @@ pub(super) fn add_sources(
            AND learner_id IN (SELECT id FROM temp.eng_learners)",
         params![program_id, now],
     )?;
+    summary::enter(tx, "eng_revived", Scope::WithExceptions)?;
     let (source, group) = match via {
         Via::Individual => ("individual", None),
         Via::Group(g) => ("group", Some(g)),

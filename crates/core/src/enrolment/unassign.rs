@@ -8,6 +8,7 @@ use rusqlite::Connection;
 
 use super::{group_exists, program_exists, UnassignSummary};
 use crate::exception::review;
+use crate::membership::summary::{self, Scope};
 use crate::time::secs;
 use crate::{idset, Result};
 
@@ -87,11 +88,13 @@ pub(super) fn end_sourceless(tx: &Connection, now: i64, ids: &[i64]) -> Result<U
          WHERE true ON CONFLICT DO NOTHING",
         [now],
     )?;
+    summary::leave(tx, "eng_ended", Scope::WithExceptions)?;
     tx.execute(
         "UPDATE assignment SET unassigned_at = ?1, active = 0
          WHERE id IN (SELECT id FROM temp.eng_ended)",
         [now],
     )?;
+    summary::enter(tx, "eng_ended", Scope::WithExceptions)?;
     let ended_set: HashSet<i64> = ended.iter().copied().collect();
     let kept: Vec<i64> = ids
         .iter()

@@ -12,6 +12,7 @@ use crate::exception::ExceptionKind;
 use crate::membership::engine::settle;
 use crate::membership::event::{record_for_active, EventKind};
 use crate::membership::status::ExceptionStatus;
+use crate::membership::summary::{self, Scope};
 use crate::time::secs;
 use crate::{idset, Error, Result};
 
@@ -254,6 +255,9 @@ fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, chunk: &[i64]
         [],
     )?;
     idset::fill(tx, "eng_chunk_a", assignments.iter().copied())?;
+    // The memberships' summary figures, out before and back after their update (activated
+    // settles them, a bracket of its own).
+    summary::leave(tx, "eng_chunk_a", Scope::Figures)?;
     match action {
         ExceptionAction::DoNotAssign | ExceptionAction::Dismiss => {
             tx.execute(
@@ -261,6 +265,7 @@ fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, chunk: &[i64]
                  WHERE id IN (SELECT id FROM temp.eng_chunk_a)",
                 [status],
             )?;
+            summary::enter(tx, "eng_chunk_a", Scope::Figures)?;
         }
         ExceptionAction::Assign => {
             restart_progress(tx, now)?;
@@ -269,11 +274,13 @@ fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, chunk: &[i64]
                  WHERE id IN (SELECT id FROM temp.eng_chunk_a)",
                 params![status, now],
             )?;
+            summary::enter(tx, "eng_chunk_a", Scope::Figures)?;
             activated(tx, now)?;
         }
         ExceptionAction::SetRealisticDueDate => {
             restart_progress(tx, now)?;
             set_realistic(tx, now, status)?;
+            summary::enter(tx, "eng_chunk_a", Scope::Figures)?;
             activated(tx, now)?;
         }
     }

@@ -15,6 +15,7 @@ use rusqlite::{params, CachedStatement, Connection};
 use super::detect::detect;
 use super::facts::{LearnerFacts, Needs};
 use crate::membership::event::EventKind;
+use crate::membership::summary::{self, Scope};
 use crate::program::due_date::{Due, DueEvent, DueFacts, DueRule};
 use crate::program::{load_programs, Program};
 use crate::time::zone;
@@ -257,15 +258,26 @@ fn write_review(tx: &Connection, now: i64) -> Result<()> {
     let first: i64 = tx.query_row("SELECT ifnull(max(id), 0) + 1 FROM exception", [], |r| {
         r.get(0)
     })?;
-    tx.execute_batch(&format!(
+    tx.execute_batch(
         "UPDATE assignment_source SET due_at = d.due_at FROM temp.eng_source_due d
-           WHERE assignment_source.id = d.id;
-         UPDATE assignment SET due_at = d.due_at FROM temp.eng_due d WHERE assignment.id = d.id;
-         INSERT INTO exception (assignment_id, kind, raised_at, due_at, detail)
+           WHERE assignment_source.id = d.id",
+    )?;
+    // Each update of memberships inside its summary bracket (membership/summary.rs).
+    summary::leave(tx, "eng_due", Scope::Figures)?;
+    tx.execute_batch(
+        "UPDATE assignment SET due_at = d.due_at FROM temp.eng_due d WHERE assignment.id = d.id",
+    )?;
+    summary::enter(tx, "eng_due", Scope::Figures)?;
+    summary::leave(tx, "eng_raise", Scope::Figures)?;
+    tx.execute_batch(&format!(
+        "INSERT INTO exception (assignment_id, kind, raised_at, due_at, detail)
            SELECT id, kind, {now}, due_at, detail FROM temp.eng_raise ORDER BY id;
          UPDATE assignment SET active = 0, exception_status = 'raised', due_at = r.due_at
-           FROM temp.eng_raise r WHERE assignment.id = r.id;
-         INSERT INTO event (kind, assignment_id, cycle, course_set_id, occurred_at)
+           FROM temp.eng_raise r WHERE assignment.id = r.id;"
+    ))?;
+    summary::enter(tx, "eng_raise", Scope::Figures)?;
+    tx.execute_batch(&format!(
+        "INSERT INTO event (kind, assignment_id, cycle, course_set_id, occurred_at)
            SELECT '{kind}', e.assignment_id, r.cycle, e.id, {now}
            FROM exception e CROSS JOIN temp.eng_raise r ON r.id = e.assignment_id
            WHERE e.id >= {first} ON CONFLICT DO NOTHING;",

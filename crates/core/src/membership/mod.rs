@@ -5,3 +5,4 @@
 pub mod engine;
 pub mod event;
 pub mod status;
+pub(crate) mod summary;

@@ -14,7 +14,7 @@ pub struct ProgramSummary {
     pub short_name: String,
     pub full_name: String,
     pub kind: ProgramKind,
-    /// Active members (not unassigned).
+    /// Active members (not unassigned), from the summary figures (migration 005).
     pub members: u32,
 }
 
@@ -25,7 +25,7 @@ pub struct ProgramSummary {
 pub fn program_summaries(conn: &Connection) -> Result<Vec<ProgramSummary>> {
     let mut stmt = conn.prepare_cached(
         "SELECT p.id, p.short_name, p.full_name, p.kind,
-                (SELECT count(*) FROM assignment a WHERE a.program_id = p.id AND a.unassigned_at IS NULL)
+                (SELECT coalesce(sum(s.memberships), 0) FROM summary_membership s WHERE s.program_id = p.id)
          FROM program p ORDER BY p.full_name, p.id",
     )?;
     let rows = stmt.query_map([], |r| {

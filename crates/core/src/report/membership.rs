@@ -10,6 +10,7 @@ use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 
 use crate::membership::status::{AssignmentStatus, ExceptionStatus};
+use crate::report::summary;
 use crate::time::local_date;
 use crate::{Reader, Result};
 
@@ -280,11 +281,21 @@ fn read_row(r: &rusqlite::Row) -> Result<(MembershipRow, Option<SortKey>)> {
 }
 
 /// How many memberships match the query's filters (its cursor and limit aside): the total of
-/// an export, for its progress bar.
+/// an export, for its progress bar. Without a text filter, from the summary figures.
 ///
 /// # Errors
 /// Database errors.
 pub fn membership_count(db: &Reader, q: &MembershipQuery) -> Result<u32> {
+    if q.text.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return summary::memberships(
+            db,
+            summary::Filter {
+                program_id: q.program_id,
+                status: q.status,
+                exception_status: q.exception_status,
+            },
+        );
+    }
     let mut sql = String::from(
         "SELECT count(*) FROM learner l JOIN assignment a ON a.learner_id = l.id
          WHERE a.unassigned_at IS NULL",

@@ -7,3 +7,4 @@ pub mod export;
 pub mod format;
 pub mod membership;
 pub mod outlook;
+pub mod summary;

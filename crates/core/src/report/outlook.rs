@@ -6,6 +6,7 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use crate::mail::{queue_status, QueueStatus};
+use crate::report::summary::{self, Dated};
 use crate::time::{from_secs, secs};
 use crate::{Reader, Result};
 
@@ -41,13 +42,12 @@ fn week_start(t: i64) -> i64 {
     (day - (day + 3).rem_euclid(7)) * 86_400
 }
 
-/// Reads the outlook as of `now`: two grouped range scans on the due and expiry indexes.
+/// Reads the outlook as of `now`: two ranges of 84 days of the summary figures.
 ///
 /// # Errors
 /// Database errors.
 pub fn outlook(db: &Reader, now: Timestamp) -> Result<Outlook> {
     let start = week_start(secs(now));
-    let end = start + WEEKS * WEEK;
     let mut weeks = Vec::with_capacity(WEEKS as usize);
     for i in 0..WEEKS {
         weeks.push(WeekCount {
@@ -58,28 +58,16 @@ pub fn outlook(db: &Reader, now: Timestamp) -> Result<Outlook> {
             expiring: 0,
         });
     }
-    let mut due = db.prepare_cached(
-        "SELECT (due_at - ?1) / 604800, count(*) FROM assignment
-         WHERE due_at >= ?1 AND due_at < ?2 AND active = 1 AND unassigned_at IS NULL
-           AND status NOT IN ('complete', 'certified')
-         GROUP BY 1",
-    )?;
-    let mut rows = due.query([start, end])?;
-    while let Some(r) = rows.next()? {
-        if let Some(w) = weeks.get_mut(r.get::<_, i64>(0)? as usize) {
-            w.due = r.get(1)?;
+    // Weeks start at midnight UTC: each is 7 whole days of the summary figures.
+    let first_day = summary::day_of(start);
+    for (i, n) in summary::by_days(db, Dated::Due, first_day, 7, WEEKS)? {
+        if let Some(w) = usize::try_from(i).ok().and_then(|i| weeks.get_mut(i)) {
+            w.due = n;
         }
     }
-    let mut expiring = db.prepare_cached(
-        "SELECT (expires_at - ?1) / 604800, count(*) FROM assignment
-         WHERE expires_at >= ?1 AND expires_at < ?2 AND unassigned_at IS NULL
-           AND status IN ('certified', 'window_open')
-         GROUP BY 1",
-    )?;
-    let mut rows = expiring.query([start, end])?;
-    while let Some(r) = rows.next()? {
-        if let Some(w) = weeks.get_mut(r.get::<_, i64>(0)? as usize) {
-            w.expiring = r.get(1)?;
+    for (i, n) in summary::by_days(db, Dated::Expiring, first_day, 7, WEEKS)? {
+        if let Some(w) = usize::try_from(i).ok().and_then(|i| weeks.get_mut(i)) {
+            w.expiring = n;
         }
     }
     let last_run: Option<String> = db

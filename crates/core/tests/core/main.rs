@@ -24,6 +24,7 @@ mod restore;
 mod screens;
 mod smtp_server;
 mod store;
+mod summary;
 
 use certdesk_core::Db;
 

@@ -23,6 +23,7 @@ use jiff::{tz::TimeZone, Timestamp};
 use rusqlite::Connection;
 use serde::Serialize;
 
+use crate::membership::summary::{self, Scope};
 use crate::program::load_programs;
 use crate::time::{secs, zone};
 use crate::{idset, Result};
@@ -146,6 +147,8 @@ pub(crate) fn settle(tx: &Connection, now: i64, ids: &[i64]) -> Result<EngineSum
     let mut zones: HashMap<String, TimeZone> = HashMap::new();
     let mut w = Writes::new(tx)?;
     let empty = Vec::new();
+    // The batch's summary figures are taken out and put back as written (no trigger).
+    summary::leave(tx, "eng_settle", Scope::Figures)?;
     for row in rows {
         let Some(program) = programs.get(&row.program_id) else {
             continue;
@@ -165,5 +168,6 @@ pub(crate) fn settle(tx: &Connection, now: i64, ids: &[i64]) -> Result<EngineSum
             summary.add(s);
         }
     }
+    summary::enter(tx, "eng_settle", Scope::Figures)?;
     Ok(summary)
 }
