@@ -26,7 +26,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bare_bound::Snapshot;
-use bench_store::report;
+use bench_store::{cpu_ms, report};
 use certdesk_core::exception::action::{apply, ExceptionAction, Selection};
 use certdesk_core::membership::engine;
 use certdesk_core::{enrolment, names, scheduler, Writer};
@@ -97,7 +97,7 @@ fn main() {
 }
 
 /// Runs `step` on the store, then its bare-SQL bound on a copy taken just before, and prints
-/// both with their ratio; returns what the step said about itself.
+/// both (wall and CPU time of this process) with their ratios; returns what the step said.
 fn bounded(
     w: &mut Writer,
     path: &Path,
@@ -105,16 +105,19 @@ fn bounded(
     step: impl FnOnce(&mut Writer) -> String,
 ) -> String {
     let snapshot = Snapshot::take(w, path);
-    let start = Instant::now();
+    let (start, cpu) = (Instant::now(), cpu_ms());
     let said = step(w);
-    let took = start.elapsed();
+    let (took, took_cpu) = (start.elapsed(), cpu_ms() - cpu);
     let bound = snapshot.replay(path);
     println!(
-        "{what:<36} {:>8.3} s   bare {:>7.3} s ({} rows)   ratio {:.2}",
+        "{what:<36} {:>7.3} s wall {:>6.2} s cpu | bare {:>7.3} s wall {:>6.2} s cpu ({} rows) | ratio {:.2} wall, {:.2} cpu",
         secs(took),
+        took_cpu as f64 / 1000.0,
         secs(bound.bare),
+        bound.cpu_ms as f64 / 1000.0,
         bound.rows,
-        secs(took) / secs(bound.bare).max(1e-6)
+        secs(took) / secs(bound.bare).max(1e-6),
+        took_cpu as f64 / (bound.cpu_ms as f64).max(1.0)
     );
     said
 }

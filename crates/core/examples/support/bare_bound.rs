@@ -31,6 +31,8 @@ pub struct Snapshot {
 /// A step's time beside its bound.
 pub struct Bound {
     pub bare: Duration,
+    /// CPU time of the process during the replay, in milliseconds.
+    pub cpu_ms: u64,
     /// Rows updated and inserted by the replay.
     pub rows: u64,
 }
@@ -59,7 +61,7 @@ impl Snapshot {
         for (table, key) in TABLES {
             plans.push(diff(c, table, key));
         }
-        let start = Instant::now();
+        let (start, cpu) = (Instant::now(), crate::bench_store::cpu_ms());
         let rows = w
             .write(|tx| {
                 let mut n = 0;
@@ -69,7 +71,7 @@ impl Snapshot {
                 Ok(n)
             })
             .expect("replay");
-        let bare = start.elapsed();
+        let (bare, cpu_ms) = (start.elapsed(), crate::bench_store::cpu_ms() - cpu);
         for (table, _) in TABLES {
             let left: i64 = w
                 .conn()
@@ -91,7 +93,7 @@ impl Snapshot {
         for ext in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{ext}", self.copy.display()));
         }
-        Bound { bare, rows }
+        Bound { bare, cpu_ms, rows }
     }
 }
 
