@@ -283,13 +283,18 @@ fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, chunk: &[i64]
 /// The memberships of `temp.eng_chunk_a` start now instead of at their assigned-at: their
 /// current cycle's course set progress moves by the same amount. Exact for a membership with
 /// no completions (everything is relative to its start); [`activated`] settles the others.
+///
+/// The rows are found by their key from the chunk's ids (`assignment_id IN`), each shift read
+/// from the membership by its id: an `UPDATE .. FROM` here let SQLite scan the whole
+/// progress table once per chunk, so the bulk action grew with the square of its rows.
 fn restart_progress(tx: &Connection, now: i64) -> Result<()> {
     tx.execute(
-        "UPDATE course_set_progress SET current_at = current_at + d.delta,
-                due_at = due_at + d.delta, completed_at = completed_at + d.delta
-         FROM (SELECT a.id AS id, a.cycle AS cycle, ?1 - a.assigned_at AS delta
-               FROM temp.eng_chunk_a t CROSS JOIN assignment a ON a.id = t.id) d
-         WHERE course_set_progress.assignment_id = d.id AND course_set_progress.cycle = d.cycle",
+        "UPDATE course_set_progress AS p SET
+                current_at = current_at + (SELECT ?1 - a.assigned_at FROM assignment a WHERE a.id = p.assignment_id),
+                due_at = due_at + (SELECT ?1 - a.assigned_at FROM assignment a WHERE a.id = p.assignment_id),
+                completed_at = completed_at + (SELECT ?1 - a.assigned_at FROM assignment a WHERE a.id = p.assignment_id)
+         WHERE p.assignment_id IN (SELECT id FROM temp.eng_chunk_a)
+           AND p.cycle = (SELECT a.cycle FROM assignment a WHERE a.id = p.assignment_id)",
         [now],
     )?;
     Ok(())

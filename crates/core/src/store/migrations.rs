@@ -14,6 +14,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/002_engine.sql"),
     include_str!("../../migrations/003_notify.sql"),
     include_str!("../../migrations/004_membership_sort.sql"),
+    include_str!("../../migrations/005_summary.sql"),
+    include_str!("../../migrations/006_indexes.sql"),
 ];
 
 /// The schema version this build writes.
