@@ -33,7 +33,9 @@ static GATE: Mutex<()> = Mutex::new(());
 
 fn on_trace(e: TraceEvent<'_>) {
     if let TraceEvent::Stmt(_, sql) = e {
-        SEEN.lock().unwrap_or_else(|p| p.into_inner()).push(sql.to_string());
+        SEEN.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(sql.to_string());
     }
 }
 
@@ -230,17 +232,64 @@ fn no_query_walks_a_large_table_row_by_row() {
 fn the_engine_and_the_bulk_action_find_their_rows_by_index() {
     let plans = everything();
     // run(now): the two scans of memberships coming due.
-    uses(&plans, &["status = 'certified' AND window_opens_at <= ?1"], "assignment_status_window (status=? AND window_opens_at<?)");
-    uses(&plans, &["status = 'window_open' AND expires_at <= ?1"], "assignment_status_expires (status=? AND expires_at<?)");
+    uses(
+        plans,
+        &["status = 'certified' AND window_opens_at <= ?1"],
+        "assignment_status_window (status=? AND window_opens_at<?)",
+    );
+    uses(
+        plans,
+        &["status = 'window_open' AND expires_at <= ?1"],
+        "assignment_status_expires (status=? AND expires_at<?)",
+    );
     // The engine's batch load: each membership's records by their key.
-    uses(&plans, &["FROM temp.eng_settle t CROSS JOIN assignment a", "certification_record r"], "SEARCH r USING PRIMARY KEY (assignment_id=? AND cycle=?)");
-    uses(&plans, &["FROM temp.eng_settle t", "course_completion cc"], "sqlite_autoindex_course_completion_1 (learner_id=? AND course_id=?)");
+    uses(
+        plans,
+        &[
+            "FROM temp.eng_settle t CROSS JOIN assignment a",
+            "certification_record r",
+        ],
+        "SEARCH r USING PRIMARY KEY (assignment_id=? AND cycle=?)",
+    );
+    uses(
+        plans,
+        &["FROM temp.eng_settle t", "course_completion cc"],
+        "sqlite_autoindex_course_completion_1 (learner_id=? AND course_id=?)",
+    );
     // The bulk action: all raised rows from the partial index; each chunk's rows by key.
-    uses(&plans, &["INSERT OR IGNORE INTO temp.eng_selected (id) SELECT e.id", "e.status = 'raised' AND a.unassigned_at"], "exception_raised");
-    uses(&plans, &["UPDATE course_set_progress AS p"], "SEARCH p USING PRIMARY KEY (assignment_id=?)");
-    uses(&plans, &["UPDATE certification_record SET started_at"], "PRIMARY KEY (assignment_id=?");
-    uses(&plans, &["UPDATE exception SET status = ?1, handled_at = ?2"], "INTEGER PRIMARY KEY");
-    uses(&plans, &["UPDATE assignment SET active = 1, assigned_at = ?2"], "INTEGER PRIMARY KEY");
+    uses(
+        plans,
+        &[
+            "INSERT OR IGNORE INTO temp.eng_act (id) SELECT e.id",
+            "e.status = 'raised' AND a.unassigned_at",
+        ],
+        "SEARCH e USING INDEX exception_raised",
+    );
+    uses(
+        plans,
+        &["WHERE id IN (SELECT id FROM temp.eng_act WHERE id BETWEEN ?3 AND ?4)"],
+        "eng_act USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
+    );
+    uses(
+        plans,
+        &["UPDATE course_set_progress AS p"],
+        "SEARCH p USING PRIMARY KEY (assignment_id=?)",
+    );
+    uses(
+        plans,
+        &["UPDATE certification_record SET started_at"],
+        "PRIMARY KEY (assignment_id=?",
+    );
+    uses(
+        plans,
+        &["UPDATE exception SET status = ?1, handled_at = ?2"],
+        "INTEGER PRIMARY KEY",
+    );
+    uses(
+        plans,
+        &["UPDATE assignment SET active = 1, assigned_at = ?2"],
+        "INTEGER PRIMARY KEY",
+    );
 }
 
 #[test]
@@ -254,8 +303,8 @@ fn every_candidate_query_walks_the_index_of_its_event_instant() {
         ("e.occurred_at BETWEEN ?2 AND ?3", "SEARCH e USING INDEX event_occurred (kind=? AND occurred_at>? AND occurred_at<?)"),
         ("e.due_at BETWEEN ?2 AND ?3", "SEARCH e USING INDEX course_set_progress_due (due_at>? AND due_at<?)"),
     ] {
-        uses(&plans, &[instant, "LIMIT ?4"], index);
-        for p in find(&plans, &[instant, "LIMIT ?4"]) {
+        uses(plans, &[instant, "LIMIT ?4"], index);
+        for p in find(plans, &[instant, "LIMIT ?4"]) {
             assert_eq!(p.plan.first().map(String::as_str), Some(index), "{}", squeeze(&p.sql));
             assert!(!p.plan.iter().any(|l| l.contains("ORDER BY")), "{}", p.plan.join("\n"));
         }
@@ -266,23 +315,50 @@ fn every_candidate_query_walks_the_index_of_its_event_instant() {
 fn the_membership_report_sorted_by_a_membership_column_reads_its_index_in_order() {
     let plans = everything();
     for (order, all, one_program) in [
-        ("a.status, a.id", "assignment_status", "assignment_program_status (program_id=?"),
-        ("coalesce(a.due_at, 9223372036854775807), a.id", "assignment_sort_due", "assignment_program_sort_due (program_id=?"),
-        ("coalesce(a.expires_at, 9223372036854775807), a.id", "assignment_sort_expires", "assignment_program_sort_expires (program_id=?"),
-        ("coalesce(a.window_opens_at, 9223372036854775807), a.id", "assignment_sort_window", "assignment_program_sort_window (program_id=?"),
-        ("a.exception_status, a.id", "assignment_sort_exception", "assignment_sort_exception"),
+        (
+            "a.status, a.id",
+            "assignment_status",
+            "assignment_program_status (program_id=?",
+        ),
+        (
+            "coalesce(a.due_at, 9223372036854775807), a.id",
+            "assignment_sort_due",
+            "assignment_program_sort_due (program_id=?",
+        ),
+        (
+            "coalesce(a.expires_at, 9223372036854775807), a.id",
+            "assignment_sort_expires",
+            "assignment_program_sort_expires (program_id=?",
+        ),
+        (
+            "coalesce(a.window_opens_at, 9223372036854775807), a.id",
+            "assignment_sort_window",
+            "assignment_program_sort_window (program_id=?",
+        ),
+        (
+            "a.exception_status, a.id",
+            "assignment_sort_exception",
+            "assignment_sort_exception",
+        ),
     ] {
         for desc in ["", " DESC"] {
             let order = order.replace(", a.id", &format!("{desc}, a.id{desc}"));
             let sorted = format!("ORDER BY {order} LIMIT ?");
-            for p in find(&plans, &[&sorted]) {
-                let index = if squeeze(&p.sql).contains("a.program_id = ?") { one_program } else { all };
-                if index == "assignment_sort_exception" && squeeze(&p.sql).contains("a.program_id = ?") {
+            for p in find(plans, &[&sorted]) {
+                let index = if squeeze(&p.sql).contains("a.program_id = ?") {
+                    one_program
+                } else {
+                    all
+                };
+                if index == "assignment_sort_exception"
+                    && squeeze(&p.sql).contains("a.program_id = ?")
+                {
                     // No index holds (program, exception status): one program's rows are sorted.
                     continue;
                 }
                 assert!(
-                    p.plan.iter().any(|l| l.contains(index)) && !p.plan.iter().any(|l| l.contains("FOR ORDER BY")),
+                    p.plan.iter().any(|l| l.contains(index))
+                        && !p.plan.iter().any(|l| l.contains("FOR ORDER BY")),
                     "{}\n  expected {index} in order, got:\n    {}",
                     squeeze(&p.sql),
                     p.plan.join("\n    ")
@@ -291,10 +367,28 @@ fn the_membership_report_sorted_by_a_membership_column_reads_its_index_in_order(
         }
     }
     // The report's counts and filters read an index too.
-    uses(&plans, &["SELECT count(*) FROM learner l JOIN assignment a", "a.program_id = ? AND a.status = ?"], "assignment_program_status (program_id=? AND status=?)");
-    uses(&plans, &["ORDER BY l.full_name, l.id, a.program_id", "a.program_id = ?"], "(program_id=?");
-    uses(&plans, &["expires_at > ?1 AND expires_at <= ?2"], "assignment_status_expires");
-    uses(&plans, &["due_at >= ?1 AND due_at < ?2"], "assignment_due");
+    uses(
+        plans,
+        &[
+            "SELECT count(*) FROM learner l JOIN assignment a",
+            "a.program_id = ? AND a.status = ?",
+        ],
+        "assignment_program_status (program_id=? AND status=?)",
+    );
+    uses(
+        plans,
+        &[
+            "ORDER BY l.full_name, l.id, a.program_id",
+            "a.program_id = ?",
+        ],
+        "(program_id=?",
+    );
+    uses(
+        plans,
+        &["expires_at > ?1 AND expires_at <= ?2"],
+        "assignment_status_expires",
+    );
+    uses(plans, &["due_at >= ?1 AND due_at < ?2"], "assignment_due");
 }
 
 /// Each exception action, previewed then applied to every raised row it allows.
@@ -326,7 +420,11 @@ fn bulk_actions(w: &mut Writer) {
 fn run_with_every_rule(w: &mut Writer) {
     let program: i64 = w
         .conn()
-        .query_row("SELECT min(id) FROM program WHERE kind = 'certification'", [], |x| x.get(0))
+        .query_row(
+            "SELECT min(id) FROM program WHERE kind = 'certification'",
+            [],
+            |x| x.get(0),
+        )
         .unwrap();
     w.write(|tx| {
         for &trigger in Trigger::ALL {
@@ -357,7 +455,11 @@ fn run_with_every_rule(w: &mut Writer) {
 /// Every report page and figure the desktop shows, in each sort and filter.
 fn reports(r: &certdesk_core::Reader) {
     let program = r
-        .query_row("SELECT min(id) FROM program WHERE kind = 'certification'", [], |x| x.get(0))
+        .query_row(
+            "SELECT min(id) FROM program WHERE kind = 'certification'",
+            [],
+            |x| x.get(0),
+        )
         .unwrap();
     dashboard(r, now()).unwrap();
     outlook(r, now()).unwrap();
