@@ -334,10 +334,10 @@ fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, lo: i64, hi: 
 /// progress table once per chunk, so the bulk action grew with the square of its rows.
 fn restart_progress(tx: &Connection, now: i64) -> Result<()> {
     tx.execute(
-        "UPDATE course_set_progress AS p SET
-                current_at = current_at + (SELECT ?1 - a.assigned_at FROM assignment a WHERE a.id = p.assignment_id),
-                due_at = due_at + (SELECT ?1 - a.assigned_at FROM assignment a WHERE a.id = p.assignment_id),
-                completed_at = completed_at + (SELECT ?1 - a.assigned_at FROM assignment a WHERE a.id = p.assignment_id)
+        "UPDATE course_set_progress AS p SET (current_at, due_at, completed_at) =
+             (SELECT p.current_at + ?1 - a.assigned_at, p.due_at + ?1 - a.assigned_at,
+                     p.completed_at + ?1 - a.assigned_at
+              FROM assignment a WHERE a.id = p.assignment_id)
          WHERE p.assignment_id IN (SELECT id FROM temp.eng_chunk_a)
            AND p.cycle = (SELECT a.cycle FROM assignment a WHERE a.id = p.assignment_id)",
         [now],
