@@ -18,9 +18,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod bench_store;
 #[path = "support/bare_bound.rs"]
 mod bare_bound;
+mod bench_store;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -63,7 +63,11 @@ fn main() {
     println!("  {s}");
     let start = Instant::now();
     let s = scheduler::run(&mut w, t1).unwrap();
-    report("run(now) after, same now", start, &format!("{:?}", s.engine));
+    report(
+        "run(now) after, same now",
+        start,
+        &format!("{:?}", s.engine),
+    );
 
     // 4. Assign a program that raises an exception for every learner, then act on all rows.
     let all: Vec<i64> = {

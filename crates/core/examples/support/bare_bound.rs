@@ -18,7 +18,10 @@ const TABLES: &[(&str, &[&str])] = &[
     ("assignment", &["id"]),
     ("assignment_source", &["id"]),
     ("certification_record", &["assignment_id", "cycle"]),
-    ("course_set_progress", &["assignment_id", "cycle", "course_set_id"]),
+    (
+        "course_set_progress",
+        &["assignment_id", "cycle", "course_set_id"],
+    ),
     ("event", &["id"]),
     ("exception", &["id"]),
 ];
@@ -108,7 +111,9 @@ fn diff(c: &Connection, table: &str, key: &[&str]) -> Vec<String> {
     .expect("diff");
     let cols: Vec<String> = {
         let mut stmt = c
-            .prepare(&format!("SELECT name FROM pragma_table_info('{table}', 'main')"))
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_info('{table}', 'main')"
+            ))
             .expect("columns");
         let rows = stmt.query_map([], |r| r.get(0)).expect("columns");
         rows.collect::<Result<_, _>>().expect("columns")
