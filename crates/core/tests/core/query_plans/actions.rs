@@ -41,9 +41,41 @@ fn gather() -> Vec<Planned> {
     let r = db.reader().unwrap();
     let mut plans = capture(&r, reports);
     let mut w = db.writer().unwrap();
+    plans.extend(capture_writes(&mut w, assign_everyone));
     plans.extend(capture_writes(&mut w, bulk_actions));
     plans.extend(capture_writes(&mut w, run_with_every_rule));
     plans
+}
+
+/// A new program with a past due date assigned to every learner (each raises an exception),
+/// then unassigned from a few.
+fn assign_everyone(w: &mut Writer) {
+    let course: String = w
+        .conn()
+        .query_row(
+            "SELECT short_name FROM course ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let json = format!(
+        r#"{{ "programs": [ {{ "short_name": "RUSH", "full_name": "Rushed",
+            "due": {{ "rule": "fixed", "date": "2026-01-01" }},
+            "certification_path": [ {{ "label": "Long", "rule": "all", "min_time": "40 hours",
+                                      "courses": ["{course}"] }} ] }} ] }}"#
+    );
+    certdesk_core::api::programs::import(w, &json, now()).unwrap();
+    w.write(|tx| {
+        let program = certdesk_core::names::program(tx, "RUSH")?;
+        let mut stmt = tx.prepare("SELECT id FROM learner")?;
+        let all: Vec<i64> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        certdesk_core::enrolment::assign(tx, now(), program, &all, None)?;
+        certdesk_core::enrolment::unassign(tx, now(), program, &all[..3])?;
+        Ok(())
+    })
+    .unwrap();
 }
 
 /// Each exception action, previewed then applied to every raised row it allows.
