@@ -1,53 +1,70 @@
-//! The engine benchmark (docs/BENCHMARKS.md, section "Engine"):
+//! The engine benchmark (docs/BENCHMARKS.md, sections "Engine" and "Index review and bulk
+//! id sets"):
 //!
 //! ```text
 //! cargo run --release -p certdesk-core --example bench_engine [-- LEARNERS PROGRAMS]
+//! BENCH_LEARNERS=300000 cargo run --release -p certdesk-core --example bench_engine
 //! ```
 //!
-//! Imports LEARNERS learners from CSV (default 100,000), assigns each to PROGRAMS
-//! certifications (default 10, so 1,000,000 memberships, written set-based), then measures
-//! `run(now)` when about 1% of certifications change state, assigning a program that raises
-//! an exception for every learner, and a bulk exception action over all those rows.
+//! Imports LEARNERS learners from CSV (default 100,000; or the `BENCH_LEARNERS` variable),
+//! assigns each to PROGRAMS certifications (default 10, so 1,000,000 memberships, written
+//! set-based), then measures `engine::advance` when about 1% of certifications change state,
+//! assigning a program that raises an exception for every learner, and a bulk exception
+//! action over all those rows.
+//!
+//! Each measured step prints its bare-SQL bound beside it: the same rows written by plain
+//! set-based SQL into a copy of the store taken just before the step (`support/bare_bound.rs`),
+//! and the ratio of the two.
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/bare_bound.rs"]
+mod bare_bound;
 mod bench_store;
 
-use std::time::Instant;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
-use bench_store::report;
+use bare_bound::Snapshot;
+use bench_store::{cpu_ms, report};
 use certdesk_core::exception::action::{apply, ExceptionAction, Selection};
-use certdesk_core::{enrolment, names, scheduler};
+use certdesk_core::membership::engine;
+use certdesk_core::{enrolment, names, scheduler, Writer};
 use jiff::{SignedDuration, Timestamp};
 
 fn main() {
-    let (learners, programs) = bench_store::args();
+    let (mut learners, programs) = bench_store::args();
+    if let Some(n) = std::env::var("BENCH_LEARNERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        learners = n;
+    }
     let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.sqlite");
     let t0: Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
-    let (_db, mut w, total) =
-        bench_store::build(&dir.path().join("bench.sqlite"), learners, programs, t0);
+    let (_db, mut w, total) = bench_store::build(&path, learners, programs, t0);
+    println!("{learners} learners, {total} memberships");
 
-    // 3. run(now): a first run at t0 (nothing due), then 4 days later (about 1% change).
+    // 3. run(now) at t0 (nothing due), then engine::advance 4 days later (about 1% change).
     let start = Instant::now();
     let s = scheduler::run(&mut w, t0).unwrap();
     report("run(now), nothing due", start, &format!("{:?}", s.engine));
     let t1 = t0 + SignedDuration::from_hours(4 * 24);
-    let start = Instant::now();
-    let s = scheduler::run(&mut w, t1).unwrap();
-    report(
-        "run(now), ~1% change state",
-        start,
-        &format!(
+    let s = bounded(&mut w, &path, "engine::advance, ~1% change", |w| {
+        let s = w.write(|tx| engine::advance(tx, t1)).unwrap();
+        format!(
             "{} windows opened, {} expired ({:.2}% of memberships)",
-            s.engine.windows_opened,
-            s.engine.expired,
-            100.0 * f64::from(s.engine.windows_opened + s.engine.expired) / total as f64
-        ),
-    );
+            s.windows_opened,
+            s.expired,
+            100.0 * f64::from(s.windows_opened + s.expired) / total as f64
+        )
+    });
+    println!("  {s}");
     let start = Instant::now();
     let s = scheduler::run(&mut w, t1).unwrap();
     report(
-        "run(now) again, same now",
+        "run(now) after, same now",
         start,
         &format!("{:?}", s.engine),
     );
@@ -58,31 +75,57 @@ fn main() {
         let ids = stmt.query_map([], |r| r.get(0)).unwrap();
         ids.collect::<Result<_, _>>().unwrap()
     };
-    let start = Instant::now();
-    let s = w
-        .write(|tx| {
-            let p = names::program(tx, "BULK")?;
-            enrolment::assign(tx, t0, p, &all, None)
-        })
-        .unwrap();
-    report(
-        "assign a program to every learner",
-        start,
-        &format!("{} exceptions raised", s.exceptions),
+    let s = bounded(&mut w, &path, "assign a program to every learner", |w| {
+        let s = w
+            .write(|tx| {
+                let p = names::program(tx, "BULK")?;
+                enrolment::assign(tx, t0, p, &all, None)
+            })
+            .unwrap();
+        format!("{} exceptions raised", s.exceptions)
+    });
+    println!("  {s}");
+    let s = bounded(&mut w, &path, "bulk exception action (assign)", |w| {
+        let out = w
+            .write(|tx| {
+                let sel = Selection {
+                    all: true,
+                    ..Default::default()
+                };
+                apply(tx, t0, &sel, ExceptionAction::Assign, &mut |_, _| {})
+            })
+            .unwrap();
+        format!("{} rows changed", out.changed)
+    });
+    println!("  {s}");
+}
+
+/// Runs `step` on the store, then its bare-SQL bound on a copy taken just before, and prints
+/// both (wall and CPU time of this process) with their ratios; returns what the step said.
+fn bounded(
+    w: &mut Writer,
+    path: &Path,
+    what: &str,
+    step: impl FnOnce(&mut Writer) -> String,
+) -> String {
+    let snapshot = Snapshot::take(w, path);
+    let (start, cpu) = (Instant::now(), cpu_ms());
+    let said = step(w);
+    let (took, took_cpu) = (start.elapsed(), cpu_ms() - cpu);
+    let bound = snapshot.replay(path);
+    println!(
+        "{what:<36} {:>7.3} s wall {:>6.2} s cpu | bare {:>7.3} s wall {:>6.2} s cpu ({} rows) | ratio {:.2} wall, {:.2} cpu",
+        secs(took),
+        took_cpu as f64 / 1000.0,
+        secs(bound.bare),
+        bound.cpu_ms as f64 / 1000.0,
+        bound.rows,
+        secs(took) / secs(bound.bare).max(1e-6),
+        took_cpu as f64 / (bound.cpu_ms as f64).max(1.0)
     );
-    let start = Instant::now();
-    let out = w
-        .write(|tx| {
-            let sel = Selection {
-                all: true,
-                ..Default::default()
-            };
-            apply(tx, t0, &sel, ExceptionAction::Assign, &mut |_, _| {})
-        })
-        .unwrap();
-    report(
-        "bulk exception action (assign)",
-        start,
-        &format!("{} rows changed", out.changed),
-    );
+    said
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
 }

@@ -147,7 +147,7 @@ pub fn report(what: &str, start: Instant, detail: &str) {
 }
 
 /// CPU time of this process in milliseconds (Linux: /proc/self/stat, clock ticks of 10 ms).
-fn cpu_ms() -> u64 {
+pub fn cpu_ms() -> u64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let fields: Vec<&str> = stat
         .rsplit_once(')')

@@ -113,47 +113,93 @@ pub struct ActionOutcome {
     pub skipped: Vec<SkippedRow>,
 }
 
-/// Fills `temp.eng_selected` with the selected exception ids.
-fn select(tx: &Connection, sel: &Selection) -> Result<()> {
-    idset::fill(tx, "eng_selected", sel.ids.iter().copied())?;
-    if sel.all {
-        tx.execute(
-            "INSERT OR IGNORE INTO temp.eng_selected (id)
-             SELECT e.id FROM exception e JOIN assignment a ON a.id = e.assignment_id
-             WHERE e.status = 'raised' AND a.unassigned_at IS NULL",
-            [],
-        )?;
-    } else if let Some(kind) = sel.kind {
-        tx.execute(
-            "INSERT OR IGNORE INTO temp.eng_selected (id)
-             SELECT e.id FROM exception e JOIN assignment a ON a.id = e.assignment_id
-             WHERE e.status = 'raised' AND e.kind = ?1 AND a.unassigned_at IS NULL",
-            [kind.as_str()],
-        )?;
-    }
-    Ok(())
-}
-
-/// Splits the selection into the ids to change (`temp.eng_act`, set-based) and the rows to
-/// skip (read one by one: they are few, and each needs its reason).
-fn partition(tx: &Connection, action: ExceptionAction) -> Result<Vec<SkippedRow>> {
-    let allowed: Vec<String> = ExceptionKind::ALL
+/// The kinds `action` is allowed for (`true`) or not (`false`), as an SQL list, or `None`
+/// when there are none.
+fn kinds(action: ExceptionAction, allowed: bool) -> Option<String> {
+    let list: Vec<String> = ExceptionKind::ALL
         .into_iter()
-        .filter(|k| action.allowed_for(*k))
+        .filter(|k| action.allowed_for(*k) == allowed)
         .map(|k| format!("'{}'", k.as_str()))
         .collect();
+    (!list.is_empty()).then(|| list.join(", "))
+}
+
+/// The selection's condition, added to a query over the raised exceptions `e` of current
+/// memberships `a`; `None` when only rows picked by hand are selected.
+fn condition(sel: &Selection) -> Option<String> {
+    if sel.all {
+        Some(String::new())
+    } else {
+        sel.kind.map(|k| format!(" AND e.kind = '{}'", k.as_str()))
+    }
+}
+
+/// Puts the ids to change in `temp.eng_act` (set-based) and returns the selected rows to
+/// skip, by id (read one by one: they are few, and each needs its reason).
+///
+/// The rows picked by hand go through `temp.eng_selected`; the rows of a condition go
+/// straight from the index of raised exceptions into `temp.eng_act`, in one pass, and only
+/// those of kinds the action is not allowed for are read back as skipped.
+fn partition(tx: &Connection, sel: &Selection, action: ExceptionAction) -> Result<Vec<SkippedRow>> {
+    idset::fill(tx, "eng_selected", sel.ids.iter().copied())?;
     idset::fill(tx, "eng_act", std::iter::empty())?;
-    tx.execute(
-        &format!(
-            "INSERT INTO temp.eng_act (id)
-             SELECT t.id FROM temp.eng_selected t
-             CROSS JOIN exception e ON e.id = t.id
-             CROSS JOIN assignment a ON a.id = e.assignment_id
-             WHERE e.status = 'raised' AND a.unassigned_at IS NULL AND e.kind IN ({})",
-            allowed.join(", ")
-        ),
-        [],
-    )?;
+    let allowed = kinds(action, true);
+    if let Some(allowed) = &allowed {
+        tx.execute(
+            &format!(
+                "INSERT INTO temp.eng_act (id)
+                 SELECT t.id FROM temp.eng_selected t
+                 CROSS JOIN exception e ON e.id = t.id
+                 CROSS JOIN assignment a ON a.id = e.assignment_id
+                 WHERE e.status = 'raised' AND a.unassigned_at IS NULL AND e.kind IN ({allowed})"
+            ),
+            [],
+        )?;
+    }
+    let cond = condition(sel);
+    if let (Some(cond), Some(allowed)) = (&cond, &allowed) {
+        tx.execute(
+            &format!(
+                "INSERT OR IGNORE INTO temp.eng_act (id)
+                 SELECT e.id FROM exception e JOIN assignment a ON a.id = e.assignment_id
+                 WHERE e.status = 'raised' AND a.unassigned_at IS NULL{cond} AND e.kind IN ({allowed})"
+            ),
+            [],
+        )?;
+    }
+    let mut skipped = skipped_by_hand(tx, action)?;
+    if let (Some(cond), Some(refused)) = (&cond, kinds(action, false)) {
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT e.id, e.kind, l.full_name FROM exception e
+             JOIN assignment a ON a.id = e.assignment_id JOIN learner l ON l.id = a.learner_id
+             WHERE e.status = 'raised' AND a.unassigned_at IS NULL{cond} AND e.kind IN ({refused})
+               AND e.id NOT IN (SELECT id FROM temp.eng_selected)"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let kind = ExceptionKind::parse(&r.get::<_, String>(1)?)?;
+            skipped.push(SkippedRow {
+                exception_id: r.get(0)?,
+                learner_name: r.get(2)?,
+                kind: Some(kind),
+                reason: refused_reason(action, kind),
+            });
+        }
+        skipped.sort_by_key(|s| s.exception_id);
+    }
+    Ok(skipped)
+}
+
+fn refused_reason(action: ExceptionAction, kind: ExceptionKind) -> String {
+    format!(
+        "{} is not allowed for a {} exception",
+        action.as_str(),
+        kind.as_str()
+    )
+}
+
+/// The rows picked by hand that `action` will not change, each with its reason.
+fn skipped_by_hand(tx: &Connection, action: ExceptionAction) -> Result<Vec<SkippedRow>> {
     let mut skipped = Vec::new();
     let mut stmt = tx.prepare_cached(
         "SELECT t.id, e.kind, e.status, l.full_name, a.unassigned_at IS NOT NULL
@@ -175,11 +221,7 @@ fn partition(tx: &Connection, action: ExceptionAction) -> Result<Vec<SkippedRow>
             (None, _) => "no such exception".to_string(),
             (Some(_), _) if unassigned => "the learner is no longer a member".to_string(),
             (Some(_), Some(s)) if s != "raised" => format!("already handled ({s})"),
-            (Some(k), _) => format!(
-                "{} is not allowed for a {} exception",
-                action.as_str(),
-                k.as_str()
-            ),
+            (Some(k), _) => refused_reason(action, k),
         };
         skipped.push(SkippedRow {
             exception_id: r.get(0)?,
@@ -198,8 +240,7 @@ fn partition(tx: &Connection, action: ExceptionAction) -> Result<Vec<SkippedRow>
 /// # Errors
 /// Database errors.
 pub fn preview(tx: &Connection, sel: &Selection, action: ExceptionAction) -> Result<ActionOutcome> {
-    select(tx, sel)?;
-    let skipped = partition(tx, action)?;
+    let skipped = partition(tx, sel, action)?;
     let changed: u32 = tx.query_row("SELECT count(*) FROM temp.eng_act", [], |r| r.get(0))?;
     Ok(ActionOutcome {
         action,
@@ -224,14 +265,15 @@ pub fn apply(
     progress: &mut dyn FnMut(u32, u32),
 ) -> Result<ActionOutcome> {
     let now_s = secs(now);
-    select(tx, sel)?;
-    let skipped = partition(tx, action)?;
+    let skipped = partition(tx, sel, action)?;
     let all = idset::ids(tx, "SELECT id FROM temp.eng_act ORDER BY id", [])?;
     let total = all.len() as u32;
     let mut done = 0;
     progress(0, total);
     for chunk in all.chunks(CHUNK) {
-        apply_chunk(tx, now_s, action, chunk)?;
+        if let (Some(&lo), Some(&hi)) = (chunk.first(), chunk.last()) {
+            apply_chunk(tx, now_s, action, lo, hi)?;
+        }
         done += chunk.len() as u32;
         progress(done, total);
     }
@@ -242,19 +284,22 @@ pub fn apply(
     })
 }
 
-fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, chunk: &[i64]) -> Result<()> {
-    idset::fill(tx, "eng_chunk", chunk.iter().copied())?;
+/// Applies `action` to the ids of `temp.eng_act` from `lo` to `hi` (a chunk: a slice of
+/// them in order, so a range says which, and no id travels back to SQLite).
+fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, lo: i64, hi: i64) -> Result<()> {
     let status = action.status().as_str();
     tx.execute(
-        "UPDATE exception SET status = ?1, handled_at = ?2 WHERE id IN (SELECT id FROM temp.eng_chunk)",
-        params![status, now],
+        "UPDATE exception SET status = ?1, handled_at = ?2
+         WHERE id IN (SELECT id FROM temp.eng_act WHERE id BETWEEN ?3 AND ?4)",
+        params![status, now, lo, hi],
     )?;
-    let assignments = idset::ids(
-        tx,
-        "SELECT DISTINCT assignment_id FROM exception WHERE id IN (SELECT id FROM temp.eng_chunk)",
-        [],
+    idset::fill(tx, "eng_chunk_a", std::iter::empty())?;
+    tx.execute(
+        "INSERT OR IGNORE INTO temp.eng_chunk_a (id)
+         SELECT e.assignment_id FROM temp.eng_act t CROSS JOIN exception e ON e.id = t.id
+         WHERE t.id BETWEEN ?1 AND ?2",
+        [lo, hi],
     )?;
-    idset::fill(tx, "eng_chunk_a", assignments.iter().copied())?;
     // The memberships' summary figures, out before and back after their update (activated
     // settles them, a bracket of its own).
     summary::leave(tx, "eng_chunk_a", Scope::Figures)?;
@@ -290,13 +335,18 @@ fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, chunk: &[i64]
 /// The memberships of `temp.eng_chunk_a` start now instead of at their assigned-at: their
 /// current cycle's course set progress moves by the same amount. Exact for a membership with
 /// no completions (everything is relative to its start); [`activated`] settles the others.
+///
+/// The rows are found by their key from the chunk's ids (`assignment_id IN`), each shift read
+/// from the membership by its id: an `UPDATE .. FROM` here let SQLite scan the whole
+/// progress table once per chunk, so the bulk action grew with the square of its rows.
 fn restart_progress(tx: &Connection, now: i64) -> Result<()> {
     tx.execute(
-        "UPDATE course_set_progress SET current_at = current_at + d.delta,
-                due_at = due_at + d.delta, completed_at = completed_at + d.delta
-         FROM (SELECT a.id AS id, a.cycle AS cycle, ?1 - a.assigned_at AS delta
-               FROM temp.eng_chunk_a t CROSS JOIN assignment a ON a.id = t.id) d
-         WHERE course_set_progress.assignment_id = d.id AND course_set_progress.cycle = d.cycle",
+        "UPDATE course_set_progress AS p SET (current_at, due_at, completed_at) =
+             (SELECT p.current_at + ?1 - a.assigned_at, p.due_at + ?1 - a.assigned_at,
+                     p.completed_at + ?1 - a.assigned_at
+              FROM assignment a WHERE a.id = p.assignment_id)
+         WHERE p.assignment_id IN (SELECT id FROM temp.eng_chunk_a)
+           AND p.cycle = (SELECT a.cycle FROM assignment a WHERE a.id = p.assignment_id)",
         [now],
     )?;
     Ok(())

@@ -114,10 +114,13 @@ fn write_sets(tx: &Connection, program_id: i64, path: &str, new: &[SetRow]) -> R
     if old.iter().map(|(_, o)| o).eq(new.iter()) {
         return Ok(());
     }
-    // Progress on a changed path is derived again by the next settle.
+    // Progress on a changed path is derived again by the next settle. Found through the
+    // program's memberships (the progress key starts with the membership), not by reading
+    // every membership's progress.
     tx.execute(
-        "DELETE FROM course_set_progress WHERE course_set_id IN
-           (SELECT id FROM course_set WHERE program_id = ?1 AND path = ?2)",
+        "DELETE FROM course_set_progress
+         WHERE assignment_id IN (SELECT id FROM assignment WHERE program_id = ?1)
+           AND course_set_id IN (SELECT id FROM course_set WHERE program_id = ?1 AND path = ?2)",
         params![program_id, path],
     )?;
     for (id, _) in old.iter().skip(new.len()) {

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/003_notify.sql"),
     include_str!("../../migrations/004_membership_sort.sql"),
     include_str!("../../migrations/005_summary.sql"),
+    include_str!("../../migrations/006_indexes.sql"),
 ];
 
 /// The schema version this build writes.

@@ -4,13 +4,12 @@
 use rusqlite::{params, Connection};
 
 use super::machine::Machine;
-use super::{EngineSummary, Row};
+use super::{EngineSummary, Membership, Row};
 use crate::membership::event::{self, Event, EventKind};
 use crate::Result;
 
 /// The prepared statements that write a batch's results.
 pub(super) struct Writes<'c> {
-    membership: rusqlite::CachedStatement<'c>,
     record: rusqlite::CachedStatement<'c>,
     progress: rusqlite::CachedStatement<'c>,
     conn: &'c Connection,
@@ -19,10 +18,6 @@ pub(super) struct Writes<'c> {
 impl<'c> Writes<'c> {
     pub(super) fn new(conn: &'c Connection) -> Result<Self> {
         Ok(Writes {
-            membership: conn.prepare_cached(
-                "UPDATE assignment SET status = ?2, cycle = ?3, completed_at = ?4,
-                        window_opens_at = ?5, expires_at = ?6, due_at = ?7 WHERE id = ?1",
-            )?,
             record: conn.prepare_cached(
                 "INSERT INTO certification_record (assignment_id, cycle, path, state, started_at,
                      completed_at, window_opens_at, expires_at)
@@ -50,16 +45,7 @@ impl<'c> Writes<'c> {
     pub(super) fn write(&mut self, row: &Row, m: Machine<'_>) -> Result<Option<EngineSummary>> {
         let mut summary = m.summary;
         if m.m != row.m {
-            let s = &m.m;
-            self.membership.execute(params![
-                row.id,
-                s.status,
-                s.cycle,
-                s.completed_at,
-                s.window_opens_at,
-                s.expires_at,
-                s.due_at
-            ])?;
+            update_membership(self.conn, row.id, &row.m, &m.m)?;
             summary.changed = 1;
         }
         for (cycle, r) in &m.records {
@@ -107,4 +93,46 @@ impl<'c> Writes<'c> {
         }
         Ok((summary != EngineSummary::default()).then_some(summary))
     }
+}
+
+/// Writes the columns of membership `id` that changed from `old` to `new`, and only those:
+/// an UPDATE rewrites the entry of every index holding a column it sets, changed or not, and
+/// most of `assignment`'s indexes hold one of these dates (a window opening changes the
+/// status and cycle, not the dates). One statement per set of changed columns, cached.
+fn update_membership(conn: &Connection, id: i64, old: &Membership, new: &Membership) -> Result<()> {
+    use rusqlite::types::ToSql;
+    let columns: [(&str, bool, &dyn ToSql); 6] = [
+        ("status", old.status != new.status, &new.status),
+        ("cycle", old.cycle != new.cycle, &new.cycle),
+        (
+            "completed_at",
+            old.completed_at != new.completed_at,
+            &new.completed_at,
+        ),
+        (
+            "window_opens_at",
+            old.window_opens_at != new.window_opens_at,
+            &new.window_opens_at,
+        ),
+        (
+            "expires_at",
+            old.expires_at != new.expires_at,
+            &new.expires_at,
+        ),
+        ("due_at", old.due_at != new.due_at, &new.due_at),
+    ];
+    let mut sets = Vec::new();
+    let mut args: Vec<&dyn ToSql> = vec![&id];
+    for (name, changed, value) in columns {
+        if changed {
+            args.push(value);
+            sets.push(format!("{name} = ?{}", args.len()));
+        }
+    }
+    if sets.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("UPDATE assignment SET {} WHERE id = ?1", sets.join(", "));
+    conn.prepare_cached(&sql)?.execute(args.as_slice())?;
+    Ok(())
 }
