@@ -18,10 +18,10 @@ mod bare_queue;
 mod child_run;
 #[path = "support/lock_probe.rs"]
 mod lock_probe;
+#[path = "support/sink.rs"]
+mod sink;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use certdesk_core::mail::{self, Security, SendOptions, SmtpSettings};
 use certdesk_core::notify::{self, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
@@ -105,52 +105,6 @@ fn fill(db: &Db, now: i64) -> Result<()> {
         }
         Ok(())
     })
-}
-
-/// A minimal SMTP server that accepts every message, on its own thread per connection.
-fn sink() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    std::thread::spawn(move || {
-        for s in l.incoming().flatten() {
-            std::thread::spawn(move || {
-                let _ = s.set_nodelay(true);
-                let mut w = s.try_clone().expect("clone");
-                let mut r = BufReader::new(s);
-                let _ = w.write_all(b"220 sink\r\n");
-                let mut line = String::new();
-                let mut data = false;
-                while r.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
-                    let reply: &[u8] = if data {
-                        if line == ".\r\n" {
-                            data = false;
-                            b"250 queued\r\n"
-                        } else {
-                            b""
-                        }
-                    } else {
-                        match line.get(..4).map(str::to_ascii_uppercase).as_deref() {
-                            Some("EHLO") => b"250-sink\r\n250 8BITMIME\r\n",
-                            Some("DATA") => {
-                                data = true;
-                                b"354 go\r\n"
-                            }
-                            Some("QUIT") => {
-                                let _ = w.write_all(b"221 bye\r\n");
-                                break;
-                            }
-                            _ => b"250 ok\r\n",
-                        }
-                    };
-                    if !reply.is_empty() && w.write_all(reply).is_err() {
-                        break;
-                    }
-                    line.clear();
-                }
-            });
-        }
-    });
-    port
 }
 
 fn main() -> Result<()> {
@@ -243,7 +197,7 @@ fn main() -> Result<()> {
         t.elapsed()
     );
 
-    let port = sink();
+    let port = sink::sink(false, Duration::ZERO);
     db.writer()?.write(|tx| {
         mail::save_settings(
             tx,

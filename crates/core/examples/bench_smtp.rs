@@ -6,71 +6,13 @@
 //! e.g. 2 to hold every reply 2 ms, as a network would). Each round queues the messages
 //! afresh (SQL, bytes formatted at claim as usual) and sends them with `send_due`.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+#[path = "support/sink.rs"]
+mod sink;
+
 use std::time::{Duration, Instant};
 
 use certdesk_core::mail::{self, Security, SendOptions, SmtpSettings};
 use certdesk_core::{Db, ManualClock, Result};
-
-/// A minimal SMTP server that accepts every message; offers PIPELINING when `pipelining`.
-/// Each reply reaches the client `delay` after the command that asked for it arrived (a
-/// network's round trip, modelled by a writer thread that holds each reply until then).
-fn sink(pipelining: bool, delay: Duration) -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    std::thread::spawn(move || {
-        for s in l.incoming().flatten() {
-            std::thread::spawn(move || {
-                let _ = s.set_nodelay(true);
-                let mut w = s.try_clone().expect("clone");
-                let (tx, rx) = std::sync::mpsc::channel::<(Instant, &'static [u8])>();
-                std::thread::spawn(move || {
-                    for (due, reply) in rx {
-                        std::thread::sleep(due.saturating_duration_since(Instant::now()));
-                        if w.write_all(reply).is_err() {
-                            break;
-                        }
-                    }
-                });
-                let mut r = BufReader::new(s);
-                let _ = tx.send((Instant::now(), b"220 sink\r\n"));
-                let (mut line, mut data) = (String::new(), false);
-                while r.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
-                    let reply: &'static [u8] = if data {
-                        if line == ".\r\n" {
-                            data = false;
-                            b"250 queued\r\n"
-                        } else {
-                            b""
-                        }
-                    } else {
-                        match line.get(..4).map(str::to_ascii_uppercase).as_deref() {
-                            Some("EHLO") if pipelining => {
-                                b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
-                            }
-                            Some("EHLO") => b"250-sink\r\n250 8BITMIME\r\n",
-                            Some("DATA") => {
-                                data = true;
-                                b"354 go\r\n"
-                            }
-                            Some("QUIT") => {
-                                let _ = tx.send((Instant::now() + delay, b"221 bye\r\n"));
-                                break;
-                            }
-                            _ => b"250 ok\r\n",
-                        }
-                    };
-                    if !reply.is_empty() && tx.send((Instant::now() + delay, reply)).is_err() {
-                        break;
-                    }
-                    line.clear();
-                }
-            });
-        }
-    });
-    port
-}
 
 fn queue(db: &Db, n: i64, round: i64) -> Result<()> {
     db.writer()?.write(|tx| {
@@ -109,7 +51,7 @@ fn main() -> Result<()> {
     for (round, pipelining) in [(1, false), (2, true), (3, false), (4, true)] {
         let settings = SmtpSettings {
             host: "127.0.0.1".into(),
-            port: sink(pipelining, delay),
+            port: sink::sink(pipelining, delay),
             security: Security::None,
             username: String::new(),
             from_address: "learning@example.org".into(),

@@ -180,20 +180,11 @@ fn carry_sending(tx: &Transaction) -> Result<Unknown> {
         [],
         |r| r.get(0),
     )?;
-    tx.execute(
-        &format!(
-            "INSERT INTO message (dedup_key, rule_id, assignment_id, cycle, course_set_id,
-                recipient_kind, recipient_email, subject, body_html, body_text, state,
-                skip_reason, created_at, sent_at, trigger)
-             SELECT l.dedup_key,
-                (SELECT r.id FROM notification_rule r WHERE r.id = l.rule_id),
-                (SELECT a.id FROM assignment a WHERE a.id = l.assignment_id),
-                l.cycle, l.course_set_id, l.recipient_kind, l.recipient_email, l.subject,
-                l.body_html, l.body_text, 'sending', NULL, l.created_at, NULL, l.trigger
-             FROM live.message l
-             WHERE l.dedup_key IN ({LIVE_SENDING})
-               AND NOT EXISTS (SELECT 1 FROM message m WHERE m.dedup_key = l.dedup_key)"
-        ),
+    copy_messages(
+        tx,
+        "live.message",
+        ("'sending'", "NULL", "NULL"),
+        &format!("l.dedup_key IN ({LIVE_SENDING})"),
         [],
     )?;
     let total = tx.execute(
@@ -242,19 +233,44 @@ fn mark_sent(tx: &Transaction) -> Result<u32> {
 /// Adds to the restored log the messages the live store sent that it never knew, so the
 /// next run does not queue them again (a message is queued at most once per dedup key).
 fn add_sent(tx: &Transaction) -> Result<u32> {
-    let n = tx.execute(
-        "INSERT INTO message (dedup_key, rule_id, assignment_id, cycle, course_set_id,
-            recipient_kind, recipient_email, subject, body_html, body_text, state, skip_reason,
-            created_at, sent_at, trigger)
-         SELECT l.dedup_key,
-            (SELECT r.id FROM notification_rule r WHERE r.id = l.rule_id),
-            (SELECT a.id FROM assignment a WHERE a.id = l.assignment_id),
-            l.cycle, l.course_set_id, l.recipient_kind, l.recipient_email, l.subject,
-            l.body_html, l.body_text, 'sent', NULL, l.created_at, l.sent_at, l.trigger
-         FROM live.message l
-         WHERE l.state = 'sent'
-           AND NOT EXISTS (SELECT 1 FROM message m WHERE m.dedup_key = l.dedup_key)",
+    let n = copy_messages(
+        tx,
+        "live.message",
+        ("'sent'", "NULL", "l.sent_at"),
+        "l.state = 'sent'",
         [],
     )?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Copies into the log the rows of `src` (a table with the columns of `message`, read as
+/// `l`) that match `filter` and whose dedup key it does not hold yet, with the SQL
+/// expressions `(state, skip_reason, sent_at)`; the rule and membership are kept only
+/// where they exist in this store. Returns how many rows were copied.
+///
+/// # Errors
+/// Database errors.
+pub fn copy_messages(
+    tx: &Transaction,
+    src: &str,
+    (state, reason, sent_at): (&str, &str, &str),
+    filter: &str,
+    params: impl rusqlite::Params,
+) -> Result<usize> {
+    Ok(tx.execute(
+        &format!(
+            "INSERT INTO message (dedup_key, rule_id, assignment_id, cycle, course_set_id,
+                recipient_kind, recipient_email, subject, body_html, body_text, state,
+                skip_reason, created_at, sent_at, trigger)
+             SELECT l.dedup_key,
+                (SELECT r.id FROM notification_rule r WHERE r.id = l.rule_id),
+                (SELECT a.id FROM assignment a WHERE a.id = l.assignment_id),
+                l.cycle, l.course_set_id, l.recipient_kind, l.recipient_email, l.subject,
+                l.body_html, l.body_text, {state}, {reason}, l.created_at, {sent_at}, l.trigger
+             FROM {src} l
+             WHERE {filter}
+               AND NOT EXISTS (SELECT 1 FROM message m WHERE m.dedup_key = l.dedup_key)"
+        ),
+        params,
+    )?)
 }

@@ -10,6 +10,7 @@ use rusqlite::Transaction;
 
 use super::catch_up::sweep_next_run;
 use super::select::enqueue_due;
+use crate::mail::restore::copy_messages;
 use crate::Result;
 
 /// Why a queued message of a restored backup was not sent.
@@ -37,19 +38,11 @@ pub fn render_again(tx: &Transaction, set_aside: &str, now: Timestamp) -> Result
     let total: u32 = tx.query_row(&format!("SELECT count(*) FROM {set_aside}"), [], |r| {
         r.get(0)
     })?;
-    tx.execute(
-        &format!(
-            "INSERT INTO message (dedup_key, rule_id, assignment_id, cycle, course_set_id,
-                recipient_kind, recipient_email, subject, body_html, body_text, state,
-                skip_reason, created_at, sent_at, trigger)
-             SELECT s.dedup_key,
-                (SELECT r.id FROM notification_rule r WHERE r.id = s.rule_id),
-                (SELECT a.id FROM assignment a WHERE a.id = s.assignment_id),
-                s.cycle, s.course_set_id, s.recipient_kind, s.recipient_email, s.subject,
-                s.body_html, s.body_text, 'skipped', ?1, s.created_at, NULL, s.trigger
-             FROM {set_aside} s
-             WHERE NOT EXISTS (SELECT 1 FROM message m WHERE m.dedup_key = s.dedup_key)"
-        ),
+    copy_messages(
+        tx,
+        set_aside,
+        ("'skipped'", "?1", "NULL"),
+        "1",
         [SKIP_NOT_PRODUCED],
     )?;
     tx.execute(&format!("DROP TABLE {set_aside}"), [])?;
