@@ -20,6 +20,7 @@ mod notify;
 mod period;
 mod program;
 mod program_edit;
+mod reader_pool;
 mod restore;
 mod screens;
 mod smtp_server;
