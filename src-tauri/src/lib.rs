@@ -4,6 +4,7 @@
 mod background;
 mod commands;
 mod error;
+mod rendering;
 mod startup;
 mod state;
 mod timer;
@@ -84,6 +85,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
 /// launch only brings the running instance's window forward; closing the window may leave
 /// CertDesk running in the tray (see [`background`]).
 pub fn run() {
+    rendering::prefer_light_rendering();
     let builder = specta_builder();
     let result = tauri::Builder::default()
         // First, so that a second instance exits before it opens anything.
@@ -98,9 +100,20 @@ pub fn run() {
             builder.mount_events(app);
             let clock: Arc<dyn certdesk_core::Clock> = Arc::new(SystemClock);
             let db = state::Store::new(startup::open_store(app.handle(), clock.as_ref())?);
-            let timer = Arc::new(Mutex::new(timer::TimerStatus::default()));
-            timer::start(db.clone(), clock.clone(), timer.clone());
-            app.manage(state::AppState { db, clock, timer });
+            let timer = Arc::new(Mutex::new(timer::TimerStatus::starting()));
+            let first_screen = Arc::new(timer::FirstScreen::default());
+            timer::start(
+                db.clone(),
+                clock.clone(),
+                timer.clone(),
+                first_screen.clone(),
+            );
+            app.manage(state::AppState {
+                db,
+                clock,
+                timer,
+                first_screen,
+            });
             if let Err(e) = background::add_tray(app.handle()) {
                 eprintln!("certdesk: no tray icon: {e}");
             }

@@ -7,7 +7,7 @@ use certdesk_core::{Clock, Db, Reader, Writer};
 use jiff::Timestamp;
 
 use crate::error::CommandResult;
-use crate::timer::TimerStatus;
+use crate::timer::{FirstScreen, TimerStatus};
 
 /// The store in use. It changes only when the first run opens an existing file; every
 /// command and the timer take the current one.
@@ -32,6 +32,8 @@ pub struct AppState {
     pub db: Store,
     pub clock: Arc<dyn Clock>,
     pub timer: Arc<Mutex<TimerStatus>>,
+    /// Signalled when the dashboard has its first figures; the start-up run waits for it.
+    pub first_screen: Arc<FirstScreen>,
 }
 
 impl AppState {

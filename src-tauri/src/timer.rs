@@ -3,9 +3,14 @@
 //! of its own. It compares the wall clock rather than trusting a sleeping timer, so
 //! after the machine wakes the overdue run happens within seconds. The CLI may run at the
 //! same time (cron, systemd): the core's dedup keys and leases keep every message single.
+//!
+//! The start-up run (the catch-up, long on a large store that was closed for a while) waits
+//! until the first screen has its figures ([`FirstScreen`]), so that the window is usable at
+//! once; meanwhile and until it ends the status says `catching_up`, which the dashboard
+//! shows.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use certdesk_core::scheduler::Tick;
 use certdesk_core::{Clock, Db};
@@ -16,6 +21,43 @@ use serde::Serialize;
 
 /// How often the thread looks at the clock.
 const POLL: Duration = Duration::from_secs(5);
+/// The longest the start-up run waits for the first screen (a window started hidden, or a
+/// first screen other than the dashboard, never signals it).
+const FIRST_SCREEN_WAIT: Duration = Duration::from_secs(5);
+
+/// Whether the first screen has shown its figures: the start-up run waits for it.
+#[derive(Default)]
+pub struct FirstScreen {
+    shown: Mutex<bool>,
+    signal: Condvar,
+}
+
+impl FirstScreen {
+    /// The first screen has its figures: the start-up run may begin.
+    pub fn shown(&self) {
+        let mut shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+        if !*shown {
+            *shown = true;
+            self.signal.notify_all();
+        }
+    }
+
+    /// Waits until [`FirstScreen::shown`] was called, or `at_most`.
+    fn wait(&self, at_most: Duration) {
+        let deadline = Instant::now() + at_most;
+        let mut shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+        while !*shown {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            shown = match self.signal.wait_timeout(shown, left) {
+                Ok((guard, _)) => guard,
+                Err(e) => e.into_inner().0,
+            };
+        }
+    }
+}
 
 /// What the dashboard shows of the timer.
 #[derive(Debug, Clone, Default, Serialize, specta::Type)]
@@ -25,9 +67,22 @@ pub struct TimerStatus {
     pub next_run: Option<String>,
     pub last_error: Option<String>,
     pub last_tick: Option<Tick>,
+    /// From start-up until the start-up run has finished: certifications and messages may
+    /// not yet be up to date with the time the app was closed.
+    pub catching_up: bool,
+    /// A run is in progress (the timer's, or "Run now").
+    pub running: bool,
 }
 
 impl TimerStatus {
+    /// The status at start-up: catching up until the start-up run has finished.
+    pub fn starting() -> TimerStatus {
+        TimerStatus {
+            catching_up: true,
+            ..TimerStatus::default()
+        }
+    }
+
     /// Records the outcome of one tick at `at`.
     pub fn record(&mut self, at: Timestamp, outcome: &certdesk_core::Result<Tick>) {
         self.last_run = Some(at.to_string());
@@ -49,11 +104,11 @@ pub fn run_once(
     status: &Mutex<TimerStatus>,
 ) -> certdesk_core::Result<Tick> {
     let now = clock.now();
+    status.lock().unwrap_or_else(|e| e.into_inner()).running = true;
     let outcome = certdesk_core::api::scheduler::run_now(db, clock);
-    status
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .record(now, &outcome);
+    let mut status = status.lock().unwrap_or_else(|e| e.into_inner());
+    status.record(now, &outcome);
+    status.running = false;
     outcome
 }
 
@@ -66,11 +121,18 @@ fn interval(db: &Db) -> SignedDuration {
     SignedDuration::from_mins(i64::from(minutes))
 }
 
-/// Starts the timer thread. A change of the run interval takes effect from the next run.
-pub fn start(store: Store, clock: Arc<dyn Clock>, status: Arc<Mutex<TimerStatus>>) {
+/// Starts the timer thread: the start-up run once the first screen is shown, then a run
+/// every run interval. A change of the interval takes effect from the next run.
+pub fn start(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    status: Arc<Mutex<TimerStatus>>,
+    first_screen: Arc<FirstScreen>,
+) {
     let spawned = std::thread::Builder::new()
         .name("certdesk-timer".into())
         .spawn(move || {
+            first_screen.wait(FIRST_SCREEN_WAIT);
             let mut next = clock.now();
             loop {
                 let now = clock.now();
@@ -80,8 +142,9 @@ pub fn start(store: Store, clock: Arc<dyn Clock>, status: Arc<Mutex<TimerStatus>
                         eprintln!("certdesk: scheduled run failed: {e}");
                     }
                     next = clock.now().checked_add(interval(&db)).unwrap_or(now);
-                    status.lock().unwrap_or_else(|e| e.into_inner()).next_run =
-                        Some(next.to_string());
+                    let mut status = status.lock().unwrap_or_else(|e| e.into_inner());
+                    status.next_run = Some(next.to_string());
+                    status.catching_up = false;
                 }
                 std::thread::sleep(POLL);
             }

@@ -3,9 +3,49 @@
 //! they print their figures and assert nothing about time. Run them with
 //! `cargo test -- --ignored --nocapture benchmark` (see docs/BENCHMARKS.md).
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use fantoccini::Locator;
+
 use crate::harness::{cli_json, App};
+
+/// A store of the benchmark's own: a copy of `$CERTDESK_BENCH_STORE` (and its `-wal`) when
+/// set, so that each launch finds the same work to catch up, else a new demo store.
+fn bench_store(dir: &Path) -> PathBuf {
+    let db = dir.join("certdesk.sqlite");
+    match std::env::var_os("CERTDESK_BENCH_STORE") {
+        Some(src) => {
+            let src = PathBuf::from(src);
+            std::fs::copy(&src, &db).unwrap();
+            let mut wal = src.into_os_string();
+            wal.push("-wal");
+            if Path::new(&wal).exists() {
+                std::fs::copy(&wal, dir.join("certdesk.sqlite-wal")).unwrap();
+            }
+        }
+        None => {
+            cli_json(&db, &["init", "--demo"]);
+        }
+    }
+    db
+}
+
+/// Waits (at most `at_most`) until the dashboard no longer says it is catching up.
+async fn catch_up_done(app: &App, at_most: Duration) -> bool {
+    let until = Instant::now() + at_most;
+    while Instant::now() < until {
+        let shown = app
+            .client
+            .find(Locator::Css("[data-testid=catching-up]"))
+            .await;
+        if shown.is_err() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
 
 #[tokio::test]
 #[ignore = "a benchmark: run it by hand"]
@@ -13,18 +53,27 @@ async fn startup_benchmark_cold_start_to_a_visible_dashboard() {
     let mut times = Vec::new();
     for run in 0..5 {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("certdesk.sqlite");
-        cli_json(&db, &["init", "--demo"]);
+        let db = bench_store(dir.path());
         let started = Instant::now();
         let app = App::open("startup_benchmark", dir, db).await;
         let session = started.elapsed();
         let figure = app.text("[data-testid=learners] .figure").await;
         assert!(!figure.is_empty());
         let shown = started.elapsed();
+        let catching_up = app
+            .client
+            .find(Locator::Css("[data-testid=catching-up]"))
+            .await
+            .is_ok();
         println!(
-            "run {run}: window session {:>5} ms, dashboard figures shown {:>5} ms",
+            "run {run}: window session {:>5} ms, dashboard figures shown {:>5} ms{}",
             session.as_millis(),
-            shown.as_millis()
+            shown.as_millis(),
+            if catching_up {
+                ", start-up run still catching up"
+            } else {
+                ""
+            }
         );
         times.push(shown);
         app.finish().await;
@@ -39,6 +88,135 @@ async fn startup_benchmark_cold_start_to_a_visible_dashboard() {
         times[4].as_millis(),
         first.as_millis()
     );
+}
+
+/// The proportional set size (kB) of process `pid` (`/proc/PID/smaps_rollup`): its private
+/// memory plus its share of what it shares with others, so the sum over processes is fair.
+fn pss_kb(pid: u32) -> u64 {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    rollup
+        .lines()
+        .find_map(|l| l.strip_prefix("Pss:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A `/proc/PID/status` field in kB (`VmHWM`: the peak resident size).
+fn status_kb(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| {
+            v.trim_start_matches(':')
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
+/// Every process: (pid, parent pid, name).
+fn processes() -> Vec<(u32, u32, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_string();
+        let ppid = stat[close + 2..]
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        out.push((pid, ppid, name));
+    }
+    out
+}
+
+/// The app's process (the one running `$CERTDESK_APP` on `db`) and its descendants (the
+/// WebKit web and network processes), each with its PSS in kB.
+fn app_tree(db: &Path) -> Vec<(u32, String, u64)> {
+    let db = db.to_string_lossy().into_owned();
+    let all = processes();
+    let root = all.iter().find(|(pid, _, _)| {
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd);
+        cmd.contains(&db) && !cmd.contains("WebKitWebDriver") && !cmd.contains("tauri-driver")
+    });
+    let Some(&(root, _, ref name)) = root else {
+        return Vec::new();
+    };
+    let mut tree = vec![(root, name.clone(), pss_kb(root))];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i].0;
+        for (pid, ppid, name) in &all {
+            if *ppid == parent {
+                tree.push((*pid, name.clone(), pss_kb(*pid)));
+            }
+        }
+        i += 1;
+    }
+    tree
+}
+
+fn print_tree(when: &str, tree: &[(u32, String, u64)]) {
+    let total: u64 = tree.iter().map(|p| p.2).sum();
+    let parts: Vec<String> = tree
+        .iter()
+        .map(|(_, name, kb)| format!("{name} {:.1}", *kb as f64 / 1024.0))
+        .collect();
+    println!(
+        "{when:<40} PSS {:>6.1} MB in all ({})",
+        total as f64 / 1024.0,
+        parts.join(", ")
+    );
+}
+
+/// Memory of the app in all its processes (PSS), idle on the dashboard once the start-up
+/// run is done, and with the membership report open; and the app process's peak resident
+/// size. On a copy of `$CERTDESK_BENCH_STORE`, else on a demo store.
+#[tokio::test]
+#[ignore = "a benchmark: run it by hand"]
+async fn memory_benchmark_pss_of_all_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = bench_store(dir.path());
+    let app = App::open("memory_benchmark", dir, db.clone()).await;
+    app.text("[data-testid=learners] .figure").await;
+    let caught_up = catch_up_done(&app, Duration::from_secs(600)).await;
+    assert!(caught_up, "the start-up run did not end");
+    let peak = app_tree(&db).first().map(|p| status_kb(p.0, "VmHWM"));
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    print_tree("dashboard, idle after the start-up run", &app_tree(&db));
+    app.click("#nav-membership").await;
+    app.find("[data-testid=membership-row]").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    print_tree("membership report open", &app_tree(&db));
+    let scrolled = app
+        .client
+        .execute_async(SCROLL_FOR_GAPS, vec![1500.into(), 100.into()])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    print_tree("membership report scrolled 4,500 rows", &app_tree(&db));
+    println!("(scroll: {scrolled})");
+    if let Some(tree) = app_tree(&db).first() {
+        println!(
+            "app process peak resident size (VmHWM): {:.1} MB after the start-up run, {:.1} MB now",
+            peak.unwrap_or(0) as f64 / 1024.0,
+            status_kb(tree.0, "VmHWM") as f64 / 1024.0
+        );
+    }
+    app.finish().await;
 }
 
 /// Clicks `css` in the page and measures, in the page, the milliseconds until the first

@@ -18,7 +18,9 @@ use crate::state::AppState;
 #[specta::specta]
 pub async fn dashboard(state: State<'_, AppState>) -> CommandResult<Dashboard> {
     let now = state.now();
-    state.read(move |r| reports::dashboard(r, now)).await
+    let figures = state.read(move |r| reports::dashboard(r, now)).await;
+    state.first_screen.shown(); // the start-up run may begin
+    figures
 }
 
 #[tauri::command]

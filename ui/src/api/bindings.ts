@@ -917,6 +917,13 @@ export type TimerStatus = {
 	next_run: string | null,
 	last_error: string | null,
 	last_tick: Tick | null,
+	/**
+	 *  From start-up until the start-up run has finished: certifications and messages may
+	 *  not yet be up to date with the time the app was closed.
+	 */
+	catching_up: boolean,
+	/**  A run is in progress (the timer's, or "Run now"). */
+	running: boolean,
 };
 
 /**  One systemd timer unit and its state. */

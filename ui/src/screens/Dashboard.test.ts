@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { render, screen, cleanup, fireEvent } from "@testing-library/svelte";
+import { render, screen, cleanup, fireEvent, waitFor } from "@testing-library/svelte";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import Dashboard from "./Dashboard.svelte";
 import type { Dashboard as Figures, Outlook, TimerStatus } from "../api";
@@ -45,6 +45,8 @@ const idleTimer: TimerStatus = {
   next_run: null,
   last_error: null,
   last_tick: null,
+  catching_up: false,
+  running: false,
 };
 
 afterEach(() => {
@@ -114,6 +116,31 @@ describe("Dashboard", () => {
     );
     expect(runs).toBe(1);
     expect(await screen.findByText(/next run 2026-11-23 09:01 UTC/)).toBeTruthy();
+  });
+
+  it("says it is catching up at start-up, then shows the figures the catch-up left", async () => {
+    let catchingUp = true;
+    let dashboardReads = 0;
+    mockIPC((cmd) => {
+      if (cmd === "dashboard") {
+        dashboardReads += 1;
+        return catchingUp ? figures : { ...figures, raised_exceptions: 9 };
+      }
+      if (cmd === "outlook") return outlook;
+      if (cmd === "timer_status")
+        return { ...idleTimer, catching_up: catchingUp, running: catchingUp };
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    render(Dashboard);
+    // The figures come first, while the start-up run has not finished.
+    expect(await screen.findByText("1,234")).toBeTruthy();
+    expect((await screen.findByTestId("catching-up")).textContent).toContain("Catching up");
+    catchingUp = false;
+    await waitFor(() => expect(screen.queryByTestId("catching-up")).toBeNull(), {
+      timeout: 3000,
+    });
+    await waitFor(() => expect(screen.getByTestId("raised-exceptions").textContent).toContain("9"));
+    expect(dashboardReads).toBe(2);
   });
 
   it("says why when the store cannot be read", async () => {

@@ -7,6 +7,7 @@
 pub mod backup;
 pub mod location;
 mod migrations;
+mod pool;
 pub(crate) mod setting;
 
 use std::ops::Deref;
@@ -18,14 +19,19 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use crate::{Error, Result};
 
 pub use migrations::{LATEST_VERSION, MIGRATIONS};
+pub use pool::IDLE_READERS;
+
+use pool::ReaderPool;
 
 /// `PRAGMA application_id` of every CertDesk store ("CDSK").
 pub const APPLICATION_ID: i64 = 0x4344_534B;
 
-/// A CertDesk store on disk. Cheap to clone; each handle opens its own connection.
+/// A CertDesk store on disk. Cheap to clone; every writer opens its own connection, while
+/// readers reuse the few idle read connections the clones share (see [`IDLE_READERS`]).
 #[derive(Debug, Clone)]
 pub struct Db {
     path: PathBuf,
+    readers: ReaderPool,
 }
 
 impl Db {
@@ -42,7 +48,10 @@ impl Db {
         }
         create_private(&path)?;
         tighten(&path)?;
-        let db = Db { path };
+        let db = Db {
+            path,
+            readers: ReaderPool::default(),
+        };
         let mut conn = db.connect(OpenFlags::default())?;
         migrations::migrate(&mut conn, &db.path)?;
         Ok(db)
@@ -52,12 +61,23 @@ impl Db {
         &self.path
     }
 
-    /// A query-only connection.
+    /// A query-only connection: an idle one of this store's if there is one, else a new one.
+    /// It goes back to the idle ones when the reader is dropped, if it is outside any
+    /// transaction then.
     pub fn reader(&self) -> Result<Reader> {
-        let conn =
-            self.connect(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        conn.pragma_update(None, "query_only", true)?;
-        Ok(Reader(conn))
+        let conn = match self.readers.take() {
+            Some(conn) => conn,
+            None => {
+                let conn = self
+                    .connect(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+                conn.pragma_update(None, "query_only", true)?;
+                conn
+            }
+        };
+        Ok(Reader {
+            conn: Some(conn),
+            pool: self.readers.clone(),
+        })
     }
 
     /// A connection for writing.
@@ -177,14 +197,29 @@ fn not_a_store(e: rusqlite::Error, path: &Path) -> Error {
     }
 }
 
-/// A query-only connection to the store.
+/// A query-only connection to the store, given back to the store's idle readers on drop.
 #[derive(Debug)]
-pub struct Reader(Connection);
+pub struct Reader {
+    /// `None` only inside `drop`.
+    conn: Option<Connection>,
+    pool: ReaderPool,
+}
 
 impl Deref for Reader {
     type Target = Connection;
     fn deref(&self) -> &Connection {
-        &self.0
+        match &self.conn {
+            Some(conn) => conn,
+            None => unreachable!("a reader's connection is taken only when it is dropped"),
+        }
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.give_back(conn);
+        }
     }
 }
 

@@ -21,6 +21,7 @@ mod period;
 mod program;
 mod program_edit;
 mod query_plans;
+mod reader_pool;
 mod restore;
 mod screens;
 mod smtp_server;
