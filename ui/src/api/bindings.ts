@@ -653,7 +653,7 @@ export type ProgramSummary = {
 	short_name: string,
 	full_name: string,
 	kind: ProgramKind,
-	/**  Active members (not unassigned). */
+	/**  Active members (not unassigned), from the summary figures (migration 005). */
 	members: number,
 };
 
