@@ -134,3 +134,21 @@ pub fn events(db: &Db, assignment: i64) -> Vec<(String, i64)> {
         .collect::<Result<_, _>>()
         .unwrap()
 }
+
+/// A tiny deterministic generator (xorshift): the same seed gives the same walk, so a
+/// failure replays.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}

@@ -7,23 +7,8 @@
 use certdesk_core::notify::template::{render, Values};
 use jiff::tz::TimeZone;
 
-use crate::fixture::{store, t, COURSES};
+use crate::fixture::{store, t, Rng, COURSES};
 use crate::lifecycle::FIRST_AID;
-
-/// A tiny xorshift generator: the same seed gives the same mutants.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const INSERTS: &[&str] = &[
     "\"",

@@ -12,7 +12,7 @@ use certdesk_core::report::outlook::outlook;
 use certdesk_core::{api, names, AssignmentStatus, Db, ExceptionStatus};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::fixture::{store, t};
+use crate::fixture::{store, t, Rng};
 
 const PROGRAMS: &str = r#"{ "programs": [
   { "short_name": "CERT-A", "full_name": "Certification A",
@@ -61,26 +61,13 @@ fn learners_csv(shift: usize) -> String {
     csv
 }
 
-/// A small deterministic generator (xorshift), so a failure replays.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn some_learners(&mut self, db: &Db) -> Vec<i64> {
-        let r = db.reader().unwrap();
-        let n = 1 + self.below(8);
-        (0..n)
-            .map(|_| names::learner(&r, &format!("L{}", self.below(LEARNERS))).unwrap())
-            .collect()
-    }
+/// One to eight learners picked at random.
+fn some_learners(rng: &mut Rng, db: &Db) -> Vec<i64> {
+    let r = db.reader().unwrap();
+    let n = 1 + rng.below(8);
+    (0..n)
+        .map(|_| names::learner(&r, &format!("L{}", rng.below(LEARNERS))).unwrap())
+        .collect()
 }
 
 fn program(db: &Db, short: &str) -> i64 {
@@ -221,13 +208,13 @@ fn random_step(db: &Db, rng: &mut Rng, now: Timestamp, step: usize) -> String {
     let short = SHORTS[rng.below(SHORTS.len())];
     match rng.below(9) {
         0 | 1 => {
-            let ids = rng.some_learners(db);
+            let ids = some_learners(rng, db);
             let due = (rng.below(3) == 0).then_some("2026-05-31");
             api::enrolment::assign_learners(&mut w, now, program(db, short), &ids, due).unwrap();
             format!("assign {} to {short}", ids.len())
         }
         2 => {
-            let ids = rng.some_learners(db);
+            let ids = some_learners(rng, db);
             api::enrolment::unassign_learners(&mut w, now, program(db, short), &ids).unwrap();
             format!("unassign {} from {short}", ids.len())
         }
@@ -242,7 +229,7 @@ fn random_step(db: &Db, rng: &mut Rng, now: Timestamp, step: usize) -> String {
             }
         }
         4 | 5 => {
-            let learner = rng.some_learners(db)[0];
+            let learner = some_learners(rng, db)[0];
             let course = names::course(w.conn(), COURSES[rng.below(COURSES.len())]).unwrap();
             // Completed at some time in the last 10 days, at any time of day.
             let at = now - SignedDuration::from_secs(rng.below(10 * 86_400) as i64);
