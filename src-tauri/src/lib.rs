@@ -4,6 +4,7 @@
 mod background;
 mod commands;
 mod error;
+mod rendering;
 mod startup;
 mod state;
 mod timer;
@@ -84,6 +85,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
 /// launch only brings the running instance's window forward; closing the window may leave
 /// CertDesk running in the tray (see [`background`]).
 pub fn run() {
+    rendering::prefer_light_rendering();
     let builder = specta_builder();
     let result = tauri::Builder::default()
         // First, so that a second instance exits before it opens anything.
