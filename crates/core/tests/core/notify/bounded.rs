@@ -2,30 +2,18 @@
 //! exceptions and counts the rest (and still marks every one of them alerted), and a run
 //! gives its connection back with the store's own settings.
 
-use certdesk_core::notify::{Recipients, Timing, Trigger};
 use certdesk_core::scheduler::{run_in_chunks, Chunking};
 use certdesk_core::Error;
 use rusqlite::params;
 
-use super::{rule, s, Fx};
+use super::{s, Fx};
 
 const NOW: &str = "2027-06-01T12:00:00Z";
 
 /// A program with an exception alert rule, two administrators and `n` raised exceptions.
 fn raised(n: i64) -> Fx {
     let fx = Fx::new("program");
-    fx.rule(
-        rule(
-            Trigger::Exception,
-            Timing::On,
-            0,
-            Recipients::Admins,
-            "%exceptioncount% new exceptions in %programfullname%",
-            "%exceptionlist%",
-        ),
-        "2027-01-01T00:00:00Z",
-    );
-    fx.exec("INSERT INTO site_admin (full_name, email) VALUES ('Ada', 'ada@example.org'), ('Ben', 'ben@example.org')", []);
+    fx.exception_alerts_to_two_admins();
     fx.exec(
         "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?1)
          INSERT INTO learner (id_number, full_name, email, time_zone)

@@ -116,6 +116,26 @@ impl Fx {
     }
 
     /// Adds a rule at `now`.
+    /// An exception alert rule (from 2027-01-01) and two site administrators, Ada and Ben.
+    pub fn exception_alerts_to_two_admins(&self) {
+        self.rule(
+            rule(
+                Trigger::Exception,
+                Timing::On,
+                0,
+                Recipients::Admins,
+                "%exceptioncount% new exceptions in %programfullname%",
+                "%exceptionlist%",
+            ),
+            "2027-01-01T00:00:00Z",
+        );
+        self.exec(
+            "INSERT INTO site_admin (full_name, email) \
+             VALUES ('Ada', 'ada@example.org'), ('Ben', 'ben@example.org')",
+            [],
+        );
+    }
+
     pub fn rule(&self, input: RuleInput, now: &str) -> i64 {
         self.db
             .writer()

@@ -284,18 +284,7 @@ fn certification_triggers_expiry_window_failure_and_unassigned() {
 #[test]
 fn exception_alert_once_per_program_per_run_to_every_admin() {
     let (fx, srv) = fx_with_server("program");
-    fx.rule(
-        rule(
-            Trigger::Exception,
-            Timing::On,
-            0,
-            Recipients::Admins,
-            "%exceptioncount% new exceptions in %programfullname%",
-            "%exceptionlist%",
-        ),
-        "2027-01-01T00:00:00Z",
-    );
-    fx.exec("INSERT INTO site_admin (full_name, email) VALUES ('Ada', 'ada@example.org'), ('Ben', 'ben@example.org')", []);
+    fx.exception_alerts_to_two_admins();
     let ann = fx.learner("E1", "Ann Lee", "UTC");
     let bob = fx.learner("E2", "Bob Ray", "UTC");
     let a = fx.assign(ann, "2027-01-02T00:00:00Z", "not_started");
