@@ -8,6 +8,7 @@ mod faults;
 mod hostile;
 mod lock;
 mod rules;
+mod send_time;
 mod triggers;
 
 use std::time::Duration;
