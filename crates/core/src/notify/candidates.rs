@@ -115,7 +115,7 @@ pub(super) fn candidates(
     ctx: &mut Context,
 ) -> Result<Vec<(usize, Candidate)>> {
     let mut out = Vec::new();
-    let Some((elo, ehi)) = group_window(group, hi) else {
+    let Some((elo, ehi)) = group_window(group, hi, ctx.max_hold) else {
         return Ok(out);
     };
     for manager_copy in recipient_kinds(group) {
@@ -134,8 +134,11 @@ pub(super) fn candidates(
 
 /// The event instants `[elo, ehi]` whose send instants may lie in `[lo, hi]` for some rule of
 /// the group (`None` for an empty group).
-pub(super) fn group_window(group: &[(&Rule, i64)], hi: i64) -> Option<(i64, i64)> {
+/// `hold` is the longest the send window can hold a message: a send instant that far before
+/// `lo` may be released in range.
+pub(super) fn group_window(group: &[(&Rule, i64)], hi: i64, hold: i64) -> Option<(i64, i64)> {
     let ((first, _), lo) = group.first().zip(group.iter().map(|(_, lo)| *lo).min())?;
+    let lo = lo.saturating_sub(hold);
     let i = &first.input;
     Some(event_window(
         i.trigger,
@@ -310,10 +313,35 @@ fn candidate(
         unit: i.offset_unit,
         n: i64::from(i.offset_amount),
     };
-    let send_at = send_instant(row.event_at, &tz, &rtz, timing, 0, ctx.send_time)?;
+    let due = send_instant(row.event_at, &tz, &rtz, timing, 0, ctx.send_time)?;
+    let email = if manager_copy {
+        row.manager_email.clone().unwrap_or_default()
+    } else {
+        row.learner_email.clone()
+    };
+    let outcome = |at: i64| {
+        if i.timing == Timing::Before && row.event_at <= at {
+            Outcome::Skip(SKIP_EVENT_PASSED)
+        } else if manager_copy && row.manager_id.is_none() {
+            Outcome::Skip(SKIP_NO_MANAGER)
+        } else if email.trim().is_empty() {
+            Outcome::Fail(FAIL_NO_ADDRESS)
+        } else {
+            Outcome::Send
+        }
+    };
+    // Held by the send window until `send_at`.
+    let send_at = ctx.windows.release(rule, due, &rtz);
+    if send_at > hi && due <= hi && outcome(send_at) == Outcome::Send {
+        if let Some(h) = ctx.held.as_mut() {
+            h.count += 1;
+            h.until = Some(h.until.map_or(send_at, |u: i64| u.min(send_at)));
+        }
+    }
     if send_at < lo || send_at > hi {
         return None;
     }
+    let outcome = outcome(now);
     let v = Values {
         user_full_name: row.learner_name,
         user_id_number: row.learner_id_number,
@@ -328,30 +356,19 @@ fn candidate(
             .cloned()
             .unwrap_or_default(),
         manager_name: row.manager_name.unwrap_or_default(),
-        manager_email: row.manager_email.clone().unwrap_or_default(),
+        manager_email: row.manager_email.unwrap_or_default(),
         ..Values::default()
     };
-    let (email, rendered, kind) = if manager_copy {
+    let (rendered, kind) = if manager_copy {
         (
-            row.manager_email.unwrap_or_default(),
             render(&i.manager_subject, &i.manager_body, &v, &rtz),
             "manager",
         )
     } else {
         (
-            row.learner_email,
             render(&i.learner_subject, &i.learner_body, &v, &tz),
             "learner",
         )
-    };
-    let outcome = if i.timing == Timing::Before && row.event_at <= now {
-        Outcome::Skip(SKIP_EVENT_PASSED)
-    } else if manager_copy && row.manager_id.is_none() {
-        Outcome::Skip(SKIP_NO_MANAGER)
-    } else if email.trim().is_empty() {
-        Outcome::Fail(FAIL_NO_ADDRESS)
-    } else {
-        Outcome::Send
     };
     let (a, cycle, set) = (row.assignment_id, row.cycle, row.course_set_id);
     Some(Candidate {

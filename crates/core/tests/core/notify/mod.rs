@@ -9,6 +9,7 @@ mod hostile;
 mod lock;
 mod rules;
 mod send_time;
+mod send_window;
 mod triggers;
 
 use std::time::Duration;
