@@ -15,6 +15,15 @@ pub enum Command {
     /// Whether closing the app's window keeps CertDesk running in the tray.
     #[command(subcommand)]
     CloseToTray(CloseToTray),
+    /// The send time and the send window (working hours and days) of the store.
+    #[command(subcommand)]
+    SendPolicy(super::send_policy::Policy),
+    /// A program's own send window, replacing the store's.
+    #[command(subcommand)]
+    ProgramWindow(super::send_policy::ProgramCmd),
+    /// The holidays on which nothing is sent (the store's or a program's own).
+    #[command(subcommand)]
+    Holidays(super::send_policy::Holidays),
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -55,6 +64,9 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
                 || format!("run interval {minutes} min"),
             )
         }
+        Command::SendPolicy(c) => super::send_policy::policy(c, db, out),
+        Command::ProgramWindow(c) => super::send_policy::program(c, db, out),
+        Command::Holidays(c) => super::send_policy::holidays(c, db, out),
         Command::CloseToTray(c) => {
             let on = match c {
                 CloseToTray::Show => settings::close_to_tray(&db.reader()?)?,

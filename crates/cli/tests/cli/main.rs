@@ -13,6 +13,7 @@ mod notify;
 mod parity;
 mod rules;
 mod secrets;
+mod send_window;
 mod set_rules;
 // The core tests' SMTP server helper; the CLI tests use only part of it.
 #[allow(dead_code)]

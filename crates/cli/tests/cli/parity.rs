@@ -41,6 +41,16 @@ const MAPPED: &[(&str, &str)] = &[
     ("set_run_interval", "settings run-interval set"),
     ("background_options", "settings close-to-tray show"),
     ("set_close_to_tray", "settings close-to-tray set"),
+    ("send_policy", "settings send-policy show"),
+    ("set_send_policy", "settings send-policy set"),
+    ("program_send_window", "settings program-window show"),
+    (
+        "set_program_send_window",
+        "settings program-window set|clear",
+    ),
+    ("holidays", "settings holidays list"),
+    ("import_holidays", "settings holidays import"),
+    ("clear_holidays", "settings holidays clear"),
     // Notification rules, site administrators, SMTP and the message log.
     ("program_rules", "rules list"),
     ("placeholders", "placeholders"),
