@@ -178,7 +178,15 @@ impl Window {
             .chain(self.holidays.iter().copied());
         let mut longest = 0;
         for s in starts {
+            // From the first closed day of the run this day belongs to (a weekend before a
+            // Monday holiday counts with it).
             let mut d = s;
+            for _ in 0..=MAX_HOLD_DAYS {
+                match d.checked_sub(1.day()) {
+                    Ok(prev) if !self.open_on(prev) => d = prev,
+                    _ => break,
+                }
+            }
             let mut n = 0;
             while !self.open_on(d) && n <= MAX_HOLD_DAYS {
                 n += 1;

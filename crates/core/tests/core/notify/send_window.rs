@@ -220,3 +220,17 @@ fn holidays_import_from_ics_or_csv_all_or_nothing() {
     assert!(e.to_string().contains("line 3"), "{e}");
     assert_eq!(send_policy::holidays(&r, None).unwrap().len(), 2);
 }
+
+#[test]
+fn a_long_weekend_is_found_however_it_starts() {
+    // Due Saturday 29 May 2027; Monday 31 May is a holiday: held to Tuesday 1 June 08:00.
+    // Selection must look back far enough for the whole hold (weekend + holiday).
+    let fx = due_on("UTC", "2027-05-29T23:59:59Z");
+    let csv = "2027-05-31,Spring bank holiday\n";
+    assert_eq!(import(&fx, None, "h.csv", csv).unwrap(), 1);
+    assert_eq!(fx.run("2027-05-29T09:00:00Z").notifications.queued, 0);
+    assert_eq!(fx.run("2027-06-01T07:30:00Z").notifications.queued, 0);
+    // A run half an hour after the last looks only at send instants since then: the
+    // selection reaches back over the whole hold (weekend + holiday) to find Saturday's.
+    assert_eq!(fx.run("2027-06-01T08:00:00Z").notifications.queued, 1);
+}
