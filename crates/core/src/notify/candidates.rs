@@ -289,6 +289,19 @@ fn event_window(
     }
 }
 
+/// What to do with a row's message if it were queued at `at`.
+fn outcome(rule: &Rule, row: &CandidateRow, manager_copy: bool, email: &str, at: i64) -> Outcome {
+    if rule.input.timing == Timing::Before && row.event_at <= at {
+        Outcome::Skip(SKIP_EVENT_PASSED)
+    } else if manager_copy && row.manager_id.is_none() {
+        Outcome::Skip(SKIP_NO_MANAGER)
+    } else if email.trim().is_empty() {
+        Outcome::Fail(FAIL_NO_ADDRESS)
+    } else {
+        Outcome::Send
+    }
+}
+
 /// The message of one row, rendered for its recipient, when its exact send instant (for that
 /// recipient, [`send_instant`]) lies in `[lo, hi]`.
 fn candidate(
@@ -319,20 +332,10 @@ fn candidate(
     } else {
         row.learner_email.clone()
     };
-    let outcome = |at: i64| {
-        if i.timing == Timing::Before && row.event_at <= at {
-            Outcome::Skip(SKIP_EVENT_PASSED)
-        } else if manager_copy && row.manager_id.is_none() {
-            Outcome::Skip(SKIP_NO_MANAGER)
-        } else if email.trim().is_empty() {
-            Outcome::Fail(FAIL_NO_ADDRESS)
-        } else {
-            Outcome::Send
-        }
-    };
+    let outcome_at = |at: i64| outcome(rule, &row, manager_copy, &email, at);
     // Held by the send window until `send_at`.
     let send_at = ctx.windows.release(rule, due, &rtz);
-    if send_at > hi && due <= hi && outcome(send_at) == Outcome::Send {
+    if send_at > hi && due <= hi && outcome_at(send_at) == Outcome::Send {
         if let Some(h) = ctx.held.as_mut() {
             h.count += 1;
             h.until = Some(h.until.map_or(send_at, |u: i64| u.min(send_at)));
@@ -341,7 +344,7 @@ fn candidate(
     if send_at < lo || send_at > hi {
         return None;
     }
-    let outcome = outcome(now);
+    let outcome = outcome_at(now);
     let v = Values {
         user_full_name: row.learner_name,
         user_id_number: row.learner_id_number,
