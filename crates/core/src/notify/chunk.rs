@@ -129,13 +129,15 @@ impl Queueing {
                 rules: g.iter().map(|(r, lo)| (r.id, *lo)).collect(),
             });
         }
+        let mut ctx = Context::new(conn)?;
+        ctx.horizon = floor.horizon;
         Ok(Queueing {
             now,
             floor,
             effective: eff,
             groups,
             streams,
-            ctx: Context::new(conn)?,
+            ctx,
             sum: EnqueueSummary::default(),
         })
     }

@@ -29,7 +29,8 @@ pub struct EnqueueSummary {
     /// Messages rendered and put in the outbox.
     pub queued: u32,
     /// Messages logged as skipped, with their reason (a reminder whose event had passed, a
-    /// manager copy for a learner without a manager).
+    /// manager copy for a learner without a manager, a message older than the catch-up
+    /// horizon).
     pub skipped: u32,
     /// Messages that cannot be sent at all (no email address), logged as failed.
     pub failed: u32,
@@ -38,7 +39,7 @@ pub struct EnqueueSummary {
 }
 
 pub(super) use super::catch_up::sweep_next_run;
-pub use super::catch_up::{CATCH_UP_DAYS, SWEEP_EVERY_SECS};
+pub use super::catch_up::{horizon_reason, CATCH_UP_DAYS, SWEEP_EVERY_SECS};
 
 /// Why a due message was not queued.
 pub const SKIP_EVENT_PASSED: &str = "the event had already passed when the reminder came due";
@@ -76,7 +77,10 @@ pub(super) fn count_backfill(
     let hi = (eff - 1).min(secs(now));
     let n = candidates(
         conn,
-        &[(&rule, secs(now) - CATCH_UP_DAYS * 86_400)],
+        &[(
+            &rule,
+            secs(now) - i64::from(super::catch_up::catch_up_days(conn)?) * 86_400,
+        )],
         hi,
         secs(now),
         &mut ctx,
@@ -94,6 +98,8 @@ pub(super) type Shape = (Trigger, Timing, u32, OffsetUnit, Recipients);
 pub(super) struct Context {
     zones: HashMap<String, TimeZone>,
     pub(super) criteria: HashMap<(i64, String), String>,
+    /// The catch-up horizon of the run: a message due before it is logged as skipped.
+    pub(super) horizon: i64,
 }
 
 impl Context {
@@ -101,6 +107,7 @@ impl Context {
         Ok(Self {
             zones: HashMap::new(),
             criteria: criteria(conn)?,
+            horizon: i64::MIN,
         })
     }
 
@@ -119,6 +126,8 @@ pub(super) enum Outcome {
     Send,
     Skip(&'static str),
     Fail(&'static str),
+    /// Due before the catch-up horizon: logged as skipped with [`horizon_reason`].
+    TooOld,
 }
 
 /// One due message before it is written.
@@ -139,6 +148,7 @@ pub(super) struct Sink<'t> {
     now: i64,
     instance: String,
     domain: String,
+    too_old: String,
 }
 
 impl<'t> Sink<'t> {
@@ -152,6 +162,7 @@ impl<'t> Sink<'t> {
             now,
             instance: crate::mail::outbox::instance_id(tx, now)?,
             domain,
+            too_old: horizon_reason(super::catch_up::catch_up_days(tx)?),
         })
     }
 
@@ -165,6 +176,7 @@ impl<'t> Sink<'t> {
             Outcome::Send => ("queued", None),
             Outcome::Skip(r) => ("skipped", Some(r)),
             Outcome::Fail(r) => ("failed", Some(r)),
+            Outcome::TooOld => ("skipped", Some(self.too_old.as_str())),
         };
         let mut st = self.tx.prepare_cached(
             "INSERT INTO message (dedup_key, rule_id, assignment_id, cycle, course_set_id,
@@ -203,7 +215,7 @@ impl<'t> Sink<'t> {
                     sum.queued += 1;
                 }
             }
-            Outcome::Skip(_) => sum.skipped += 1,
+            Outcome::Skip(_) | Outcome::TooOld => sum.skipped += 1,
             Outcome::Fail(_) => sum.failed += 1,
         }
         Ok(true)

@@ -3,6 +3,7 @@
 
 mod bounded;
 mod chunks;
+mod episodes;
 mod fault_matrix;
 mod faults;
 mod hostile;
