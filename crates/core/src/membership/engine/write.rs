@@ -93,7 +93,9 @@ impl<'c> Writes<'c> {
         events.sort_by_key(|e| e.occurred_at);
         for e in &events {
             if event::record(self.conn, e)? {
-                let at = self.earliest_event.map_or(e.occurred_at, |t| t.min(e.occurred_at));
+                let at = self
+                    .earliest_event
+                    .map_or(e.occurred_at, |t| t.min(e.occurred_at));
                 self.earliest_event = Some(at);
             }
         }

@@ -14,8 +14,18 @@ use super::{rule, t, Fx};
 fn fx_with_rules() -> (Fx, i64) {
     let fx = Fx::new("program");
     for (trigger, timing, n, subject) in [
-        (Trigger::Assigned, Timing::On, 0, "Welcome to %programfullname%"),
-        (Trigger::Unassigned, Timing::On, 0, "You left %programfullname%"),
+        (
+            Trigger::Assigned,
+            Timing::On,
+            0,
+            "Welcome to %programfullname%",
+        ),
+        (
+            Trigger::Unassigned,
+            Timing::On,
+            0,
+            "You left %programfullname%",
+        ),
         (Trigger::DueDate, Timing::Before, 7, "Due on %duedate%"),
     ] {
         fx.rule(
@@ -52,7 +62,9 @@ fn subjects(fx: &Fx) -> Vec<String> {
 
 fn keys(fx: &Fx) -> Vec<String> {
     let r = fx.db.reader().unwrap();
-    let mut st = r.prepare("SELECT dedup_key FROM message ORDER BY id").unwrap();
+    let mut st = r
+        .prepare("SELECT dedup_key FROM message ORDER BY id")
+        .unwrap();
     st.query_map([], |r| r.get(0))
         .unwrap()
         .collect::<Result<_, _>>()

@@ -2,6 +2,7 @@
 //! on loopback (tests/smtp/server.py).
 
 mod bounded;
+mod catch_up;
 mod chunks;
 mod episodes;
 mod fault_matrix;
