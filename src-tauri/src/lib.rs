@@ -69,6 +69,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::settings::remove_site_admin,
         commands::settings::run_interval,
         commands::settings::set_run_interval,
+        commands::settings::catch_up_days,
+        commands::settings::set_catch_up_days,
         commands::background::background_options,
         commands::background::set_close_to_tray,
         commands::background::set_start_at_login,

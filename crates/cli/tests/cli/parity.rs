@@ -41,6 +41,8 @@ const MAPPED: &[(&str, &str)] = &[
     ("set_run_interval", "settings run-interval set"),
     ("background_options", "settings close-to-tray show"),
     ("set_close_to_tray", "settings close-to-tray set"),
+    ("catch_up_days", "settings catch-up-days"),
+    ("set_catch_up_days", "settings catch-up-days"),
     // Notification rules, site administrators, SMTP and the message log.
     ("program_rules", "rules list"),
     ("placeholders", "placeholders"),

@@ -85,7 +85,8 @@ pub(super) struct Floor {
 ///
 /// The range below the horizon is scanned only when something lies there that no run has
 /// examined: the store was closed for longer than the horizon (from the previous run's
-/// checked mark), or a backdated event. Its messages are logged as skipped, once.
+/// checked mark; at the first run, from the oldest rule's `effective_from`), or a backdated
+/// event. Its messages are logged as skipped, once.
 pub(super) fn scan_floor(conn: &Connection, now: i64) -> Result<Floor> {
     let swept = num(get_setting(conn, SWEPT_AT)?);
     let checked = num(get_setting(conn, CHECKED_UNTIL)?);
@@ -103,7 +104,16 @@ pub(super) fn scan_floor(conn: &Connection, now: i64) -> Result<Floor> {
         }
         // Closed longer than the horizon: from the checked mark, the older part logged.
         (_, Some(ch)) => (horizon.min(ch - MARGIN_SECS), true),
-        (_, None) => (horizon, true),
+        // The first run: from the oldest rule, whose sends older than the horizon no run
+        // has examined (each rule's own `effective_from` bounds its scan).
+        (_, None) => {
+            let oldest: Option<i64> = conn.query_row(
+                "SELECT min(effective_from) FROM notification_rule WHERE enabled = 1",
+                [],
+                |r| r.get(0),
+            )?;
+            (oldest.map_or(horizon, |o| horizon.min(o)), true)
+        }
     };
     Ok(Floor {
         at: rescan.map_or(at, |r| at.min(r)),
