@@ -120,6 +120,13 @@ export const commands = {
 	runInterval: () => typedError<number, CommandError>(__TAURI_INVOKE("run_interval")),
 	/**  Sets the run interval; the timer uses it from its next run. */
 	setRunInterval: (minutes: number) => typedError<number, CommandError>(__TAURI_INVOKE("set_run_interval", { minutes })),
+	/**
+	 *  How many days back a run catches up on messages that came due; older ones are logged as
+	 *  skipped with that reason.
+	 */
+	catchUpDays: () => typedError<number, CommandError>(__TAURI_INVOKE("catch_up_days")),
+	/**  Sets the catch-up horizon (1 to 365 days); the next run uses it. */
+	setCatchUpDays: (days: number) => typedError<number, CommandError>(__TAURI_INVOKE("set_catch_up_days", { days })),
 	/**  The options as they stand: the store's close-to-tray choice, the OS autostart entry. */
 	backgroundOptions: () => typedError<BackgroundOptions, CommandError>(__TAURI_INVOKE("background_options")),
 	/**  Records whether closing the window keeps CertDesk running in the tray. */
@@ -352,7 +359,8 @@ export type EnqueueSummary = {
 	queued: number,
 	/**
 	 *  Messages logged as skipped, with their reason (a reminder whose event had passed, a
-	 *  manager copy for a learner without a manager).
+	 *  manager copy for a learner without a manager, a message older than the catch-up
+	 *  horizon).
 	 */
 	skipped: number,
 	/**  Messages that cannot be sent at all (no email address), logged as failed. */

@@ -25,6 +25,7 @@ function backend(opts: { testFails?: boolean } = {}) {
   const calls: { cmd: string; args: Record<string, unknown> }[] = [];
   let admins: SiteAdmin[] = [{ id: 1, full_name: "Sam Admin", email: "sam@example.com" }];
   let interval = 1;
+  let catchUp = 60;
   mockIPC((cmd, raw) => {
     const args = (raw ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args });
@@ -60,6 +61,16 @@ function backend(opts: { testFails?: boolean } = {}) {
           };
         interval = args.minutes as number;
         return interval;
+      case "catch_up_days":
+        return catchUp;
+      case "set_catch_up_days":
+        if ((args.days as number) < 1 || (args.days as number) > 365)
+          throw {
+            kind: "invalid",
+            message: "invalid catch_up_days: choose between 1 and 365 days",
+          };
+        catchUp = args.days as number;
+        return catchUp;
       case "app_info":
         return { version: "0.1.0", db_path: "/home/me/.local/share/certdesk/certdesk.sqlite" };
       default:
@@ -144,6 +155,23 @@ describe("Settings", () => {
     expect(calls.filter((c) => c.cmd === "set_run_interval").map((c) => c.args)).toEqual([
       { minutes: 0 },
       { minutes: 15 },
+    ]);
+  });
+
+  it("shows the catch-up horizon, refuses 400 days and saves 30", async () => {
+    const calls = backend();
+    render(Settings);
+    const input = (await screen.findByLabelText("Up to (days, 1 to 365)")) as HTMLInputElement;
+    await waitFor(() => expect(input.value).toBe("60"));
+    await fireEvent.input(input, { target: { value: "400" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save the horizon" }));
+    expect(await screen.findByText(/Not saved: .*between 1 and 365 days/)).toBeTruthy();
+    await fireEvent.input(input, { target: { value: "30" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save the horizon" }));
+    expect(await screen.findByText(/more than 30 days late are logged as skipped/)).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === "set_catch_up_days").map((c) => c.args)).toEqual([
+      { days: 400 },
+      { days: 30 },
     ]);
   });
 });
