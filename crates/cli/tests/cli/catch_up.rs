@@ -33,7 +33,13 @@ fn the_horizon_is_shown_set_checked_and_used_by_run() {
         .unwrap()
         .contains("between 1 and 365 days"));
 
-    // First run two months later: the welcomes are older than 30 days, logged, not sent.
+    // A run before the assignments, then the store stays closed for two months: the
+    // welcomes are older than 30 days, logged, not sent.
+    let first = json(&cli(
+        &path,
+        &["--json", "run", "--now", "2027-01-01T12:00:00Z"],
+    ));
+    assert_eq!(first["notifications"]["queued"], 0);
     let run = json(&cli(
         &path,
         &["--json", "run", "--now", "2027-03-05T09:00:00Z"],

@@ -85,8 +85,9 @@ pub(super) struct Floor {
 ///
 /// The range below the horizon is scanned only when something lies there that no run has
 /// examined: the store was closed for longer than the horizon (from the previous run's
-/// checked mark; at the first run, from the oldest rule's `effective_from`), or a backdated
-/// event. Its messages are logged as skipped, once.
+/// checked mark), or a backdated event. Its messages are logged as skipped, once. A store's
+/// first run starts at the horizon: it has no checked mark to start from, and scanning its
+/// whole history (a backfilled benchmark store, an imported past) would be unbounded.
 pub(super) fn scan_floor(conn: &Connection, now: i64) -> Result<Floor> {
     let swept = num(get_setting(conn, SWEPT_AT)?);
     let checked = num(get_setting(conn, CHECKED_UNTIL)?);
@@ -104,16 +105,8 @@ pub(super) fn scan_floor(conn: &Connection, now: i64) -> Result<Floor> {
         }
         // Closed longer than the horizon: from the checked mark, the older part logged.
         (_, Some(ch)) => (horizon.min(ch - MARGIN_SECS), true),
-        // The first run: from the oldest rule, whose sends older than the horizon no run
-        // has examined (each rule's own `effective_from` bounds its scan).
-        (_, None) => {
-            let oldest: Option<i64> = conn.query_row(
-                "SELECT min(effective_from) FROM notification_rule WHERE enabled = 1",
-                [],
-                |r| r.get(0),
-            )?;
-            (oldest.map_or(horizon, |o| horizon.min(o)), true)
-        }
+        // The first run of a store: from the horizon (a new store has nothing to log).
+        (_, None) => (horizon, true),
     };
     Ok(Floor {
         at: rescan.map_or(at, |r| at.min(r)),
