@@ -157,6 +157,11 @@ fn a_store_closed_longer_than_the_horizon_logs_what_it_missed() {
     };
     due("OLD", "2027-02-15T12:00:00Z", "in_progress");
     due("DONE", "2027-02-20T12:00:00Z", "complete");
+    due("AWAY", "2027-02-21T12:00:00Z", "in_progress");
+    fx.exec(
+        "UPDATE learner SET suspended = 1 WHERE id_number = 'AWAY'",
+        [],
+    );
     due("RECENT", "2027-03-25T12:00:00Z", "in_progress");
     due("LATER", "2027-04-20T12:00:00Z", "in_progress");
     fx.run("2027-02-01T09:00:00Z");
