@@ -76,6 +76,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::send_policy::holidays,
         commands::send_policy::import_holidays,
         commands::send_policy::clear_holidays,
+        commands::settings::catch_up_days,
+        commands::settings::set_catch_up_days,
         commands::background::background_options,
         commands::background::set_close_to_tray,
         commands::background::set_start_at_login,

@@ -35,6 +35,7 @@ function backend(opts: { testFails?: boolean } = {}) {
     },
   };
   let holidays: { date: string; name: string }[] = [];
+  let catchUp = 60;
   mockIPC((cmd, raw) => {
     const args = (raw ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args });
@@ -97,6 +98,16 @@ function backend(opts: { testFails?: boolean } = {}) {
         holidays = [];
         return n;
       }
+      case "catch_up_days":
+        return catchUp;
+      case "set_catch_up_days":
+        if ((args.days as number) < 1 || (args.days as number) > 365)
+          throw {
+            kind: "invalid",
+            message: "invalid catch_up_days: choose between 1 and 365 days",
+          };
+        catchUp = args.days as number;
+        return catchUp;
       case "app_info":
         return { version: "0.1.0", db_path: "/home/me/.local/share/certdesk/certdesk.sqlite" };
       default:
@@ -215,5 +226,22 @@ describe("Settings", () => {
     expect(await screen.findByText("2027-12-25 Christmas Day")).toBeTruthy();
     await fireEvent.click(screen.getByRole("button", { name: "Clear the holidays" }));
     expect(await screen.findByText("1 holiday removed.")).toBeTruthy();
+  });
+
+  it("shows the catch-up horizon, refuses 400 days and saves 30", async () => {
+    const calls = backend();
+    render(Settings);
+    const input = (await screen.findByLabelText("Up to (days, 1 to 365)")) as HTMLInputElement;
+    await waitFor(() => expect(input.value).toBe("60"));
+    await fireEvent.input(input, { target: { value: "400" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save the horizon" }));
+    expect(await screen.findByText(/Not saved: .*between 1 and 365 days/)).toBeTruthy();
+    await fireEvent.input(input, { target: { value: "30" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save the horizon" }));
+    expect(await screen.findByText(/more than 30 days late are logged as skipped/)).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === "set_catch_up_days").map((c) => c.args)).toEqual([
+      { days: 400 },
+      { days: 30 },
+    ]);
   });
 });

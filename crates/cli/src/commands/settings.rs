@@ -1,5 +1,5 @@
-//! `settings run-interval show|set` and `settings close-to-tray show|set`: the desktop app's
-//! preferences kept in the store.
+//! `settings run-interval show|set`, `settings close-to-tray show|set` and
+//! `settings catch-up-days [N]`: preferences kept in the store.
 
 use certdesk_core::api::settings;
 use certdesk_core::Db;
@@ -24,6 +24,12 @@ pub enum Command {
     /// The holidays on which nothing is sent (the store's or a program's own).
     #[command(subcommand)]
     Holidays(super::send_policy::Holidays),
+    /// Days back a run catches up on messages that came due (default 60); older ones are
+    /// logged as skipped with that reason. Prints it, or sets it when DAYS is given.
+    CatchUpDays {
+        /// The new horizon, 1 to 365 days.
+        days: Option<u32>,
+    },
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -76,6 +82,15 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
             };
             out.print(&serde_json::json!({ "close_to_tray": on }), || {
                 format!("close to tray {}", if on { "on" } else { "off" })
+            })
+        }
+        Command::CatchUpDays { days } => {
+            let days = match days {
+                None => settings::catch_up_days(&db.reader()?)?,
+                Some(d) => settings::set_catch_up_days(&mut db.writer()?, d)?,
+            };
+            out.print(&serde_json::json!({ "catch_up_days": days }), || {
+                format!("catch-up horizon {days} days")
             })
         }
     }

@@ -51,6 +51,8 @@ const MAPPED: &[(&str, &str)] = &[
     ("holidays", "settings holidays list"),
     ("import_holidays", "settings holidays import"),
     ("clear_holidays", "settings holidays clear"),
+    ("catch_up_days", "settings catch-up-days"),
+    ("set_catch_up_days", "settings catch-up-days"),
     // Notification rules, site administrators, SMTP and the message log.
     ("program_rules", "rules list"),
     ("placeholders", "placeholders"),

@@ -57,11 +57,12 @@ const ACTIVE: &str = "a.active = 1 AND a.unassigned_at IS NULL
 
 /// The candidate query of one rule shape and recipient kind. Parameters: ?1 the rule ids as
 /// a JSON array, ?2 and ?3 the range of event instants, ?4 the most rows to check (-1: all),
-/// ?5 the lowest tie-break key at instant ?2 (the event's or membership's id).
+/// ?5 the lowest tie-break key at instant ?2 (the event's or membership's id). The last
+/// column is the assignment episode.
 /// Rows come in the order of (event instant, key) (the index order: no sort), so a chunked
 /// run can stop after ?4 rows and go on from the last (instant, key) it saw without reading
 /// again the rows of that instant it already queued. A row already queued (its dedup key in
-/// the log) is returned, flagged by the last column, not filtered out: a burst of rows all
+/// the log) is returned, flagged by column 21, not filtered out: a burst of rows all
 /// already queued then counts against ?4 too, and a page never checks more than ?4 rows.
 pub(super) fn query(
     trigger: Trigger,
@@ -85,6 +86,17 @@ pub(super) fn query(
     } else {
         "a.id"
     };
+    // The assignment episode: an event's own (assigned and unassigned carry theirs), else
+    // the membership's current one (the reminders of the episode under way).
+    let episode = if per_event && !from.starts_with("course_set_progress") {
+        "e.episode"
+    } else {
+        "a.episode"
+    };
+    // The episode part of the dedup key, in step with `candidates.rs`'s `dedup_key`: nothing
+    // for the first episode (every key written before episodes existed stays as it was),
+    // `.e<n>` from the second on.
+    let episode_key = format!("CASE WHEN {episode} > 1 THEN '.e' || {episode} ELSE '' END");
     let set_label = if per_event {
         "ifnull((SELECT label FROM course_set WHERE id = e.course_set_id), '')"
     } else {
@@ -115,7 +127,9 @@ pub(super) fn query(
                      ELSE 'certification' END,
                 p.full_name, {rcols}, {rkey}, r.id, {key},
                 EXISTS (SELECT 1 FROM message WHERE dedup_key =
-                    r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey})
+                    r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey}
+                    || {episode_key}),
+                {episode}
          FROM {from}
          CROSS JOIN notification_rule r ON r.program_id = a.program_id
             AND r.id IN (SELECT value FROM json_each(?1))

@@ -69,6 +69,8 @@ struct CandidateRow {
     key: i64,
     /// The dedup key is already in the log: nothing to queue.
     logged: bool,
+    /// The assignment episode (1 until the learner is assigned again after an unassignment).
+    episode: i64,
 }
 
 impl CandidateRow {
@@ -96,6 +98,7 @@ impl CandidateRow {
             rule_id: r.get(19)?,
             key: r.get(20)?,
             logged: r.get(21)?,
+            episode: r.get(22)?,
         })
     }
 }
@@ -373,9 +376,15 @@ fn candidate(
             "learner",
         )
     };
+    // Older than the catch-up horizon (the store was closed, or the event was backdated):
+    // logged as skipped once, never sent.
+    let outcome = match outcome {
+        Outcome::Send if send_at < ctx.horizon => Outcome::TooOld,
+        o => o,
+    };
     let (a, cycle, set) = (row.assignment_id, row.cycle, row.course_set_id);
     Some(Candidate {
-        dedup_key: format!("{}.{a}.{cycle}.{set}.{}", rule.id, row.recipient_key),
+        dedup_key: dedup_key(rule.id, a, cycle, set, &row.recipient_key, row.episode),
         assignment_id: Some(a),
         cycle,
         course_set_id: set,
@@ -384,4 +393,24 @@ fn candidate(
         rendered,
         outcome,
     })
+}
+
+/// A message's dedup key (DOMAIN.md section 4, rule 1), in step with the SQL of
+/// `candidate_query.rs`: `rule.assignment.cycle.set.recipient`, then `.e<episode>` from the
+/// second assignment episode on (the first adds nothing, so every key written before
+/// episodes existed is still recognised).
+pub(super) fn dedup_key(
+    rule: i64,
+    assignment: i64,
+    cycle: i64,
+    set: i64,
+    recipient: &str,
+    episode: i64,
+) -> String {
+    let key = format!("{rule}.{assignment}.{cycle}.{set}.{recipient}");
+    if episode > 1 {
+        format!("{key}.e{episode}")
+    } else {
+        key
+    }
 }

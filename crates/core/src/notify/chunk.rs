@@ -132,6 +132,8 @@ impl Queueing {
                 rules: g.iter().map(|(r, lo)| (r.id, *lo)).collect(),
             });
         }
+        let mut ctx = Context::new(conn)?;
+        ctx.horizon = floor.horizon;
         Ok(Queueing {
             now,
             floor,

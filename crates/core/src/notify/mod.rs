@@ -6,7 +6,7 @@
 pub mod admins;
 mod candidate_query;
 mod candidates;
-mod catch_up;
+pub mod catch_up;
 mod chunk;
 mod exception_alert;
 pub mod held;

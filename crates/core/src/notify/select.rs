@@ -30,7 +30,8 @@ pub struct EnqueueSummary {
     /// Messages rendered and put in the outbox.
     pub queued: u32,
     /// Messages logged as skipped, with their reason (a reminder whose event had passed, a
-    /// manager copy for a learner without a manager).
+    /// manager copy for a learner without a manager, a message older than the catch-up
+    /// horizon).
     pub skipped: u32,
     /// Messages that cannot be sent at all (no email address), logged as failed.
     pub failed: u32,
@@ -39,7 +40,7 @@ pub struct EnqueueSummary {
 }
 
 pub(super) use super::catch_up::sweep_next_run;
-pub use super::catch_up::{CATCH_UP_DAYS, SWEEP_EVERY_SECS};
+pub use super::catch_up::{horizon_reason, CATCH_UP_DAYS, SWEEP_EVERY_SECS};
 
 /// Why a due message was not queued.
 pub const SKIP_EVENT_PASSED: &str = "the event had already passed when the reminder came due";
@@ -77,7 +78,10 @@ pub(super) fn count_backfill(
     let hi = (eff - 1).min(secs(now));
     let n = candidates(
         conn,
-        &[(&rule, secs(now) - CATCH_UP_DAYS * 86_400)],
+        &[(
+            &rule,
+            secs(now) - i64::from(super::catch_up::catch_up_days(conn)?) * 86_400,
+        )],
         hi,
         secs(now),
         &mut ctx,
@@ -102,6 +106,8 @@ pub(super) struct Context {
     pub(super) max_hold: i64,
     /// When set, counts the messages held by the window past the run's `hi`.
     pub(super) held: Option<Held>,
+    /// The catch-up horizon of the run: a message due before it is logged as skipped.
+    pub(super) horizon: i64,
 }
 
 /// Messages due but held by the send window: how many, and the earliest release.
@@ -122,6 +128,7 @@ impl Context {
             max_hold: windows.max_hold(),
             windows,
             held: None,
+            horizon: i64::MIN,
         })
     }
 
@@ -140,6 +147,8 @@ pub(super) enum Outcome {
     Send,
     Skip(&'static str),
     Fail(&'static str),
+    /// Due before the catch-up horizon: logged as skipped with [`horizon_reason`].
+    TooOld,
 }
 
 /// One due message before it is written.
@@ -160,6 +169,7 @@ pub(super) struct Sink<'t> {
     now: i64,
     instance: String,
     domain: String,
+    too_old: String,
 }
 
 impl<'t> Sink<'t> {
@@ -173,6 +183,7 @@ impl<'t> Sink<'t> {
             now,
             instance: crate::mail::outbox::instance_id(tx, now)?,
             domain,
+            too_old: horizon_reason(super::catch_up::catch_up_days(tx)?),
         })
     }
 
@@ -186,6 +197,7 @@ impl<'t> Sink<'t> {
             Outcome::Send => ("queued", None),
             Outcome::Skip(r) => ("skipped", Some(r)),
             Outcome::Fail(r) => ("failed", Some(r)),
+            Outcome::TooOld => ("skipped", Some(self.too_old.as_str())),
         };
         let mut st = self.tx.prepare_cached(
             "INSERT INTO message (dedup_key, rule_id, assignment_id, cycle, course_set_id,
@@ -224,7 +236,7 @@ impl<'t> Sink<'t> {
                     sum.queued += 1;
                 }
             }
-            Outcome::Skip(_) => sum.skipped += 1,
+            Outcome::Skip(_) | Outcome::TooOld => sum.skipped += 1,
             Outcome::Fail(_) => sum.failed += 1,
         }
         Ok(true)

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/005_summary.sql"),
     include_str!("../../migrations/006_indexes.sql"),
     include_str!("../../migrations/007_send_window.sql"),
+    include_str!("../../migrations/008_episode.sql"),
 ];
 
 /// The schema version this build writes.

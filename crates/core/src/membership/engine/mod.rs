@@ -169,5 +169,10 @@ pub(crate) fn settle(tx: &Connection, now: i64, ids: &[i64]) -> Result<EngineSum
         }
     }
     summary::enter(tx, "eng_settle", Scope::Figures)?;
+    // Events dated in the past (a backdated completion, an import of completions): their
+    // messages go at the next run, not at the next hourly sweep.
+    if let Some(at) = w.earliest_event {
+        crate::notify::catch_up::rescan_from(tx, at, now)?;
+    }
     Ok(summary)
 }

@@ -2,7 +2,9 @@
 //! on loopback (tests/smtp/server.py).
 
 mod bounded;
+mod catch_up;
 mod chunks;
+mod episodes;
 mod fault_matrix;
 mod faults;
 mod hostile;
