@@ -366,6 +366,12 @@ export type ErrorKind = "database" | "disk_full" | "busy" | "io" | "not_a_store"
 /**  An import with bad rows: nothing was written. */
 "rejected" | "unknown_placeholder" | "smtp_not_configured" | "smtp" | "secret_store";
 
+/**
+ *  Whether, and from when, a rule's manager copies also go to the learner's managers'
+ *  managers (second level, through the manager links).
+ */
+export type Escalation = "none" | "always" | "after_overdue" | "after_repeat";
+
 /**  What the administrator does about an exception. */
 export type ExceptionAction = 
 /**  Active, with the due date as it was; assigned-at = now. */
@@ -746,6 +752,22 @@ export type RuleInput = {
 	manager_subject: string,
 	manager_body: string,
 	enabled: boolean,
+	/**
+	 *  Repeat the message every this many days until the learner is done (0: no repeat);
+	 *  due-date, course set due and expiry rules only.
+	 */
+	repeat_every_days?: number,
+	/**  At most this many repeats after the first message (1 or more when repeating). */
+	repeat_max?: number,
+	/**  Whether, and from when, manager copies also go to the managers' managers. */
+	escalation?: Escalation,
+	/**
+	 *  Days overdue ([`Escalation::AfterOverdue`]) or the repeat number
+	 *  ([`Escalation::AfterRepeat`]) from which the second level is copied; 0 otherwise.
+	 */
+	escalate_after?: number,
+	/**  Sent at its instant even outside the send window (e.g. failure to recertify). */
+	send_at_once?: boolean,
 };
 
 /**  What one run did. */
@@ -947,6 +969,10 @@ export type TriggerInfo = {
 	timings: Timing[],
 	recipients: Recipients[],
 	certification_only: boolean,
+	/**  Whether a rule on it may repeat ("every N days, at most M times"). */
+	repeats: boolean,
+	/**  Whether "escalate after N days overdue" applies. */
+	overdue: boolean,
 };
 
 /**  The unit of a calendar period. */

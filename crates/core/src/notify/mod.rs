@@ -21,8 +21,8 @@ pub mod trigger;
 pub(crate) use chunk::Queueing;
 pub use rule::{
     backfill, backfill_count, create_default_rules, create_rule, delete_rule, get_rule, list_rules,
-    trigger_catalog, update_rule, OffsetUnit, Recipients, Rule, RuleInput, RuleKey, Timing,
-    Trigger, TriggerInfo,
+    trigger_catalog, update_rule, Escalation, OffsetUnit, Recipients, Rule, RuleInput, RuleKey,
+    Timing, Trigger, TriggerInfo,
 };
 pub use select::{enqueue_due, EnqueueSummary};
 pub use template::{preview, validate_template, Preview, PLACEHOLDERS};
