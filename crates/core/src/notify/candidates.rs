@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 
-use jiff::{tz::TimeZone, Span, Timestamp};
 use rusqlite::{params, Connection};
 
 use super::candidate_query::query;
-use super::rule::{OffsetUnit, Recipients, Rule, Timing};
+use super::rule::{OffsetUnit, Recipients, Rule, Timing, Trigger};
 use super::select::{Candidate, Context, Outcome};
 use super::select::{FAIL_NO_ADDRESS, SKIP_EVENT_PASSED, SKIP_NO_MANAGER};
+use super::send_time::{is_dated, send_instant, RuleTiming, ZONE_SLACK_SECS};
 use super::template::{render, Values};
 use crate::Result;
 
@@ -35,14 +35,6 @@ fn unit_secs(unit: OffsetUnit) -> (i64, i64) {
         OffsetUnit::Day => (86_400, 86_400),
         OffsetUnit::Week => (7 * 86_400, 7 * 86_400),
         OffsetUnit::Month => (28 * 86_400, 31 * 86_400),
-    }
-}
-
-fn span(unit: OffsetUnit, n: i64) -> Span {
-    match unit {
-        OffsetUnit::Day => Span::new().days(n),
-        OffsetUnit::Week => Span::new().weeks(n),
-        OffsetUnit::Month => Span::new().months(n),
     }
 }
 
@@ -146,6 +138,7 @@ pub(super) fn group_window(group: &[(&Rule, i64)], hi: i64) -> Option<(i64, i64)
     let ((first, _), lo) = group.first().zip(group.iter().map(|(_, lo)| *lo).min())?;
     let i = &first.input;
     Some(event_window(
+        i.trigger,
         i.timing,
         i.offset_unit,
         i64::from(i.offset_amount),
@@ -266,12 +259,22 @@ pub(super) fn page_of(
 }
 
 /// The event-instant window that holds every send instant in `[lo, hi]`, for an offset of
-/// `n` units (a month is 28 to 31 days; two hours of slack cover a change of UTC offset).
-fn event_window(timing: Timing, unit: OffsetUnit, n: i64, lo: i64, hi: i64) -> (i64, i64) {
+/// `n` units (a month is 28 to 31 days). "On" an event goes at the event instant; any other
+/// send instant lies on a local day at the send time in the recipient's zone, up to
+/// [`ZONE_SLACK_SECS`] away from the event instant moved by the offset.
+fn event_window(
+    trigger: Trigger,
+    timing: Timing,
+    unit: OffsetUnit,
+    n: i64,
+    lo: i64,
+    hi: i64,
+) -> (i64, i64) {
     let (umin, umax) = unit_secs(unit);
-    let slack = 2 * 3600;
+    let slack = ZONE_SLACK_SECS;
     match timing {
-        Timing::On => (lo, hi),
+        Timing::On if !is_dated(trigger) => (lo, hi),
+        Timing::On => (lo.saturating_sub(slack), hi.saturating_add(slack)),
         Timing::Before => (
             lo.saturating_add(n * umin - slack),
             hi.saturating_add(n * umax + slack),
@@ -283,8 +286,8 @@ fn event_window(timing: Timing, unit: OffsetUnit, n: i64, lo: i64, hi: i64) -> (
     }
 }
 
-/// The message of one row, rendered for its recipient, when its exact send instant (in the
-/// learner's zone) lies in `[lo, hi]`.
+/// The message of one row, rendered for its recipient, when its exact send instant (for that
+/// recipient, [`send_instant`]) lies in `[lo, hi]`.
 fn candidate(
     row: CandidateRow,
     rule: &Rule,
@@ -295,9 +298,19 @@ fn candidate(
     ctx: &mut Context,
 ) -> Option<Candidate> {
     let i = &rule.input;
-    let n = i64::from(i.offset_amount);
     let tz = ctx.zone(&row.learner_zone);
-    let send_at = send_instant(row.event_at, &tz, i.timing, i.offset_unit, n)?;
+    let rtz = if manager_copy {
+        ctx.zone(row.manager_zone.as_deref().unwrap_or("UTC"))
+    } else {
+        tz.clone()
+    };
+    let timing = RuleTiming {
+        trigger: i.trigger,
+        timing: i.timing,
+        unit: i.offset_unit,
+        n: i64::from(i.offset_amount),
+    };
+    let send_at = send_instant(row.event_at, &tz, &rtz, timing, 0, ctx.send_time)?;
     if send_at < lo || send_at > hi {
         return None;
     }
@@ -319,10 +332,9 @@ fn candidate(
         ..Values::default()
     };
     let (email, rendered, kind) = if manager_copy {
-        let mtz = ctx.zone(row.manager_zone.as_deref().unwrap_or("UTC"));
         (
             row.manager_email.unwrap_or_default(),
-            render(&i.manager_subject, &i.manager_body, &v, &mtz),
+            render(&i.manager_subject, &i.manager_body, &v, &rtz),
             "manager",
         )
     } else {
@@ -352,25 +364,4 @@ fn candidate(
         rendered,
         outcome,
     })
-}
-
-/// The instant a message is due: the event instant moved by the rule's offset, as a calendar
-/// offset in the learner's zone, computed from the event itself (never from another reminder).
-fn send_instant(
-    event_at: i64,
-    tz: &TimeZone,
-    timing: Timing,
-    unit: OffsetUnit,
-    n: i64,
-) -> Option<i64> {
-    if timing == Timing::On || n == 0 {
-        return Some(event_at);
-    }
-    let z = Timestamp::from_second(event_at).ok()?.to_zoned(tz.clone());
-    let s = span(unit, n);
-    let moved = match timing {
-        Timing::Before => z.checked_sub(s).ok()?,
-        _ => z.checked_add(s).ok()?,
-    };
-    Some(moved.timestamp().as_second())
 }

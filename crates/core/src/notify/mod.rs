@@ -14,6 +14,7 @@ pub mod rule;
 pub mod rule_edit;
 pub mod rules_file;
 pub mod select;
+pub mod send_time;
 pub mod template;
 pub mod test_send;
 pub mod trigger;

@@ -94,6 +94,8 @@ pub(super) type Shape = (Trigger, Timing, u32, OffsetUnit, Recipients);
 pub(super) struct Context {
     zones: HashMap<String, TimeZone>,
     pub(super) criteria: HashMap<(i64, String), String>,
+    /// The store's send time (local time of day).
+    pub(super) send_time: jiff::civil::Time,
 }
 
 impl Context {
@@ -101,6 +103,7 @@ impl Context {
         Ok(Self {
             zones: HashMap::new(),
             criteria: criteria(conn)?,
+            send_time: super::send_time::send_time(conn)?,
         })
     }
 

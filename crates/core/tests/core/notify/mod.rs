@@ -9,6 +9,7 @@ mod hostile;
 mod lock;
 mod repeats;
 mod rules;
+mod send_time;
 mod triggers;
 
 use std::time::Duration;
