@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection};
 
-use super::candidate_query::query;
-use super::rule::{OffsetUnit, Recipients, Rule, Timing, Trigger};
+use super::candidate_query::{query, Kind};
+use super::repeat::{self, Seq};
+use super::rule::{Escalation, OffsetUnit, Recipients, Rule, Timing, Trigger};
 use super::select::{Candidate, Context, Outcome};
-use super::select::{FAIL_NO_ADDRESS, SKIP_EVENT_PASSED, SKIP_NO_MANAGER};
-use super::send_time::{is_dated, send_instant, RuleTiming, ZONE_SLACK_SECS};
+use super::select::{FAIL_NO_ADDRESS, SKIP_EVENT_PASSED, SKIP_NO_MANAGER, SKIP_NO_SECOND_MANAGER};
+use super::send_time::{is_dated, ZONE_SLACK_SECS};
 use super::template::{render, Values};
 use crate::Result;
 
@@ -118,9 +119,9 @@ pub(super) fn candidates(
     let Some((elo, ehi)) = group_window(group, hi) else {
         return Ok(out);
     };
-    for manager_copy in recipient_kinds(group) {
+    for kind in recipient_kinds(group) {
         let page = Page {
-            manager_copy,
+            kind,
             elo,
             ehi,
             after: i64::MIN,
@@ -137,30 +138,35 @@ pub(super) fn candidates(
 pub(super) fn group_window(group: &[(&Rule, i64)], hi: i64) -> Option<(i64, i64)> {
     let ((first, _), lo) = group.first().zip(group.iter().map(|(_, lo)| *lo).min())?;
     let i = &first.input;
-    Some(event_window(
+    // A repeat's first message goes up to M×N days before it (repeat.rs).
+    let (elo, ehi) = event_window(
         i.trigger,
         i.timing,
         i.offset_unit,
         i64::from(i.offset_amount),
-        lo,
+        lo.saturating_sub(repeat::lookback_secs(i)),
         hi,
-    ))
+    );
+    Some((elo, ehi))
 }
 
-/// The recipient kinds a group sends to: `false` for the learner, `true` for manager copies.
-pub(super) fn recipient_kinds(group: &[(&Rule, i64)]) -> Vec<bool> {
+/// The recipient kinds a group sends to: the learner, each manager, and each manager's
+/// manager for an escalating rule.
+pub(super) fn recipient_kinds(group: &[(&Rule, i64)]) -> Vec<Kind> {
     let Some((first, _)) = group.first() else {
         return Vec::new();
     };
-    [false, true]
-        .into_iter()
-        .filter(|&manager_copy| match first.input.recipients {
-            Recipients::Learner => !manager_copy,
-            Recipients::Managers => manager_copy,
-            Recipients::Both => true,
-            Recipients::Admins => false,
-        })
-        .collect()
+    let i = &first.input;
+    let mut kinds = match i.recipients {
+        Recipients::Learner => vec![Kind::Learner],
+        Recipients::Managers => vec![Kind::Manager],
+        Recipients::Both => vec![Kind::Learner, Kind::Manager],
+        Recipients::Admins => Vec::new(),
+    };
+    if i.escalation != Escalation::None && kinds.contains(&Kind::Manager) {
+        kinds.push(Kind::Second);
+    }
+    kinds
 }
 
 /// A slice of a group's event instants, for one recipient kind: the rows with an event
@@ -168,7 +174,7 @@ pub(super) fn recipient_kinds(group: &[(&Rule, i64)]) -> Vec<bool> {
 /// `limit` rows not yet queued (rendered), or `check` rows checked, already queued or not
 /// (-1: no cap).
 pub(super) struct Page {
-    pub manager_copy: bool,
+    pub kind: Kind,
     pub elo: i64,
     pub ehi: i64,
     /// The lowest tie-break key read at instant `elo`.
@@ -224,7 +230,9 @@ pub(super) fn page_of(
     let want_mgr = group
         .iter()
         .any(|(r, _)| uses(r, &["managername", "manageremail"]));
-    let sql = query(i.trigger, i.timing, page.manager_copy, want_mgr);
+    let sql = query(i.trigger, i.timing, page.kind, want_mgr);
+    // With repeats, a row whose first message is logged may still have repeats due.
+    let repeating = i.repeat_every_days > 0;
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(params![ids, page.elo, page.ehi, page.check, page.after])?;
     let mut fresh = 0;
@@ -236,7 +244,7 @@ pub(super) fn page_of(
         let row = CandidateRow::read(r)?;
         fetched.rows += 1;
         fetched.last_at = Some((row.event_at, row.key));
-        if row.logged {
+        if row.logged && !repeating {
             continue;
         }
         fresh += 1;
@@ -247,7 +255,7 @@ pub(super) fn page_of(
             continue;
         };
         let (rule, lo) = group[k];
-        if let Some(c) = candidate(row, rule, lo, hi, now, page.manager_copy, ctx) {
+        for c in candidates_of(conn, row, rule, (lo, hi), now, page.kind, ctx)? {
             fetched.taken += 1;
             out.push((k, c));
         }
@@ -286,33 +294,39 @@ fn event_window(
     }
 }
 
-/// The message of one row, rendered for its recipient, when its exact send instant (for that
-/// recipient, [`send_instant`]) lies in `[lo, hi]`.
-fn candidate(
+/// The messages of one row, rendered for its recipient: the first and each repeat whose
+/// exact send instant (for that recipient, `send_instant`) lies in `[lo, hi]` and whose
+/// dedup key is not in the log (repeat.rs).
+fn candidates_of(
+    conn: &Connection,
     row: CandidateRow,
     rule: &Rule,
-    lo: i64,
-    hi: i64,
+    range: (i64, i64),
     now: i64,
-    manager_copy: bool,
+    kind: Kind,
     ctx: &mut Context,
-) -> Option<Candidate> {
+) -> Result<Vec<Candidate>> {
     let i = &rule.input;
     let tz = ctx.zone(&row.learner_zone);
-    let rtz = if manager_copy {
-        ctx.zone(row.manager_zone.as_deref().unwrap_or("UTC"))
-    } else {
+    let rtz = if kind == Kind::Learner {
         tz.clone()
+    } else {
+        ctx.zone(row.manager_zone.as_deref().unwrap_or("UTC"))
     };
-    let timing = RuleTiming {
-        trigger: i.trigger,
-        timing: i.timing,
-        unit: i.offset_unit,
-        n: i64::from(i.offset_amount),
+    let (a, cycle, set) = (row.assignment_id, row.cycle, row.course_set_id);
+    // The first message's key: the SQL of candidate_query.rs builds the same string.
+    let base = format!("{}.{a}.{cycle}.{set}.{}", rule.id, row.recipient_key);
+    let seq = Seq {
+        base: &base,
+        event_at: row.event_at,
+        learner: &tz,
+        recipient: &rtz,
+        first_logged: row.logged,
+        no_recipient: row.manager_id.is_none(),
     };
-    let send_at = send_instant(row.event_at, &tz, &rtz, timing, 0, ctx.send_time)?;
-    if send_at < lo || send_at > hi {
-        return None;
+    let due = repeat::due(conn, i, &seq, kind, range, ctx.send_time)?;
+    if due.is_empty() {
+        return Ok(Vec::new());
     }
     let v = Values {
         user_full_name: row.learner_name,
@@ -329,39 +343,52 @@ fn candidate(
             .unwrap_or_default(),
         manager_name: row.manager_name.unwrap_or_default(),
         manager_email: row.manager_email.clone().unwrap_or_default(),
+        deadline_at: i.trigger.repeats().then_some(row.event_at),
         ..Values::default()
     };
-    let (email, rendered, kind) = if manager_copy {
-        (
-            row.manager_email.unwrap_or_default(),
-            render(&i.manager_subject, &i.manager_body, &v, &rtz),
-            "manager",
-        )
-    } else {
-        (
-            row.learner_email,
-            render(&i.learner_subject, &i.learner_body, &v, &tz),
-            "learner",
-        )
+    let email = match kind {
+        Kind::Learner => row.learner_email,
+        _ => row.manager_email.unwrap_or_default(),
     };
-    let outcome = if i.timing == Timing::Before && row.event_at <= now {
-        Outcome::Skip(SKIP_EVENT_PASSED)
-    } else if manager_copy && row.manager_id.is_none() {
-        Outcome::Skip(SKIP_NO_MANAGER)
-    } else if email.trim().is_empty() {
-        Outcome::Fail(FAIL_NO_ADDRESS)
-    } else {
-        Outcome::Send
-    };
-    let (a, cycle, set) = (row.assignment_id, row.cycle, row.course_set_id);
-    Some(Candidate {
-        dedup_key: format!("{}.{a}.{cycle}.{set}.{}", rule.id, row.recipient_key),
-        assignment_id: Some(a),
-        cycle,
-        course_set_id: set,
-        recipient_kind: kind,
-        email,
-        rendered,
-        outcome,
-    })
+    let mut out = Vec::new();
+    for d in due {
+        let v = Values {
+            reminder_no: d.k + 1,
+            sent_at: Some(d.send_at),
+            ..v.clone()
+        };
+        let (rendered, recipient_kind) = match kind {
+            Kind::Learner => (
+                render(&i.learner_subject, &i.learner_body, &v, &tz),
+                "learner",
+            ),
+            _ => (
+                render(&i.manager_subject, &i.manager_body, &v, &rtz),
+                "manager",
+            ),
+        };
+        let outcome =
+            if i.timing == Timing::Before && row.event_at <= now && d.send_at < row.event_at {
+                Outcome::Skip(SKIP_EVENT_PASSED)
+            } else if kind == Kind::Manager && row.manager_id.is_none() {
+                Outcome::Skip(SKIP_NO_MANAGER)
+            } else if kind == Kind::Second && row.manager_id.is_none() {
+                Outcome::Skip(SKIP_NO_SECOND_MANAGER)
+            } else if email.trim().is_empty() {
+                Outcome::Fail(FAIL_NO_ADDRESS)
+            } else {
+                Outcome::Send
+            };
+        out.push(Candidate {
+            dedup_key: d.key,
+            assignment_id: Some(a),
+            cycle,
+            course_set_id: set,
+            recipient_kind,
+            email: email.clone(),
+            rendered,
+            outcome,
+        });
+    }
+    Ok(out)
 }

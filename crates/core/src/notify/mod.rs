@@ -9,6 +9,7 @@ mod candidates;
 mod catch_up;
 mod chunk;
 mod exception_alert;
+mod repeat;
 pub mod restored;
 pub mod rule;
 pub mod rule_edit;

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::candidates::candidates;
 use super::chunk::Queueing;
-use super::rule::{OffsetUnit, Recipients, Rule, Timing, Trigger};
+use super::rule::{Escalation, OffsetUnit, Recipients, Rule, Timing, Trigger};
 use super::template::criteria;
 use crate::mail::Rendered;
 use crate::time::secs;
@@ -44,6 +44,9 @@ pub use super::catch_up::{CATCH_UP_DAYS, SWEEP_EVERY_SECS};
 pub const SKIP_EVENT_PASSED: &str = "the event had already passed when the reminder came due";
 /// Why a manager copy was not queued.
 pub const SKIP_NO_MANAGER: &str = "the learner has no manager";
+/// Why an escalation copy (to the managers' managers) was not queued; logged once per
+/// message sequence.
+pub const SKIP_NO_SECOND_MANAGER: &str = "the learner's managers have no manager";
 /// Why a message could not be sent.
 pub const FAIL_NO_ADDRESS: &str = "no email address";
 
@@ -87,8 +90,16 @@ pub(super) fn count_backfill(
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-/// Rules that one query can serve together.
-pub(super) type Shape = (Trigger, Timing, u32, OffsetUnit, Recipients);
+/// Rules that one query can serve together: the same trigger, timing, offset and
+/// recipients, and the same repeats and escalation (repeat every, at most, escalation, from).
+pub(super) type Shape = (
+    Trigger,
+    Timing,
+    u32,
+    OffsetUnit,
+    Recipients,
+    (u32, u32, Escalation, u32),
+);
 
 /// Caches shared by every rule of one run.
 pub(super) struct Context {

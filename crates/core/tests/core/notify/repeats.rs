@@ -232,3 +232,181 @@ fn reminder_number_and_days_left_or_overdue_are_counted_in_local_calendar_days()
     let r = render(t, t, &Values::default(), &TimeZone::UTC);
     assert_eq!(r.text, "1||");
 }
+
+/// (day the message was queued, recipient, subject, state, skip reason) of every message of
+/// the log, oldest first, and its dedup key.
+type Logged = (String, String, String, String, Option<String>, String);
+
+fn logged(fx: &Fx) -> Vec<Logged> {
+    let r = fx.db.reader().unwrap();
+    let mut st = r
+        .prepare(
+            "SELECT date(created_at, 'unixepoch'), recipient_email, subject, state, skip_reason,
+                    dedup_key
+             FROM message ORDER BY id",
+        )
+        .unwrap();
+    st.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// Runs the scheduler twice a day (09:00 and 15:00 UTC) on each day from `from` for `days`
+/// days, calling `each` before the runs of each day.
+fn run_days(fx: &Fx, from: &str, days: i64, mut each: impl FnMut(&str)) {
+    let d0: jiff::civil::Date = from.parse().unwrap();
+    for n in 0..days {
+        let d = d0
+            .checked_add(jiff::Span::new().days(n))
+            .unwrap()
+            .to_string();
+        each(&d);
+        fx.run(&format!("{d}T09:00:00Z"));
+        fx.run(&format!("{d}T15:00:00Z"));
+    }
+}
+
+/// A program due on 10 February 2027 (23:59:59 UTC) for learners in UTC, and a rule sent
+/// 1 day after the due date to `recipients`, repeating every 3 days at most 2 times.
+fn overdue_rule(fx: &Fx, recipients: Recipients, escalation: Escalation, after: u32) -> i64 {
+    let mut r = with(due_after(recipients), 3, 2, escalation, after);
+    r.manager_subject = "Manager %reminderno%: %userfullname% %daysoverdue% days late".into();
+    fx.rule(r, "2027-01-01T00:00:00Z")
+}
+
+fn member(fx: &Fx, idn: &str, name: &str) -> (i64, i64) {
+    let l = fx.learner(idn, name, "UTC");
+    let a = fx.assign(l, "2027-01-02T00:00:00Z", "in_progress");
+    fx.set(a, "due_at", Some(super::s("2027-02-10T23:59:59Z")));
+    (l, a)
+}
+
+#[test]
+fn repeats_go_on_their_days_numbered_once_each_and_stop_at_completion() {
+    let fx = Fx::new("program");
+    let rule = overdue_rule(&fx, Recipients::Learner, Escalation::None, 0);
+    let (_, ann) = member(&fx, "E1", "Ann Lee");
+    let (_, bob) = member(&fx, "E2", "Bob Ray");
+    // An old store already sent Bob's first message under the key every message had.
+    fx.exec(
+        "INSERT INTO message (dedup_key, rule_id, assignment_id, recipient_kind, recipient_email,
+            subject, body_html, body_text, state, created_at)
+         VALUES (?1, ?2, ?3, 'learner', 'e2@example.org', 'old', '', '', 'sent', 0)",
+        rusqlite::params![format!("{rule}.{bob}.1.0.l"), rule, bob],
+    );
+    let (_, cat) = member(&fx, "E3", "Cat Day");
+    run_days(&fx, "2027-02-08", 20, |day| {
+        if day == "2027-02-15" {
+            // Cat completes after her first repeat: no more repeats.
+            fx.set(cat, "completed_at", Some(super::s("2027-02-15T08:30:00Z")));
+            fx.exec(
+                "UPDATE assignment SET status = 'complete' WHERE id = ?1",
+                [cat],
+            );
+        }
+    });
+    let _ = ann;
+    let got: Vec<(String, String, String)> = logged(&fx)
+        .into_iter()
+        .filter(|m| m.2 != "old")
+        .map(|(day, to, subject, state, _, _)| {
+            assert_eq!(state, "queued");
+            (day, to, subject)
+        })
+        .collect();
+    let m = |day: &str, who: &str, no: u32, late: u32| {
+        (
+            day.to_string(),
+            format!("{who}@example.org"),
+            format!("Reminder {no}: Safety & Health is {late} days overdue"),
+        )
+    };
+    let mut want = vec![
+        m("2027-02-11", "e1", 1, 1),
+        m("2027-02-11", "e3", 1, 1),
+        m("2027-02-14", "e1", 2, 4),
+        m("2027-02-14", "e2", 2, 4),
+        m("2027-02-14", "e3", 2, 4),
+        m("2027-02-17", "e1", 3, 7),
+        m("2027-02-17", "e2", 3, 7),
+    ];
+    let mut got_sorted = got.clone();
+    got_sorted.sort();
+    want.sort();
+    assert_eq!(got_sorted, want, "{got:#?}");
+    // The keys: the first message's is the old form, a repeat's adds .r<k>.
+    let keys: Vec<String> = logged(&fx).into_iter().map(|m| m.5).collect();
+    assert!(keys.contains(&format!("{rule}.{ann}.1.0.l")));
+    assert!(keys.contains(&format!("{rule}.{ann}.1.0.l.r1")));
+    assert!(keys.contains(&format!("{rule}.{ann}.1.0.l.r2")));
+    assert!(!keys
+        .iter()
+        .any(|k| k.ends_with(".r0") || k.ends_with(".r3")));
+}
+
+#[test]
+fn escalation_copies_the_managers_managers_from_where_the_rule_says() {
+    use Escalation::*;
+    // (escalation, from, the days the second-level manager gets a copy)
+    let cases: [(Escalation, u32, &[&str]); 3] = [
+        (Always, 0, &["2027-02-11", "2027-02-14", "2027-02-17"]),
+        (AfterRepeat, 2, &["2027-02-17"]),
+        (AfterOverdue, 4, &["2027-02-14", "2027-02-17"]),
+    ];
+    for (escalation, after, days) in cases {
+        let fx = Fx::new("program");
+        overdue_rule(&fx, Recipients::Managers, escalation, after);
+        let (ann, _) = member(&fx, "E1", "Ann Lee");
+        let (bob, _) = member(&fx, "E2", "Bob Ray");
+        let boss = fx.learner("B1", "Big Boss", "UTC");
+        let mgr = fx.learner("M1", "Meg One", "UTC");
+        let mgr2 = fx.learner("M2", "Max Two", "UTC");
+        // Ann: two managers with the same boss (one copy for the boss); Bob: a manager
+        // without a manager.
+        fx.manage(ann, mgr);
+        fx.manage(ann, mgr2);
+        fx.manage(mgr, boss);
+        fx.manage(mgr2, boss);
+        let bob_mgr = fx.learner("M3", "Mo Three", "UTC");
+        fx.manage(bob, bob_mgr);
+        run_days(&fx, "2027-02-08", 20, |_| {});
+        let log = logged(&fx);
+        let boss_days: Vec<&str> = log
+            .iter()
+            .filter(|m| m.1 == "b1@example.org")
+            .map(|m| m.0.as_str())
+            .collect();
+        assert_eq!(boss_days, days, "{escalation:?}");
+        let first = days[0];
+        let no = 1 + ["2027-02-11", "2027-02-14", "2027-02-17"]
+            .iter()
+            .position(|d| *d == first)
+            .unwrap();
+        assert!(
+            log.iter().any(|m| m.1 == "b1@example.org"
+                && m.2 == format!("Manager {no}: Ann Lee {} days late", 1 + 3 * (no - 1))),
+            "{log:#?}"
+        );
+        // The managers get all three; Bob's missing second level is logged once, skipped.
+        for who in ["m1@example.org", "m2@example.org", "m3@example.org"] {
+            assert_eq!(log.iter().filter(|m| m.1 == who).count(), 3, "{who}");
+        }
+        let skipped: Vec<&Logged> = log.iter().filter(|m| m.3 == "skipped").collect();
+        assert_eq!(skipped.len(), 1, "{escalation:?}: {skipped:#?}");
+        assert_eq!(skipped[0].0, first);
+        assert_eq!(
+            skipped[0].4.as_deref(),
+            Some("the learner's managers have no manager")
+        );
+    }
+}
