@@ -11,6 +11,7 @@ mod init;
 mod lock;
 mod notify;
 mod parity;
+mod repeats;
 mod rules;
 mod secrets;
 mod set_rules;
