@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use rusqlite::{params, Connection};
 
 use super::candidate_query::{query, Kind};
-use super::repeat::{self, Seq};
+use super::repeat::{self, Place, Seq};
 use super::rule::{Escalation, OffsetUnit, Recipients, Rule, Timing, Trigger};
 use super::select::{Candidate, Context, Outcome};
 use super::select::{FAIL_NO_ADDRESS, SKIP_EVENT_PASSED, SKIP_NO_MANAGER, SKIP_NO_SECOND_MANAGER};
@@ -116,7 +116,7 @@ pub(super) fn candidates(
     ctx: &mut Context,
 ) -> Result<Vec<(usize, Candidate)>> {
     let mut out = Vec::new();
-    let Some((elo, ehi)) = group_window(group, hi) else {
+    let Some((elo, ehi)) = group_window(group, hi, ctx.max_hold) else {
         return Ok(out);
     };
     for kind in recipient_kinds(group) {
@@ -135,8 +135,11 @@ pub(super) fn candidates(
 
 /// The event instants `[elo, ehi]` whose send instants may lie in `[lo, hi]` for some rule of
 /// the group (`None` for an empty group).
-pub(super) fn group_window(group: &[(&Rule, i64)], hi: i64) -> Option<(i64, i64)> {
+/// `hold` is the longest the send window can hold a message: a send instant that far before
+/// `lo` may be released in range.
+pub(super) fn group_window(group: &[(&Rule, i64)], hi: i64, hold: i64) -> Option<(i64, i64)> {
     let ((first, _), lo) = group.first().zip(group.iter().map(|(_, lo)| *lo).min())?;
+    let lo = lo.saturating_sub(hold);
     let i = &first.input;
     // A repeat's first message goes up to M×N days before it (repeat.rs).
     let (elo, ehi) = event_window(
@@ -295,13 +298,14 @@ fn event_window(
 }
 
 /// The messages of one row, rendered for its recipient: the first and each repeat whose
-/// exact send instant (for that recipient, `send_instant`) lies in `[lo, hi]` and whose
-/// dedup key is not in the log (repeat.rs).
+/// send instant (for that recipient, `send_instant`, then held by the send window unless
+/// the rule is sent at once) lies in `[lo, hi]` and whose dedup key is not in the log
+/// (repeat.rs). A message due by `hi` but held past it is counted in `ctx.held`.
 fn candidates_of(
     conn: &Connection,
     row: CandidateRow,
     rule: &Rule,
-    range: (i64, i64),
+    (lo, hi): (i64, i64),
     now: i64,
     kind: Kind,
     ctx: &mut Context,
@@ -316,15 +320,58 @@ fn candidates_of(
     let (a, cycle, set) = (row.assignment_id, row.cycle, row.course_set_id);
     // The first message's key: the SQL of candidate_query.rs builds the same string.
     let base = format!("{}.{a}.{cycle}.{set}.{}", rule.id, row.recipient_key);
+    let no_manager = row.manager_id.is_none();
+    let email = match kind {
+        Kind::Learner => row.learner_email.clone(),
+        _ => row.manager_email.clone().unwrap_or_default(),
+    };
+    let event_at = row.event_at;
+    // What to do with a message due at `due`, at `at`.
+    let outcome = |at: i64, due: i64| {
+        if i.timing == Timing::Before && event_at <= at && due < event_at {
+            Outcome::Skip(SKIP_EVENT_PASSED)
+        } else if kind == Kind::Manager && no_manager {
+            Outcome::Skip(SKIP_NO_MANAGER)
+        } else if kind == Kind::Second && no_manager {
+            Outcome::Skip(SKIP_NO_SECOND_MANAGER)
+        } else if email.trim().is_empty() {
+            Outcome::Fail(FAIL_NO_ADDRESS)
+        } else {
+            Outcome::Send
+        }
+    };
     let seq = Seq {
         base: &base,
-        event_at: row.event_at,
+        event_at,
         learner: &tz,
         recipient: &rtz,
         first_logged: row.logged,
-        no_recipient: row.manager_id.is_none(),
+        no_recipient: no_manager,
     };
-    let due = repeat::due(conn, i, &seq, kind, range, ctx.send_time)?;
+    let (windows, held) = (&ctx.windows, &mut ctx.held);
+    let place = |due: i64| {
+        if due > hi {
+            return Place::After;
+        }
+        // Held by the send window until `send_at` (not for a rule sent at once).
+        let send_at = windows.release(rule, due, &rtz);
+        if send_at > hi {
+            if let Some(h) = held
+                .as_mut()
+                .filter(|_| outcome(send_at, due) == Outcome::Send)
+            {
+                h.count += 1;
+                h.until = Some(h.until.map_or(send_at, |u: i64| u.min(send_at)));
+            }
+            return Place::After;
+        }
+        if send_at < lo {
+            Place::Before
+        } else {
+            Place::In(send_at)
+        }
+    };
+    let due = repeat::due(conn, i, &seq, kind, ctx.send_time, place)?;
     if due.is_empty() {
         return Ok(Vec::new());
     }
@@ -342,13 +389,9 @@ fn candidates_of(
             .cloned()
             .unwrap_or_default(),
         manager_name: row.manager_name.unwrap_or_default(),
-        manager_email: row.manager_email.clone().unwrap_or_default(),
-        deadline_at: i.trigger.repeats().then_some(row.event_at),
+        manager_email: row.manager_email.unwrap_or_default(),
+        deadline_at: i.trigger.repeats().then_some(event_at),
         ..Values::default()
-    };
-    let email = match kind {
-        Kind::Learner => row.learner_email,
-        _ => row.manager_email.unwrap_or_default(),
     };
     let mut out = Vec::new();
     for d in due {
@@ -367,18 +410,6 @@ fn candidates_of(
                 "manager",
             ),
         };
-        let outcome =
-            if i.timing == Timing::Before && row.event_at <= now && d.send_at < row.event_at {
-                Outcome::Skip(SKIP_EVENT_PASSED)
-            } else if kind == Kind::Manager && row.manager_id.is_none() {
-                Outcome::Skip(SKIP_NO_MANAGER)
-            } else if kind == Kind::Second && row.manager_id.is_none() {
-                Outcome::Skip(SKIP_NO_SECOND_MANAGER)
-            } else if email.trim().is_empty() {
-                Outcome::Fail(FAIL_NO_ADDRESS)
-            } else {
-                Outcome::Send
-            };
         out.push(Candidate {
             dedup_key: d.key,
             assignment_id: Some(a),
@@ -387,7 +418,7 @@ fn candidates_of(
             recipient_kind,
             email: email.clone(),
             rendered,
-            outcome,
+            outcome: outcome(now, d.due_at),
         });
     }
     Ok(out)

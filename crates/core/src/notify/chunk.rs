@@ -74,7 +74,7 @@ const MAX_GROWTH: f64 = 2.0;
 /// and a look-up in the log) costs a small part of rendering and queueing one.
 const CHECKED_PER_ROW: i64 = 10;
 
-fn shape(r: &Rule) -> Shape {
+pub(super) fn shape(r: &Rule) -> Shape {
     let i = &r.input;
     (
         i.trigger,
@@ -91,7 +91,7 @@ fn shape(r: &Rule) -> Shape {
     )
 }
 
-fn effective(conn: &Connection) -> Result<HashMap<i64, i64>> {
+pub(super) fn effective(conn: &Connection) -> Result<HashMap<i64, i64>> {
     let mut st =
         conn.prepare_cached("SELECT id, effective_from FROM notification_rule WHERE enabled = 1")?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -113,12 +113,15 @@ impl Queueing {
             let lo = eff.get(&rule.id).copied().unwrap_or(now).max(floor.at);
             by_shape.entry(shape(rule)).or_default().push((rule, lo));
         }
+        let ctx = Context::new(conn)?;
         let mut list: Vec<_> = by_shape.into_values().collect();
         list.sort_by_key(|g| g.first().map(|(r, _)| r.id));
         let mut groups = Vec::new();
         let mut streams = VecDeque::new();
         for g in list {
-            let (Some((first, _)), Some((elo, ehi))) = (g.first(), group_window(&g, now)) else {
+            let (Some((first, _)), Some((elo, ehi))) =
+                (g.first(), group_window(&g, now, ctx.max_hold))
+            else {
                 continue;
             };
             for kind in recipient_kinds(&g) {
@@ -142,7 +145,7 @@ impl Queueing {
             effective: eff,
             groups,
             streams,
-            ctx: Context::new(conn)?,
+            ctx,
             sum: EnqueueSummary::default(),
         })
     }

@@ -31,12 +31,23 @@ pub(super) fn dedup_key(base: &str, k: u32) -> String {
     }
 }
 
-/// One message of a row that is due: its number in the sequence (0: the first), its send
-/// instant and its dedup key (not yet in the log).
+/// One message of a row that is due: its number in the sequence (0: the first), the instant
+/// it came due, its send instant (later when a send window held it) and its dedup key (not
+/// yet in the log).
 pub(super) struct Due {
     pub k: u32,
+    pub due_at: i64,
     pub send_at: i64,
     pub key: String,
+}
+
+/// Where a message due at some instant falls for this run: before its range (sent by an
+/// earlier run), in it (at this send instant), or after it (a later run's, as are the
+/// sequence's later messages).
+pub(super) enum Place {
+    Before,
+    In(i64),
+    After,
 }
 
 /// What [`due`] needs of one candidate row.
@@ -60,8 +71,8 @@ fn timing(i: &RuleInput) -> RuleTiming {
     }
 }
 
-/// The messages of the sequence `s` for recipient kind `kind` whose send instant lies in
-/// `[lo, hi]` and whose dedup key is not in the log, in order.
+/// The messages of the sequence `s` for recipient kind `kind` that `place` puts in this
+/// run's range and whose dedup key is not in the log, in order.
 ///
 /// # Errors
 /// Database errors of the look-up in the log.
@@ -70,8 +81,8 @@ pub(super) fn due(
     i: &RuleInput,
     s: &Seq,
     kind: Kind,
-    (lo, hi): (i64, i64),
     send_time: Time,
+    mut place: impl FnMut(i64) -> Place,
 ) -> Result<Vec<Due>> {
     let every = i64::from(i.repeat_every_days);
     let last = if every > 0 { i.repeat_max } else { 0 };
@@ -95,12 +106,11 @@ pub(super) fn due(
         ) else {
             continue;
         };
-        if at > hi {
-            break;
-        }
-        if at < lo {
-            continue;
-        }
+        let send_at = match place(at) {
+            Place::Before => continue,
+            Place::After => break,
+            Place::In(send_at) => send_at,
+        };
         let key = dedup_key(s.base, k);
         let logged = if k == 0 {
             s.first_logged
@@ -110,7 +120,8 @@ pub(super) fn due(
         if !logged {
             out.push(Due {
                 k,
-                send_at: at,
+                due_at: at,
+                send_at,
                 key,
             });
         }

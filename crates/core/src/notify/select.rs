@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::candidates::candidates;
 use super::chunk::Queueing;
 use super::rule::{Escalation, OffsetUnit, Recipients, Rule, Timing, Trigger};
+use super::send_window::Windows;
 use super::template::criteria;
 use crate::mail::Rendered;
 use crate::time::secs;
@@ -107,14 +108,31 @@ pub(super) struct Context {
     pub(super) criteria: HashMap<(i64, String), String>,
     /// The store's send time (local time of day).
     pub(super) send_time: jiff::civil::Time,
+    /// The send windows, and the longest any of them holds a message (seconds).
+    pub(super) windows: Windows,
+    pub(super) max_hold: i64,
+    /// When set, counts the messages held by the window past the run's `hi`.
+    pub(super) held: Option<Held>,
+}
+
+/// Messages due but held by the send window: how many, and the earliest release.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Held {
+    pub count: u32,
+    /// Unix seconds: the earliest moment one of them is released.
+    pub until: Option<i64>,
 }
 
 impl Context {
     pub(super) fn new(conn: &Connection) -> Result<Self> {
+        let windows = Windows::load(conn)?;
         Ok(Self {
             zones: HashMap::new(),
             criteria: criteria(conn)?,
             send_time: super::send_time::send_time(conn)?,
+            max_hold: windows.max_hold(),
+            windows,
+            held: None,
         })
     }
 

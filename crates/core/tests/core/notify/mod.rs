@@ -10,6 +10,7 @@ mod lock;
 mod repeats;
 mod rules;
 mod send_time;
+mod send_window;
 mod triggers;
 
 use std::time::Duration;

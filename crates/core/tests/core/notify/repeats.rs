@@ -410,3 +410,36 @@ fn escalation_copies_the_managers_managers_from_where_the_rule_says() {
         );
     }
 }
+
+#[test]
+fn a_rule_sent_at_once_goes_outside_the_window_and_its_repeats_are_held_like_others() {
+    use certdesk_core::api::send_policy::{self, SendPolicy};
+    use certdesk_core::notify::send_window::SendWindow;
+    // The window is on (08:00-18:00 Mon-Fri). Due Friday 4 June 2027: "1 day after" falls
+    // on Saturday 5 June, its repeat 3 days later on Tuesday 8 June.
+    // (send at once, the days the learner's messages are queued)
+    let cases: [(bool, &[&str]); 2] = [
+        (true, &["2027-06-05", "2027-06-08"]),
+        (false, &["2027-06-07", "2027-06-08"]),
+    ];
+    for (at_once, days) in cases {
+        let fx = Fx::new("program");
+        let p = SendPolicy {
+            send_time: "08:00".into(),
+            window: SendWindow {
+                enabled: true,
+                ..SendWindow::default()
+            },
+        };
+        send_policy::set_policy(&mut fx.db.writer().unwrap(), &p).unwrap();
+        let mut r = with(due_after(Recipients::Learner), 3, 1, Escalation::None, 0);
+        r.send_at_once = at_once;
+        fx.rule(r, "2027-01-01T00:00:00Z");
+        let l = fx.learner("E1", "Ann Lee", "UTC");
+        let a = fx.assign(l, "2027-01-02T00:00:00Z", "in_progress");
+        fx.set(a, "due_at", Some(super::s("2027-06-04T23:59:59Z")));
+        run_days(&fx, "2027-06-03", 8, |_| {});
+        let got: Vec<String> = logged(&fx).into_iter().map(|m| m.0).collect();
+        assert_eq!(got, days, "send at once: {at_once}");
+    }
+}
