@@ -89,6 +89,8 @@ export const commands = {
 	backfillRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("backfill_rule", { id })),
 	/**  A saved rule rendered for a chosen learner, as each recipient would get it. */
 	previewRule: (ruleId: number, learnerId: number) => typedError<Preview, CommandError>(__TAURI_INVOKE("preview_rule", { ruleId, learnerId })),
+	/**  When a saved rule's next messages would go (the next five, for real memberships). */
+	ruleNextSends: (ruleId: number) => typedError<NextSend[], CommandError>(__TAURI_INVOKE("rule_next_sends", { ruleId })),
 	/**
 	 *  Sends the rule, rendered for a chosen learner, to `to` now through the saved SMTP
 	 *  settings (each recipient's version, marked as a test); returns how many were sent.
@@ -596,6 +598,19 @@ export type Method =
  *  moved on by whole active periods until at least the minimum active period remains.
  */
 "fixed_expiry_date";
+
+/**  One message a rule would send. */
+export type NextSend = {
+	/**  RFC 3339 instant it would go (after any hold by the send window). */
+	at: string,
+	/**  The learner it is about. */
+	learner: string,
+	/**  `learner` or `manager` (a manager's manager included). */
+	recipient_kind: string,
+	email: string,
+	/**  1 for the first message, 2 for the first repeat ... */
+	reminder_no: number,
+};
 
 /**  The unit of a rule's offset; calendar-aware in the recipient's time zone. */
 export type OffsetUnit = "day" | "week" | "month";

@@ -125,6 +125,23 @@ function backend(
         return [{ id: 5, id_number: "E5", full_name: "Ada Lovelace", email: "ada@example.org" }];
       case "preview_rule":
         return opts.preview;
+      case "rule_next_sends":
+        return [
+          {
+            at: "2027-02-11T08:00:00Z",
+            learner: "Ada Lovelace",
+            recipient_kind: "learner",
+            email: "ada@example.org",
+            reminder_no: 1,
+          },
+          {
+            at: "2027-02-14T08:00:00Z",
+            learner: "Ada Lovelace",
+            recipient_kind: "manager",
+            email: "boss@example.org",
+            reminder_no: 2,
+          },
+        ];
       case "test_send_rule":
         if (opts.smtpMissing)
           throw {
@@ -400,5 +417,17 @@ describe("Notification templates", () => {
     // Back to the learner alone: no managers, so no escalation is kept.
     await fireEvent.change(screen.getByLabelText("Recipients"), { target: { value: "learner" } });
     expect(screen.queryByLabelText("Escalate to managers' managers")).toBeNull();
+  });
+
+  it("shows when a saved rule's next messages would go", async () => {
+    const calls = backend();
+    render(Templates);
+    await fireEvent.click((await screen.findAllByRole("button", { name: "Edit" }))[0]!);
+    const list = await screen.findByTestId("next-sends");
+    const items = [...list.querySelectorAll("li")].map((li) => li.textContent ?? "");
+    expect(items).toHaveLength(2);
+    expect(items[0]).toContain("to ada@example.org about Ada Lovelace");
+    expect(items[1]).toContain("manager copy to boss@example.org about Ada Lovelace, reminder 2");
+    expect(calls.find((c) => c.cmd === "rule_next_sends")?.args).toEqual({ ruleId: 10 });
   });
 });

@@ -127,6 +127,17 @@ fn rules_made_with_repeat_and_escalation_options_deliver_on_their_days() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("escalate after"));
 
+    // The next sends, as the rule editor's preview shows them.
+    let next = ok_json(
+        &db,
+        &["rules", "next", &id, "--now", "2027-02-01T00:00:00Z"],
+    );
+    let next = next.as_array().unwrap();
+    assert_eq!(next.len(), 5);
+    assert_eq!(next[0]["at"], "2027-02-11T08:00:00Z");
+    assert_eq!(next[0]["email"], "e1@example.org");
+    assert_eq!(next[4]["at"], "2027-02-17T08:00:00Z");
+    assert_eq!(next[4]["reminder_no"], 3);
     let mut seen = 0;
     let mut got = Vec::new();
     for day in 9..=19 {

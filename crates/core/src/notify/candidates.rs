@@ -412,6 +412,7 @@ fn candidates_of(
         };
         out.push(Candidate {
             dedup_key: d.key,
+            send_at: d.send_at,
             assignment_id: Some(a),
             cycle,
             course_set_id: set,

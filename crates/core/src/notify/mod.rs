@@ -11,6 +11,7 @@ mod chunk;
 mod exception_alert;
 pub mod held;
 pub mod holidays;
+pub mod next_sends;
 mod repeat;
 pub mod restored;
 pub mod rule;

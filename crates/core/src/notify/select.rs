@@ -156,6 +156,8 @@ pub(super) enum Outcome {
 /// One due message before it is written.
 pub(super) struct Candidate {
     pub dedup_key: String,
+    /// When it goes (unix seconds): its send instant, after any hold by the send window.
+    pub send_at: i64,
     pub assignment_id: Option<i64>,
     pub cycle: i64,
     pub course_set_id: i64,

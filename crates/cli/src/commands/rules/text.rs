@@ -1,6 +1,7 @@
 //! How `rules` subcommands print a rule without `--json`: one line in a list, the details
 //! with its texts, what a save did, and the trigger catalog.
 
+use certdesk_core::notify::next_sends::NextSend;
 use certdesk_core::notify::rule_edit::SavedRule;
 use certdesk_core::notify::{Escalation, Rule, RuleInput, Timing, TriggerInfo};
 
@@ -81,6 +82,22 @@ pub(super) fn saved_text(what: &str, s: &SavedRule) -> String {
         ));
     }
     t
+}
+
+/// A rule's next messages, one a line: when, to whom, which reminder.
+pub(super) fn next_sends(next: &[NextSend]) -> String {
+    if next.is_empty() {
+        return "no message due in the next 400 days".to_string();
+    }
+    next.iter()
+        .map(|n| {
+            format!(
+                "{}  {:<8} {} ({}), reminder {}",
+                n.at, n.recipient_kind, n.email, n.learner, n.reminder_no
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The trigger catalog, one trigger a line with the timings and recipients it allows.

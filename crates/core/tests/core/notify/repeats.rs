@@ -443,3 +443,44 @@ fn a_rule_sent_at_once_goes_outside_the_window_and_its_repeats_are_held_like_oth
         assert_eq!(got, days, "send at once: {at_once}");
     }
 }
+
+#[test]
+fn the_preview_lists_the_next_sends_the_runs_then_make() {
+    use certdesk_core::api::rules;
+    let fx = Fx::new("program");
+    let rule = overdue_rule(&fx, Recipients::Both, Escalation::AfterRepeat, 2);
+    let (ann, _) = member(&fx, "E1", "Ann Lee");
+    let mgr = fx.learner("M1", "Meg One", "UTC");
+    let boss = fx.learner("B1", "Big Boss", "UTC");
+    fx.manage(ann, mgr);
+    fx.manage(mgr, boss);
+    let next = |now: &str, n: usize| -> Vec<(String, String, u32)> {
+        rules::next_sends(&fx.db.reader().unwrap(), rule, super::t(now), n)
+            .unwrap()
+            .into_iter()
+            .map(|x| (x.at, x.email, x.reminder_no))
+            .collect()
+    };
+    let at = |d: &str| format!("2027-02-{d}T08:00:00Z");
+    let n = |d: &str, who: &str, no: u32| (at(d), format!("{who}@example.org"), no);
+    assert_eq!(
+        next("2027-02-01T00:00:00Z", 10),
+        [
+            n("11", "e1", 1),
+            n("11", "m1", 1),
+            n("14", "e1", 2),
+            n("14", "m1", 2),
+            n("17", "e1", 3),
+            n("17", "m1", 3),
+            n("17", "b1", 3),
+        ]
+    );
+    assert_eq!(next("2027-02-01T00:00:00Z", 2).len(), 2);
+    // What the preview said is what the runs send, on those days.
+    run_days(&fx, "2027-02-10", 9, |_| {});
+    let sent: Vec<(String, String)> = logged(&fx).into_iter().map(|m| (m.0, m.1)).collect();
+    assert_eq!(sent.len(), 7);
+    assert!(sent.contains(&("2027-02-17".into(), "b1@example.org".into())));
+    // After the last repeat, nothing more.
+    assert!(next("2027-02-18T00:00:00Z", 10).is_empty());
+}
