@@ -44,6 +44,11 @@ fn rule(trigger: Trigger, timing: Timing, n: u32, recipients: Recipients) -> Rul
         manager_subject: "[%userfullname%] %programfullname%".into(),
         manager_body: "Your report %userfullname% has %programfullname% due on %duedate%.".into(),
         enabled: true,
+        repeat_every_days: 0,
+        repeat_max: 0,
+        escalation: certdesk_core::notify::Escalation::None,
+        escalate_after: 0,
+        send_at_once: false,
     }
 }
 

@@ -89,6 +89,8 @@ export const commands = {
 	backfillRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("backfill_rule", { id })),
 	/**  A saved rule rendered for a chosen learner, as each recipient would get it. */
 	previewRule: (ruleId: number, learnerId: number) => typedError<Preview, CommandError>(__TAURI_INVOKE("preview_rule", { ruleId, learnerId })),
+	/**  When a saved rule's next messages would go (the next five, for real memberships). */
+	ruleNextSends: (ruleId: number) => typedError<NextSend[], CommandError>(__TAURI_INVOKE("rule_next_sends", { ruleId })),
 	/**
 	 *  Sends the rule, rendered for a chosen learner, to `to` now through the saved SMTP
 	 *  settings (each recipient's version, marked as a test); returns how many were sent.
@@ -374,6 +376,12 @@ export type ErrorKind = "database" | "disk_full" | "busy" | "io" | "not_a_store"
 /**  An import with bad rows: nothing was written. */
 "rejected" | "unknown_placeholder" | "smtp_not_configured" | "smtp" | "secret_store";
 
+/**
+ *  Whether, and from when, a rule's manager copies also go to the learner's managers'
+ *  managers (second level, through the manager links).
+ */
+export type Escalation = "none" | "always" | "after_overdue" | "after_repeat";
+
 /**  What the administrator does about an exception. */
 export type ExceptionAction = 
 /**  Active, with the due date as it was; assigned-at = now. */
@@ -599,6 +607,19 @@ export type Method =
  */
 "fixed_expiry_date";
 
+/**  One message a rule would send. */
+export type NextSend = {
+	/**  RFC 3339 instant it would go (after any hold by the send window). */
+	at: string,
+	/**  The learner it is about. */
+	learner: string,
+	/**  `learner` or `manager` (a manager's manager included). */
+	recipient_kind: string,
+	email: string,
+	/**  1 for the first message, 2 for the first repeat ... */
+	reminder_no: number,
+};
+
 /**  The unit of a rule's offset; calendar-aware in the recipient's time zone. */
 export type OffsetUnit = "day" | "week" | "month";
 
@@ -754,6 +775,22 @@ export type RuleInput = {
 	manager_subject: string,
 	manager_body: string,
 	enabled: boolean,
+	/**
+	 *  Repeat the message every this many days until the learner is done (0: no repeat);
+	 *  due-date, course set due and expiry rules only.
+	 */
+	repeat_every_days?: number,
+	/**  At most this many repeats after the first message (1 or more when repeating). */
+	repeat_max?: number,
+	/**  Whether, and from when, manager copies also go to the managers' managers. */
+	escalation?: Escalation,
+	/**
+	 *  Days overdue ([`Escalation::AfterOverdue`]) or the repeat number
+	 *  ([`Escalation::AfterRepeat`]) from which the second level is copied; 0 otherwise.
+	 */
+	escalate_after?: number,
+	/**  Sent at its instant even outside the send window (e.g. failure to recertify). */
+	send_at_once?: boolean,
 };
 
 /**  What one run did. */
@@ -955,6 +992,10 @@ export type TriggerInfo = {
 	timings: Timing[],
 	recipients: Recipients[],
 	certification_only: boolean,
+	/**  Whether a rule on it may repeat ("every N days, at most M times"). */
+	repeats: boolean,
+	/**  Whether "escalate after N days overdue" applies. */
+	overdue: boolean,
 };
 
 /**  The unit of a calendar period. */

@@ -12,6 +12,7 @@ mod init;
 mod lock;
 mod notify;
 mod parity;
+mod repeats;
 mod rules;
 mod secrets;
 mod send_window;
@@ -101,6 +102,11 @@ pub fn assigned_store(path: &Path, learners: usize, subject: &str) {
                     manager_subject: String::new(),
                     manager_body: String::new(),
                     enabled: true,
+                    repeat_every_days: 0,
+                    repeat_max: 0,
+                    escalation: certdesk_core::notify::Escalation::None,
+                    escalate_after: 0,
+                    send_at_once: false,
                 },
                 "2027-01-01T00:00:00Z".parse().unwrap(),
             )

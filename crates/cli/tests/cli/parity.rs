@@ -62,6 +62,7 @@ const MAPPED: &[(&str, &str)] = &[
     ("delete_rule", "rules delete"),
     ("backfill_rule", "rules backfill"),
     ("preview_rule", "rules preview"),
+    ("rule_next_sends", "rules next"),
     ("test_send_rule", "rules test"),
     ("list_messages", "log"),
     ("resend_message", "log --resend"),

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection};
 
-use super::candidate_query::query;
-use super::rule::{OffsetUnit, Recipients, Rule, Timing, Trigger};
+use super::candidate_query::{query, Kind};
+use super::repeat::{self, Place, Seq};
+use super::rule::{Escalation, OffsetUnit, Recipients, Rule, Timing, Trigger};
 use super::select::{Candidate, Context, Outcome};
-use super::select::{FAIL_NO_ADDRESS, SKIP_EVENT_PASSED, SKIP_NO_MANAGER};
-use super::send_time::{is_dated, send_instant, RuleTiming, ZONE_SLACK_SECS};
+use super::select::{FAIL_NO_ADDRESS, SKIP_EVENT_PASSED, SKIP_NO_MANAGER, SKIP_NO_SECOND_MANAGER};
+use super::send_time::{is_dated, ZONE_SLACK_SECS};
 use super::template::{render, Values};
 use crate::Result;
 
@@ -121,9 +122,9 @@ pub(super) fn candidates(
     let Some((elo, ehi)) = group_window(group, hi, ctx.max_hold) else {
         return Ok(out);
     };
-    for manager_copy in recipient_kinds(group) {
+    for kind in recipient_kinds(group) {
         let page = Page {
-            manager_copy,
+            kind,
             elo,
             ehi,
             after: i64::MIN,
@@ -143,30 +144,35 @@ pub(super) fn group_window(group: &[(&Rule, i64)], hi: i64, hold: i64) -> Option
     let ((first, _), lo) = group.first().zip(group.iter().map(|(_, lo)| *lo).min())?;
     let lo = lo.saturating_sub(hold);
     let i = &first.input;
-    Some(event_window(
+    // A repeat's first message goes up to M×N days before it (repeat.rs).
+    let (elo, ehi) = event_window(
         i.trigger,
         i.timing,
         i.offset_unit,
         i64::from(i.offset_amount),
-        lo,
+        lo.saturating_sub(repeat::lookback_secs(i)),
         hi,
-    ))
+    );
+    Some((elo, ehi))
 }
 
-/// The recipient kinds a group sends to: `false` for the learner, `true` for manager copies.
-pub(super) fn recipient_kinds(group: &[(&Rule, i64)]) -> Vec<bool> {
+/// The recipient kinds a group sends to: the learner, each manager, and each manager's
+/// manager for an escalating rule.
+pub(super) fn recipient_kinds(group: &[(&Rule, i64)]) -> Vec<Kind> {
     let Some((first, _)) = group.first() else {
         return Vec::new();
     };
-    [false, true]
-        .into_iter()
-        .filter(|&manager_copy| match first.input.recipients {
-            Recipients::Learner => !manager_copy,
-            Recipients::Managers => manager_copy,
-            Recipients::Both => true,
-            Recipients::Admins => false,
-        })
-        .collect()
+    let i = &first.input;
+    let mut kinds = match i.recipients {
+        Recipients::Learner => vec![Kind::Learner],
+        Recipients::Managers => vec![Kind::Manager],
+        Recipients::Both => vec![Kind::Learner, Kind::Manager],
+        Recipients::Admins => Vec::new(),
+    };
+    if i.escalation != Escalation::None && kinds.contains(&Kind::Manager) {
+        kinds.push(Kind::Second);
+    }
+    kinds
 }
 
 /// A slice of a group's event instants, for one recipient kind: the rows with an event
@@ -174,7 +180,7 @@ pub(super) fn recipient_kinds(group: &[(&Rule, i64)]) -> Vec<bool> {
 /// `limit` rows not yet queued (rendered), or `check` rows checked, already queued or not
 /// (-1: no cap).
 pub(super) struct Page {
-    pub manager_copy: bool,
+    pub kind: Kind,
     pub elo: i64,
     pub ehi: i64,
     /// The lowest tie-break key read at instant `elo`.
@@ -230,7 +236,9 @@ pub(super) fn page_of(
     let want_mgr = group
         .iter()
         .any(|(r, _)| uses(r, &["managername", "manageremail"]));
-    let sql = query(i.trigger, i.timing, page.manager_copy, want_mgr);
+    let sql = query(i.trigger, i.timing, page.kind, want_mgr);
+    // With repeats, a row whose first message is logged may still have repeats due.
+    let repeating = i.repeat_every_days > 0;
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(params![ids, page.elo, page.ehi, page.check, page.after])?;
     let mut fresh = 0;
@@ -242,7 +250,7 @@ pub(super) fn page_of(
         let row = CandidateRow::read(r)?;
         fetched.rows += 1;
         fetched.last_at = Some((row.event_at, row.key));
-        if row.logged {
+        if row.logged && !repeating {
             continue;
         }
         fresh += 1;
@@ -253,7 +261,7 @@ pub(super) fn page_of(
             continue;
         };
         let (rule, lo) = group[k];
-        if let Some(c) = candidate(row, rule, lo, hi, now, page.manager_copy, ctx) {
+        for c in candidates_of(conn, row, rule, (lo, hi), now, page.kind, ctx)? {
             fetched.taken += 1;
             out.push((k, c));
         }
@@ -292,62 +300,84 @@ fn event_window(
     }
 }
 
-/// What to do with a row's message if it were queued at `at`.
-fn outcome(rule: &Rule, row: &CandidateRow, manager_copy: bool, email: &str, at: i64) -> Outcome {
-    if rule.input.timing == Timing::Before && row.event_at <= at {
-        Outcome::Skip(SKIP_EVENT_PASSED)
-    } else if manager_copy && row.manager_id.is_none() {
-        Outcome::Skip(SKIP_NO_MANAGER)
-    } else if email.trim().is_empty() {
-        Outcome::Fail(FAIL_NO_ADDRESS)
-    } else {
-        Outcome::Send
-    }
-}
-
-/// The message of one row, rendered for its recipient, when its exact send instant (for that
-/// recipient, [`send_instant`]) lies in `[lo, hi]`.
-fn candidate(
+/// The messages of one row, rendered for its recipient: the first and each repeat whose
+/// send instant (for that recipient, `send_instant`, then held by the send window unless
+/// the rule is sent at once) lies in `[lo, hi]` and whose dedup key is not in the log
+/// (repeat.rs). A message due by `hi` but held past it is counted in `ctx.held`.
+fn candidates_of(
+    conn: &Connection,
     row: CandidateRow,
     rule: &Rule,
-    lo: i64,
-    hi: i64,
+    (lo, hi): (i64, i64),
     now: i64,
-    manager_copy: bool,
+    kind: Kind,
     ctx: &mut Context,
-) -> Option<Candidate> {
+) -> Result<Vec<Candidate>> {
     let i = &rule.input;
     let tz = ctx.zone(&row.learner_zone);
-    let rtz = if manager_copy {
-        ctx.zone(row.manager_zone.as_deref().unwrap_or("UTC"))
-    } else {
+    let rtz = if kind == Kind::Learner {
         tz.clone()
-    };
-    let timing = RuleTiming {
-        trigger: i.trigger,
-        timing: i.timing,
-        unit: i.offset_unit,
-        n: i64::from(i.offset_amount),
-    };
-    let due = send_instant(row.event_at, &tz, &rtz, timing, 0, ctx.send_time)?;
-    let email = if manager_copy {
-        row.manager_email.clone().unwrap_or_default()
     } else {
-        row.learner_email.clone()
+        ctx.zone(row.manager_zone.as_deref().unwrap_or("UTC"))
     };
-    let outcome_at = |at: i64| outcome(rule, &row, manager_copy, &email, at);
-    // Held by the send window until `send_at`.
-    let send_at = ctx.windows.release(rule, due, &rtz);
-    if send_at > hi && due <= hi && outcome_at(send_at) == Outcome::Send {
-        if let Some(h) = ctx.held.as_mut() {
-            h.count += 1;
-            h.until = Some(h.until.map_or(send_at, |u: i64| u.min(send_at)));
+    let (a, cycle, set) = (row.assignment_id, row.cycle, row.course_set_id);
+    // The first message's key: the SQL of candidate_query.rs builds the same string.
+    let base = dedup_key(rule.id, a, cycle, set, &row.recipient_key, row.episode);
+    let no_manager = row.manager_id.is_none();
+    let email = match kind {
+        Kind::Learner => row.learner_email.clone(),
+        _ => row.manager_email.clone().unwrap_or_default(),
+    };
+    let event_at = row.event_at;
+    // What to do with a message due at `due`, at `at`.
+    let outcome = |at: i64, due: i64| {
+        if i.timing == Timing::Before && event_at <= at && due < event_at {
+            Outcome::Skip(SKIP_EVENT_PASSED)
+        } else if kind == Kind::Manager && no_manager {
+            Outcome::Skip(SKIP_NO_MANAGER)
+        } else if kind == Kind::Second && no_manager {
+            Outcome::Skip(SKIP_NO_SECOND_MANAGER)
+        } else if email.trim().is_empty() {
+            Outcome::Fail(FAIL_NO_ADDRESS)
+        } else {
+            Outcome::Send
         }
+    };
+    let seq = Seq {
+        base: &base,
+        event_at,
+        learner: &tz,
+        recipient: &rtz,
+        first_logged: row.logged,
+        no_recipient: no_manager,
+    };
+    let (windows, held) = (&ctx.windows, &mut ctx.held);
+    let place = |due: i64| {
+        if due > hi {
+            return Place::After;
+        }
+        // Held by the send window until `send_at` (not for a rule sent at once).
+        let send_at = windows.release(rule, due, &rtz);
+        if send_at > hi {
+            if let Some(h) = held
+                .as_mut()
+                .filter(|_| outcome(send_at, due) == Outcome::Send)
+            {
+                h.count += 1;
+                h.until = Some(h.until.map_or(send_at, |u: i64| u.min(send_at)));
+            }
+            return Place::After;
+        }
+        if send_at < lo {
+            Place::Before
+        } else {
+            Place::In(send_at)
+        }
+    };
+    let due = repeat::due(conn, i, &seq, kind, ctx.send_time, place)?;
+    if due.is_empty() {
+        return Ok(Vec::new());
     }
-    if send_at < lo || send_at > hi {
-        return None;
-    }
-    let outcome = outcome_at(now);
     let v = Values {
         user_full_name: row.learner_name,
         user_id_number: row.learner_id_number,
@@ -363,36 +393,44 @@ fn candidate(
             .unwrap_or_default(),
         manager_name: row.manager_name.unwrap_or_default(),
         manager_email: row.manager_email.unwrap_or_default(),
+        deadline_at: i.trigger.repeats().then_some(event_at),
         ..Values::default()
     };
-    let (rendered, kind) = if manager_copy {
-        (
-            render(&i.manager_subject, &i.manager_body, &v, &rtz),
-            "manager",
-        )
-    } else {
-        (
-            render(&i.learner_subject, &i.learner_body, &v, &tz),
-            "learner",
-        )
-    };
-    // Older than the catch-up horizon (the store was closed, or the event was backdated):
-    // logged as skipped once, never sent.
-    let outcome = match outcome {
-        Outcome::Send if send_at < ctx.horizon => Outcome::TooOld,
-        o => o,
-    };
-    let (a, cycle, set) = (row.assignment_id, row.cycle, row.course_set_id);
-    Some(Candidate {
-        dedup_key: dedup_key(rule.id, a, cycle, set, &row.recipient_key, row.episode),
-        assignment_id: Some(a),
-        cycle,
-        course_set_id: set,
-        recipient_kind: kind,
-        email,
-        rendered,
-        outcome,
-    })
+    let mut out = Vec::new();
+    for d in due {
+        let v = Values {
+            reminder_no: d.k + 1,
+            sent_at: Some(d.send_at),
+            ..v.clone()
+        };
+        let (rendered, recipient_kind) = match kind {
+            Kind::Learner => (
+                render(&i.learner_subject, &i.learner_body, &v, &tz),
+                "learner",
+            ),
+            _ => (
+                render(&i.manager_subject, &i.manager_body, &v, &rtz),
+                "manager",
+            ),
+        };
+        out.push(Candidate {
+            dedup_key: d.key,
+            send_at: d.send_at,
+            assignment_id: Some(a),
+            cycle,
+            course_set_id: set,
+            recipient_kind,
+            email: email.clone(),
+            rendered,
+            // Older than the catch-up horizon (the store was closed, or the event was
+            // backdated): logged as skipped once, never sent.
+            outcome: match outcome(now, d.due_at) {
+                Outcome::Send if d.send_at < ctx.horizon => Outcome::TooOld,
+                o => o,
+            },
+        });
+    }
+    Ok(out)
 }
 
 /// A message's dedup key (DOMAIN.md section 4, rule 1), in step with the SQL of

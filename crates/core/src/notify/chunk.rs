@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use rusqlite::{Connection, Transaction};
 
+use super::candidate_query::Kind;
 use super::candidates::{group_window, page_of, recipient_kinds, Page};
 use super::catch_up::{mark_done, scan_floor, Floor};
 use super::rule::{list_all_enabled, Rule, Trigger};
@@ -40,7 +41,7 @@ struct Group {
 /// One group and recipient kind, walked through its event instants.
 struct Stream {
     group: usize,
-    manager_copy: bool,
+    kind: Kind,
     cursor: i64,
     /// The lowest tie-break key (event or membership id) still to read at `cursor`.
     after: i64,
@@ -81,6 +82,12 @@ pub(super) fn shape(r: &Rule) -> Shape {
         i.offset_amount,
         i.offset_unit,
         i.recipients,
+        (
+            i.repeat_every_days,
+            i.repeat_max,
+            i.escalation,
+            i.escalate_after,
+        ),
     )
 }
 
@@ -117,10 +124,10 @@ impl Queueing {
             else {
                 continue;
             };
-            for manager_copy in recipient_kinds(&g) {
+            for kind in recipient_kinds(&g) {
                 streams.push_back(Stream {
                     group: groups.len(),
-                    manager_copy,
+                    kind,
                     cursor: elo,
                     after: i64::MIN,
                     ehi,
@@ -177,7 +184,7 @@ impl Queueing {
             s.cursor.saturating_add(s.width - 1).min(s.ehi)
         };
         let mut page = Page {
-            manager_copy: s.manager_copy,
+            kind: s.kind,
             elo: s.cursor,
             ehi: wend,
             after: s.after,

@@ -11,6 +11,8 @@ mod chunk;
 mod exception_alert;
 pub mod held;
 pub mod holidays;
+pub mod next_sends;
+mod repeat;
 pub mod restored;
 pub mod rule;
 pub mod rule_edit;
@@ -25,8 +27,8 @@ pub mod trigger;
 pub(crate) use chunk::Queueing;
 pub use rule::{
     backfill, backfill_count, create_default_rules, create_rule, delete_rule, get_rule, list_rules,
-    trigger_catalog, update_rule, OffsetUnit, Recipients, Rule, RuleInput, RuleKey, Timing,
-    Trigger, TriggerInfo,
+    trigger_catalog, update_rule, Escalation, OffsetUnit, Recipients, Rule, RuleInput, RuleKey,
+    Timing, Trigger, TriggerInfo,
 };
 pub use select::{enqueue_due, EnqueueSummary};
 pub use template::{preview, validate_template, Preview, PLACEHOLDERS};

@@ -16,8 +16,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::rule::{
-    create_rule, delete_rule, list_rules, update_rule, OffsetUnit, Recipients, RuleInput, RuleKey,
-    Timing, Trigger,
+    create_rule, delete_rule, list_rules, update_rule, Escalation, OffsetUnit, Recipients,
+    RuleInput, RuleKey, Timing, Trigger,
 };
 use crate::error::RowProblem;
 use crate::{Error, Result};
@@ -58,6 +58,29 @@ pub struct FileRule {
     pub manager_body: String,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Repeats and escalation (issue 12): a file written before them has none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub repeat_every_days: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub repeat_max: u32,
+    #[serde(default, skip_serializing_if = "is_no_escalation")]
+    pub escalation: Escalation,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub escalate_after: u32,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub send_at_once: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_no_escalation(e: &Escalation) -> bool {
+    *e == Escalation::None
 }
 
 fn day() -> OffsetUnit {
@@ -81,6 +104,11 @@ impl From<FileRule> for RuleInput {
             manager_subject: f.manager_subject,
             manager_body: f.manager_body,
             enabled: f.enabled,
+            repeat_every_days: f.repeat_every_days,
+            repeat_max: f.repeat_max,
+            escalation: f.escalation,
+            escalate_after: f.escalate_after,
+            send_at_once: f.send_at_once,
         }
     }
 }
@@ -98,6 +126,11 @@ impl From<RuleInput> for FileRule {
             manager_subject: i.manager_subject,
             manager_body: i.manager_body,
             enabled: i.enabled,
+            repeat_every_days: i.repeat_every_days,
+            repeat_max: i.repeat_max,
+            escalation: i.escalation,
+            escalate_after: i.escalate_after,
+            send_at_once: i.send_at_once,
         }
     }
 }

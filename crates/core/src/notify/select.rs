@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::candidates::candidates;
 use super::chunk::Queueing;
-use super::rule::{OffsetUnit, Recipients, Rule, Timing, Trigger};
+use super::rule::{Escalation, OffsetUnit, Recipients, Rule, Timing, Trigger};
 use super::send_window::Windows;
 use super::template::criteria;
 use crate::mail::Rendered;
@@ -46,6 +46,9 @@ pub use super::catch_up::{horizon_reason, CATCH_UP_DAYS, SWEEP_EVERY_SECS};
 pub const SKIP_EVENT_PASSED: &str = "the event had already passed when the reminder came due";
 /// Why a manager copy was not queued.
 pub const SKIP_NO_MANAGER: &str = "the learner has no manager";
+/// Why an escalation copy (to the managers' managers) was not queued; logged once per
+/// message sequence.
+pub const SKIP_NO_SECOND_MANAGER: &str = "the learner's managers have no manager";
 /// Why a message could not be sent.
 pub const FAIL_NO_ADDRESS: &str = "no email address";
 
@@ -92,8 +95,16 @@ pub(super) fn count_backfill(
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-/// Rules that one query can serve together.
-pub(super) type Shape = (Trigger, Timing, u32, OffsetUnit, Recipients);
+/// Rules that one query can serve together: the same trigger, timing, offset and
+/// recipients, and the same repeats and escalation (repeat every, at most, escalation, from).
+pub(super) type Shape = (
+    Trigger,
+    Timing,
+    u32,
+    OffsetUnit,
+    Recipients,
+    (u32, u32, Escalation, u32),
+);
 
 /// Caches shared by every rule of one run.
 pub(super) struct Context {
@@ -154,6 +165,8 @@ pub(super) enum Outcome {
 /// One due message before it is written.
 pub(super) struct Candidate {
     pub dedup_key: String,
+    /// When it goes (unix seconds): its send instant, after any hold by the send window.
+    pub send_at: i64,
     pub assignment_id: Option<i64>,
     pub cycle: i64,
     pub course_set_id: i64,

@@ -334,6 +334,9 @@ impl Windows {
     /// When `rule`'s message due at `send_at` for a recipient in `zone` may go: the one place
     /// a rule's window is applied (and where a rule sent at once would bypass it).
     pub(crate) fn release(&self, rule: &Rule, send_at: i64, zone: &TimeZone) -> i64 {
+        if rule.input.send_at_once {
+            return send_at;
+        }
         self.programs
             .get(&rule.program_id)
             .unwrap_or(&self.store)

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/006_indexes.sql"),
     include_str!("../../migrations/007_send_window.sql"),
     include_str!("../../migrations/008_episode.sql"),
+    include_str!("../../migrations/009_repeat_escalation.sql"),
 ];
 
 /// The schema version this build writes.

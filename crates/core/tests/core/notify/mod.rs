@@ -9,6 +9,7 @@ mod fault_matrix;
 mod faults;
 mod hostile;
 mod lock;
+mod repeats;
 mod rules;
 mod send_time;
 mod send_window;
@@ -226,5 +227,10 @@ pub fn rule(
         manager_subject: format!("Manager copy: {subject}"),
         manager_body: format!("Your report %userfullname%:\n{body}"),
         enabled: true,
+        repeat_every_days: 0,
+        repeat_max: 0,
+        escalation: certdesk_core::notify::Escalation::None,
+        escalate_after: 0,
+        send_at_once: false,
     }
 }
