@@ -151,19 +151,6 @@ fn expiry_date(s: &CertSettings, tz: &TimeZone, c: &Certifying) -> Result<Date> 
     }
 }
 
-/// The dates of a certification stored before dates were calendar days (window opening and
-/// expiry at the instant of completion plus the periods): the same local dates, with the
-/// window opening at the start of its day and the expiry at the end of its day.
-///
-/// # Errors
-/// Only for instants outside jiff's range.
-pub fn on_calendar(tz: &TimeZone, window_opens_at: i64, expires_at: i64) -> Result<(i64, i64)> {
-    Ok((
-        day_start(local_day(window_opens_at, tz)?, tz)?,
-        end_of_day(local_day(expires_at, tz)?, tz)?,
-    ))
-}
-
 /// The first `anchor + n × active` (n ≥ 1) on or after `least`, each computed from the
 /// anchor so that month ends do not drift.
 fn fixed_expiry(active: Period, anchor: Date, least: Date) -> Result<Date> {

@@ -15,9 +15,8 @@ use jiff::tz::TimeZone;
 use rusqlite::{params, Connection};
 
 use crate::membership::summary::{self, Scope};
-use crate::program::certification::on_calendar;
 use crate::store::setting::get_setting;
-use crate::time::zone;
+use crate::time::{day_start, end_of_day, local_day, zone};
 use crate::{idset, Result};
 
 /// The setting that marks a store whose certification dates are still instants.
@@ -42,8 +41,18 @@ pub fn normalise_stored_dates(tx: &Connection) -> Result<u32> {
         return Ok(0);
     }
     let mut zones = Zones::default();
-    // Old expiry → new, per membership: a due date that was an expiry moves with it.
-    let mut moved: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    let moved = normalise_records(tx, &mut zones)?;
+    let changed = normalise_memberships(tx, &mut zones, &moved)?;
+    tx.execute("DELETE FROM setting WHERE key = ?1", [PENDING])?;
+    Ok(changed)
+}
+
+/// Old expiry → new, per membership.
+type Moved = HashMap<i64, Vec<(i64, i64)>>;
+
+/// The certification records' dates; returns how each membership's expiries moved.
+fn normalise_records(tx: &Connection, zones: &mut Zones) -> Result<Moved> {
+    let mut moved = Moved::new();
     let mut stmt = tx.prepare_cached(
         "SELECT r.assignment_id, r.cycle, l.time_zone, r.window_opens_at, r.expires_at
          FROM certification_record r JOIN assignment a ON a.id = r.assignment_id
@@ -75,7 +84,12 @@ pub fn normalise_stored_dates(tx: &Connection) -> Result<u32> {
             update.execute(params![assignment, cycle, nw, ne])?;
         }
     }
-    drop(update);
+    Ok(moved)
+}
+
+/// The memberships' dates, with a due date that was an expiry (of the membership or of one
+/// of its records) moved with it, inside a bracket of the summary figures.
+fn normalise_memberships(tx: &Connection, zones: &mut Zones, moved: &Moved) -> Result<u32> {
     let mut changes = Vec::new();
     let mut stmt = tx.prepare_cached(
         "SELECT a.id, l.time_zone, a.window_opens_at, a.expires_at, a.due_at
@@ -114,11 +128,11 @@ pub fn normalise_stored_dates(tx: &Connection) -> Result<u32> {
         update.execute(params![id, w, e, due])?;
     }
     summary::enter(tx, "eng_calendar", Scope::Figures)?;
-    tx.execute("DELETE FROM setting WHERE key = ?1", [PENDING])?;
     Ok(u32::try_from(changes.len()).unwrap_or(u32::MAX))
 }
 
-/// Time zones by name, each looked up once (an unknown name counts as UTC, as in the engine).
+/// Time zones by name, each looked up once (an unknown name counts as UTC, as in the engine);
+/// [`Zones::normalise`] puts a window at the start and an expiry at the end of its local day.
 #[derive(Default)]
 struct Zones(HashMap<String, TimeZone>);
 
@@ -133,8 +147,8 @@ impl Zones {
             .0
             .entry(name.to_owned())
             .or_insert_with(|| zone(name).unwrap_or(TimeZone::UTC));
-        let nw = w.map(|w| on_calendar(tz, w, w).map(|d| d.0)).transpose()?;
-        let ne = e.map(|e| on_calendar(tz, e, e).map(|d| d.1)).transpose()?;
+        let nw = w.map(|w| day_start(local_day(w, tz)?, tz)).transpose()?;
+        let ne = e.map(|e| end_of_day(local_day(e, tz)?, tz)).transpose()?;
         Ok((nw, ne))
     }
 }
