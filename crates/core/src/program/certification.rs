@@ -132,8 +132,15 @@ fn expiry_date(s: &CertSettings, tz: &TimeZone, c: &Certifying) -> Result<Date> 
     match s.method {
         Method::CompletionDate => s.active.add_date(local_day(done, tz)?, 1),
         Method::ExpiryDate => {
+            // On time: completed on or before the due date's local day (it holds all day).
+            let on_time = |due: &i64| -> bool {
+                match (local_day(done, tz), local_day(*due, tz)) {
+                    (Ok(d), Ok(due)) => d <= due,
+                    _ => done <= *due,
+                }
+            };
             let base = match c.previous_expiry {
-                None => c.due_at.filter(|due| done <= *due).unwrap_or(done),
+                None => c.due_at.filter(on_time).unwrap_or(done),
                 Some(prev) if c.in_window => prev,
                 Some(_) => done,
             };
