@@ -1,6 +1,8 @@
 //! Certification settings and the dates a certification gets when a learner certifies:
 //! `expires = base + active period`, `window opens = expires − window period`, with the base
-//! set by the recertification date method (DOMAIN.md section 3).
+//! set by the recertification date method (DOMAIN.md section 3). Both are local calendar
+//! days in the learner's zone: the window opens at the start of its day, the certification
+//! holds through the last second of its expiry day.
 
 use jiff::{civil::Date, tz::TimeZone};
 use serde::{Deserialize, Serialize};
@@ -133,16 +135,11 @@ fn expiry_date(s: &CertSettings, tz: &TimeZone, c: &Certifying) -> Result<Date> 
         Method::CompletionDate => s.active.add_date(local_day(done, tz)?, 1),
         Method::ExpiryDate => {
             // On time: completed on or before the due date's local day (it holds all day).
-            let on_time = |due: &i64| -> bool {
-                match (local_day(done, tz), local_day(*due, tz)) {
-                    (Ok(d), Ok(due)) => d <= due,
-                    _ => done <= *due,
-                }
-            };
-            let base = match c.previous_expiry {
-                None => c.due_at.filter(on_time).unwrap_or(done),
-                Some(prev) if c.in_window => prev,
-                Some(_) => done,
+            let base = match (c.previous_expiry, c.due_at) {
+                (None, Some(due)) if local_day(done, tz)? <= local_day(due, tz)? => due,
+                (None, _) => done,
+                (Some(prev), _) if c.in_window => prev,
+                (Some(_), _) => done,
             };
             s.active.add_date(local_day(base, tz)?, 1)
         }

@@ -120,7 +120,15 @@ fn chunks(
     let mut engine = EngineSummary::default();
     // Once, in a store upgraded from instants to calendar dates (migration 010).
     if calendar_dates_pending(db.conn())? {
-        db.write(|tx| normalise_stored_dates(tx))?;
+        loop {
+            let t = Instant::now();
+            let more = db.write(|tx| normalise_stored_dates(tx, chunking.memberships))?;
+            after_chunk()?;
+            if !more {
+                break;
+            }
+            pause(t, chunking);
+        }
     }
     let ids = due(db.conn(), now)?;
     for batch in ids.chunks(chunking.memberships.max(1)) {

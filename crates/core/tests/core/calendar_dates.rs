@@ -485,6 +485,32 @@ fn an_upgraded_store_moves_its_old_instants_onto_the_calendar_once() {
     };
     assert!(pending(&db), "migration 010 marks a store with dates");
 
+    // A run cut short after its first chunk (one membership per chunk here) leaves the rest
+    // marked; the next run finishes the rewrite before it looks for windows and expiries.
+    let chunking = certdesk_core::scheduler::Chunking {
+        memberships: 1,
+        ..Default::default()
+    };
+    let cut = certdesk_core::scheduler::run_in_chunks(
+        &mut db.writer().unwrap(),
+        crate::fixture::t("2026-12-31T12:00:00Z"),
+        &chunking,
+        &mut || Err(certdesk_core::Error::invalid("test", "stop here")),
+    );
+    assert!(cut.is_err());
+    assert!(pending(&db), "one chunk done, one to go");
+    assert_eq!(
+        member(&db, "L1", "C").unwrap().window_opens_at,
+        Some(ts("2027-01-01T00:00:00Z")),
+        "L1 (the first membership) is on the calendar"
+    );
+    assert_eq!(
+        member(&db, "L2", "C").unwrap().expires_at,
+        Some(ts("2027-01-20T14:32:00Z")),
+        "L2 not yet"
+    );
+    crate::summary::assert_summary_is_a_full_count(&db, "half way");
+
     // The first run at 00:00:01 on 1 January opens L1's window: the report's day.
     walk(&db, "L1", LONDON, &[("2027-01-01T00:00:01", "window_open")]);
     assert!(!pending(&db), "done once");

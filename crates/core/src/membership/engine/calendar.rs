@@ -5,8 +5,9 @@
 //! agrees with the date the reports already showed.
 //!
 //! Migration 010 leaves the setting [`PENDING`] in a store that holds such dates; the
-//! engine's next pass ([`super::advance`], the scheduler's run) rewrites them once, in one
-//! transaction, and removes the setting. A SQL migration cannot do it: the local day of an
+//! engine's next pass ([`super::advance`], the scheduler's run) rewrites them once, a batch
+//! of memberships per transaction (the scheduler's chunks, so other writers get the lock in
+//! between), before it looks for windows and expiries, and removes the setting. A SQL migration cannot do it: the local day of an
 //! instant needs the learner's time-zone rules.
 
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ use jiff::tz::TimeZone;
 use rusqlite::{params, Connection};
 
 use crate::membership::summary::{self, Scope};
-use crate::store::setting::get_setting;
+use crate::store::setting::{get_setting, set_setting};
 use crate::time::{day_start, end_of_day, local_day, zone};
 use crate::{idset, Result};
 
@@ -31,36 +32,53 @@ pub fn calendar_dates_pending(conn: &Connection) -> Result<bool> {
     Ok(get_setting(conn, PENDING)?.is_some())
 }
 
-/// Rewrites the stored certification dates onto the calendar if the store is marked
-/// [`PENDING`]; returns how many memberships changed. Run twice, the second does nothing.
+/// Rewrites the stored certification dates of the next `limit` memberships (by id) onto the
+/// calendar if the store is marked [`PENDING`] (its value is the last membership id done);
+/// returns whether more remain. Each call is a short transaction's worth; the last removes
+/// the mark. Rewriting a date already on the calendar leaves it as it is, so a membership the
+/// engine certified in between is not moved.
 ///
 /// # Errors
 /// Database errors.
-pub fn normalise_stored_dates(tx: &Connection) -> Result<u32> {
-    if !calendar_dates_pending(tx)? {
-        return Ok(0);
-    }
+pub fn normalise_stored_dates(tx: &Connection, limit: usize) -> Result<bool> {
+    let Some(done) = get_setting(tx, PENDING)? else {
+        return Ok(false);
+    };
+    let from = done.parse::<i64>().unwrap_or(0);
+    let to: Option<i64> = tx
+        .prepare_cached(
+            "SELECT max(id) FROM (SELECT id FROM assignment WHERE id > ?1 ORDER BY id LIMIT ?2)",
+        )?
+        .query_row(
+            params![from, i64::try_from(limit.max(1)).unwrap_or(i64::MAX)],
+            |r| r.get(0),
+        )?;
+    let Some(to) = to else {
+        tx.execute("DELETE FROM setting WHERE key = ?1", [PENDING])?;
+        return Ok(false);
+    };
     let mut zones = Zones::default();
-    let moved = normalise_records(tx, &mut zones)?;
-    let changed = normalise_memberships(tx, &mut zones, &moved)?;
-    tx.execute("DELETE FROM setting WHERE key = ?1", [PENDING])?;
-    Ok(changed)
+    let moved = normalise_records(tx, &mut zones, from, to)?;
+    normalise_memberships(tx, &mut zones, &moved, from, to)?;
+    set_setting(tx, PENDING, &to.to_string())?;
+    Ok(true)
 }
 
 /// Old expiry → new, per membership.
 type Moved = HashMap<i64, Vec<(i64, i64)>>;
 
 /// The certification records' dates; returns how each membership's expiries moved.
-fn normalise_records(tx: &Connection, zones: &mut Zones) -> Result<Moved> {
+fn normalise_records(tx: &Connection, zones: &mut Zones, from: i64, to: i64) -> Result<Moved> {
     let mut moved = Moved::new();
     let mut stmt = tx.prepare_cached(
         "SELECT r.assignment_id, r.cycle, l.time_zone, r.window_opens_at, r.expires_at
          FROM certification_record r JOIN assignment a ON a.id = r.assignment_id
          JOIN learner l ON l.id = a.learner_id
-         WHERE r.window_opens_at IS NOT NULL OR r.expires_at IS NOT NULL",
+         WHERE r.assignment_id > ?1 AND r.assignment_id <= ?2
+           AND (r.window_opens_at IS NOT NULL OR r.expires_at IS NOT NULL)",
     )?;
     let records = stmt
-        .query_map([], |r| {
+        .query_map([from, to], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, i64>(1)?,
@@ -89,15 +107,22 @@ fn normalise_records(tx: &Connection, zones: &mut Zones) -> Result<Moved> {
 
 /// The memberships' dates, with a due date that was an expiry (of the membership or of one
 /// of its records) moved with it, inside a bracket of the summary figures.
-fn normalise_memberships(tx: &Connection, zones: &mut Zones, moved: &Moved) -> Result<u32> {
+fn normalise_memberships(
+    tx: &Connection,
+    zones: &mut Zones,
+    moved: &Moved,
+    from: i64,
+    to: i64,
+) -> Result<()> {
     let mut changes = Vec::new();
     let mut stmt = tx.prepare_cached(
         "SELECT a.id, l.time_zone, a.window_opens_at, a.expires_at, a.due_at
          FROM assignment a JOIN learner l ON l.id = a.learner_id
-         WHERE a.window_opens_at IS NOT NULL OR a.expires_at IS NOT NULL
-            OR (a.status = 'expired' AND a.due_at IS NOT NULL)",
+         WHERE a.id > ?1 AND a.id <= ?2
+           AND (a.window_opens_at IS NOT NULL OR a.expires_at IS NOT NULL
+                OR (a.status = 'expired' AND a.due_at IS NOT NULL))",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map([from, to], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,
@@ -128,7 +153,7 @@ fn normalise_memberships(tx: &Connection, zones: &mut Zones, moved: &Moved) -> R
         update.execute(params![id, w, e, due])?;
     }
     summary::enter(tx, "eng_calendar", Scope::Figures)?;
-    Ok(u32::try_from(changes.len()).unwrap_or(u32::MAX))
+    Ok(())
 }
 
 /// Time zones by name, each looked up once (an unknown name counts as UTC, as in the engine);

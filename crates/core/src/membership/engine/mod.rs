@@ -70,7 +70,7 @@ impl EngineSummary {
 /// # Errors
 /// Database errors; the caller's transaction then writes nothing.
 pub fn advance(tx: &Connection, now: Timestamp) -> Result<EngineSummary> {
-    normalise_stored_dates(tx)?;
+    while normalise_stored_dates(tx, 10_000)? {}
     let due = due(tx, now)?;
     settle(tx, secs(now), &due)
 }
