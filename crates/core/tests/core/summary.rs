@@ -87,7 +87,7 @@ fn rows(db: &Db, sql: &str) -> Vec<(String, i64)> {
 }
 
 /// Every summary table, non-zero rows only, beside the same figures counted in full.
-fn assert_summary_is_a_full_count(db: &Db, when: &str) {
+pub(crate) fn assert_summary_is_a_full_count(db: &Db, when: &str) {
     let pairs = [
         (
             "SELECT program_id || '/' || status || '/' || exception_status, memberships
