@@ -122,6 +122,20 @@ export const commands = {
 	runInterval: () => typedError<number, CommandError>(__TAURI_INVOKE("run_interval")),
 	/**  Sets the run interval; the timer uses it from its next run. */
 	setRunInterval: (minutes: number) => typedError<number, CommandError>(__TAURI_INVOKE("set_run_interval", { minutes })),
+	/**  The store's send time and window. */
+	sendPolicy: () => typedError<SendPolicy, CommandError>(__TAURI_INVOKE("send_policy")),
+	/**  Sets the store's send time and window; returns them as stored. */
+	setSendPolicy: (policy: SendPolicy) => typedError<SendPolicy, CommandError>(__TAURI_INVOKE("set_send_policy", { policy })),
+	/**  A program's own window (none: the store's applies). */
+	programSendWindow: (program: string) => typedError<ProgramWindow | null, CommandError>(__TAURI_INVOKE("program_send_window", { program })),
+	/**  Sets a program's own window, or with `None` removes it. */
+	setProgramSendWindow: (program: string, window: ProgramWindow | null) => typedError<ProgramWindow | null, CommandError>(__TAURI_INVOKE("set_program_send_window", { program, window })),
+	/**  The store's holidays, or a program's own. */
+	holidays: (program: string | null) => typedError<Holiday[], CommandError>(__TAURI_INVOKE("holidays", { program })),
+	/**  Adds the days of an .ics calendar or a CSV of dates at `path`; all or nothing. */
+	importHolidays: (program: string | null, path: string) => typedError<number, CommandError>(__TAURI_INVOKE("import_holidays", { program, path })),
+	/**  Removes every holiday of the list. */
+	clearHolidays: (program: string | null) => typedError<number, CommandError>(__TAURI_INVOKE("clear_holidays", { program })),
 	/**
 	 *  How many days back a run catches up on messages that came due; older ones are logged as
 	 *  skipped with that reason.
@@ -316,6 +330,8 @@ export type Dashboard = {
 	raised_exceptions: number,
 	/**  Certified learners whose certification expires within the next 30 days. */
 	expiring_30_days: number,
+	/**  Messages due but held by the send window right now, and the earliest release. */
+	held: Held,
 };
 
 /**
@@ -448,6 +464,20 @@ export type GroupSummary = {
 	id: number,
 	name: string,
 	members: number,
+};
+
+/**  Messages due but held by the send window: how many, and the earliest release. */
+export type Held = {
+	count: number,
+	/**  Unix seconds: the earliest moment one of them is released. */
+	until: number | null,
+};
+
+/**  One day on which nothing is sent. */
+export type Holiday = {
+	/**  `YYYY-MM-DD`. */
+	date: string,
+	name: string,
 };
 
 /**
@@ -686,6 +716,12 @@ export type ProgramSummary = {
 	members: number,
 };
 
+/**  A program's own window, and whether it keeps its own holiday list. */
+export type ProgramWindow = {
+	window: SendWindow,
+	own_holidays: boolean,
+};
+
 /**  `done` of `total` items (rows changed, rows written). */
 export type Progress = {
 	done: number,
@@ -834,6 +870,13 @@ export type Selection = {
 	ids: number[],
 };
 
+/**  The store-wide sending policy. */
+export type SendPolicy = {
+	/**  `HH:MM`: the local time of day, in each recipient's zone, at which date reminders are due. */
+	send_time: string,
+	window: SendWindow,
+};
+
 /**  What one [`send_due`] pass did. */
 export type SendSummary = {
 	sent: number,
@@ -848,6 +891,18 @@ export type SendSummary = {
 	 *  greeting ...): the last such reason. The messages wait for a later attempt.
 	 */
 	server_problem?: string | null,
+};
+
+/**  Working hours and days, as an administrator edits them. */
+export type SendWindow = {
+	/**  Whether messages are held outside the window at all (off by default). */
+	enabled: boolean,
+	/**  The first minute of the working day, `HH:MM`. */
+	start: string,
+	/**  The end of the working day, `HH:MM` (exclusive), after `start`. */
+	end: string,
+	/**  The working days: `mon`, `tue`, ... `sun`. */
+	days: string[],
 };
 
 /**  One course set of a path. */
