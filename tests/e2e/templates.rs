@@ -1,7 +1,7 @@
 //! Notification templates: an unknown placeholder is refused, a valid template is saved,
 //! previewed for a learner, and test-sent to a real SMTP server on loopback.
 
-use crate::harness::{cli_json, fill, wait_text, App, SmtpServer};
+use crate::harness::{choose, cli_json, fill, wait_text, App, SmtpServer};
 
 #[tokio::test]
 async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_saved_previewed_and_test_sent(
@@ -128,4 +128,121 @@ async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_s
         .await
         .unwrap();
     app.finish().await;
+}
+
+/// Issue 12: the rule editor offers repeats and escalation; once saved, the preview's "Next
+/// messages" are the ones the run's own selection finds (as `certdesk-cli rules next` prints
+/// them, in the same order), and the stored rule has what was chosen.
+#[tokio::test]
+async fn a_rule_edited_with_repeats_and_escalation_previews_its_next_messages() {
+    let app = App::with_demo("templates_repeat_escalation").await;
+    app.click("#nav-templates").await;
+    app.find("#templates-program option").await;
+    // The default "due date, 7 days before, learner and managers" rule of the first program.
+    let mut rule_id = None;
+    for _ in 0..50 {
+        for row in app
+            .client
+            .find_all(fantoccini::Locator::Css("[data-testid=rule-row]"))
+            .await
+            .unwrap()
+        {
+            if row
+                .text()
+                .await
+                .unwrap()
+                .contains("Program / certification due date")
+            {
+                rule_id = row.attr("data-rule-id").await.unwrap();
+                break;
+            }
+        }
+        if rule_id.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let rule_id = rule_id.expect("a due-date rule");
+    app.click(&format!("tr[data-rule-id='{rule_id}'] button"))
+        .await;
+    app.click("#rule-repeat").await;
+    fill(&app, "#rule-repeat-every", "3").await;
+    fill(&app, "#rule-repeat-max", "2").await;
+    choose(&app, "#rule-escalation", "always").await;
+    app.click("#rule-save").await;
+    wait_text(&app, "[data-testid=rule-saved]", |t| t.contains("Saved")).await;
+
+    let stored = cli_json(&app.db, &["rules", "show", &rule_id]);
+    let input = &stored["input"];
+    assert_eq!(input["repeat_every_days"], 3, "{stored}");
+    assert_eq!(input["repeat_max"], 2, "{stored}");
+    assert_eq!(input["escalation"], "always", "{stored}");
+
+    let next = cli_json(&app.db, &["rules", "next", &rule_id, "--count", "5"]);
+    let next = next.as_array().expect("a list").clone();
+    assert!(!next.is_empty(), "the demo has memberships due: {next:?}");
+    let mut shown = Vec::new();
+    for _ in 0..100 {
+        shown = Vec::new();
+        for li in app
+            .client
+            .find_all(fantoccini::Locator::Css("[data-testid=next-sends] li"))
+            .await
+            .unwrap()
+        {
+            shown.push(li.text().await.unwrap());
+        }
+        if shown.len() == next.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown.len(), next.len(), "{shown:?} / {next:?}");
+    for (line, n) in shown.iter().zip(&next) {
+        let email = n["email"].as_str().unwrap();
+        let learner = n["learner"].as_str().unwrap();
+        assert!(
+            line.contains(&format!("{email} about {learner}")),
+            "{line} / {n}"
+        );
+        let no = n["reminder_no"].as_u64().unwrap();
+        assert_eq!(
+            line.ends_with(&format!(", reminder {no}")),
+            no > 1,
+            "{line} / {n}"
+        );
+    }
+    // Further on, the same selection has each learner's repeats 3 and 6 days after their
+    // first reminder, at the same time of day.
+    let all = cli_json(&app.db, &["rules", "next", &rule_id, "--count", "5000"]);
+    let all = all.as_array().expect("a list");
+    let first = &next[0];
+    let mine: Vec<&serde_json::Value> = all
+        .iter()
+        .filter(|n| n["email"] == first["email"] && n["learner"] == first["learner"])
+        .collect();
+    let at = |k: u64| {
+        let n = mine
+            .iter()
+            .find(|n| n["reminder_no"] == k)
+            .unwrap_or_else(|| panic!("reminder {k} of {first}: {mine:?}"));
+        seconds(n["at"].as_str().unwrap())
+    };
+    assert_eq!(at(2) - at(1), 3 * 86_400, "{mine:?}");
+    assert_eq!(at(3) - at(1), 6 * 86_400, "{mine:?}");
+    app.finish().await;
+}
+
+/// Unix seconds of an RFC 3339 UTC instant (`2027-01-06T21:00:00Z`).
+fn seconds(at: &str) -> i64 {
+    let n = |r: std::ops::Range<usize>| at[r].parse::<i64>().unwrap();
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)
 }

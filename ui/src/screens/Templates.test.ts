@@ -429,5 +429,9 @@ describe("Notification templates", () => {
     expect(items[0]).toContain("to ada@example.org about Ada Lovelace");
     expect(items[1]).toContain("manager copy to boss@example.org about Ada Lovelace, reminder 2");
     expect(calls.find((c) => c.cmd === "rule_next_sends")?.args).toEqual({ ruleId: 10 });
+    // Saving the rule (e.g. with repeats) reads its next messages again.
+    await fireEvent.click(screen.getByRole("button", { name: "Save rule" }));
+    await screen.findByTestId("rule-saved");
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "rule_next_sends")).toHaveLength(2));
   });
 });
