@@ -4,14 +4,16 @@
 
 -- A program's own send window: it replaces the store's window for that program's messages.
 -- `days` is a comma-separated list of weekdays (mon,tue,...); `own_holidays` = 1 makes the
--- program use the holidays listed under its id instead of the store's.
+-- program use the holidays listed under its id instead of the store's; `send_time` (HH:MM),
+-- when set, replaces the store's send time for the program's date reminders.
 CREATE TABLE IF NOT EXISTS program_send_window (
     program_id   INTEGER PRIMARY KEY REFERENCES program(id) ON DELETE CASCADE,
     enabled      INTEGER NOT NULL,
     start_time   TEXT NOT NULL,
     end_time     TEXT NOT NULL,
     days         TEXT NOT NULL,
-    own_holidays INTEGER NOT NULL DEFAULT 0
+    own_holidays INTEGER NOT NULL DEFAULT 0,
+    send_time    TEXT
 );
 
 -- Days on which nothing is sent: `scope` 0 for the store's list, else a program's id.

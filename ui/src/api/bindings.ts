@@ -716,10 +716,15 @@ export type ProgramSummary = {
 	members: number,
 };
 
-/**  A program's own window, and whether it keeps its own holiday list. */
+/**  A program's own window, whether it keeps its own holiday list, and its own send time. */
 export type ProgramWindow = {
 	window: SendWindow,
 	own_holidays: boolean,
+	/**
+	 *  `HH:MM`: the program's date reminders go at this time instead of the store's send
+	 *  time (`None`: the store's).
+	 */
+	send_time?: string | null,
 };
 
 /**  `done` of `total` items (rows changed, rows written). */

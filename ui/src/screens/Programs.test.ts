@@ -185,6 +185,7 @@ describe("Programs and certifications", () => {
     await fireEvent.input(await screen.findByLabelText("on"), {
       target: { value: "sat, sun" },
     });
+    await fireEvent.input(screen.getByLabelText("reminders at"), { target: { value: "10:30" } });
     await fireEvent.click(screen.getByRole("button", { name: "Save the window" }));
     expect(await screen.findByText(/has its own sending window/)).toBeTruthy();
     expect(calls.find((c) => c.cmd === "set_program_send_window")?.args).toEqual({
@@ -192,6 +193,7 @@ describe("Programs and certifications", () => {
       window: {
         window: { enabled: true, start: "08:00", end: "18:00", days: ["sat", "sun"] },
         own_holidays: false,
+        send_time: "10:30",
       },
     });
     await fireEvent.click(screen.getByRole("button", { name: "Use the store's" }));

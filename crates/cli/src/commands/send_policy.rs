@@ -52,6 +52,10 @@ pub enum ProgramCmd {
         /// Use the program's own holiday list (on) or the store's (off).
         #[arg(long)]
         own_holidays: Option<super::settings::OnOff>,
+        /// The program's own send time (HH:MM) for its date reminders; `store` for the
+        /// store's.
+        #[arg(long, value_name = "HH:MM")]
+        own_send_time: Option<String>,
     },
     /// Remove the program's own window: the store's applies again.
     Clear {
@@ -137,6 +141,7 @@ pub fn program(cmd: ProgramCmd, db: &Db, out: &Output) -> anyhow::Result<()> {
             program,
             window,
             own_holidays,
+            own_send_time,
         } => {
             let r = db.reader()?;
             let cur = match send_policy::program_window(&r, &program)? {
@@ -144,12 +149,18 @@ pub fn program(cmd: ProgramCmd, db: &Db, out: &Output) -> anyhow::Result<()> {
                 None => ProgramWindow {
                     window: send_policy::policy(&r)?.window,
                     own_holidays: false,
+                    send_time: None,
                 },
             };
             let next = ProgramWindow {
                 window: apply(cur.window, &window)?,
                 own_holidays: own_holidays
                     .map_or(cur.own_holidays, |o| o == super::settings::OnOff::On),
+                send_time: match own_send_time.as_deref() {
+                    None => cur.send_time,
+                    Some("store") => None,
+                    Some(t) => Some(t.to_string()),
+                },
             };
             send_policy::set_program_window(&mut db.writer()?, &program, Some(&next))?
         }
@@ -159,9 +170,10 @@ pub fn program(cmd: ProgramCmd, db: &Db, out: &Output) -> anyhow::Result<()> {
     };
     out.print(&w, || match &w {
         Some(p) => format!(
-            "{}; {} holidays",
+            "{}; {} holidays; reminders at {}",
             window_text(&p.window),
-            if p.own_holidays { "own" } else { "the store's" }
+            if p.own_holidays { "own" } else { "the store's" },
+            p.send_time.as_deref().unwrap_or("the store's send time")
         ),
         None => "no own window: the store's applies".to_string(),
     })

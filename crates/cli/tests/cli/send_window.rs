@@ -119,15 +119,19 @@ fn settings_for_sending_times_show_set_and_refuse_clearly() {
             "sat,sun",
             "--window",
             "on",
+            "--own-send-time",
+            "9:15",
         ],
     );
     assert_eq!(w["window"]["days"], serde_json::json!(["sat", "sun"]));
     assert_eq!(w["own_holidays"], false);
+    assert_eq!(w["send_time"], "09:15");
     let w = ok_json(
         &db,
         &["settings", "program-window", "show", "--program", "FA"],
     );
     assert_eq!(w["window"]["enabled"], true);
+    assert_eq!(w["send_time"], "09:15");
     let w = ok_json(
         &db,
         &["settings", "program-window", "clear", "--program", "FA"],

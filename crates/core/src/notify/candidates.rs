@@ -351,6 +351,7 @@ fn candidates_of(
         first_logged: row.logged,
         no_recipient: no_manager,
     };
+    let send_time = ctx.windows.send_time(rule, ctx.send_time);
     let (windows, held) = (&ctx.windows, &mut ctx.held);
     let place = |due: i64| {
         if due > hi {
@@ -374,7 +375,7 @@ fn candidates_of(
             Place::In(send_at)
         }
     };
-    let due = repeat::due(conn, i, &seq, kind, ctx.send_time, place)?;
+    let due = repeat::due(conn, i, &seq, kind, send_time, place)?;
     if due.is_empty() {
         return Ok(Vec::new());
     }

@@ -227,11 +227,15 @@ pub fn set_store_window(conn: &Connection, w: &SendWindow) -> Result<SendWindow>
     Ok(w)
 }
 
-/// A program's own window, and whether it keeps its own holiday list.
+/// A program's own window, whether it keeps its own holiday list, and its own send time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct ProgramWindow {
     pub window: SendWindow,
     pub own_holidays: bool,
+    /// `HH:MM`: the program's date reminders go at this time instead of the store's send
+    /// time (`None`: the store's).
+    #[serde(default)]
+    pub send_time: Option<String>,
 }
 
 /// The override of program `program_id`, if it has one.
@@ -241,7 +245,7 @@ pub struct ProgramWindow {
 pub fn program_window(conn: &Connection, program_id: i64) -> Result<Option<ProgramWindow>> {
     Ok(conn
         .query_row(
-            "SELECT enabled, start_time, end_time, days, own_holidays
+            "SELECT enabled, start_time, end_time, days, own_holidays, send_time
              FROM program_send_window WHERE program_id = ?1",
             [program_id],
             read_override,
@@ -263,6 +267,7 @@ fn read_override(r: &rusqlite::Row) -> rusqlite::Result<ProgramWindow> {
                 .collect(),
         },
         own_holidays: r.get(4)?,
+        send_time: r.get(5)?,
     })
 }
 
@@ -283,13 +288,27 @@ pub fn set_program_window(
         return Ok(None);
     };
     let win = w.window.checked()?;
+    let send_time = match w.send_time.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(t) => Some(format_time(parse_time(t)?)),
+    };
     conn.execute(
-        "INSERT INTO program_send_window (program_id, enabled, start_time, end_time, days, own_holidays)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO program_send_window (program_id, enabled, start_time, end_time, days,
+            own_holidays, send_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (program_id) DO UPDATE SET enabled = excluded.enabled,
             start_time = excluded.start_time, end_time = excluded.end_time,
-            days = excluded.days, own_holidays = excluded.own_holidays",
-        params![program_id, win.enabled, win.start, win.end, days_text(&win), w.own_holidays],
+            days = excluded.days, own_holidays = excluded.own_holidays,
+            send_time = excluded.send_time",
+        params![
+            program_id,
+            win.enabled,
+            win.start,
+            win.end,
+            days_text(&win),
+            w.own_holidays,
+            send_time
+        ],
     )?;
     program_window(conn, program_id)
 }
@@ -306,10 +325,12 @@ pub(crate) fn holiday_dates(conn: &Connection, scope: i64) -> Result<BTreeSet<Da
     Ok(out)
 }
 
-/// Every window of a run: the store's, and each program's override.
+/// Every window of a run: the store's, and each program's override (with its own send
+/// time, if it has one).
 pub(crate) struct Windows {
     store: Window,
     programs: HashMap<i64, Window>,
+    send_times: HashMap<i64, Time>,
 }
 
 impl Windows {
@@ -318,17 +339,33 @@ impl Windows {
         let compile = |w: &SendWindow, h| w.compile(h).unwrap_or_else(|_| off_window());
         let store = compile(&store_window(conn)?, holiday_dates(conn, 0)?);
         let mut programs = HashMap::new();
+        let mut send_times = HashMap::new();
         let mut st = conn.prepare(
-            "SELECT enabled, start_time, end_time, days, own_holidays, program_id
+            "SELECT enabled, start_time, end_time, days, own_holidays, send_time, program_id
              FROM program_send_window",
         )?;
-        let rows = st.query_map([], |r| Ok((read_override(r)?, r.get::<_, i64>(5)?)))?;
+        let rows = st.query_map([], |r| Ok((read_override(r)?, r.get::<_, i64>(6)?)))?;
         for row in rows {
             let (o, id) = row?;
             let h = holiday_dates(conn, if o.own_holidays { id } else { 0 })?;
             programs.insert(id, compile(&o.window, h));
+            if let Some(t) = o.send_time.as_deref().and_then(|t| parse_time(t).ok()) {
+                send_times.insert(id, t);
+            }
         }
-        Ok(Windows { store, programs })
+        Ok(Windows {
+            store,
+            programs,
+            send_times,
+        })
+    }
+
+    /// The send time of `rule`'s date reminders: its program's own, else `store`.
+    pub(crate) fn send_time(&self, rule: &Rule, store: Time) -> Time {
+        self.send_times
+            .get(&rule.program_id)
+            .copied()
+            .unwrap_or(store)
     }
 
     /// When `rule`'s message due at `send_at` for a recipient in `zone` may go: the one place

@@ -135,6 +135,7 @@ fn a_programs_own_window_replaces_the_stores() {
             days: vec!["sat".into()],
         },
         own_holidays: false,
+        send_time: None,
     };
     let mut w = fx.db.writer().unwrap();
     let saved = send_policy::set_program_window(&mut w, "SAFE", Some(&own)).unwrap();
@@ -144,6 +145,29 @@ fn a_programs_own_window_replaces_the_stores() {
     send_policy::set_program_window(&mut w, "SAFE", None).unwrap();
     let r = fx.db.reader().unwrap();
     assert_eq!(send_policy::program_window(&r, "SAFE").unwrap(), None);
+}
+
+#[test]
+fn a_programs_own_send_time_replaces_the_stores() {
+    // A Monday due date in Sydney: the store sends at 08:00, this program at 10:30 local.
+    let fx = due_on("Australia/Sydney", "2027-06-07T13:59:59Z");
+    let own = |send_time: Option<&str>| ProgramWindow {
+        window: SendWindow::default(),
+        own_holidays: false,
+        send_time: send_time.map(String::from),
+    };
+    let mut w = fx.db.writer().unwrap();
+    let saved = send_policy::set_program_window(&mut w, "SAFE", Some(&own(Some("10:30"))));
+    assert_eq!(saved.unwrap().unwrap().send_time.as_deref(), Some("10:30"));
+    // 08:00 in Sydney (AEST, UTC+10) is 22:00Z the day before; 10:30 is 00:30Z.
+    assert_eq!(fx.run("2027-06-06T22:00:00Z").notifications.queued, 0);
+    assert_eq!(fx.run("2027-06-07T00:29:00Z").notifications.queued, 0);
+    assert_eq!(fx.run("2027-06-07T00:30:00Z").notifications.queued, 1);
+    let bad = send_policy::set_program_window(&mut w, "SAFE", Some(&own(Some("25:00"))));
+    assert_eq!(bad.unwrap_err().kind(), ErrorKind::Invalid);
+    let r = fx.db.reader().unwrap();
+    let kept = send_policy::program_window(&r, "SAFE").unwrap().unwrap();
+    assert_eq!(kept.send_time.as_deref(), Some("10:30"), "nothing written");
 }
 
 #[test]
