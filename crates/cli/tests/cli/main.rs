@@ -99,6 +99,7 @@ pub fn assigned_store(path: &Path, learners: usize, subject: &str) {
                     manager_subject: String::new(),
                     manager_body: String::new(),
                     enabled: true,
+                    digest: Default::default(),
                 },
                 "2027-01-01T00:00:00Z".parse().unwrap(),
             )

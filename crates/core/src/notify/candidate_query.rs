@@ -108,6 +108,15 @@ pub(super) fn query(
     } else {
         ("", "'l'", "NULL, NULL, NULL, NULL")
     };
+    // A manager copy listed in a digest is logged there under the same key.
+    let in_digest = if manager_copy {
+        format!(
+            " OR EXISTS (SELECT 1 FROM digest_item WHERE dedup_key =
+                r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey})"
+        )
+    } else {
+        String::new()
+    };
     let sql = format!(
         "SELECT a.id, {cycle}, {set}, {at}, l.full_name, l.id_number, l.email, l.time_zone,
                 a.due_at, a.expires_at, a.window_opens_at, {set_label},
@@ -115,7 +124,7 @@ pub(super) fn query(
                      ELSE 'certification' END,
                 p.full_name, {rcols}, {rkey}, r.id, {key},
                 EXISTS (SELECT 1 FROM message WHERE dedup_key =
-                    r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey})
+                    r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey}){in_digest}
          FROM {from}
          CROSS JOIN notification_rule r ON r.program_id = a.program_id
             AND r.id IN (SELECT value FROM json_each(?1))

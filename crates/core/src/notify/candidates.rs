@@ -8,6 +8,7 @@ use jiff::{tz::TimeZone, Span, Timestamp};
 use rusqlite::{params, Connection};
 
 use super::candidate_query::query;
+use super::digest::DigestItem;
 use super::rule::{OffsetUnit, Recipients, Rule, Timing};
 use super::select::{Candidate, Context, Outcome};
 use super::select::{FAIL_NO_ADDRESS, SKIP_EVENT_PASSED, SKIP_NO_MANAGER};
@@ -342,6 +343,22 @@ fn candidate(
         Outcome::Send
     };
     let (a, cycle, set) = (row.assignment_id, row.cycle, row.course_set_id);
+    // A manager copy of a digest rule is listed in the manager's digest (`digest.rs`).
+    let (outcome, digest) = match (outcome, row.manager_id) {
+        (Outcome::Send, Some(manager_id)) if manager_copy && i.digest.frequency.is_on() => (
+            Outcome::Digest,
+            Some(DigestItem {
+                manager_id,
+                manager_zone: row.manager_zone.clone().unwrap_or_default(),
+                program_name: v.program_full_name.clone(),
+                learner_name: v.user_full_name.clone(),
+                learner_id_number: v.user_id_number.clone(),
+                event_at: row.event_at,
+                due_at: send_at,
+            }),
+        ),
+        _ => (outcome, None),
+    };
     Some(Candidate {
         dedup_key: format!("{}.{a}.{cycle}.{set}.{}", rule.id, row.recipient_key),
         assignment_id: Some(a),
@@ -351,6 +368,7 @@ fn candidate(
         email,
         rendered,
         outcome,
+        digest,
     })
 }
 

@@ -9,6 +9,7 @@ use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
+pub use super::digest::{Digest, DigestFrequency};
 use super::template::validate_template;
 // A rule is a trigger with a timing: its vocabulary lives in `trigger`, and is named here too.
 pub use super::trigger::{trigger_catalog, OffsetUnit, Recipients, Timing, Trigger, TriggerInfo};
@@ -41,6 +42,9 @@ pub struct RuleInput {
     pub manager_subject: String,
     pub manager_body: String,
     pub enabled: bool,
+    /// Manager copies one by one, or in a daily or weekly digest (issue 12).
+    #[serde(default)]
+    pub digest: Digest,
 }
 
 /// What makes two rules "the same rule" for [`create_default_rules`] and a rules-file
@@ -124,7 +128,7 @@ impl RuleInput {
                 return Err(Error::invalid(field, "must not be empty"));
             }
         }
-        Ok(())
+        self.digest.validate(manager)
     }
 }
 
@@ -132,7 +136,8 @@ impl RuleInput {
 pub const SUBJECT_MAX: usize = 500;
 
 const COLUMNS: &str = "id, program_id, trigger, timing, offset_amount, offset_unit, recipients,
-    learner_subject, learner_body, manager_subject, manager_body, enabled, effective_from";
+    learner_subject, learner_body, manager_subject, manager_body, enabled, effective_from,
+    digest, digest_weekday";
 
 fn from_row(r: &Row) -> rusqlite::Result<Rule> {
     fn parse<T>(r: &Row, i: usize, f: fn(&str) -> Result<T>) -> rusqlite::Result<T> {
@@ -156,6 +161,10 @@ fn from_row(r: &Row) -> rusqlite::Result<Rule> {
             manager_subject: r.get(9)?,
             manager_body: r.get(10)?,
             enabled: r.get(11)?,
+            digest: Digest {
+                frequency: parse(r, 13, DigestFrequency::parse)?,
+                weekday: r.get(14)?,
+            },
         },
         effective_from: Timestamp::from_second(eff)
             .map(|t| t.to_string())
@@ -205,7 +214,7 @@ fn program_kind(conn: &Connection, program_id: i64) -> Result<String> {
 }
 
 /// The rule's own columns, in the order the INSERT and the UPDATE name them.
-fn columns(input: &RuleInput) -> [Value; 10] {
+fn columns(input: &RuleInput) -> [Value; 12] {
     [
         Value::from(input.trigger.as_str().to_string()),
         Value::from(input.timing.as_str().to_string()),
@@ -217,6 +226,8 @@ fn columns(input: &RuleInput) -> [Value; 10] {
         Value::from(input.manager_subject.clone()),
         Value::from(input.manager_body.clone()),
         Value::from(input.enabled),
+        Value::from(input.digest.frequency.as_str().to_string()),
+        Value::from(input.digest.weekday.map(i64::from)),
     ]
 }
 
@@ -237,8 +248,8 @@ pub fn create_rule(
     tx.execute(
         "INSERT INTO notification_rule (program_id, trigger, timing, offset_amount, offset_unit,
             recipients, learner_subject, learner_body, manager_subject, manager_body, enabled,
-            effective_from)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            digest, digest_weekday, effective_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params_from_iter(args),
     )?;
     Ok(tx.last_insert_rowid())
@@ -266,7 +277,8 @@ pub fn update_rule(tx: &Transaction, id: i64, input: &RuleInput, now: Timestamp)
         "UPDATE notification_rule SET trigger = ?2, timing = ?3, offset_amount = ?4,
             offset_unit = ?5, recipients = ?6, learner_subject = ?7, learner_body = ?8,
             manager_subject = ?9, manager_body = ?10, enabled = ?11,
-            effective_from = CASE WHEN ?12 THEN ?13 ELSE effective_from END
+            digest = ?12, digest_weekday = ?13,
+            effective_from = CASE WHEN ?14 THEN ?15 ELSE effective_from END
          WHERE id = ?1",
         params_from_iter(args),
     )?;

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use certdesk_core::notify::rule::DigestFrequency;
 use certdesk_core::notify::{OffsetUnit, Recipients, RuleInput, Timing, Trigger};
 use clap::builder::PossibleValuesParser;
 
@@ -41,6 +42,12 @@ pub struct Fields {
     /// Read the managers' body from this file.
     #[arg(long, value_name = "FILE")]
     manager_body_file: Option<PathBuf>,
+    /// Manager copies one by one (`none`), or in a daily or weekly digest per manager.
+    #[arg(long, value_parser = values(DigestFrequency::ALL, DigestFrequency::as_str))]
+    digest: Option<String>,
+    /// The weekday of a weekly digest: 1 (Monday) to 7 (Sunday).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=7))]
+    digest_weekday: Option<u8>,
 }
 
 fn body(text: Option<String>, file: Option<PathBuf>) -> anyhow::Result<Option<String>> {
@@ -95,6 +102,15 @@ impl Fields {
                 *field = t;
             }
         }
+        if let Some(d) = &self.digest {
+            base.digest.frequency = DigestFrequency::parse(d)?;
+            if base.digest.frequency != DigestFrequency::Weekly {
+                base.digest.weekday = None;
+            }
+        }
+        if self.digest_weekday.is_some() {
+            base.digest.weekday = self.digest_weekday;
+        }
         Ok(base)
     }
 }
@@ -117,6 +133,7 @@ pub(super) fn new_rule(fields: Fields, enabled: bool) -> anyhow::Result<RuleInpu
         manager_subject: String::new(),
         manager_body: String::new(),
         enabled,
+        digest: Default::default(),
     };
     fields.apply(base)
 }

@@ -3,6 +3,7 @@
 
 mod bounded;
 mod chunks;
+mod digest;
 mod fault_matrix;
 mod faults;
 mod hostile;
@@ -222,5 +223,6 @@ pub fn rule(
         manager_subject: format!("Manager copy: {subject}"),
         manager_body: format!("Your report %userfullname%:\n{body}"),
         enabled: true,
+        digest: Default::default(),
     }
 }

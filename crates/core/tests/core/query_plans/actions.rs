@@ -128,6 +128,7 @@ fn run_with_every_rule(w: &mut Writer) {
                         manager_subject: "s".into(),
                         manager_body: "b".into(),
                         enabled: true,
+                        digest: Default::default(),
                     };
                     notify::create_rule(tx, program, &input, now())?;
                 }
