@@ -56,6 +56,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::templates::backfill_rule,
         commands::templates::preview_rule,
         commands::templates::test_send_rule,
+        commands::templates::digest_template,
+        commands::templates::save_digest_template,
         commands::messages::list_messages,
         commands::messages::resend_message,
         commands::messages::queue_status,

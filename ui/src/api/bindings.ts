@@ -94,6 +94,10 @@ export const commands = {
 	 *  settings (each recipient's version, marked as a test); returns how many were sent.
 	 */
 	testSendRule: (ruleId: number, learnerId: number, to: string) => typedError<number, CommandError>(__TAURI_INVOKE("test_send_rule", { ruleId, learnerId, to })),
+	/**  The store-wide manager digest template (subject and body). */
+	digestTemplate: () => typedError<DigestTemplate, CommandError>(__TAURI_INVOKE("digest_template")),
+	/**  Saves the manager digest template; unknown placeholders are refused. */
+	saveDigestTemplate: (template: DigestTemplate) => typedError<DigestTemplate, CommandError>(__TAURI_INVOKE("save_digest_template", { template })),
 	/**  A page of the message log, newest first. */
 	listMessages: (filter: LogFilter) => typedError<LogPage, CommandError>(__TAURI_INVOKE("list_messages", { filter })),
 	/**  Sends a message again as a new, queued message; returns its id. */
@@ -309,6 +313,28 @@ export type Dashboard = {
 	expiring_30_days: number,
 };
 
+/**  A rule's digest choice for its manager copies. */
+export type Digest = {
+	frequency: DigestFrequency,
+	/**  1 = Monday .. 7 = Sunday; required for (and only with) a weekly digest. */
+	weekday?: number | null,
+};
+
+/**  How a rule's manager copies go out. */
+export type DigestFrequency = 
+/**  One message per manager copy, as it comes due. */
+"none" | 
+/**  One digest per manager per day. */
+"daily" | 
+/**  One digest per manager per week, on the rule's weekday. */
+"weekly";
+
+/**  The digest subject and body every manager digest is rendered from. */
+export type DigestTemplate = {
+	subject: string,
+	body: string,
+};
+
 /**
  *  A due-date rule as a form holds it: only the fields of `kind` (and, for a relative rule,
  *  of `from`) are read.
@@ -359,6 +385,10 @@ export type EnqueueSummary = {
 	failed: number,
 	/**  Exception alerts queued (one per program and administrator). */
 	alerts: number,
+	/**  Manager copies recorded for a digest instead of sent one by one. */
+	digest_items?: number,
+	/**  Manager digests queued. */
+	digests?: number,
 };
 
 /**  What went wrong, as a stable code the UI and scripts can branch on. */
@@ -746,6 +776,8 @@ export type RuleInput = {
 	manager_subject: string,
 	manager_body: string,
 	enabled: boolean,
+	/**  Manager copies one by one, or in a daily or weekly digest (issue 12). */
+	digest?: Digest,
 };
 
 /**  What one run did. */

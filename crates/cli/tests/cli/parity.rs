@@ -41,6 +41,8 @@ const MAPPED: &[(&str, &str)] = &[
     ("set_run_interval", "settings run-interval set"),
     ("background_options", "settings close-to-tray show"),
     ("set_close_to_tray", "settings close-to-tray set"),
+    ("digest_template", "settings digest-template show"),
+    ("save_digest_template", "settings digest-template set"),
     // Notification rules, site administrators, SMTP and the message log.
     ("program_rules", "rules list"),
     ("placeholders", "placeholders"),

@@ -379,6 +379,13 @@ fn the_migration_fills_the_summary_of_an_existing_store() {
             conn.execute_batch(&format!("DROP TABLE {name}")).unwrap();
         }
     }
+    // Undo what the later migrations added, so they apply again (011: manager digests).
+    conn.execute_batch(
+        "DROP TABLE digest_item;
+         ALTER TABLE notification_rule DROP COLUMN digest;
+         ALTER TABLE notification_rule DROP COLUMN digest_weekday;",
+    )
+    .unwrap();
     conn.pragma_update(None, "user_version", 4).unwrap();
     drop(conn);
 

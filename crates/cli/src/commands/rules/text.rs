@@ -16,6 +16,13 @@ fn when(i: &RuleInput) -> String {
     }
 }
 
+fn digest(i: &RuleInput) -> String {
+    match i.digest.weekday {
+        Some(d) => format!("{} digest on weekday {d}", i.digest.frequency.as_str()),
+        None => format!("{} digest", i.digest.frequency.as_str()),
+    }
+}
+
 pub(super) fn line(r: &Rule) -> String {
     let i = &r.input;
     format!(
@@ -40,6 +47,9 @@ pub(super) fn details(r: &Rule) -> String {
         if i.enabled { "enabled" } else { "disabled" },
         r.effective_from
     );
+    if i.digest.frequency.is_on() {
+        s.push_str(&format!("manager copies: {}\n", digest(i)));
+    }
     for (who, subject, body) in [
         ("learner", &i.learner_subject, &i.learner_body),
         ("manager", &i.manager_subject, &i.manager_body),
