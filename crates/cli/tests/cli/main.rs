@@ -5,6 +5,7 @@
 
 mod conventions;
 mod crash;
+mod digest;
 mod engine;
 mod faults;
 mod init;
