@@ -123,6 +123,14 @@ fn one_daily_digest_per_manager_lists_both_reports_grouped_by_program_in_their_z
     assert!(html.contains("<table"), "{html}");
     assert!(html.contains("<th colspan=\"5\" align=\"left\">Safety &amp; Health</th>"));
     assert!(html.contains("<td>Ann Lee</td><td>E1</td><td>assigned</td><td>1 March 2027</td>"));
+    // The message log lists it as a manager digest.
+    let filter = certdesk_core::mail::log::LogFilter {
+        trigger: Some("digest".into()),
+        ..Default::default()
+    };
+    let page = api::messages::list(&fx.db.reader().unwrap(), &filter).unwrap();
+    assert_eq!(page.entries.len(), 1);
+    assert_eq!(page.entries[0].recipient_kind, "manager");
 }
 
 #[test]
@@ -413,4 +421,37 @@ fn a_digest_needs_manager_copies_and_a_weekly_one_a_weekday() {
     }
     let saved = api::rules::list(&fx.db.reader().unwrap(), fx.program).unwrap();
     assert_eq!(saved[0].input.digest, weekly(5));
+}
+
+#[test]
+fn a_rules_file_carries_the_digest_and_an_older_file_imports_as_one_by_one() {
+    use certdesk_core::notify::rules_file::{FileFormat, RulesFile};
+    let fx = Fx::new("program");
+    fx.rule(assigned(weekly(3)), "2027-01-01T00:00:00Z");
+    let r = fx.db.reader().unwrap();
+    let text = api::rules::export(&r, fx.program)
+        .unwrap()
+        .to_text(FileFormat::Toml)
+        .unwrap();
+    assert!(
+        text.contains("digest = \"weekly\"") && text.contains("digest_weekday = 3"),
+        "{text}"
+    );
+    let back = RulesFile::parse(&text, FileFormat::Toml).unwrap();
+    assert_eq!(back.rules[0].digest, DigestFrequency::Weekly);
+    let old = text
+        .lines()
+        .filter(|l| !l.starts_with("digest"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let file = RulesFile::parse(&old, FileFormat::Toml).unwrap();
+    assert_eq!(
+        (file.rules[0].digest, file.rules[0].digest_weekday),
+        (DigestFrequency::None, None)
+    );
+    // Importing it makes the rule send its manager copies one by one again.
+    let w = &mut fx.db.writer().unwrap();
+    api::rules::import(w, &[fx.program], &file, t("2027-02-01T00:00:00Z")).unwrap();
+    let rules = api::rules::list(&fx.db.reader().unwrap(), fx.program).unwrap();
+    assert_eq!(rules[0].input.digest, Digest::default());
 }
