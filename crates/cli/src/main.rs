@@ -38,7 +38,10 @@ enum Command {
         demo: bool,
     },
     /// Print the dashboard figures.
-    Dashboard,
+    Dashboard {
+        #[command(flatten)]
+        now: commands::Now,
+    },
     /// Import learners, courses, assignments, completions (CSV) or programs (JSON).
     Import(commands::import::Args),
     /// Assign learners or a group to a program.
@@ -166,8 +169,8 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
         Command::Placeholders => commands::admins::placeholders(out),
         Command::Log(a) => commands::notify::log(a, &db, out),
         Command::Smtp(c) => commands::notify::smtp(c, &db, out),
-        Command::Dashboard => {
-            let d = certdesk_core::api::reports::dashboard(&db.reader()?, clock.now())?;
+        Command::Dashboard { now } => {
+            let d = certdesk_core::api::reports::dashboard(&db.reader()?, now.get()?)?;
             out.print(&d, || {
                 let mut s = format!(
                     "learners {}\nprograms {}\ncertifications {}\nassignments {}\n",
@@ -180,6 +183,17 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
                     "raised exceptions {}\nexpiring in 30 days {}",
                     d.raised_exceptions, d.expiring_30_days
                 ));
+                if d.held.count > 0 {
+                    let until = d
+                        .held
+                        .until
+                        .and_then(|u| jiff::Timestamp::from_second(u).ok());
+                    s.push_str(&format!(
+                        "\nheld by the send window {} (first release {})",
+                        d.held.count,
+                        until.map_or_else(String::new, |u| u.to_string())
+                    ));
+                }
                 s
             })
         }

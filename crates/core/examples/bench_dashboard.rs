@@ -202,6 +202,7 @@ fn old_dashboard(r: &Reader, now: Timestamp) -> certdesk_core::report::dashboard
                AND unassigned_at IS NULL",
             &[now.as_second(), horizon],
         ),
+        held: certdesk_core::notify::select::Held::default(),
     }
 }
 

@@ -75,6 +75,19 @@ pub fn end_of_day(date: Date, tz: &TimeZone) -> Result<i64> {
     Ok(next.timestamp().as_second() - 1)
 }
 
+/// The first second of `date` in `tz` (the first that exists, when a DST change skips
+/// midnight).
+pub fn day_start(date: Date, tz: &TimeZone) -> Result<i64> {
+    date.to_zoned(tz.clone())
+        .map(|z| z.timestamp().as_second())
+        .map_err(|e| Error::invalid("date", e.to_string()))
+}
+
+/// The calendar date of stored seconds `s` in `tz`.
+pub fn local_day(s: i64, tz: &TimeZone) -> Result<Date> {
+    Ok(from_secs(s)?.to_zoned(tz.clone()).date())
+}
+
 /// Reads an instant written RFC 3339 with its offset (`2027-01-10T09:00:00Z`,
 /// `...+01:00`) or a bare date `YYYY-MM-DD` (the start of that day in `tz`).
 ///

@@ -11,5 +11,6 @@ pub mod messages;
 pub mod programs;
 pub mod reports;
 pub mod scheduler;
+pub mod send_policy;
 pub mod settings;
 pub mod templates;

@@ -92,3 +92,20 @@ pub async fn set_run_interval(state: State<'_, AppState>, minutes: u32) -> Comma
         .write(move |w| settings::set_run_interval(w, minutes))
         .await
 }
+
+/// How many days back a run catches up on messages that came due; older ones are logged as
+/// skipped with that reason.
+#[tauri::command]
+#[specta::specta]
+pub async fn catch_up_days(state: State<'_, AppState>) -> CommandResult<u32> {
+    state.read(settings::catch_up_days).await
+}
+
+/// Sets the catch-up horizon (1 to 365 days); the next run uses it.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_catch_up_days(state: State<'_, AppState>, days: u32) -> CommandResult<u32> {
+    state
+        .write(move |w| settings::set_catch_up_days(w, days))
+        .await
+}

@@ -2,6 +2,7 @@
 //! the backfill opt-in, a preview for a chosen learner and a test send of it.
 
 use certdesk_core::api::rules;
+use certdesk_core::notify::next_sends::NextSend;
 use certdesk_core::notify::rule::{Rule, RuleInput};
 use certdesk_core::notify::rule_edit::SavedRule;
 use certdesk_core::notify::template::Preview;
@@ -79,6 +80,19 @@ pub async fn backfill_rule(state: State<'_, AppState>, id: i64) -> CommandResult
     let now = state.now();
     state
         .write(move |w| rules::backfill(w, id, now).map(drop))
+        .await
+}
+
+/// When a saved rule's next messages would go (the next five, for real memberships).
+#[tauri::command]
+#[specta::specta]
+pub async fn rule_next_sends(
+    state: State<'_, AppState>,
+    rule_id: i64,
+) -> CommandResult<Vec<NextSend>> {
+    let now = state.now();
+    state
+        .read(move |r| rules::next_sends(r, rule_id, now, 5))
         .await
 }
 

@@ -89,6 +89,8 @@ export const commands = {
 	backfillRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("backfill_rule", { id })),
 	/**  A saved rule rendered for a chosen learner, as each recipient would get it. */
 	previewRule: (ruleId: number, learnerId: number) => typedError<Preview, CommandError>(__TAURI_INVOKE("preview_rule", { ruleId, learnerId })),
+	/**  When a saved rule's next messages would go (the next five, for real memberships). */
+	ruleNextSends: (ruleId: number) => typedError<NextSend[], CommandError>(__TAURI_INVOKE("rule_next_sends", { ruleId })),
 	/**
 	 *  Sends the rule, rendered for a chosen learner, to `to` now through the saved SMTP
 	 *  settings (each recipient's version, marked as a test); returns how many were sent.
@@ -124,6 +126,27 @@ export const commands = {
 	runInterval: () => typedError<number, CommandError>(__TAURI_INVOKE("run_interval")),
 	/**  Sets the run interval; the timer uses it from its next run. */
 	setRunInterval: (minutes: number) => typedError<number, CommandError>(__TAURI_INVOKE("set_run_interval", { minutes })),
+	/**  The store's send time and window. */
+	sendPolicy: () => typedError<SendPolicy, CommandError>(__TAURI_INVOKE("send_policy")),
+	/**  Sets the store's send time and window; returns them as stored. */
+	setSendPolicy: (policy: SendPolicy) => typedError<SendPolicy, CommandError>(__TAURI_INVOKE("set_send_policy", { policy })),
+	/**  A program's own window (none: the store's applies). */
+	programSendWindow: (program: string) => typedError<ProgramWindow | null, CommandError>(__TAURI_INVOKE("program_send_window", { program })),
+	/**  Sets a program's own window, or with `None` removes it. */
+	setProgramSendWindow: (program: string, window: ProgramWindow | null) => typedError<ProgramWindow | null, CommandError>(__TAURI_INVOKE("set_program_send_window", { program, window })),
+	/**  The store's holidays, or a program's own. */
+	holidays: (program: string | null) => typedError<Holiday[], CommandError>(__TAURI_INVOKE("holidays", { program })),
+	/**  Adds the days of an .ics calendar or a CSV of dates at `path`; all or nothing. */
+	importHolidays: (program: string | null, path: string) => typedError<number, CommandError>(__TAURI_INVOKE("import_holidays", { program, path })),
+	/**  Removes every holiday of the list. */
+	clearHolidays: (program: string | null) => typedError<number, CommandError>(__TAURI_INVOKE("clear_holidays", { program })),
+	/**
+	 *  How many days back a run catches up on messages that came due; older ones are logged as
+	 *  skipped with that reason.
+	 */
+	catchUpDays: () => typedError<number, CommandError>(__TAURI_INVOKE("catch_up_days")),
+	/**  Sets the catch-up horizon (1 to 365 days); the next run uses it. */
+	setCatchUpDays: (days: number) => typedError<number, CommandError>(__TAURI_INVOKE("set_catch_up_days", { days })),
 	/**  The options as they stand: the store's close-to-tray choice, the OS autostart entry. */
 	backgroundOptions: () => typedError<BackgroundOptions, CommandError>(__TAURI_INVOKE("background_options")),
 	/**  Records whether closing the window keeps CertDesk running in the tray. */
@@ -311,6 +334,8 @@ export type Dashboard = {
 	raised_exceptions: number,
 	/**  Certified learners whose certification expires within the next 30 days. */
 	expiring_30_days: number,
+	/**  Messages due but held by the send window right now, and the earliest release. */
+	held: Held,
 };
 
 /**  A rule's digest choice for its manager copies. */
@@ -378,7 +403,8 @@ export type EnqueueSummary = {
 	queued: number,
 	/**
 	 *  Messages logged as skipped, with their reason (a reminder whose event had passed, a
-	 *  manager copy for a learner without a manager).
+	 *  manager copy for a learner without a manager, a message older than the catch-up
+	 *  horizon).
 	 */
 	skipped: number,
 	/**  Messages that cannot be sent at all (no email address), logged as failed. */
@@ -395,6 +421,12 @@ export type EnqueueSummary = {
 export type ErrorKind = "database" | "disk_full" | "busy" | "io" | "not_a_store" | "newer_schema" | "not_found" | "invalid" | "not_empty" | 
 /**  An import with bad rows: nothing was written. */
 "rejected" | "unknown_placeholder" | "smtp_not_configured" | "smtp" | "secret_store";
+
+/**
+ *  Whether, and from when, a rule's manager copies also go to the learner's managers'
+ *  managers (second level, through the manager links).
+ */
+export type Escalation = "none" | "always" | "after_overdue" | "after_repeat";
 
 /**  What the administrator does about an exception. */
 export type ExceptionAction = 
@@ -462,6 +494,20 @@ export type GroupSummary = {
 	id: number,
 	name: string,
 	members: number,
+};
+
+/**  Messages due but held by the send window: how many, and the earliest release. */
+export type Held = {
+	count: number,
+	/**  Unix seconds: the earliest moment one of them is released. */
+	until: number | null,
+};
+
+/**  One day on which nothing is sent. */
+export type Holiday = {
+	/**  `YYYY-MM-DD`. */
+	date: string,
+	name: string,
 };
 
 /**
@@ -621,6 +667,22 @@ export type Method =
  */
 "fixed_expiry_date";
 
+/**  One message a rule would send. */
+export type NextSend = {
+	/**
+	 *  RFC 3339 instant it would go (after any hold by the send window; a manager copy of a
+	 *  digest rule: the moment of the digest that lists it).
+	 */
+	at: string,
+	/**  The learner it is about. */
+	learner: string,
+	/**  `learner` or `manager` (a manager's manager included). */
+	recipient_kind: string,
+	email: string,
+	/**  1 for the first message, 2 for the first repeat ... */
+	reminder_no: number,
+};
+
 /**  The unit of a rule's offset; calendar-aware in the recipient's time zone. */
 export type OffsetUnit = "day" | "week" | "month";
 
@@ -685,6 +747,12 @@ export type ProgramSummary = {
 	kind: ProgramKind,
 	/**  Active members (not unassigned), from the summary figures (migration 005). */
 	members: number,
+};
+
+/**  A program's own window, and whether it keeps its own holiday list. */
+export type ProgramWindow = {
+	window: SendWindow,
+	own_holidays: boolean,
 };
 
 /**  `done` of `total` items (rows changed, rows written). */
@@ -776,6 +844,22 @@ export type RuleInput = {
 	manager_subject: string,
 	manager_body: string,
 	enabled: boolean,
+	/**
+	 *  Repeat the message every this many days until the learner is done (0: no repeat);
+	 *  due-date, course set due and expiry rules only.
+	 */
+	repeat_every_days?: number,
+	/**  At most this many repeats after the first message (1 or more when repeating). */
+	repeat_max?: number,
+	/**  Whether, and from when, manager copies also go to the managers' managers. */
+	escalation?: Escalation,
+	/**
+	 *  Days overdue ([`Escalation::AfterOverdue`]) or the repeat number
+	 *  ([`Escalation::AfterRepeat`]) from which the second level is copied; 0 otherwise.
+	 */
+	escalate_after?: number,
+	/**  Sent at its instant even outside the send window (e.g. failure to recertify). */
+	send_at_once?: boolean,
 	/**  Manager copies one by one, or in a daily or weekly digest (issue 12). */
 	digest?: Digest,
 };
@@ -821,6 +905,13 @@ export type Selection = {
 	ids: number[],
 };
 
+/**  The store-wide sending policy. */
+export type SendPolicy = {
+	/**  `HH:MM`: the local time of day, in each recipient's zone, at which date reminders are due. */
+	send_time: string,
+	window: SendWindow,
+};
+
 /**  What one [`send_due`] pass did. */
 export type SendSummary = {
 	sent: number,
@@ -835,6 +926,18 @@ export type SendSummary = {
 	 *  greeting ...): the last such reason. The messages wait for a later attempt.
 	 */
 	server_problem?: string | null,
+};
+
+/**  Working hours and days, as an administrator edits them. */
+export type SendWindow = {
+	/**  Whether messages are held outside the window at all (off by default). */
+	enabled: boolean,
+	/**  The first minute of the working day, `HH:MM`. */
+	start: string,
+	/**  The end of the working day, `HH:MM` (exclusive), after `start`. */
+	end: string,
+	/**  The working days: `mon`, `tue`, ... `sun`. */
+	days: string[],
 };
 
 /**  One course set of a path. */
@@ -979,6 +1082,10 @@ export type TriggerInfo = {
 	timings: Timing[],
 	recipients: Recipients[],
 	certification_only: boolean,
+	/**  Whether a rule on it may repeat ("every N days, at most M times"). */
+	repeats: boolean,
+	/**  Whether "escalate after N days overdue" applies. */
+	overdue: boolean,
 };
 
 /**  The unit of a calendar period. */

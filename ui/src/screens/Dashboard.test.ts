@@ -19,6 +19,7 @@ const figures: Figures = {
   ],
   raised_exceptions: 7,
   expiring_30_days: 3,
+  held: { count: 0, until: null },
 };
 
 const outlook: Outlook = {
@@ -67,6 +68,23 @@ describe("Dashboard", () => {
     expect(screen.getByText("5,000")).toBeTruthy();
     expect(screen.getByTestId("raised-exceptions").textContent).toContain("7");
     expect(screen.getByText("Window open").closest("tr")?.textContent).toContain("50");
+    expect(screen.queryByTestId("held")).toBeNull();
+  });
+
+  it("says how many messages the send window holds and until when", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "dashboard")
+        return { ...figures, held: { count: 3, until: Date.UTC(2027, 0, 4, 8) / 1000 } };
+      if (cmd === "outlook") return outlook;
+      if (cmd === "timer_status") return idleTimer;
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    render(Dashboard);
+    const held = await screen.findByTestId("held");
+    expect(held.textContent).toContain("3");
+    expect(held.textContent).toContain(
+      "held by the send window, the first until 2027-01-04 08:00 UTC",
+    );
   });
 
   it("shows the outbox's health and a 12-week chart scaled to the busiest week", async () => {

@@ -44,6 +44,7 @@ afterEach(() => {
 
 function backend() {
   const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+  let own: unknown = null;
   mockIPC((cmd, raw) => {
     const args = (raw ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args });
@@ -75,6 +76,16 @@ function backend() {
           recorded: 1,
           engine: { completed: 0, certified: 1, windows_opened: 0, expired: 0, changed: 1 },
         };
+      case "program_send_window":
+        return own;
+      case "send_policy":
+        return {
+          send_time: "08:00",
+          window: { enabled: false, start: "08:00", end: "18:00", days: ["mon", "fri"] },
+        };
+      case "set_program_send_window":
+        own = args.window;
+        return own;
       default:
         throw new Error(cmd);
     }
@@ -164,5 +175,26 @@ describe("Programs and certifications", () => {
       path: "/tmp/ids.csv",
     });
     expect(calls.some((c) => c.cmd === "assign_from_csv")).toBe(false);
+  });
+
+  it("gives a program its own sending window and takes it back", async () => {
+    const calls = backend();
+    render(Programs);
+    await fireEvent.click(await screen.findByRole("button", { name: "Open First Aid at Work" }));
+    await fireEvent.click(await screen.findByRole("button", { name: "Give it its own window" }));
+    await fireEvent.input(await screen.findByLabelText("on"), {
+      target: { value: "sat, sun" },
+    });
+    await fireEvent.click(screen.getByRole("button", { name: "Save the window" }));
+    expect(await screen.findByText(/has its own sending window/)).toBeTruthy();
+    expect(calls.find((c) => c.cmd === "set_program_send_window")?.args).toEqual({
+      program: "FA",
+      window: {
+        window: { enabled: true, start: "08:00", end: "18:00", days: ["sat", "sun"] },
+        own_holidays: false,
+      },
+    });
+    await fireEvent.click(screen.getByRole("button", { name: "Use the store's" }));
+    expect(await screen.findByText(/uses the store's sending times again/)).toBeTruthy();
   });
 });

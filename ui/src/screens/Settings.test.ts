@@ -25,6 +25,17 @@ function backend(opts: { testFails?: boolean } = {}) {
   const calls: { cmd: string; args: Record<string, unknown> }[] = [];
   let admins: SiteAdmin[] = [{ id: 1, full_name: "Sam Admin", email: "sam@example.com" }];
   let interval = 1;
+  let policy = {
+    send_time: "08:00",
+    window: {
+      enabled: false,
+      start: "08:00",
+      end: "18:00",
+      days: ["mon", "tue", "wed", "thu", "fri"],
+    },
+  };
+  let holidays: { date: string; name: string }[] = [];
+  let catchUp = 60;
   mockIPC((cmd, raw) => {
     const args = (raw ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args });
@@ -60,6 +71,43 @@ function backend(opts: { testFails?: boolean } = {}) {
           };
         interval = args.minutes as number;
         return interval;
+      case "send_policy":
+        return policy;
+      case "set_send_policy": {
+        const p = args.policy as typeof policy;
+        if (p.window.end <= p.window.start)
+          throw {
+            kind: "invalid",
+            message: `invalid working hours: the end (${p.window.end}) must come after the start (${p.window.start})`,
+          };
+        policy = p;
+        return policy;
+      }
+      case "holidays":
+        return holidays;
+      case "import_holidays":
+        if (!(args.path as string).endsWith(".ics"))
+          throw {
+            kind: "rejected",
+            message: "holidays not imported (nothing was written):\n  line 2: bad",
+          };
+        holidays = [{ date: "2027-12-25", name: "Christmas Day" }];
+        return 1;
+      case "clear_holidays": {
+        const n = holidays.length;
+        holidays = [];
+        return n;
+      }
+      case "catch_up_days":
+        return catchUp;
+      case "set_catch_up_days":
+        if ((args.days as number) < 1 || (args.days as number) > 365)
+          throw {
+            kind: "invalid",
+            message: "invalid catch_up_days: choose between 1 and 365 days",
+          };
+        catchUp = args.days as number;
+        return catchUp;
       case "app_info":
         return { version: "0.1.0", db_path: "/home/me/.local/share/certdesk/certdesk.sqlite" };
       default:
@@ -144,6 +192,56 @@ describe("Settings", () => {
     expect(calls.filter((c) => c.cmd === "set_run_interval").map((c) => c.args)).toEqual([
       { minutes: 0 },
       { minutes: 15 },
+    ]);
+  });
+
+  it("saves the sending times and imports holidays from a typed path", async () => {
+    const calls = backend();
+    render(Settings);
+    const time = (await screen.findByLabelText("Send time")) as HTMLInputElement;
+    await waitFor(() => expect(time.value).toBe("08:00"));
+    await fireEvent.click(screen.getByLabelText("Send only in working hours"));
+    await fireEvent.input(screen.getByLabelText("to"), { target: { value: "07:00" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save the sending times" }));
+    expect((await screen.findByText(/Not saved: .*must come after/)).textContent).toBeTruthy();
+    await fireEvent.input(screen.getByLabelText("to"), { target: { value: "17:30" } });
+    await fireEvent.input(time, { target: { value: "09:00" } });
+    await fireEvent.click(screen.getByLabelText("Fri"));
+    await fireEvent.click(screen.getByRole("button", { name: "Save the sending times" }));
+    expect(
+      await screen.findByText(/reminders at 09:00, sent 08:00-17:30 on mon, tue, wed, thu/),
+    ).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === "set_send_policy").at(-1)?.args).toEqual({
+      policy: {
+        send_time: "09:00",
+        window: { enabled: true, start: "08:00", end: "17:30", days: ["mon", "tue", "wed", "thu"] },
+      },
+    });
+    const path = screen.getByLabelText("Import from (.ics or .csv path)");
+    await fireEvent.input(path, { target: { value: "/tmp/bad.csv" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Import holidays" }));
+    expect((await screen.findByText(/Nothing imported: .*line 2/)).textContent).toBeTruthy();
+    await fireEvent.input(path, { target: { value: "/tmp/holidays.ics" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Import holidays" }));
+    expect(await screen.findByText("2027-12-25 Christmas Day")).toBeTruthy();
+    await fireEvent.click(screen.getByRole("button", { name: "Clear the holidays" }));
+    expect(await screen.findByText("1 holiday removed.")).toBeTruthy();
+  });
+
+  it("shows the catch-up horizon, refuses 400 days and saves 30", async () => {
+    const calls = backend();
+    render(Settings);
+    const input = (await screen.findByLabelText("Up to (days, 1 to 365)")) as HTMLInputElement;
+    await waitFor(() => expect(input.value).toBe("60"));
+    await fireEvent.input(input, { target: { value: "400" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save the horizon" }));
+    expect(await screen.findByText(/Not saved: .*between 1 and 365 days/)).toBeTruthy();
+    await fireEvent.input(input, { target: { value: "30" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save the horizon" }));
+    expect(await screen.findByText(/more than 30 days late are logged as skipped/)).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === "set_catch_up_days").map((c) => c.args)).toEqual([
+      { days: 400 },
+      { days: 30 },
     ]);
   });
 });

@@ -29,7 +29,14 @@ const info = (
   timings: Timing[],
   certification_only = false,
   recipients: Recipients[] = people,
-): TriggerInfo => ({ trigger, timings, recipients, certification_only });
+): TriggerInfo => ({
+  trigger,
+  timings,
+  recipients,
+  certification_only,
+  repeats: ["due_date", "course_set_due", "expiry"].includes(trigger),
+  overdue: ["due_date", "course_set_due"].includes(trigger),
+});
 const catalog: TriggerInfo[] = [
   info("assigned", ["on"]),
   info("completed", ["on", "after"]),
@@ -140,6 +147,23 @@ function backend(
         return [{ id: 5, id_number: "E5", full_name: "Ada Lovelace", email: "ada@example.org" }];
       case "preview_rule":
         return opts.preview;
+      case "rule_next_sends":
+        return [
+          {
+            at: "2027-02-11T08:00:00Z",
+            learner: "Ada Lovelace",
+            recipient_kind: "learner",
+            email: "ada@example.org",
+            reminder_no: 1,
+          },
+          {
+            at: "2027-02-14T08:00:00Z",
+            learner: "Ada Lovelace",
+            recipient_kind: "manager",
+            email: "boss@example.org",
+            reminder_no: 2,
+          },
+        ];
       case "test_send_rule":
         if (opts.smtpMissing)
           throw {
@@ -430,5 +454,59 @@ describe("Notification templates", () => {
         body: "Hi %managername%: %learnerlist%",
       },
     });
+  });
+
+  it("saves repeats and escalation, offered only where the trigger and recipients allow", async () => {
+    const calls = backend();
+    render(Templates);
+    await fireEvent.click(await screen.findByRole("button", { name: "New rule" }));
+    // An "assigned" rule to the learner neither repeats nor escalates.
+    expect(screen.queryByLabelText("Repeat until done")).toBeNull();
+    expect(screen.queryByLabelText("Escalate to managers' managers")).toBeNull();
+    await fireEvent.change(screen.getByLabelText("Trigger"), { target: { value: "due_date" } });
+    await fireEvent.change(screen.getByLabelText("Timing"), { target: { value: "after" } });
+    await fireEvent.click(screen.getByLabelText("Repeat until done"));
+    await fireEvent.input(screen.getByLabelText("every"), { target: { value: "3" } });
+    await fireEvent.input(screen.getByLabelText("days, at most"), { target: { value: "2" } });
+    await fireEvent.change(screen.getByLabelText("Recipients"), { target: { value: "both" } });
+    const esc = screen.getByLabelText("Escalate to managers' managers") as HTMLSelectElement;
+    expect([...esc.options].map((o) => o.value)).toEqual([
+      "none",
+      "always",
+      "after_overdue",
+      "after_repeat",
+    ]);
+    await fireEvent.change(esc, { target: { value: "after_repeat" } });
+    await fireEvent.input(screen.getByLabelText("repeat number"), { target: { value: "2" } });
+    await fireEvent.click(screen.getByLabelText(/Send at once/));
+    await fireEvent.click(screen.getByRole("button", { name: "Save rule" }));
+    await screen.findByTestId("rule-saved");
+    expect(calls.find((c) => c.cmd === "save_rule")?.args).toMatchObject({
+      input: {
+        trigger: "due_date",
+        timing: "after",
+        recipients: "both",
+        repeat_every_days: 3,
+        repeat_max: 2,
+        escalation: "after_repeat",
+        escalate_after: 2,
+        send_at_once: true,
+      },
+    });
+    // Back to the learner alone: no managers, so no escalation is kept.
+    await fireEvent.change(screen.getByLabelText("Recipients"), { target: { value: "learner" } });
+    expect(screen.queryByLabelText("Escalate to managers' managers")).toBeNull();
+  });
+
+  it("shows when a saved rule's next messages would go", async () => {
+    const calls = backend();
+    render(Templates);
+    await fireEvent.click((await screen.findAllByRole("button", { name: "Edit" }))[0]!);
+    const list = await screen.findByTestId("next-sends");
+    const items = [...list.querySelectorAll("li")].map((li) => li.textContent ?? "");
+    expect(items).toHaveLength(2);
+    expect(items[0]).toContain("to ada@example.org about Ada Lovelace");
+    expect(items[1]).toContain("manager copy to boss@example.org about Ada Lovelace, reminder 2");
+    expect(calls.find((c) => c.cmd === "rule_next_sends")?.args).toEqual({ ruleId: 10 });
   });
 });

@@ -12,6 +12,7 @@ pub mod program;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod send_policy;
 pub mod settings;
 
 use certdesk_core::{Clock, SystemClock};

@@ -1,6 +1,6 @@
-//! `settings run-interval show|set` and `settings close-to-tray show|set`: the desktop app's
-//! preferences kept in the store; `settings digest-template show|set`: the manager digest
-//! template.
+//! `settings run-interval show|set`, `settings close-to-tray show|set` and
+//! `settings catch-up-days [N]`: preferences kept in the store; `settings digest-template
+//! show|set`: the manager digest template.
 
 use certdesk_core::api::{digest, settings};
 use certdesk_core::notify::digest_template::DigestTemplate;
@@ -21,6 +21,21 @@ pub enum Command {
     /// %itemcount%).
     #[command(subcommand)]
     DigestTemplate(DigestTemplateCmd),
+    /// The send time and the send window (working hours and days) of the store.
+    #[command(subcommand)]
+    SendPolicy(super::send_policy::Policy),
+    /// A program's own send window, replacing the store's.
+    #[command(subcommand)]
+    ProgramWindow(super::send_policy::ProgramCmd),
+    /// The holidays on which nothing is sent (the store's or a program's own).
+    #[command(subcommand)]
+    Holidays(super::send_policy::Holidays),
+    /// Days back a run catches up on messages that came due (default 60); older ones are
+    /// logged as skipped with that reason. Prints it, or sets it when DAYS is given.
+    CatchUpDays {
+        /// The new horizon, 1 to 365 days.
+        days: Option<u32>,
+    },
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -77,6 +92,9 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
                 || format!("run interval {minutes} min"),
             )
         }
+        Command::SendPolicy(c) => super::send_policy::policy(c, db, out),
+        Command::ProgramWindow(c) => super::send_policy::program(c, db, out),
+        Command::Holidays(c) => super::send_policy::holidays(c, db, out),
         Command::CloseToTray(c) => {
             let on = match c {
                 CloseToTray::Show => settings::close_to_tray(&db.reader()?)?,
@@ -97,6 +115,15 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
 {}",
                     t.subject, t.body
                 )
+            })
+        }
+        Command::CatchUpDays { days } => {
+            let days = match days {
+                None => settings::catch_up_days(&db.reader()?)?,
+                Some(d) => settings::set_catch_up_days(&mut db.writer()?, d)?,
+            };
+            out.print(&serde_json::json!({ "catch_up_days": days }), || {
+                format!("catch-up horizon {days} days")
             })
         }
     }

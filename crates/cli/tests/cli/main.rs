@@ -3,6 +3,7 @@
 // Shared helpers outside `#[test]` functions unwrap too: a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod catch_up;
 mod conventions;
 mod crash;
 mod digest;
@@ -12,8 +13,10 @@ mod init;
 mod lock;
 mod notify;
 mod parity;
+mod repeats;
 mod rules;
 mod secrets;
+mod send_window;
 mod set_rules;
 // The core tests' SMTP server helper; the CLI tests use only part of it.
 #[allow(dead_code)]
@@ -101,6 +104,11 @@ pub fn assigned_store(path: &Path, learners: usize, subject: &str) {
                     manager_body: String::new(),
                     enabled: true,
                     digest: Default::default(),
+                    repeat_every_days: 0,
+                    repeat_max: 0,
+                    escalation: certdesk_core::notify::Escalation::None,
+                    escalate_after: 0,
+                    send_at_once: false,
                 },
                 "2027-01-01T00:00:00Z".parse().unwrap(),
             )

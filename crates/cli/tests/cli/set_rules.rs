@@ -107,33 +107,36 @@ fn course_set_rules_made_on_the_command_line_send_the_right_mails() {
             "2026-03-02T10:00:00Z",
         ],
     );
-    assert!(at("2026-03-03T11:59:00Z").is_empty(), "a minute early");
+    // Reminders go on the local day at 08:00 in each recipient's zone: L2 is in Tokyo
+    // (UTC+9), L1 in London (UTC), their manager Mia in Berlin (UTC+1).
+    assert!(at("2026-03-02T22:59:00Z").is_empty(), "a minute early");
     assert_eq!(
-        at("2026-03-03T12:00:00Z"),
+        at("2026-03-02T23:00:00Z"),
         ["lee2@example.com: Theory due tomorrow L2"],
         "L1 has done Theory: no reminder"
     );
     assert_eq!(
-        at("2026-03-04T10:00:00Z"),
-        ["lee@example.com: Theory done +2 L1"]
-    );
-    assert_eq!(
-        at("2026-03-04T12:00:00Z"),
+        at("2026-03-03T23:00:00Z"),
         ["lee2@example.com: Theory due today L2"]
     );
     assert_eq!(
-        at("2026-03-06T09:00:00Z"),
+        at("2026-03-04T08:00:00Z"),
+        ["lee@example.com: Theory done +2 L1"]
+    );
+    assert_eq!(
+        at("2026-03-05T23:00:00Z"),
+        ["lee2@example.com: Theory overdue L2"]
+    );
+    assert_eq!(
+        at("2026-03-06T07:00:00Z"),
+        ["mia@example.com: Theory overdue L2 (manager)"]
+    );
+    assert_eq!(
+        at("2026-03-06T08:00:00Z"),
         ["lee@example.com: Practical due tomorrow L1"]
     );
     assert_eq!(
-        at("2026-03-06T12:00:00Z"),
-        [
-            "lee2@example.com: Theory overdue L2",
-            "mia@example.com: Theory overdue L2 (manager)"
-        ]
-    );
-    assert_eq!(
-        at("2026-03-07T09:00:00Z"),
+        at("2026-03-07T08:00:00Z"),
         ["lee@example.com: Practical due today L1"]
     );
     // L1 finishes Practical a day late, before its overdue mail: none is sent.
@@ -153,7 +156,7 @@ fn course_set_rules_made_on_the_command_line_send_the_right_mails() {
     );
     assert!(at("2026-03-09T12:00:00Z").is_empty(), "Practical is done");
     assert_eq!(
-        at("2026-03-10T09:00:00Z"),
+        at("2026-03-10T08:00:00Z"),
         ["lee@example.com: Practical done +2 L1"]
     );
     // L2 never finished Theory, so Practical never became current: nothing more, ever.

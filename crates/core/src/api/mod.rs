@@ -13,6 +13,7 @@ pub mod programs;
 pub mod reports;
 pub mod rules;
 pub mod scheduler;
+pub mod send_policy;
 pub mod settings;
 pub mod smtp;
 pub mod store;

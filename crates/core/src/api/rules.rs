@@ -5,6 +5,7 @@
 use jiff::Timestamp;
 use rusqlite::Connection;
 
+use crate::notify::next_sends::{self, NextSend};
 use crate::notify::rule::{self, Rule, RuleInput, TriggerInfo};
 /// How many messages saving a rule would offer to backfill; saves nothing (a dry-run
 /// transaction that is always rolled back).
@@ -96,6 +97,20 @@ pub fn backfill(w: &mut Writer, id: i64, now: Timestamp) -> Result<u32> {
 /// [`Error::NotFound`] for an unknown program.
 pub fn defaults(w: &mut Writer, program_id: i64, now: Timestamp) -> Result<Vec<i64>> {
     w.write(|tx| rule::create_default_rules(tx, program_id, now))
+}
+
+/// When a saved rule's next `count` messages would go, for real memberships (the run's own
+/// selection, repeats, escalation and send window included).
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown rule.
+pub fn next_sends(
+    conn: &Connection,
+    rule_id: i64,
+    now: Timestamp,
+    count: usize,
+) -> Result<Vec<NextSend>> {
+    next_sends::next_sends(conn, rule_id, now, count)
 }
 
 /// A rule rendered for a learner with their real data, as each recipient would get it.

@@ -42,3 +42,23 @@ pub fn set_close_to_tray(w: &mut Writer, on: bool) -> Result<bool> {
         app::close_to_tray(tx)
     })
 }
+
+/// How many days back a run catches up on messages that came due (DOMAIN.md section 4,
+/// rule 3): older ones are logged as skipped with that reason, not sent.
+///
+/// # Errors
+/// Database errors.
+pub fn catch_up_days(r: &Reader) -> Result<u32> {
+    crate::notify::catch_up::catch_up_days(r)
+}
+
+/// Sets the catch-up horizon (1 to 365 days); returns it as stored. The next run uses it.
+///
+/// # Errors
+/// [`crate::Error::Invalid`] outside that range; nothing is written then.
+pub fn set_catch_up_days(w: &mut Writer, days: u32) -> Result<u32> {
+    w.write(|tx| {
+        crate::notify::catch_up::set_catch_up_days(tx, days)?;
+        crate::notify::catch_up::catch_up_days(tx)
+    })
+}

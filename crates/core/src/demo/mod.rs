@@ -60,6 +60,9 @@ pub fn create_demo(db: &mut Writer, now: Timestamp) -> Result<()> {
             rng: Rng(0x00C3_47DE_5C00_FFEE),
         }
         .fill()?;
+        // The demo plans its dates as instants (completion + periods, in UTC); the engine
+        // brings them onto each learner's calendar as it does for an upgraded store.
+        crate::store::setting::set_setting(tx, crate::membership::engine::PENDING, "0")?;
         crate::membership::engine::advance(tx, now)?;
         crate::notify::enqueue_due(tx, now)?;
         Ok(())

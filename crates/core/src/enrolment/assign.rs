@@ -1,7 +1,9 @@
 //! Assigning learners to a program, individually or through a group: each way adds a source
 //! to the membership (made, or made again, where needed), with its own due date; then the
 //! memberships are reviewed (due dates, exceptions), their `assigned` events recorded, and
-//! settled.
+//! settled. A membership made again starts a new assignment episode (DOMAIN.md section 4,
+//! rule 1): its cycle, status and certification are kept as they were, but its messages
+//! (assigned, due-date reminders, unassigned) are those of a new episode, sent again.
 
 use std::collections::{HashMap, HashSet};
 
@@ -101,7 +103,7 @@ pub(super) fn add_sources(
     idset::fill(tx, "eng_revived", revived.iter().copied())?;
     summary::leave(tx, "eng_revived", Scope::WithExceptions)?;
     tx.execute(
-        "UPDATE assignment SET unassigned_at = NULL, assigned_at = ?2,
+        "UPDATE assignment SET unassigned_at = NULL, assigned_at = ?2, episode = episode + 1,
                 active = exception_status IN ('none', 'resolved_assigned', 'resolved_realistic')
          WHERE program_id = ?1 AND unassigned_at IS NOT NULL
            AND learner_id IN (SELECT id FROM temp.eng_learners)",

@@ -83,8 +83,8 @@ pub(super) fn end_sourceless(tx: &Connection, now: i64, ids: &[i64]) -> Result<U
     )?;
     idset::fill(tx, "eng_ended", ended.iter().copied())?;
     tx.execute(
-        "INSERT INTO event (kind, assignment_id, cycle, course_set_id, occurred_at)
-         SELECT 'unassigned', a.id, a.cycle, 0, ?1 FROM temp.eng_ended t CROSS JOIN assignment a ON a.id = t.id
+        "INSERT INTO event (kind, assignment_id, cycle, course_set_id, occurred_at, episode)
+         SELECT 'unassigned', a.id, a.cycle, 0, ?1, a.episode FROM temp.eng_ended t CROSS JOIN assignment a ON a.id = t.id
          WHERE true ON CONFLICT DO NOTHING",
         [now],
     )?;

@@ -1,6 +1,12 @@
 //! Domain events: what happened to a membership and when, for the notification rules to
-//! consume. The table's unique key `(kind, assignment_id, cycle, course_set_id)` makes every
-//! recording idempotent: recording an event twice keeps the first.
+//! consume. The table's unique key `(kind, assignment_id, cycle, course_set_id, episode)`
+//! makes every recording idempotent: recording an event twice keeps the first.
+//!
+//! `episode` is the assignment episode (a learner assigned again after an unassignment starts
+//! episode 2) for the events that belong to one, `assigned` and `unassigned`
+//! ([`record_for_active`] and the unassignment take it from the membership); the others
+//! belong to their cycle and keep episode 1, so a learner assigned again is not told again
+//! of a completion made in an earlier episode.
 //!
 //! `course_set_id` holds the course set for [`EventKind::CourseSetCompleted`], the exception
 //! id for [`EventKind::Exception`], and 0 otherwise.
@@ -73,7 +79,8 @@ pub fn record(conn: &Connection, e: &Event) -> Result<bool> {
 }
 
 /// Records `kind` at `at` for every assignment listed in the temporary table `temp.<ids>`
-/// (column `id`) that is active, in one statement. Returns how many were new.
+/// (column `id`) that is active, in one statement, in the membership's current episode.
+/// Returns how many were new.
 pub(crate) fn record_for_active(
     conn: &Connection,
     kind: EventKind,
@@ -81,8 +88,8 @@ pub(crate) fn record_for_active(
     at: i64,
 ) -> Result<usize> {
     let sql = format!(
-        "INSERT INTO event (kind, assignment_id, cycle, course_set_id, occurred_at)
-         SELECT ?1, a.id, a.cycle, 0, ?2 FROM temp.{ids_table} t CROSS JOIN assignment a ON a.id = t.id
+        "INSERT INTO event (kind, assignment_id, cycle, course_set_id, occurred_at, episode)
+         SELECT ?1, a.id, a.cycle, 0, ?2, a.episode FROM temp.{ids_table} t CROSS JOIN assignment a ON a.id = t.id
          WHERE a.active = 1 ON CONFLICT DO NOTHING"
     );
     Ok(conn.execute(&sql, params![kind.as_str(), at])?)

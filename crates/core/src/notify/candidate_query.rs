@@ -51,24 +51,47 @@ fn source(trigger: Trigger, timing: Timing) -> (&'static str, &'static str, &'st
     }
 }
 
+/// Who a candidate query finds: the learner, each of their managers, or each of their
+/// managers' managers (second level, for an escalating rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Learner,
+    Manager,
+    Second,
+}
+
+/// The learner's managers' managers, each once: a row per second-level manager, or one row
+/// with none (`sl.manager_id` NULL) when no manager of the learner has a manager.
+const SECOND_LEVEL: &str = "LEFT JOIN manager_link ml ON ml.learner_id = a.learner_id
+     LEFT JOIN manager_link sl ON sl.learner_id = ml.manager_id
+        AND sl.manager_id <> a.learner_id
+     LEFT JOIN learner m ON m.id = sl.manager_id";
+const SECOND_LEVEL_ONCE: &str = "AND (sl.manager_id IS NOT NULL
+        AND ml.manager_id = (SELECT min(x.manager_id) FROM manager_link x
+            JOIN manager_link y ON y.learner_id = x.manager_id AND y.manager_id = sl.manager_id
+            WHERE x.learner_id = a.learner_id)
+      OR sl.manager_id IS NULL AND ml.manager_id IS NULL
+      OR sl.manager_id IS NULL AND NOT EXISTS (SELECT 1 FROM manager_link x
+            JOIN manager_link y ON y.learner_id = x.manager_id AND y.manager_id <> a.learner_id
+            WHERE x.learner_id = a.learner_id)
+         AND ml.manager_id = (SELECT min(manager_id) FROM manager_link
+            WHERE learner_id = a.learner_id))";
+
 /// The assignment is active: no raised, not-assigned or dismissed exception (rule 4).
 const ACTIVE: &str = "a.active = 1 AND a.unassigned_at IS NULL
      AND a.exception_status NOT IN ('raised', 'not_assigned', 'dismissed')";
 
 /// The candidate query of one rule shape and recipient kind. Parameters: ?1 the rule ids as
 /// a JSON array, ?2 and ?3 the range of event instants, ?4 the most rows to check (-1: all),
-/// ?5 the lowest tie-break key at instant ?2 (the event's or membership's id).
+/// ?5 the lowest tie-break key at instant ?2 (the event's or membership's id). The last
+/// column is the assignment episode.
 /// Rows come in the order of (event instant, key) (the index order: no sort), so a chunked
 /// run can stop after ?4 rows and go on from the last (instant, key) it saw without reading
-/// again the rows of that instant it already queued. A row already queued (its dedup key in
-/// the log) is returned, flagged by the last column, not filtered out: a burst of rows all
+/// again the rows of that instant it already queued. A row already queued (its first
+/// message's dedup key in the log: `candidates::dedup_key` with repeat 0, built here in SQL
+/// the same way) is returned, flagged by column 21, not filtered out: a burst of rows all
 /// already queued then counts against ?4 too, and a page never checks more than ?4 rows.
-pub(super) fn query(
-    trigger: Trigger,
-    timing: Timing,
-    manager_copy: bool,
-    want_mgr: bool,
-) -> String {
+pub(super) fn query(trigger: Trigger, timing: Timing, kind: Kind, want_mgr: bool) -> String {
     let (from, at, cond, active) = source(trigger, timing);
     let active = if active { ACTIVE } else { "1" };
     let per_event = !from.starts_with("assignment");
@@ -85,17 +108,36 @@ pub(super) fn query(
     } else {
         "a.id"
     };
+    // The assignment episode: an event's own (assigned and unassigned carry theirs), else
+    // the membership's current one (the reminders of the episode under way).
+    let episode = if per_event && !from.starts_with("course_set_progress") {
+        "e.episode"
+    } else {
+        "a.episode"
+    };
+    // The episode part of the dedup key, in step with `candidates.rs`'s `dedup_key`: nothing
+    // for the first episode (every key written before episodes existed stays as it was),
+    // `.e<n>` from the second on.
+    let episode_key = format!("CASE WHEN {episode} > 1 THEN '.e' || {episode} ELSE '' END");
     let set_label = if per_event {
         "ifnull((SELECT label FROM course_set WHERE id = e.course_set_id), '')"
     } else {
         "''"
     };
-    let (join, rkey, rcols) = if manager_copy {
+    let (join, rkey, rcols, once) = if kind == Kind::Second {
+        (
+            SECOND_LEVEL,
+            "'s' || ifnull(sl.manager_id, 0)",
+            "m.full_name, m.email, m.time_zone, sl.manager_id",
+            SECOND_LEVEL_ONCE,
+        )
+    } else if kind == Kind::Manager {
         (
             "LEFT JOIN manager_link ml ON ml.learner_id = a.learner_id
              LEFT JOIN learner m ON m.id = ml.manager_id",
             "'m' || ifnull(ml.manager_id, 0)",
             "m.full_name, m.email, m.time_zone, ml.manager_id",
+            "",
         )
     } else if want_mgr {
         (
@@ -104,18 +146,20 @@ pub(super) fn query(
             "(SELECT group_concat(x.full_name, ', ') FROM manager_link k JOIN learner x ON x.id = k.manager_id WHERE k.learner_id = a.learner_id),
              (SELECT group_concat(x.email, ', ') FROM manager_link k JOIN learner x ON x.id = k.manager_id WHERE k.learner_id = a.learner_id),
              NULL, NULL",
+            "",
         )
     } else {
-        ("", "'l'", "NULL, NULL, NULL, NULL")
+        ("", "'l'", "NULL, NULL, NULL, NULL", "")
     };
-    // A manager copy listed in a digest is logged there under the same key.
-    let in_digest = if manager_copy {
-        format!(
-            " OR EXISTS (SELECT 1 FROM digest_item WHERE dedup_key =
-                r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey})"
-        )
-    } else {
+    // The first message's dedup key, as `candidates::dedup_key` builds it.
+    let first_key = format!(
+        "r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey} || {episode_key}"
+    );
+    // A manager copy (either level) listed in a digest is logged there under the same key.
+    let in_digest = if kind == Kind::Learner {
         String::new()
+    } else {
+        format!(" OR EXISTS (SELECT 1 FROM digest_item WHERE dedup_key = {first_key})")
     };
     let sql = format!(
         "SELECT a.id, {cycle}, {set}, {at}, l.full_name, l.id_number, l.email, l.time_zone,
@@ -123,8 +167,8 @@ pub(super) fn query(
                 CASE WHEN a.status IN ('certified', 'window_open') THEN 'recertification'
                      ELSE 'certification' END,
                 p.full_name, {rcols}, {rkey}, r.id, {key},
-                EXISTS (SELECT 1 FROM message WHERE dedup_key =
-                    r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey}){in_digest}
+                EXISTS (SELECT 1 FROM message WHERE dedup_key = {first_key}){in_digest},
+                {episode}
          FROM {from}
          CROSS JOIN notification_rule r ON r.program_id = a.program_id
             AND r.id IN (SELECT value FROM json_each(?1))
@@ -132,7 +176,7 @@ pub(super) fn query(
          JOIN program p ON p.id = a.program_id
          {join}
          WHERE {at} BETWEEN ?2 AND ?3 AND ({at} > ?2 OR {key} >= ?5) AND {cond} AND {active}
-           AND l.suspended = 0
+           AND l.suspended = 0 {once}
          ORDER BY {at}, {key}
          LIMIT ?4"
     );
@@ -153,8 +197,8 @@ mod tests {
         let r = db.reader().expect("reader");
         for &t in Trigger::ALL.iter().filter(|t| **t != Trigger::Exception) {
             for &timing in t.timings() {
-                for manager_copy in [false, true] {
-                    let sql = query(t, timing, manager_copy, true);
+                for kind in [Kind::Learner, Kind::Manager, Kind::Second] {
+                    let sql = query(t, timing, kind, true);
                     let plan: Vec<String> = r
                         .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
                         .expect("prepare")

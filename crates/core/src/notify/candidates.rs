@@ -4,14 +4,15 @@
 
 use std::collections::HashMap;
 
-use jiff::{tz::TimeZone, Span, Timestamp};
 use rusqlite::{params, Connection};
 
-use super::candidate_query::query;
-use super::digest::DigestItem;
-use super::rule::{OffsetUnit, Recipients, Rule, Timing};
+use super::candidate_query::{query, Kind};
+use super::digest::{digest_moment, DigestItem};
+use super::repeat::{self, Place, Seq};
+use super::rule::{Escalation, OffsetUnit, Recipients, Rule, Timing, Trigger};
 use super::select::{Candidate, Context, Outcome};
-use super::select::{FAIL_NO_ADDRESS, SKIP_EVENT_PASSED, SKIP_NO_MANAGER};
+use super::select::{FAIL_NO_ADDRESS, SKIP_EVENT_PASSED, SKIP_NO_MANAGER, SKIP_NO_SECOND_MANAGER};
+use super::send_time::{is_dated, ZONE_SLACK_SECS};
 use super::template::{render, Values};
 use crate::Result;
 
@@ -36,14 +37,6 @@ fn unit_secs(unit: OffsetUnit) -> (i64, i64) {
         OffsetUnit::Day => (86_400, 86_400),
         OffsetUnit::Week => (7 * 86_400, 7 * 86_400),
         OffsetUnit::Month => (28 * 86_400, 31 * 86_400),
-    }
-}
-
-fn span(unit: OffsetUnit, n: i64) -> Span {
-    match unit {
-        OffsetUnit::Day => Span::new().days(n),
-        OffsetUnit::Week => Span::new().weeks(n),
-        OffsetUnit::Month => Span::new().months(n),
     }
 }
 
@@ -78,6 +71,8 @@ struct CandidateRow {
     key: i64,
     /// The dedup key is already in the log: nothing to queue.
     logged: bool,
+    /// The assignment episode (1 until the learner is assigned again after an unassignment).
+    episode: i64,
 }
 
 impl CandidateRow {
@@ -105,6 +100,7 @@ impl CandidateRow {
             rule_id: r.get(19)?,
             key: r.get(20)?,
             logged: r.get(21)?,
+            episode: r.get(22)?,
         })
     }
 }
@@ -124,12 +120,12 @@ pub(super) fn candidates(
     ctx: &mut Context,
 ) -> Result<Vec<(usize, Candidate)>> {
     let mut out = Vec::new();
-    let Some((elo, ehi)) = group_window(group, hi) else {
+    let Some((elo, ehi)) = group_window(group, hi, ctx.max_hold) else {
         return Ok(out);
     };
-    for manager_copy in recipient_kinds(group) {
+    for kind in recipient_kinds(group) {
         let page = Page {
-            manager_copy,
+            kind,
             elo,
             ehi,
             after: i64::MIN,
@@ -143,32 +139,41 @@ pub(super) fn candidates(
 
 /// The event instants `[elo, ehi]` whose send instants may lie in `[lo, hi]` for some rule of
 /// the group (`None` for an empty group).
-pub(super) fn group_window(group: &[(&Rule, i64)], hi: i64) -> Option<(i64, i64)> {
+/// `hold` is the longest the send window can hold a message: a send instant that far before
+/// `lo` may be released in range.
+pub(super) fn group_window(group: &[(&Rule, i64)], hi: i64, hold: i64) -> Option<(i64, i64)> {
     let ((first, _), lo) = group.first().zip(group.iter().map(|(_, lo)| *lo).min())?;
+    let lo = lo.saturating_sub(hold);
     let i = &first.input;
-    Some(event_window(
+    // A repeat's first message goes up to M×N days before it (repeat.rs).
+    let (elo, ehi) = event_window(
+        i.trigger,
         i.timing,
         i.offset_unit,
         i64::from(i.offset_amount),
-        lo,
+        lo.saturating_sub(repeat::lookback_secs(i)),
         hi,
-    ))
+    );
+    Some((elo, ehi))
 }
 
-/// The recipient kinds a group sends to: `false` for the learner, `true` for manager copies.
-pub(super) fn recipient_kinds(group: &[(&Rule, i64)]) -> Vec<bool> {
+/// The recipient kinds a group sends to: the learner, each manager, and each manager's
+/// manager for an escalating rule.
+pub(super) fn recipient_kinds(group: &[(&Rule, i64)]) -> Vec<Kind> {
     let Some((first, _)) = group.first() else {
         return Vec::new();
     };
-    [false, true]
-        .into_iter()
-        .filter(|&manager_copy| match first.input.recipients {
-            Recipients::Learner => !manager_copy,
-            Recipients::Managers => manager_copy,
-            Recipients::Both => true,
-            Recipients::Admins => false,
-        })
-        .collect()
+    let i = &first.input;
+    let mut kinds = match i.recipients {
+        Recipients::Learner => vec![Kind::Learner],
+        Recipients::Managers => vec![Kind::Manager],
+        Recipients::Both => vec![Kind::Learner, Kind::Manager],
+        Recipients::Admins => Vec::new(),
+    };
+    if i.escalation != Escalation::None && kinds.contains(&Kind::Manager) {
+        kinds.push(Kind::Second);
+    }
+    kinds
 }
 
 /// A slice of a group's event instants, for one recipient kind: the rows with an event
@@ -176,7 +181,7 @@ pub(super) fn recipient_kinds(group: &[(&Rule, i64)]) -> Vec<bool> {
 /// `limit` rows not yet queued (rendered), or `check` rows checked, already queued or not
 /// (-1: no cap).
 pub(super) struct Page {
-    pub manager_copy: bool,
+    pub kind: Kind,
     pub elo: i64,
     pub ehi: i64,
     /// The lowest tie-break key read at instant `elo`.
@@ -232,7 +237,9 @@ pub(super) fn page_of(
     let want_mgr = group
         .iter()
         .any(|(r, _)| uses(r, &["managername", "manageremail"]));
-    let sql = query(i.trigger, i.timing, page.manager_copy, want_mgr);
+    let sql = query(i.trigger, i.timing, page.kind, want_mgr);
+    // With repeats, a row whose first message is logged may still have repeats due.
+    let repeating = i.repeat_every_days > 0;
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(params![ids, page.elo, page.ehi, page.check, page.after])?;
     let mut fresh = 0;
@@ -244,7 +251,7 @@ pub(super) fn page_of(
         let row = CandidateRow::read(r)?;
         fetched.rows += 1;
         fetched.last_at = Some((row.event_at, row.key));
-        if row.logged {
+        if row.logged && !repeating {
             continue;
         }
         fresh += 1;
@@ -255,7 +262,7 @@ pub(super) fn page_of(
             continue;
         };
         let (rule, lo) = group[k];
-        if let Some(c) = candidate(row, rule, lo, hi, now, page.manager_copy, ctx) {
+        for c in candidates_of(conn, row, rule, (lo, hi), now, page.kind, ctx)? {
             fetched.taken += 1;
             out.push((k, c));
         }
@@ -267,12 +274,22 @@ pub(super) fn page_of(
 }
 
 /// The event-instant window that holds every send instant in `[lo, hi]`, for an offset of
-/// `n` units (a month is 28 to 31 days; two hours of slack cover a change of UTC offset).
-fn event_window(timing: Timing, unit: OffsetUnit, n: i64, lo: i64, hi: i64) -> (i64, i64) {
+/// `n` units (a month is 28 to 31 days). "On" an event goes at the event instant; any other
+/// send instant lies on a local day at the send time in the recipient's zone, up to
+/// [`ZONE_SLACK_SECS`] away from the event instant moved by the offset.
+fn event_window(
+    trigger: Trigger,
+    timing: Timing,
+    unit: OffsetUnit,
+    n: i64,
+    lo: i64,
+    hi: i64,
+) -> (i64, i64) {
     let (umin, umax) = unit_secs(unit);
-    let slack = 2 * 3600;
+    let slack = ZONE_SLACK_SECS;
     match timing {
-        Timing::On => (lo, hi),
+        Timing::On if !is_dated(trigger) => (lo, hi),
+        Timing::On => (lo.saturating_sub(slack), hi.saturating_add(slack)),
         Timing::Before => (
             lo.saturating_add(n * umin - slack),
             hi.saturating_add(n * umax + slack),
@@ -284,23 +301,83 @@ fn event_window(timing: Timing, unit: OffsetUnit, n: i64, lo: i64, hi: i64) -> (
     }
 }
 
-/// The message of one row, rendered for its recipient, when its exact send instant (in the
-/// learner's zone) lies in `[lo, hi]`.
-fn candidate(
+/// The messages of one row, rendered for its recipient: the first and each repeat whose
+/// send instant (for that recipient, `send_instant`, then held by the send window unless
+/// the rule is sent at once) lies in `[lo, hi]` and whose dedup key is not in the log
+/// (repeat.rs). A message due by `hi` but held past it is counted in `ctx.held`.
+fn candidates_of(
+    conn: &Connection,
     row: CandidateRow,
     rule: &Rule,
-    lo: i64,
-    hi: i64,
+    (lo, hi): (i64, i64),
     now: i64,
-    manager_copy: bool,
+    kind: Kind,
     ctx: &mut Context,
-) -> Option<Candidate> {
+) -> Result<Vec<Candidate>> {
     let i = &rule.input;
-    let n = i64::from(i.offset_amount);
     let tz = ctx.zone(&row.learner_zone);
-    let send_at = send_instant(row.event_at, &tz, i.timing, i.offset_unit, n)?;
-    if send_at < lo || send_at > hi {
-        return None;
+    let rtz = if kind == Kind::Learner {
+        tz.clone()
+    } else {
+        ctx.zone(row.manager_zone.as_deref().unwrap_or("UTC"))
+    };
+    let (a, cycle, set) = (row.assignment_id, row.cycle, row.course_set_id);
+    // The first message's key: the SQL of candidate_query.rs builds the same string.
+    let base = dedup_key(rule.id, a, cycle, set, &row.recipient_key, row.episode);
+    let no_manager = row.manager_id.is_none();
+    let email = match kind {
+        Kind::Learner => row.learner_email.clone(),
+        _ => row.manager_email.clone().unwrap_or_default(),
+    };
+    let event_at = row.event_at;
+    // What to do with a message due at `due`, at `at`.
+    let outcome = |at: i64, due: i64| {
+        if i.timing == Timing::Before && event_at <= at && due < event_at {
+            Outcome::Skip(SKIP_EVENT_PASSED)
+        } else if kind == Kind::Manager && no_manager {
+            Outcome::Skip(SKIP_NO_MANAGER)
+        } else if kind == Kind::Second && no_manager {
+            Outcome::Skip(SKIP_NO_SECOND_MANAGER)
+        } else if email.trim().is_empty() {
+            Outcome::Fail(FAIL_NO_ADDRESS)
+        } else {
+            Outcome::Send
+        }
+    };
+    let seq = Seq {
+        base: &base,
+        event_at,
+        learner: &tz,
+        recipient: &rtz,
+        first_logged: row.logged,
+        no_recipient: no_manager,
+    };
+    let (windows, held) = (&ctx.windows, &mut ctx.held);
+    let place = |due: i64| {
+        if due > hi {
+            return Place::After;
+        }
+        // Held by the send window until `send_at` (not for a rule sent at once).
+        let send_at = windows.release(rule, due, &rtz);
+        if send_at > hi {
+            if let Some(h) = held
+                .as_mut()
+                .filter(|_| outcome(send_at, due) == Outcome::Send)
+            {
+                h.count += 1;
+                h.until = Some(h.until.map_or(send_at, |u: i64| u.min(send_at)));
+            }
+            return Place::After;
+        }
+        if send_at < lo {
+            Place::Before
+        } else {
+            Place::In(send_at)
+        }
+    };
+    let due = repeat::due(conn, i, &seq, kind, ctx.send_time, place)?;
+    if due.is_empty() {
+        return Ok(Vec::new());
     }
     let v = Values {
         user_full_name: row.learner_name,
@@ -316,79 +393,101 @@ fn candidate(
             .cloned()
             .unwrap_or_default(),
         manager_name: row.manager_name.unwrap_or_default(),
-        manager_email: row.manager_email.clone().unwrap_or_default(),
+        manager_email: row.manager_email.unwrap_or_default(),
+        deadline_at: i.trigger.repeats().then_some(event_at),
         ..Values::default()
     };
-    let (email, rendered, kind) = if manager_copy {
-        let mtz = ctx.zone(row.manager_zone.as_deref().unwrap_or("UTC"));
-        (
-            row.manager_email.unwrap_or_default(),
-            render(&i.manager_subject, &i.manager_body, &v, &mtz),
-            "manager",
-        )
-    } else {
-        (
-            row.learner_email,
-            render(&i.learner_subject, &i.learner_body, &v, &tz),
-            "learner",
-        )
-    };
-    let outcome = if i.timing == Timing::Before && row.event_at <= now {
-        Outcome::Skip(SKIP_EVENT_PASSED)
-    } else if manager_copy && row.manager_id.is_none() {
-        Outcome::Skip(SKIP_NO_MANAGER)
-    } else if email.trim().is_empty() {
-        Outcome::Fail(FAIL_NO_ADDRESS)
-    } else {
-        Outcome::Send
-    };
-    let (a, cycle, set) = (row.assignment_id, row.cycle, row.course_set_id);
-    // A manager copy of a digest rule is listed in the manager's digest (`digest.rs`).
-    let (outcome, digest) = match (outcome, row.manager_id) {
-        (Outcome::Send, Some(manager_id)) if manager_copy && i.digest.frequency.is_on() => (
-            Outcome::Digest,
-            Some(DigestItem {
-                manager_id,
-                manager_zone: row.manager_zone.clone().unwrap_or_default(),
-                program_name: v.program_full_name.clone(),
-                learner_name: v.user_full_name.clone(),
-                learner_id_number: v.user_id_number.clone(),
-                event_at: row.event_at,
-                due_at: send_at,
-            }),
-        ),
-        _ => (outcome, None),
-    };
-    Some(Candidate {
-        dedup_key: format!("{}.{a}.{cycle}.{set}.{}", rule.id, row.recipient_key),
-        assignment_id: Some(a),
-        cycle,
-        course_set_id: set,
-        recipient_kind: kind,
-        email,
-        rendered,
-        outcome,
-        digest,
-    })
+    let digest_to = row
+        .manager_id
+        .filter(|_| kind != Kind::Learner && i.digest.frequency.is_on());
+    let mut out = Vec::new();
+    for d in due {
+        let v = Values {
+            reminder_no: d.k + 1,
+            sent_at: Some(d.send_at),
+            ..v.clone()
+        };
+        let (rendered, recipient_kind) = match kind {
+            Kind::Learner => (
+                render(&i.learner_subject, &i.learner_body, &v, &tz),
+                "learner",
+            ),
+            _ => (
+                render(&i.manager_subject, &i.manager_body, &v, &rtz),
+                "manager",
+            ),
+        };
+        out.push(Candidate {
+            dedup_key: d.key,
+            send_at: d.send_at,
+            assignment_id: Some(a),
+            cycle,
+            course_set_id: set,
+            recipient_kind,
+            email: email.clone(),
+            rendered,
+            // Older than the catch-up horizon (the store was closed, or the event was
+            // backdated): logged as skipped once, never sent (nor listed in a digest).
+            outcome: match outcome(now, d.due_at) {
+                Outcome::Send if d.send_at < ctx.horizon => Outcome::TooOld,
+                o => o,
+            },
+            digest: None,
+        });
+        // A manager copy (either level) of a digest rule is listed in the manager's digest.
+        if let (Some(c), Some(manager)) = (out.last_mut(), digest_to) {
+            to_digest(c, rule, manager, &v, (event_at, d.due_at), &rtz, ctx);
+        }
+    }
+    Ok(out)
 }
 
-/// The instant a message is due: the event instant moved by the rule's offset, as a calendar
-/// offset in the learner's zone, computed from the event itself (never from another reminder).
-fn send_instant(
-    event_at: i64,
-    tz: &TimeZone,
-    timing: Timing,
-    unit: OffsetUnit,
-    n: i64,
-) -> Option<i64> {
-    if timing == Timing::On || n == 0 {
-        return Some(event_at);
+/// A message's dedup key (DOMAIN.md section 4, rule 1), in step with the SQL of
+/// `candidate_query.rs`: `rule.assignment.cycle.set.recipient`, then `.e<episode>` from the
+/// second assignment episode on (the first adds nothing, so every key written before
+/// episodes existed is still recognised).
+pub(super) fn dedup_key(
+    rule: i64,
+    assignment: i64,
+    cycle: i64,
+    set: i64,
+    recipient: &str,
+    episode: i64,
+) -> String {
+    let key = format!("{rule}.{assignment}.{cycle}.{set}.{recipient}");
+    if episode > 1 {
+        format!("{key}.e{episode}")
+    } else {
+        key
     }
-    let z = Timestamp::from_second(event_at).ok()?.to_zoned(tz.clone());
-    let s = span(unit, n);
-    let moved = match timing {
-        Timing::Before => z.checked_sub(s).ok()?,
-        _ => z.checked_add(s).ok()?,
-    };
-    Some(moved.timestamp().as_second())
+}
+
+/// Turns a manager copy due to go (`c`, due at `due_at`) into an item of its manager's
+/// digest (`digest.rs`): the digest moment is the store's send time in the manager's zone
+/// `tz` on the day (or weekday) the copy is due, then held by the send window like any
+/// message. A copy skipped, failed or older than the catch-up horizon stays as it is.
+fn to_digest(
+    c: &mut Candidate,
+    rule: &Rule,
+    manager_id: i64,
+    v: &Values,
+    (event_at, due_at): (i64, i64),
+    tz: &jiff::tz::TimeZone,
+    ctx: &Context,
+) {
+    if c.outcome != Outcome::Send {
+        return;
+    }
+    let moment = digest_moment(due_at, tz, rule.input.digest, ctx.send_time).unwrap_or(c.send_at);
+    c.outcome = Outcome::Digest;
+    c.digest = Some(DigestItem {
+        manager_id,
+        program_name: v.program_full_name.clone(),
+        learner_name: v.user_full_name.clone(),
+        learner_id_number: v.user_id_number.clone(),
+        event_at,
+        due_at,
+        digest_at: ctx.windows.release(rule, moment, tz),
+        reminder_no: v.reminder_no,
+    });
 }

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use rusqlite::{Connection, Transaction};
 
+use super::candidate_query::Kind;
 use super::candidates::{group_window, page_of, recipient_kinds, Page};
 use super::catch_up::{mark_done, scan_floor, Floor};
 use super::rule::{list_all_enabled, Rule, Trigger};
@@ -40,7 +41,7 @@ struct Group {
 /// One group and recipient kind, walked through its event instants.
 struct Stream {
     group: usize,
-    manager_copy: bool,
+    kind: Kind,
     cursor: i64,
     /// The lowest tie-break key (event or membership id) still to read at `cursor`.
     after: i64,
@@ -73,7 +74,7 @@ const MAX_GROWTH: f64 = 2.0;
 /// and a look-up in the log) costs a small part of rendering and queueing one.
 const CHECKED_PER_ROW: i64 = 10;
 
-fn shape(r: &Rule) -> Shape {
+pub(super) fn shape(r: &Rule) -> Shape {
     let i = &r.input;
     (
         i.trigger,
@@ -81,10 +82,16 @@ fn shape(r: &Rule) -> Shape {
         i.offset_amount,
         i.offset_unit,
         i.recipients,
+        (
+            i.repeat_every_days,
+            i.repeat_max,
+            i.escalation,
+            i.escalate_after,
+        ),
     )
 }
 
-fn effective(conn: &Connection) -> Result<HashMap<i64, i64>> {
+pub(super) fn effective(conn: &Connection) -> Result<HashMap<i64, i64>> {
     let mut st =
         conn.prepare_cached("SELECT id, effective_from FROM notification_rule WHERE enabled = 1")?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -106,18 +113,21 @@ impl Queueing {
             let lo = eff.get(&rule.id).copied().unwrap_or(now).max(floor.at);
             by_shape.entry(shape(rule)).or_default().push((rule, lo));
         }
+        let ctx = Context::new(conn)?;
         let mut list: Vec<_> = by_shape.into_values().collect();
         list.sort_by_key(|g| g.first().map(|(r, _)| r.id));
         let mut groups = Vec::new();
         let mut streams = VecDeque::new();
         for g in list {
-            let (Some((first, _)), Some((elo, ehi))) = (g.first(), group_window(&g, now)) else {
+            let (Some((first, _)), Some((elo, ehi))) =
+                (g.first(), group_window(&g, now, ctx.max_hold))
+            else {
                 continue;
             };
-            for manager_copy in recipient_kinds(&g) {
+            for kind in recipient_kinds(&g) {
                 streams.push_back(Stream {
                     group: groups.len(),
-                    manager_copy,
+                    kind,
                     cursor: elo,
                     after: i64::MIN,
                     ehi,
@@ -129,13 +139,15 @@ impl Queueing {
                 rules: g.iter().map(|(r, lo)| (r.id, *lo)).collect(),
             });
         }
+        let mut ctx = Context::new(conn)?;
+        ctx.horizon = floor.horizon;
         Ok(Queueing {
             now,
             floor,
             effective: eff,
             groups,
             streams,
-            ctx: Context::new(conn)?,
+            ctx,
             sum: EnqueueSummary::default(),
         })
     }
@@ -172,7 +184,7 @@ impl Queueing {
             s.cursor.saturating_add(s.width - 1).min(s.ehi)
         };
         let mut page = Page {
-            manager_copy: s.manager_copy,
+            kind: s.kind,
             elo: s.cursor,
             ehi: wend,
             after: s.after,

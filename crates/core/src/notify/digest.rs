@@ -106,12 +106,6 @@ impl Digest {
     }
 }
 
-/// The time of day digests go out, in each manager's zone.
-// One place to point at the store's send-time setting once it exists (issue 12, part 1).
-pub fn send_time(_conn: &Connection) -> Time {
-    Time::constant(8, 0, 0, 0)
-}
-
 /// The digest moment of a manager copy due at `due_at`: the first instant at or after it
 /// that is the send time in the manager's zone `tz` (daily), on weekday `weekday` (weekly,
 /// 1 = Monday). `None` for [`DigestFrequency::None`] or an instant out of range.
@@ -141,13 +135,17 @@ fn weekday(n: u8) -> Option<Weekday> {
 #[derive(Debug, Clone)]
 pub(super) struct DigestItem {
     pub manager_id: i64,
-    pub manager_zone: String,
     pub program_name: String,
     pub learner_name: String,
     pub learner_id_number: String,
     pub event_at: i64,
-    /// When the single manager copy would have gone.
+    /// When the single manager copy came due.
     pub due_at: i64,
+    /// The digest moment ([`digest_moment`] at the store's send time in the manager's zone,
+    /// then held by the send window).
+    pub digest_at: i64,
+    /// 1 for the rule's first message, 2 for its first repeat ...
+    pub reminder_no: u32,
 }
 
 /// Records the manager copy `c` of `rule` as a digest item (its [`DigestItem`] in
@@ -162,15 +160,13 @@ pub(super) fn put_item(
     let Some(item) = &c.digest else {
         return Ok(false);
     };
-    let tz = crate::time::zone(&item.manager_zone).unwrap_or(TimeZone::UTC);
     let d = rule.input.digest;
-    let at = digest_moment(item.due_at, &tz, d, send_time(tx)).unwrap_or(item.due_at);
     let n = tx
         .prepare_cached(
             "INSERT INTO digest_item (dedup_key, rule_id, assignment_id, manager_id, frequency,
                 trigger, program_name, learner_name, learner_id_number, event_at, due_at,
-                digest_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                digest_at, created_at, reminder_no)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (dedup_key) DO NOTHING",
         )?
         .execute(params![
@@ -185,8 +181,9 @@ pub(super) fn put_item(
             item.learner_id_number,
             item.event_at,
             item.due_at,
-            at,
+            item.digest_at,
             now,
+            item.reminder_no,
         ])?;
     if n > 0 {
         sum.digest_items += 1;
@@ -223,7 +220,8 @@ pub(super) fn compose_due(
                     m.time_zone, d.trigger, d.program_name, d.learner_name,
                     d.learner_id_number, d.event_at,
                     CASE WHEN a.id IS NULL OR a.unassigned_at IS NOT NULL THEN 'unassigned'
-                         ELSE a.status END
+                         ELSE a.status END,
+                    d.reminder_no
              FROM digest_item d
              JOIN learner m ON m.id = d.manager_id
              LEFT JOIN assignment a ON a.id = d.assignment_id
@@ -251,6 +249,7 @@ pub(super) fn compose_due(
                 id_number: r.get(10)?,
                 event_at: r.get(11)?,
                 state: r.get(12)?,
+                reminder_no: r.get(13)?,
             });
         }
     }

@@ -69,6 +69,16 @@ pub(super) struct Line {
     pub event_at: i64,
     /// The assignment's status when the digest is composed, or `unassigned`.
     pub state: String,
+    /// 1 for the rule's first message, 2 for its first repeat ...
+    pub reminder_no: u32,
+}
+
+/// What the item is about: the trigger, and which reminder from the second on.
+fn about(l: &Line) -> String {
+    match l.reminder_no {
+        0 | 1 => what(&l.trigger).to_string(),
+        k => format!("{} (reminder {k})", what(&l.trigger)),
+    }
 }
 
 fn what(trigger: &str) -> &'static str {
@@ -116,7 +126,7 @@ fn list_text(lines: &[Line], tz: &TimeZone) -> String {
             "- {} ({}): {} {}; now {}",
             l.learner,
             l.id_number,
-            what(&l.trigger),
+            about(l),
             format_date(Some(l.event_at), tz),
             state(&l.state)
         );
@@ -142,7 +152,7 @@ fn list_html(lines: &[Line], tz: &TimeZone) -> String {
         for cell in [
             l.learner.as_str(),
             l.id_number.as_str(),
-            what(&l.trigger),
+            &about(l),
             &format_date(Some(l.event_at), tz),
             state(&l.state),
         ] {

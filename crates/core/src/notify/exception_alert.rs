@@ -150,6 +150,7 @@ pub(super) fn enqueue_alerts(
             );
             let c = Candidate {
                 dedup_key: format!("x{}.{first}-{last}.adm{admin_id}", rule.id),
+                send_at: secs(now),
                 assignment_id: None,
                 cycle: 0,
                 course_set_id: 0,

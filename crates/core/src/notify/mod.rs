@@ -6,16 +6,22 @@
 pub mod admins;
 mod candidate_query;
 mod candidates;
-mod catch_up;
+pub mod catch_up;
 mod chunk;
 pub mod digest;
 pub mod digest_template;
 mod exception_alert;
+pub mod held;
+pub mod holidays;
+pub mod next_sends;
+mod repeat;
 pub mod restored;
 pub mod rule;
 pub mod rule_edit;
 pub mod rules_file;
 pub mod select;
+pub mod send_time;
+pub mod send_window;
 pub mod template;
 pub mod test_send;
 pub mod trigger;
@@ -23,8 +29,8 @@ pub mod trigger;
 pub(crate) use chunk::Queueing;
 pub use rule::{
     backfill, backfill_count, create_default_rules, create_rule, delete_rule, get_rule, list_rules,
-    trigger_catalog, update_rule, OffsetUnit, Recipients, Rule, RuleInput, RuleKey, Timing,
-    Trigger, TriggerInfo,
+    trigger_catalog, update_rule, Escalation, OffsetUnit, Recipients, Rule, RuleInput, RuleKey,
+    Timing, Trigger, TriggerInfo,
 };
 pub use select::{enqueue_due, EnqueueSummary};
 pub use template::{preview, validate_template, Preview, PLACEHOLDERS};

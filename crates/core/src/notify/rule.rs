@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 pub use super::digest::{Digest, DigestFrequency};
 use super::template::validate_template;
 // A rule is a trigger with a timing: its vocabulary lives in `trigger`, and is named here too.
-pub use super::trigger::{trigger_catalog, OffsetUnit, Recipients, Timing, Trigger, TriggerInfo};
+pub use super::trigger::{
+    trigger_catalog, Escalation, OffsetUnit, Recipients, Timing, Trigger, TriggerInfo,
+};
 use crate::mail::message::check_header;
 use crate::time::secs;
 use crate::{Error, Result};
@@ -42,6 +44,23 @@ pub struct RuleInput {
     pub manager_subject: String,
     pub manager_body: String,
     pub enabled: bool,
+    /// Repeat the message every this many days until the learner is done (0: no repeat);
+    /// due-date, course set due and expiry rules only.
+    #[serde(default)]
+    pub repeat_every_days: u32,
+    /// At most this many repeats after the first message (1 or more when repeating).
+    #[serde(default)]
+    pub repeat_max: u32,
+    /// Whether, and from when, manager copies also go to the managers' managers.
+    #[serde(default)]
+    pub escalation: Escalation,
+    /// Days overdue ([`Escalation::AfterOverdue`]) or the repeat number
+    /// ([`Escalation::AfterRepeat`]) from which the second level is copied; 0 otherwise.
+    #[serde(default)]
+    pub escalate_after: u32,
+    /// Sent at its instant even outside the send window (e.g. failure to recertify).
+    #[serde(default)]
+    pub send_at_once: bool,
     /// Manager copies one by one, or in a daily or weekly digest (issue 12).
     #[serde(default)]
     pub digest: Digest,
@@ -109,6 +128,7 @@ impl RuleInput {
                 "exception alerts go to the site administrators, and only they do",
             ));
         }
+        self.validate_follow_up()?;
         let learner = matches!(
             self.recipients,
             Recipients::Learner | Recipients::Both | Recipients::Admins
@@ -132,12 +152,86 @@ impl RuleInput {
     }
 }
 
+impl RuleInput {
+    /// Checks the repeats and the escalation against the trigger and the recipients.
+    fn validate_follow_up(&self) -> Result<()> {
+        let t = self.trigger;
+        match (self.repeat_every_days, self.repeat_max) {
+            (0, 0) => {}
+            (0, _) => {
+                return Err(Error::invalid(
+                    "repeat every",
+                    "repeats need an interval of 1 day or more",
+                ))
+            }
+            _ if !t.repeats() => {
+                return Err(Error::invalid(
+                    "repeat every",
+                    format!(
+                        "'{}' rules do not repeat (due date, course set due and expiry do)",
+                        t.as_str()
+                    ),
+                ))
+            }
+            (n, _) if n > REPEAT_EVERY_MAX => {
+                return Err(Error::invalid(
+                    "repeat every",
+                    format!("at most {REPEAT_EVERY_MAX} days"),
+                ))
+            }
+            (_, m) if m == 0 || m > REPEATS_MAX => {
+                return Err(Error::invalid(
+                    "repeat max",
+                    format!("a repeating rule repeats 1 to {REPEATS_MAX} times"),
+                ))
+            }
+            _ => {}
+        }
+        let managers = matches!(self.recipients, Recipients::Managers | Recipients::Both);
+        let after = self.escalate_after;
+        match self.escalation {
+            Escalation::None | Escalation::Always if after != 0 => Err(Error::invalid(
+                "escalate after",
+                "only with 'after_overdue' or 'after_repeat'",
+            )),
+            Escalation::None => Ok(()),
+            _ if !managers => Err(Error::invalid(
+                "escalation",
+                "escalation copies the managers' managers: send the rule to managers or both",
+            )),
+            Escalation::AfterOverdue if !t.overdue() => Err(Error::invalid(
+                "escalation",
+                "'after_overdue' needs a due date or course set due rule",
+            )),
+            Escalation::AfterOverdue if after == 0 || after > REPEAT_EVERY_MAX * REPEATS_MAX => {
+                Err(Error::invalid("escalate after", "1 or more days overdue"))
+            }
+            Escalation::AfterRepeat if after == 0 || after > self.repeat_max => {
+                Err(Error::invalid(
+                    "escalate after",
+                    format!(
+                        "a repeat number from 1 to the rule's repeats ({})",
+                        self.repeat_max
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The longest interval between repeats, in days.
+pub const REPEAT_EVERY_MAX: u32 = 365;
+/// The most repeats of one message.
+pub const REPEATS_MAX: u32 = 52;
+
 /// The longest subject template, in characters (a subject is one header line).
 pub const SUBJECT_MAX: usize = 500;
 
 const COLUMNS: &str = "id, program_id, trigger, timing, offset_amount, offset_unit, recipients,
     learner_subject, learner_body, manager_subject, manager_body, enabled, effective_from,
-    digest, digest_weekday";
+    repeat_every_days, repeat_max, escalation, escalate_after, send_at_once, digest,
+    digest_weekday";
 
 fn from_row(r: &Row) -> rusqlite::Result<Rule> {
     fn parse<T>(r: &Row, i: usize, f: fn(&str) -> Result<T>) -> rusqlite::Result<T> {
@@ -161,9 +255,14 @@ fn from_row(r: &Row) -> rusqlite::Result<Rule> {
             manager_subject: r.get(9)?,
             manager_body: r.get(10)?,
             enabled: r.get(11)?,
+            repeat_every_days: r.get(13)?,
+            repeat_max: r.get(14)?,
+            escalation: parse(r, 15, Escalation::parse)?,
+            escalate_after: r.get(16)?,
+            send_at_once: r.get(17)?,
             digest: Digest {
-                frequency: parse(r, 13, DigestFrequency::parse)?,
-                weekday: r.get(14)?,
+                frequency: parse(r, 18, DigestFrequency::parse)?,
+                weekday: r.get(19)?,
             },
         },
         effective_from: Timestamp::from_second(eff)
@@ -214,7 +313,7 @@ fn program_kind(conn: &Connection, program_id: i64) -> Result<String> {
 }
 
 /// The rule's own columns, in the order the INSERT and the UPDATE name them.
-fn columns(input: &RuleInput) -> [Value; 12] {
+fn columns(input: &RuleInput) -> [Value; 17] {
     [
         Value::from(input.trigger.as_str().to_string()),
         Value::from(input.timing.as_str().to_string()),
@@ -226,6 +325,11 @@ fn columns(input: &RuleInput) -> [Value; 12] {
         Value::from(input.manager_subject.clone()),
         Value::from(input.manager_body.clone()),
         Value::from(input.enabled),
+        Value::from(input.repeat_every_days),
+        Value::from(input.repeat_max),
+        Value::from(input.escalation.as_str().to_string()),
+        Value::from(input.escalate_after),
+        Value::from(input.send_at_once),
         Value::from(input.digest.frequency.as_str().to_string()),
         Value::from(input.digest.weekday.map(i64::from)),
     ]
@@ -248,16 +352,18 @@ pub fn create_rule(
     tx.execute(
         "INSERT INTO notification_rule (program_id, trigger, timing, offset_amount, offset_unit,
             recipients, learner_subject, learner_body, manager_subject, manager_body, enabled,
-            digest, digest_weekday, effective_from)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            repeat_every_days, repeat_max, escalation, escalate_after, send_at_once, digest,
+            digest_weekday, effective_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            ?18, ?19)",
         params_from_iter(args),
     )?;
     Ok(tx.last_insert_rowid())
 }
 
-/// Changes a rule. A new trigger or timing, or enabling a disabled rule, moves its
-/// `effective_from` to `now` (no surprise backfill); a text change alone does not, and
-/// never re-sends what was already sent.
+/// Changes a rule. A new trigger, timing, repeat or escalation, or enabling a disabled rule,
+/// moves its `effective_from` to `now` (no surprise backfill); a text change alone does
+/// not, and never re-sends what was already sent.
 ///
 /// # Errors
 /// As [`create_rule`]; [`Error::NotFound`] for an unknown rule.
@@ -269,6 +375,10 @@ pub fn update_rule(tx: &Transaction, id: i64, input: &RuleInput, now: Timestamp)
         || o.timing != input.timing
         || o.offset_amount != input.offset_amount
         || o.offset_unit != input.offset_unit
+        || o.repeat_every_days != input.repeat_every_days
+        || o.repeat_max != input.repeat_max
+        || o.escalation != input.escalation
+        || o.escalate_after != input.escalate_after
         || (!o.enabled && input.enabled);
     let mut args = vec![Value::from(id)];
     args.extend(columns(input));
@@ -276,9 +386,10 @@ pub fn update_rule(tx: &Transaction, id: i64, input: &RuleInput, now: Timestamp)
     tx.execute(
         "UPDATE notification_rule SET trigger = ?2, timing = ?3, offset_amount = ?4,
             offset_unit = ?5, recipients = ?6, learner_subject = ?7, learner_body = ?8,
-            manager_subject = ?9, manager_body = ?10, enabled = ?11,
-            digest = ?12, digest_weekday = ?13,
-            effective_from = CASE WHEN ?14 THEN ?15 ELSE effective_from END
+            manager_subject = ?9, manager_body = ?10, enabled = ?11, repeat_every_days = ?12,
+            repeat_max = ?13, escalation = ?14, escalate_after = ?15, send_at_once = ?16,
+            digest = ?17, digest_weekday = ?18,
+            effective_from = CASE WHEN ?19 THEN ?20 ELSE effective_from END
          WHERE id = ?1",
         params_from_iter(args),
     )?;

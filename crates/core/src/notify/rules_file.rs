@@ -16,8 +16,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::rule::{
-    create_rule, delete_rule, list_rules, update_rule, Digest, DigestFrequency, OffsetUnit,
-    Recipients, RuleInput, RuleKey, Timing, Trigger,
+    create_rule, delete_rule, list_rules, update_rule, Digest, DigestFrequency, Escalation,
+    OffsetUnit, Recipients, RuleInput, RuleKey, Timing, Trigger,
 };
 use crate::error::RowProblem;
 use crate::{Error, Result};
@@ -64,10 +64,33 @@ pub struct FileRule {
     /// The weekday of a weekly digest, 1 = Monday .. 7 = Sunday.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest_weekday: Option<u8>,
+    /// Repeats and escalation (issue 12): a file written before them has none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub repeat_every_days: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub repeat_max: u32,
+    #[serde(default, skip_serializing_if = "is_no_escalation")]
+    pub escalation: Escalation,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub escalate_after: u32,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub send_at_once: bool,
 }
 
 fn is_each(d: &DigestFrequency) -> bool {
     !d.is_on()
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_no_escalation(e: &Escalation) -> bool {
+    *e == Escalation::None
 }
 
 fn day() -> OffsetUnit {
@@ -95,6 +118,11 @@ impl From<FileRule> for RuleInput {
                 frequency: f.digest,
                 weekday: f.digest_weekday,
             },
+            repeat_every_days: f.repeat_every_days,
+            repeat_max: f.repeat_max,
+            escalation: f.escalation,
+            escalate_after: f.escalate_after,
+            send_at_once: f.send_at_once,
         }
     }
 }
@@ -114,6 +142,11 @@ impl From<RuleInput> for FileRule {
             enabled: i.enabled,
             digest: i.digest.frequency,
             digest_weekday: i.digest.weekday,
+            repeat_every_days: i.repeat_every_days,
+            repeat_max: i.repeat_max,
+            escalation: i.escalation,
+            escalate_after: i.escalate_after,
+            send_at_once: i.send_at_once,
         }
     }
 }

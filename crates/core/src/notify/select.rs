@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use super::candidates::candidates;
 use super::chunk::Queueing;
-use super::rule::{OffsetUnit, Recipients, Rule, Timing, Trigger};
+use super::rule::{Escalation, OffsetUnit, Recipients, Rule, Timing, Trigger};
+use super::send_window::Windows;
 use super::template::criteria;
 use crate::mail::Rendered;
 use crate::time::secs;
@@ -29,7 +30,8 @@ pub struct EnqueueSummary {
     /// Messages rendered and put in the outbox.
     pub queued: u32,
     /// Messages logged as skipped, with their reason (a reminder whose event had passed, a
-    /// manager copy for a learner without a manager).
+    /// manager copy for a learner without a manager, a message older than the catch-up
+    /// horizon).
     pub skipped: u32,
     /// Messages that cannot be sent at all (no email address), logged as failed.
     pub failed: u32,
@@ -44,12 +46,15 @@ pub struct EnqueueSummary {
 }
 
 pub(super) use super::catch_up::sweep_next_run;
-pub use super::catch_up::{CATCH_UP_DAYS, SWEEP_EVERY_SECS};
+pub use super::catch_up::{horizon_reason, CATCH_UP_DAYS, SWEEP_EVERY_SECS};
 
 /// Why a due message was not queued.
 pub const SKIP_EVENT_PASSED: &str = "the event had already passed when the reminder came due";
 /// Why a manager copy was not queued.
 pub const SKIP_NO_MANAGER: &str = "the learner has no manager";
+/// Why an escalation copy (to the managers' managers) was not queued; logged once per
+/// message sequence.
+pub const SKIP_NO_SECOND_MANAGER: &str = "the learner's managers have no manager";
 /// Why a message could not be sent.
 pub const FAIL_NO_ADDRESS: &str = "no email address";
 
@@ -82,7 +87,10 @@ pub(super) fn count_backfill(
     let hi = (eff - 1).min(secs(now));
     let n = candidates(
         conn,
-        &[(&rule, secs(now) - CATCH_UP_DAYS * 86_400)],
+        &[(
+            &rule,
+            secs(now) - i64::from(super::catch_up::catch_up_days(conn)?) * 86_400,
+        )],
         hi,
         secs(now),
         &mut ctx,
@@ -93,20 +101,51 @@ pub(super) fn count_backfill(
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-/// Rules that one query can serve together.
-pub(super) type Shape = (Trigger, Timing, u32, OffsetUnit, Recipients);
+/// Rules that one query can serve together: the same trigger, timing, offset and
+/// recipients, and the same repeats and escalation (repeat every, at most, escalation, from).
+pub(super) type Shape = (
+    Trigger,
+    Timing,
+    u32,
+    OffsetUnit,
+    Recipients,
+    (u32, u32, Escalation, u32),
+);
 
 /// Caches shared by every rule of one run.
 pub(super) struct Context {
     zones: HashMap<String, TimeZone>,
     pub(super) criteria: HashMap<(i64, String), String>,
+    /// The store's send time (local time of day).
+    pub(super) send_time: jiff::civil::Time,
+    /// The send windows, and the longest any of them holds a message (seconds).
+    pub(super) windows: Windows,
+    pub(super) max_hold: i64,
+    /// When set, counts the messages held by the window past the run's `hi`.
+    pub(super) held: Option<Held>,
+    /// The catch-up horizon of the run: a message due before it is logged as skipped.
+    pub(super) horizon: i64,
+}
+
+/// Messages due but held by the send window: how many, and the earliest release.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Held {
+    pub count: u32,
+    /// Unix seconds: the earliest moment one of them is released.
+    pub until: Option<i64>,
 }
 
 impl Context {
     pub(super) fn new(conn: &Connection) -> Result<Self> {
+        let windows = Windows::load(conn)?;
         Ok(Self {
             zones: HashMap::new(),
             criteria: criteria(conn)?,
+            send_time: super::send_time::send_time(conn)?,
+            max_hold: windows.max_hold(),
+            windows,
+            held: None,
+            horizon: i64::MIN,
         })
     }
 
@@ -127,11 +166,15 @@ pub(super) enum Outcome {
     Fail(&'static str),
     /// A manager copy that goes in the manager's digest (`digest.rs`).
     Digest,
+    /// Due before the catch-up horizon: logged as skipped with [`horizon_reason`].
+    TooOld,
 }
 
 /// One due message before it is written.
 pub(super) struct Candidate {
     pub dedup_key: String,
+    /// When it goes (unix seconds): its send instant, after any hold by the send window.
+    pub send_at: i64,
     pub assignment_id: Option<i64>,
     pub cycle: i64,
     pub course_set_id: i64,
@@ -149,6 +192,7 @@ pub(super) struct Sink<'t> {
     now: i64,
     instance: String,
     domain: String,
+    too_old: String,
 }
 
 impl<'t> Sink<'t> {
@@ -162,6 +206,7 @@ impl<'t> Sink<'t> {
             now,
             instance: crate::mail::outbox::instance_id(tx, now)?,
             domain,
+            too_old: horizon_reason(super::catch_up::catch_up_days(tx)?),
         })
     }
 
@@ -176,6 +221,7 @@ impl<'t> Sink<'t> {
             Outcome::Send => ("queued", None),
             Outcome::Skip(r) => ("skipped", Some(r)),
             Outcome::Fail(r) => ("failed", Some(r)),
+            Outcome::TooOld => ("skipped", Some(self.too_old.as_str())),
         };
         let mut st = self.tx.prepare_cached(
             "INSERT INTO message (dedup_key, rule_id, assignment_id, cycle, course_set_id,
@@ -214,7 +260,7 @@ impl<'t> Sink<'t> {
                     sum.queued += 1;
                 }
             }
-            Outcome::Skip(_) => sum.skipped += 1,
+            Outcome::Skip(_) | Outcome::TooOld => sum.skipped += 1,
             Outcome::Fail(_) => sum.failed += 1,
             Outcome::Digest => {}
         }

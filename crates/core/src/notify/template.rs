@@ -13,7 +13,7 @@ use jiff::{tz::TimeZone, Timestamp};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::rule::{get_rule, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
+use super::rule::{get_rule, Escalation, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
 use crate::mail::{text_to_html, Rendered};
 use crate::{Error, Result};
 
@@ -32,6 +32,9 @@ pub const PLACEHOLDERS: &[&str] = &[
     "manageremail",
     "exceptioncount",
     "exceptionlist",
+    "reminderno",
+    "daysleft",
+    "daysoverdue",
 ];
 
 /// The values of one message, before formatting for its recipient.
@@ -49,6 +52,30 @@ pub struct Values {
     pub manager_email: String,
     pub exception_count: usize,
     pub exception_list: String,
+    /// 1 for a rule's first message, 2 for its first repeat, and so on (0: not a reminder).
+    pub reminder_no: u32,
+    /// The date a reminder is about (due or expiry) and the instant it is sent: the local
+    /// days between them are `%daysleft%` or `%daysoverdue%`.
+    pub deadline_at: Option<i64>,
+    pub sent_at: Option<i64>,
+}
+
+/// The calendar days from the local day of `sent_at` to that of `deadline_at` in `tz`
+/// (negative once the deadline has passed); `None` without both.
+pub fn days_left(v: &Values, tz: &TimeZone) -> Option<i64> {
+    let day = |s: i64| {
+        Timestamp::from_second(s)
+            .ok()
+            .map(|t| t.to_zoned(tz.clone()).date())
+    };
+    let (deadline, sent) = (day(v.deadline_at?)?, day(v.sent_at?)?);
+    sent.until(deadline).ok().map(|s| i64::from(s.get_days()))
+}
+
+fn count(out: &mut String, n: Option<i64>) {
+    if let Some(n) = n {
+        let _ = write!(out, "{n}");
+    }
 }
 
 pub(super) enum Piece<'a> {
@@ -137,6 +164,9 @@ pub fn fill(template: &str, v: &Values, tz: &TimeZone) -> String {
                     let _ = write!(out, "{}", v.exception_count);
                 }
                 "exceptionlist" => out.push_str(&v.exception_list),
+                "reminderno" => count(&mut out, Some(i64::from(v.reminder_no.max(1)))),
+                "daysleft" => count(&mut out, days_left(v, tz).map(|d| d.max(0))),
+                "daysoverdue" => count(&mut out, days_left(v, tz).map(|d| (-d).max(0))),
                 _ => {
                     out.push('%');
                     out.push_str(n);
@@ -226,6 +256,7 @@ pub fn preview(conn: &Connection, rule_id: i64, learner_id: i64) -> Result<Previ
     }
     let zone = |name: &str| crate::time::zone(name).unwrap_or(TimeZone::UTC);
     let i = &rule.input;
+    sample_reminder(&mut v, i, &zone(&tz));
     let learner = matches!(
         i.recipients,
         Recipients::Learner | Recipients::Both | Recipients::Admins
@@ -244,6 +275,32 @@ pub fn preview(conn: &Connection, rule_id: i64, learner_id: i64) -> Result<Previ
         learner,
         manager,
     })
+}
+
+/// The reminder values of a preview: the rule's first message, sent on the day its offset
+/// gives from the due or expiry date (so "7 days before" shows 7 days left).
+fn sample_reminder(v: &mut Values, i: &RuleInput, tz: &TimeZone) {
+    v.reminder_no = 1;
+    v.deadline_at = match i.trigger {
+        Trigger::DueDate | Trigger::CourseSetDue => v.due_at,
+        Trigger::Expiry => v.expires_at,
+        _ => None,
+    };
+    let n = i64::from(i.offset_amount);
+    let span = match i.offset_unit {
+        OffsetUnit::Day => jiff::Span::new().days(n),
+        OffsetUnit::Week => jiff::Span::new().weeks(n),
+        OffsetUnit::Month => jiff::Span::new().months(n),
+    };
+    v.sent_at = v.deadline_at.and_then(|d| {
+        let z = Timestamp::from_second(d).ok()?.to_zoned(tz.clone());
+        let moved = match i.timing {
+            Timing::Before => z.checked_sub(span).ok()?,
+            Timing::After => z.checked_add(span).ok()?,
+            Timing::On => z,
+        };
+        Some(moved.timestamp().as_second())
+    });
 }
 
 /// The completion criteria of every program path, in words, keyed by (program, path).
@@ -309,6 +366,11 @@ fn rule(
         },
         enabled: true,
         digest: Default::default(),
+        repeat_every_days: 0,
+        repeat_max: 0,
+        escalation: Escalation::None,
+        escalate_after: 0,
+        send_at_once: false,
     }
 }
 

@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Result};
 
 macro_rules! str_enum {
-    ($(#[$m:meta])* $name:ident { $($v:ident = $s:literal),* $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),* $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($v),* }
+        pub enum $name { $($(#[$vm])* $v),* }
         impl $name {
             /// Every value, in the order the UI lists them.
             pub const ALL: &'static [$name] = &[$($name::$v),*];
@@ -61,6 +61,19 @@ str_enum! {
     Recipients { Learner = "learner", Managers = "managers", Both = "both", Admins = "admins" }
 }
 
+str_enum! {
+    /// Whether, and from when, a rule's manager copies also go to the learner's managers'
+    /// managers (second level, through the manager links).
+    #[derive(Default)]
+    Escalation {
+        #[default]
+        None = "none",
+        Always = "always",
+        AfterOverdue = "after_overdue",
+        AfterRepeat = "after_repeat",
+    }
+}
+
 impl Trigger {
     /// The timings this trigger allows.
     pub fn timings(self) -> &'static [Timing] {
@@ -74,6 +87,22 @@ impl Trigger {
             Trigger::CourseSetDue | Trigger::DueDate | Trigger::WindowOpen => &[Before, On, After],
             Trigger::Expiry => &[Before],
         }
+    }
+
+    /// Whether a rule on this trigger may repeat until the learner is done: the due dates
+    /// and the expiry date, whose condition stops holding when the learner completes or
+    /// recertifies.
+    pub fn repeats(self) -> bool {
+        matches!(
+            self,
+            Trigger::DueDate | Trigger::CourseSetDue | Trigger::Expiry
+        )
+    }
+
+    /// Whether the trigger has a date a learner can be overdue on (escalation "after N days
+    /// overdue").
+    pub fn overdue(self) -> bool {
+        matches!(self, Trigger::DueDate | Trigger::CourseSetDue)
     }
 
     /// Whether the trigger exists only for certifications.
@@ -103,6 +132,10 @@ pub struct TriggerInfo {
     pub timings: Vec<Timing>,
     pub recipients: Vec<Recipients>,
     pub certification_only: bool,
+    /// Whether a rule on it may repeat ("every N days, at most M times").
+    pub repeats: bool,
+    /// Whether "escalate after N days overdue" applies.
+    pub overdue: bool,
 }
 
 /// Every trigger, in the order the editor lists them, with what it allows.
@@ -114,6 +147,8 @@ pub fn trigger_catalog() -> Vec<TriggerInfo> {
             timings: t.timings().to_vec(),
             recipients: t.recipients().to_vec(),
             certification_only: t.certification_only(),
+            repeats: t.repeats(),
+            overdue: t.overdue(),
         })
         .collect()
 }

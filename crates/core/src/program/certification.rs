@@ -1,11 +1,14 @@
 //! Certification settings and the dates a certification gets when a learner certifies:
 //! `expires = base + active period`, `window opens = expires − window period`, with the base
-//! set by the recertification date method (DOMAIN.md section 3).
+//! set by the recertification date method (DOMAIN.md section 3). Both are local calendar
+//! days in the learner's zone: the window opens at the start of its day, the certification
+//! holds through the last second of its expiry day.
 
-use jiff::tz::TimeZone;
+use jiff::{civil::Date, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
 use crate::program::period::Period;
+use crate::time::{day_start, end_of_day, local_day};
 use crate::{Error, Result};
 
 /// How the next expiry date is set when a learner (re)certifies.
@@ -111,52 +114,70 @@ pub struct Certifying {
     pub in_window: bool,
 }
 
-/// The dates of a new certification: `(window opens, expires)`, both unix seconds.
+/// The dates of a new certification: `(window opens, expires)`, both unix seconds, on the
+/// learner's calendar (DOMAIN.md section 3, "Dates are local calendar days"): the expiry
+/// date is `base + active period` and the window date `expiry date − window period`, both
+/// local dates in `tz`; the window opens at the first second of its date and the
+/// certification expires after the last second of its expiry date.
 ///
 /// # Errors
 /// Only for dates outside jiff's range.
 pub fn certification_dates(s: &CertSettings, tz: &TimeZone, c: &Certifying) -> Result<(i64, i64)> {
-    let done = c.completed_at;
-    let expires = match s.method {
-        Method::CompletionDate => s.active.add_secs(done, tz, 1)?,
-        Method::ExpiryDate => {
-            let base = match c.previous_expiry {
-                None => c.due_at.filter(|due| done <= *due).unwrap_or(done),
-                Some(prev) if c.in_window => prev,
-                Some(_) => done,
-            };
-            s.active.add_secs(base, tz, 1)?
-        }
-        Method::FixedExpiryDate => {
-            let anchor = c.previous_expiry.or(c.due_at).unwrap_or(done);
-            let least = match s.min_active {
-                Some(min) => min.add_secs(done, tz, 1)?,
-                None => done,
-            };
-            fixed_expiry(s.active, tz, anchor, least)?
-        }
-    };
-    Ok((s.window.add_secs(expires, tz, -1)?, expires))
+    let expiry = expiry_date(s, tz, c)?;
+    let window = s.window.add_date(expiry, -1)?;
+    Ok((day_start(window, tz)?, end_of_day(expiry, tz)?))
 }
 
-/// The first `anchor + n × active` (n ≥ 1) that is at least `least`, each computed from the
+/// The expiry date (in `tz`) of a new certification, by the method of `s`.
+fn expiry_date(s: &CertSettings, tz: &TimeZone, c: &Certifying) -> Result<Date> {
+    let done = c.completed_at;
+    match s.method {
+        Method::CompletionDate => s.active.add_date(local_day(done, tz)?, 1),
+        Method::ExpiryDate => {
+            // On time: completed on or before the due date's local day (it holds all day).
+            let base = match (c.previous_expiry, c.due_at) {
+                (None, Some(due)) if local_day(done, tz)? <= local_day(due, tz)? => due,
+                (None, _) => done,
+                (Some(prev), _) if c.in_window => prev,
+                (Some(_), _) => done,
+            };
+            s.active.add_date(local_day(base, tz)?, 1)
+        }
+        Method::FixedExpiryDate => {
+            let anchor = local_day(c.previous_expiry.or(c.due_at).unwrap_or(done), tz)?;
+            let done = local_day(done, tz)?;
+            let least = match s.min_active {
+                Some(min) => min.add_date(done, 1)?,
+                None => done,
+            };
+            fixed_expiry(s.active, anchor, least)
+        }
+    }
+}
+
+/// The first `anchor + n × active` (n ≥ 1) on or after `least`, each computed from the
 /// anchor so that month ends do not drift.
-fn fixed_expiry(active: Period, tz: &TimeZone, anchor: i64, least: i64) -> Result<i64> {
-    let first = active.add_secs(anchor, tz, 1)?;
+fn fixed_expiry(active: Period, anchor: Date, least: Date) -> Result<Date> {
+    let first = active.add_date(anchor, 1)?;
     if first >= least {
         return Ok(first);
     }
     // Jump close to the answer, then walk: a learner may be years late.
-    let step = (first - anchor).max(1);
-    let mut n = ((least - anchor) / step).max(1);
+    let days = |from: Date, to: Date| -> Result<i64> {
+        from.until(to)
+            .map(|span| i64::from(span.get_days()))
+            .map_err(|e| Error::invalid("date", e.to_string()))
+    };
+    let step = days(anchor, first)?.max(1);
+    let mut n = (days(anchor, least)? / step).max(1);
     loop {
-        let at = active.add_secs(anchor, tz, n)?;
+        let at = active.add_date(anchor, n)?;
         if at >= least {
             // Step back while the previous period would still do (the jump may overshoot).
             let mut best = at;
             let mut m = n - 1;
             while m >= 1 {
-                let earlier = active.add_secs(anchor, tz, m)?;
+                let earlier = active.add_date(anchor, m)?;
                 if earlier < least {
                     break;
                 }

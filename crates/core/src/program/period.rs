@@ -5,7 +5,7 @@
 //! Repeated steps are always computed from their anchor (`anchor + n × period`), never by
 //! adding to an earlier result, so month ends do not drift.
 
-use jiff::{tz::TimeZone, Span, Timestamp};
+use jiff::{civil::Date, tz::TimeZone, Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -135,6 +135,13 @@ impl Period {
         Ok(self
             .add(crate::time::from_secs(at)?, tz, times)?
             .as_second())
+    }
+
+    /// `date + times × self` on the calendar (a month after 31 January is the last day of
+    /// February). Negative `times` go back.
+    pub fn add_date(self, date: Date, times: i64) -> Result<Date> {
+        date.checked_add(self.span(times)?)
+            .map_err(|e| Error::invalid("date", e.to_string()))
     }
 
     /// Whether this period is longer than `other`, measured from a fixed reference date.

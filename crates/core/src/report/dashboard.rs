@@ -26,6 +26,8 @@ pub struct Dashboard {
     pub raised_exceptions: u32,
     /// Certified learners whose certification expires within the next 30 days.
     pub expiring_30_days: u32,
+    /// Messages due but held by the send window right now, and the earliest release.
+    pub held: crate::notify::select::Held,
 }
 
 /// Reads the dashboard's figures as of `now`, from the summary figures (a few dozen rows
@@ -47,5 +49,6 @@ pub fn dashboard(db: &Reader, now: Timestamp) -> Result<Dashboard> {
         by_status,
         raised_exceptions: summary::raised_exceptions(db)?,
         expiring_30_days: summary::expiring(db, secs(now), secs(horizon))?,
+        held: crate::notify::held::held(db, now)?,
     })
 }

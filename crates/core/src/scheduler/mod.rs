@@ -15,7 +15,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::mail::{send_due, SendOptions, SendSummary};
-use crate::membership::engine::{advance_batch, due, EngineSummary};
+use crate::membership::engine::{
+    advance_batch, calendar_dates_pending, due, normalise_stored_dates, EngineSummary,
+};
 use crate::notify::{EnqueueSummary, Queueing};
 use crate::{Clock, Db, Error, Result, Writer};
 
@@ -116,6 +118,18 @@ fn chunks(
     sync: i64,
 ) -> Result<RunSummary> {
     let mut engine = EngineSummary::default();
+    // Once, in a store upgraded from instants to calendar dates (migration 010).
+    if calendar_dates_pending(db.conn())? {
+        loop {
+            let t = Instant::now();
+            let more = db.write(|tx| normalise_stored_dates(tx, chunking.memberships))?;
+            after_chunk()?;
+            if !more {
+                break;
+            }
+            pause(t, chunking);
+        }
+    }
     let ids = due(db.conn(), now)?;
     for batch in ids.chunks(chunking.memberships.max(1)) {
         let t = Instant::now();

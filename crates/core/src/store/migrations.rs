@@ -16,6 +16,10 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/004_membership_sort.sql"),
     include_str!("../../migrations/005_summary.sql"),
     include_str!("../../migrations/006_indexes.sql"),
+    include_str!("../../migrations/007_send_window.sql"),
+    include_str!("../../migrations/008_episode.sql"),
+    include_str!("../../migrations/009_repeat_escalation.sql"),
+    include_str!("../../migrations/010_calendar_dates.sql"),
     include_str!("../../migrations/011_digest.sql"),
 ];
 

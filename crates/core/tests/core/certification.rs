@@ -4,6 +4,7 @@ use certdesk_core::program::certification::{
     certification_dates, CertSettings, Certifying, Method,
 };
 use certdesk_core::program::period::{Period, Unit};
+use certdesk_core::time::day_start;
 use jiff::tz::TimeZone;
 
 use crate::fixture::ts;
@@ -211,8 +212,11 @@ fn each_method_on_time_early_and_late() {
             },
         )
         .unwrap();
-        assert_eq!(expires, ts(c.expires), "{}: expiry", c.what);
-        let want_window = s.window.add_secs(expires, &tz, -1).unwrap();
+        // Valid through the whole expiry day; the window opens at the start of the day a
+        // month before it.
+        assert_eq!(expires, ts(c.expires) + 86_399, "{}: expiry", c.what);
+        let expiry_day: jiff::civil::Date = c.expires.parse().unwrap();
+        let want_window = day_start(s.window.add_date(expiry_day, -1).unwrap(), &tz).unwrap();
         assert_eq!(window, want_window, "{}: window = expiry - 1 month", c.what);
     }
 }
@@ -238,7 +242,7 @@ fn fixed_method_keeps_month_end_anniversaries() {
         },
     )
     .unwrap();
-    assert_eq!(expires, ts("2027-03-31"));
+    assert_eq!(expires, ts("2027-03-31") + 86_399, "the end of 31 March");
 }
 
 #[test]

@@ -30,8 +30,10 @@ fn assign_certify_window_recertify_window_expire_recertify() {
     );
     let m = member(&db, "L1", "FA").unwrap();
     assert_eq!(m.status, "certified");
-    assert_eq!(m.expires_at, Some(ts("2027-02-01T10:00:00Z")));
-    assert_eq!(m.window_opens_at, Some(ts("2026-12-01T10:00:00Z")));
+    // Dates are London calendar days: valid through the whole of 1 February 2027, the window
+    // opens at the start of 1 December.
+    assert_eq!(m.expires_at, Some(ts("2027-02-01T23:59:59Z")));
+    assert_eq!(m.window_opens_at, Some(ts("2026-12-01T00:00:00Z")));
     assert_eq!(
         m.due_at, m.expires_at,
         "a certified learner is due at expiry"
@@ -59,7 +61,7 @@ fn assign_certify_window_recertify_window_expire_recertify() {
     );
     let m = member(&db, "L1", "FA").unwrap();
     assert_eq!((m.status.as_str(), m.cycle), ("certified", 2));
-    assert_eq!(m.expires_at, Some(ts("2028-02-01T10:00:00Z")));
+    assert_eq!(m.expires_at, Some(ts("2028-02-01T23:59:59Z")));
 
     // Window again, then expiry without recertifying: back to the certification path, overdue.
     assert_eq!(run(&db, "2027-12-02").engine.windows_opened, 1);
@@ -69,7 +71,7 @@ fn assign_certify_window_recertify_window_expire_recertify() {
     assert_eq!((m.status.as_str(), m.cycle), ("expired", 3));
     assert_eq!(
         m.due_at,
-        Some(ts("2028-02-01T10:00:00Z")),
+        Some(ts("2028-02-01T23:59:59Z")),
         "overdue since expiry"
     );
     assert_eq!(m.expires_at, None);
@@ -87,7 +89,7 @@ fn assign_certify_window_recertify_window_expire_recertify() {
     );
     let m = member(&db, "L1", "FA").unwrap();
     assert_eq!((m.status.as_str(), m.cycle), ("certified", 3));
-    assert_eq!(m.expires_at, Some(ts("2029-03-01T10:00:00Z")));
+    assert_eq!(m.expires_at, Some(ts("2029-03-01T23:59:59Z")));
 
     // Every cycle is kept as history.
     let r = db.reader().unwrap();
@@ -106,19 +108,19 @@ fn assign_certify_window_recertify_window_expire_recertify() {
                 1,
                 "certified".into(),
                 Some(ts("2026-02-01T10:00:00Z")),
-                Some(ts("2027-02-01T10:00:00Z"))
+                Some(ts("2027-02-01T23:59:59Z"))
             ),
             (
                 2,
                 "certified".into(),
                 Some(ts("2027-01-10T09:00:00Z")),
-                Some(ts("2028-02-01T10:00:00Z"))
+                Some(ts("2028-02-01T23:59:59Z"))
             ),
             (
                 3,
                 "certified".into(),
                 Some(ts("2028-03-01T10:00:00Z")),
-                Some(ts("2029-03-01T10:00:00Z"))
+                Some(ts("2029-03-01T23:59:59Z"))
             ),
         ]
     );
@@ -202,6 +204,8 @@ fn cert(method: &str) -> String {
 #[test]
 fn each_method_through_the_engine_early_and_late() {
     // (method, first completion, renewal, expiry after the first, after the renewal)
+    // Expiry dates are local days (UTC learner here), valid through their last second. The
+    // fixed due date is 30 June 2026: on time, the expiry-date and fixed methods count from it.
     let cases = [
         (
             "completion_date",
@@ -214,15 +218,15 @@ fn each_method_through_the_engine_early_and_late() {
             "expiry_date",
             "2026-03-10",
             "2027-06-10",
-            "2027-07-01",
-            "2028-07-01",
+            "2027-06-30",
+            "2028-06-30",
         ),
         (
             "fixed_expiry_date",
             "2026-03-10",
             "2027-06-10",
-            "2027-07-01",
-            "2028-07-01",
+            "2027-06-30",
+            "2028-06-30",
         ),
         // Late: renewed after the certification expired.
         (
@@ -236,15 +240,15 @@ fn each_method_through_the_engine_early_and_late() {
             "expiry_date",
             "2026-03-10",
             "2027-09-01",
-            "2027-07-01",
+            "2027-06-30",
             "2028-09-01",
         ),
         (
             "fixed_expiry_date",
             "2026-03-10",
             "2028-03-01",
-            "2027-07-01",
-            "2029-07-01",
+            "2027-06-30",
+            "2029-06-30",
         ),
     ];
     for (method, first, renewal, expiry1, expiry2) in cases {
@@ -253,14 +257,7 @@ fn each_method_through_the_engine_early_and_late() {
         let (_dir, db) = store(&cert(method), learners);
         assign(&db, "2026-01-05", "C", &["L1"]);
         complete(&db, first, "L1", "FA101", first);
-        // The fixed due date is the end of 30 June (UTC): expiries land on 1 July 00:00 less a second.
-        let end_of_day = |d: &str| {
-            if d.ends_with("07-01") {
-                ts(d) - 1
-            } else {
-                ts(d)
-            }
-        };
+        let end_of_day = |d: &str| ts(d) + 86_399;
         assert_eq!(
             member(&db, "L1", "C").unwrap().expires_at,
             Some(end_of_day(expiry1)),
@@ -290,7 +287,7 @@ fn the_scans_of_run_use_their_indexes() {
             "assignment_status_window",
         ),
         (
-            "SELECT id FROM assignment WHERE status = 'window_open' AND expires_at <= 1 AND unassigned_at IS NULL",
+            "SELECT id FROM assignment WHERE status = 'window_open' AND expires_at < 1 AND unassigned_at IS NULL",
             "assignment_status_expires",
         ),
     ] {

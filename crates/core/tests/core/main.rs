@@ -5,6 +5,7 @@
 
 mod api;
 mod backup;
+mod calendar_dates;
 mod certification;
 mod completion_report;
 mod demo;

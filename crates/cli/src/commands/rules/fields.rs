@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use certdesk_core::notify::rule::DigestFrequency;
-use certdesk_core::notify::{OffsetUnit, Recipients, RuleInput, Timing, Trigger};
+use certdesk_core::notify::{Escalation, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
 use clap::builder::PossibleValuesParser;
 
 fn values<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> PossibleValuesParser {
@@ -48,6 +48,23 @@ pub struct Fields {
     /// The weekday of a weekly digest: 1 (Monday) to 7 (Sunday).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=7))]
     digest_weekday: Option<u8>,
+    /// Repeat every this many days until the learner is done (0: no repeat); due date,
+    /// course set due and expiry rules.
+    #[arg(long, value_name = "DAYS")]
+    repeat_every: Option<u32>,
+    /// At most this many repeats after the first message.
+    #[arg(long, value_name = "N")]
+    repeat_max: Option<u32>,
+    /// Copy the learner's managers' managers: always, after N days overdue, or from the
+    /// N-th repeat (N is --escalate-after).
+    #[arg(long, value_parser = values(Escalation::ALL, Escalation::as_str))]
+    escalation: Option<String>,
+    /// The days overdue or the repeat number the escalation starts at.
+    #[arg(long, value_name = "N")]
+    escalate_after: Option<u32>,
+    /// Send at its instant even outside the send window (`--send-at-once false` to undo).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    send_at_once: Option<bool>,
 }
 
 fn body(text: Option<String>, file: Option<PathBuf>) -> anyhow::Result<Option<String>> {
@@ -83,6 +100,7 @@ impl Fields {
         } else if self.trigger.is_some() && !base.trigger.recipients().contains(&base.recipients) {
             base.recipients = base.trigger.recipients()[0];
         }
+        self.apply_follow_up(&mut base)?;
         let texts = [
             (self.learner_subject, None, &mut base.learner_subject),
             (
@@ -102,6 +120,34 @@ impl Fields {
                 *field = t;
             }
         }
+        Ok(base)
+    }
+
+    /// The repeats, escalation, "send at once" and digest given.
+    fn apply_follow_up(&self, base: &mut RuleInput) -> anyhow::Result<()> {
+        if let Some(n) = self.repeat_every {
+            base.repeat_every_days = n;
+            if n == 0 && self.repeat_max.is_none() {
+                base.repeat_max = 0;
+            }
+        }
+        if let Some(n) = self.repeat_max {
+            base.repeat_max = n;
+        }
+        if let Some(e) = &self.escalation {
+            base.escalation = Escalation::parse(e)?;
+            if self.escalate_after.is_none()
+                && matches!(base.escalation, Escalation::None | Escalation::Always)
+            {
+                base.escalate_after = 0;
+            }
+        }
+        if let Some(n) = self.escalate_after {
+            base.escalate_after = n;
+        }
+        if let Some(b) = self.send_at_once {
+            base.send_at_once = b;
+        }
         if let Some(d) = &self.digest {
             base.digest.frequency = DigestFrequency::parse(d)?;
             if base.digest.frequency != DigestFrequency::Weekly {
@@ -111,7 +157,7 @@ impl Fields {
         if self.digest_weekday.is_some() {
             base.digest.weekday = self.digest_weekday;
         }
-        Ok(base)
+        Ok(())
     }
 }
 
@@ -134,6 +180,11 @@ pub(super) fn new_rule(fields: Fields, enabled: bool) -> anyhow::Result<RuleInpu
         manager_body: String::new(),
         enabled,
         digest: Default::default(),
+        repeat_every_days: 0,
+        repeat_max: 0,
+        escalation: Escalation::None,
+        escalate_after: 0,
+        send_at_once: false,
     };
     fields.apply(base)
 }

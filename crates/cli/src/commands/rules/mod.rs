@@ -82,6 +82,15 @@ pub enum Command {
         #[arg(long)]
         learner: String,
     },
+    /// When a rule's next messages would go, for real memberships.
+    Next {
+        id: i64,
+        /// How many to show.
+        #[arg(long, default_value_t = 5)]
+        count: usize,
+        #[command(flatten)]
+        now: Now,
+    },
     /// Send a rule rendered for a learner to an address now, marked as a test.
     Test {
         id: i64,
@@ -150,6 +159,10 @@ pub fn run(c: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
         Command::Defaults { program, now } => defaults(db, out, &program, &now),
         Command::Backfill { id, yes, now } => backfill(db, out, id, yes, &now),
         Command::Preview { id, learner } => preview(db, out, id, &learner),
+        Command::Next { id, count, now } => {
+            let next = rules::next_sends(&*db.reader()?, id, now.get()?, count)?;
+            out.print(&next, || text::next_sends(&next))
+        }
         Command::Test {
             id,
             learner,

@@ -1,8 +1,9 @@
 //! How `rules` subcommands print a rule without `--json`: one line in a list, the details
 //! with its texts, what a save did, and the trigger catalog.
 
+use certdesk_core::notify::next_sends::NextSend;
 use certdesk_core::notify::rule_edit::SavedRule;
-use certdesk_core::notify::{Rule, RuleInput, Timing, TriggerInfo};
+use certdesk_core::notify::{Escalation, Rule, RuleInput, Timing, TriggerInfo};
 
 fn when(i: &RuleInput) -> String {
     match i.timing {
@@ -47,6 +48,27 @@ pub(super) fn details(r: &Rule) -> String {
         if i.enabled { "enabled" } else { "disabled" },
         r.effective_from
     );
+    if i.repeat_every_days > 0 {
+        s.push_str(&format!(
+            "repeats every {} days, at most {} times\n",
+            i.repeat_every_days, i.repeat_max
+        ));
+    }
+    match i.escalation {
+        Escalation::None => {}
+        Escalation::Always => s.push_str("escalates to the managers' managers\n"),
+        Escalation::AfterOverdue => s.push_str(&format!(
+            "escalates to the managers' managers after {} days overdue\n",
+            i.escalate_after
+        )),
+        Escalation::AfterRepeat => s.push_str(&format!(
+            "escalates to the managers' managers from repeat {}\n",
+            i.escalate_after
+        )),
+    }
+    if i.send_at_once {
+        s.push_str("sent at once (outside the send window)\n");
+    }
     if i.digest.frequency.is_on() {
         s.push_str(&format!("manager copies: {}\n", digest(i)));
     }
@@ -70,6 +92,22 @@ pub(super) fn saved_text(what: &str, s: &SavedRule) -> String {
         ));
     }
     t
+}
+
+/// A rule's next messages, one a line: when, to whom, which reminder.
+pub(super) fn next_sends(next: &[NextSend]) -> String {
+    if next.is_empty() {
+        return "no message due in the next 400 days".to_string();
+    }
+    next.iter()
+        .map(|n| {
+            format!(
+                "{}  {:<8} {} ({}), reminder {}",
+                n.at, n.recipient_kind, n.email, n.learner, n.reminder_no
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The trigger catalog, one trigger a line with the timings and recipients it allows.

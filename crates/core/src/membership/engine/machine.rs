@@ -153,8 +153,10 @@ impl<'a> Machine<'a> {
                         self.certify(c, true)?;
                         Ok(true)
                     }
+                    // Valid through the last second of the expiry day (`e`): expired from
+                    // the start of the next day.
                     _ => match deadline {
-                        Some(e) if e <= self.now => {
+                        Some(e) if e < self.now => {
                             self.expire(e);
                             Ok(true)
                         }
@@ -262,7 +264,8 @@ impl<'a> Machine<'a> {
         self.m.window_opens_at = None;
         self.m.expires_at = None;
         self.m.due_at = self.row.active.then_some(e);
-        self.event(EventKind::FailedRecertify, 0, e);
+        // At the start of the day after the expiry day.
+        self.event(EventKind::FailedRecertify, 0, e + 1);
         self.summary.expired += 1;
     }
 }

@@ -13,6 +13,7 @@
 //! is the state machine of one membership (DOMAIN.md section 3), `write` stores what it
 //! decided and records its events.
 
+mod calendar;
 mod load;
 mod machine;
 mod write;
@@ -28,6 +29,7 @@ use crate::program::load_programs;
 use crate::time::{secs, zone};
 use crate::{idset, Result};
 
+pub use calendar::{calendar_dates_pending, normalise_stored_dates, PENDING};
 use load::{load_completions, load_rows};
 use machine::Machine;
 use write::Writes;
@@ -59,12 +61,16 @@ impl EngineSummary {
 }
 
 /// Advances every certification up to `now`: opens the windows and expires the
-/// certifications whose instant has come, then lets completions already made in the new
-/// cycle count. Unassigned memberships are left alone until assigned again.
+/// certifications whose instant has come (a window at the start of its local day, an expiry
+/// after the last second of its local day), then lets completions already made in the new
+/// cycle count. Unassigned memberships are left alone until assigned again. A store whose
+/// dates are still instants from before is first brought onto the calendar
+/// ([`normalise_stored_dates`]).
 ///
 /// # Errors
 /// Database errors; the caller's transaction then writes nothing.
 pub fn advance(tx: &Connection, now: Timestamp) -> Result<EngineSummary> {
+    while normalise_stored_dates(tx, 10_000)? {}
     let due = due(tx, now)?;
     settle(tx, secs(now), &due)
 }
@@ -81,7 +87,7 @@ pub fn due(conn: &Connection, now: Timestamp) -> Result<Vec<i64>> {
         "SELECT id FROM assignment WHERE status = 'certified' AND window_opens_at <= ?1
            AND unassigned_at IS NULL
          UNION ALL
-         SELECT id FROM assignment WHERE status = 'window_open' AND expires_at <= ?1
+         SELECT id FROM assignment WHERE status = 'window_open' AND expires_at < ?1
            AND unassigned_at IS NULL",
         [secs(now)],
     )?;
@@ -169,5 +175,10 @@ pub(crate) fn settle(tx: &Connection, now: i64, ids: &[i64]) -> Result<EngineSum
         }
     }
     summary::enter(tx, "eng_settle", Scope::Figures)?;
+    // Events dated in the past (a backdated completion, an import of completions): their
+    // messages go at the next run, not at the next hourly sweep.
+    if let Some(at) = w.earliest_event {
+        crate::notify::catch_up::rescan_from(tx, at, now)?;
+    }
     Ok(summary)
 }

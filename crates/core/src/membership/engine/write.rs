@@ -13,6 +13,8 @@ pub(super) struct Writes<'c> {
     record: rusqlite::CachedStatement<'c>,
     progress: rusqlite::CachedStatement<'c>,
     conn: &'c Connection,
+    /// The oldest instant of the events recorded (a backdated completion's are in the past).
+    pub(super) earliest_event: Option<i64>,
 }
 
 impl<'c> Writes<'c> {
@@ -38,6 +40,7 @@ impl<'c> Writes<'c> {
                     OR completed_at IS NOT excluded.completed_at",
             )?,
             conn,
+            earliest_event: None,
         })
     }
 
@@ -89,7 +92,12 @@ impl<'c> Writes<'c> {
         events.extend(m.events);
         events.sort_by_key(|e| e.occurred_at);
         for e in &events {
-            event::record(self.conn, e)?;
+            if event::record(self.conn, e)? {
+                let at = self
+                    .earliest_event
+                    .map_or(e.occurred_at, |t| t.min(e.occurred_at));
+                self.earliest_event = Some(at);
+            }
         }
         Ok((summary != EngineSummary::default()).then_some(summary))
     }

@@ -2,13 +2,18 @@
 //! on loopback (tests/smtp/server.py).
 
 mod bounded;
+mod catch_up;
 mod chunks;
 mod digest;
+mod episodes;
 mod fault_matrix;
 mod faults;
 mod hostile;
 mod lock;
+mod repeats;
 mod rules;
+mod send_time;
+mod send_window;
 mod triggers;
 
 use std::time::Duration;
@@ -224,5 +229,10 @@ pub fn rule(
         manager_body: format!("Your report %userfullname%:\n{body}"),
         enabled: true,
         digest: Default::default(),
+        repeat_every_days: 0,
+        repeat_max: 0,
+        escalation: certdesk_core::notify::Escalation::None,
+        escalate_after: 0,
+        send_at_once: false,
     }
 }

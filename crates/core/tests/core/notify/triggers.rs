@@ -71,13 +71,19 @@ fn due_date_reminder_goes_to_learner_and_every_manager_once() {
     fx.manage(ann, m2);
     let a = fx.assign(ann, "2027-01-02T00:00:00Z", "in_progress");
     fx.set(a, "due_at", Some(s("2027-02-10T12:00:00Z")));
+    // Due on 10 February: 7 days before is 3 February at 08:00 in each recipient's zone.
     assert_eq!(
-        fx.run("2027-02-03T11:00:00Z").notifications.queued,
+        fx.run("2027-02-03T06:59:00Z").notifications.queued,
         0,
         "not yet due"
     );
-    let sum = fx.run("2027-02-03T12:00:00Z");
-    assert_eq!(sum.notifications.queued, 3);
+    assert_eq!(
+        fx.run("2027-02-03T07:00:00Z").notifications.queued,
+        1,
+        "08:00 in Paris: Meg's copy"
+    );
+    let sum = fx.run("2027-02-03T08:00:00Z");
+    assert_eq!(sum.notifications.queued, 2, "08:00 in UTC: Ann and Max");
     // A second run and a second send change nothing: exactly once.
     assert_eq!(fx.run("2027-02-04T12:00:00Z").notifications.queued, 0);
     fx.send("2027-02-03T12:00:00Z");
@@ -171,8 +177,10 @@ fn course_set_due_skips_completed_sets() {
             params![id, s("2027-01-02T00:00:00Z"), s("2027-01-09T00:00:00Z"), done],
         );
     }
-    assert_eq!(fx.run("2027-01-09T00:00:00Z").notifications.queued, 1);
-    fx.send("2027-01-09T00:00:00Z");
+    // Due on 9 January: "on" goes at the send time (08:00) of that day.
+    assert_eq!(fx.run("2027-01-09T07:59:00Z").notifications.queued, 0);
+    assert_eq!(fx.run("2027-01-09T08:00:00Z").notifications.queued, 1);
+    fx.send("2027-01-09T08:00:00Z");
     let got = srv.wait_for(1);
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].rcpt_tos, ["e1@example.org"]);
@@ -241,15 +249,16 @@ fn certification_triggers_expiry_window_failure_and_unassigned() {
     let a = fx.assign(ann, "2027-01-02T00:00:00Z", "certified");
     fx.set(a, "window_opens_at", Some(s("2027-03-01T00:00:00Z")));
     fx.set(a, "expires_at", Some(s("2027-04-01T00:00:00Z")));
-    // Two days before the window: certified.
-    assert_eq!(fx.run("2027-02-27T00:00:00Z").notifications.queued, 1);
+    // Two days before the window, at the send time (08:00): certified.
+    assert_eq!(fx.run("2027-02-27T07:59:00Z").notifications.queued, 0);
+    assert_eq!(fx.run("2027-02-27T08:00:00Z").notifications.queued, 1);
     // The engine opens the window; "on" goes out, and 30 days before expiry (2 March).
     fx.exec(
         "UPDATE assignment SET status = 'window_open' WHERE id = ?1",
         [a],
     );
-    assert_eq!(fx.run("2027-03-01T00:00:00Z").notifications.queued, 1);
-    assert_eq!(fx.run("2027-03-02T00:00:00Z").notifications.queued, 1);
+    assert_eq!(fx.run("2027-03-01T08:00:00Z").notifications.queued, 1);
+    assert_eq!(fx.run("2027-03-02T08:00:00Z").notifications.queued, 1);
     // Expiry passes without recertification.
     fx.exec(
         "UPDATE assignment SET status = 'expired' WHERE id = ?1",

@@ -129,6 +129,11 @@ fn run_with_every_rule(w: &mut Writer) {
                         manager_body: "b".into(),
                         enabled: true,
                         digest: Default::default(),
+                        repeat_every_days: 0,
+                        repeat_max: 0,
+                        escalation: certdesk_core::notify::Escalation::None,
+                        escalate_after: 0,
+                        send_at_once: false,
                     };
                     notify::create_rule(tx, program, &input, now())?;
                 }

@@ -94,7 +94,7 @@ fn the_engine_and_the_bulk_action_find_their_rows_by_index() {
     );
     uses(
         plans,
-        &["status = 'window_open' AND expires_at <= ?1"],
+        &["status = 'window_open' AND expires_at < ?1"],
         "assignment_status_expires (status=? AND expires_at<?)",
     );
     // The engine's batch load: each membership's records by their key.

@@ -1,0 +1,48 @@
+//! What the send window holds right now (for the dashboard): the messages whose send instant
+//! has come but whose window has not opened yet, found by the same selection as a run
+//! ([`super::candidates`]) over only the band of send instants a window can hold.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use rusqlite::Connection;
+
+use super::candidates::candidates;
+use super::chunk::{effective, shape};
+use super::rule::{list_all_enabled, Rule, Trigger};
+use super::select::{Context, Held, Shape};
+use crate::time::secs;
+use crate::Result;
+
+/// How many messages are held by the send window at `now`, and the earliest moment one is
+/// released. Reads only; nothing when every window is off.
+///
+/// # Errors
+/// Database errors.
+pub fn held(conn: &Connection, now: Timestamp) -> Result<Held> {
+    // Cheap when every window is off (the default): the dashboard calls this on each load.
+    if super::send_window::Windows::load(conn)?.max_hold() == 0 {
+        return Ok(Held::default());
+    }
+    let mut ctx = Context::new(conn)?;
+    ctx.held = Some(Held::default());
+    let now = secs(now);
+    let eff = effective(conn)?;
+    let rules = list_all_enabled(conn)?;
+    let mut by_shape: HashMap<Shape, Vec<(&Rule, i64)>> = HashMap::new();
+    for rule in rules
+        .iter()
+        .filter(|r| r.input.trigger != Trigger::Exception)
+    {
+        let lo = eff
+            .get(&rule.id)
+            .copied()
+            .unwrap_or(now)
+            .max(now - ctx.max_hold);
+        by_shape.entry(shape(rule)).or_default().push((rule, lo));
+    }
+    for group in by_shape.values() {
+        candidates(conn, group, now, now, &mut ctx)?;
+    }
+    Ok(ctx.held.unwrap_or_default())
+}
