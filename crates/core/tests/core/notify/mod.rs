@@ -5,6 +5,7 @@ mod bounded;
 mod catch_up;
 mod chunks;
 mod digest;
+mod digest_timing;
 mod episodes;
 mod fault_matrix;
 mod faults;
