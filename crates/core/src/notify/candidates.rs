@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use rusqlite::{params, Connection};
 
 use super::candidate_query::{query, Kind};
-use super::digest::{digest_moment, DigestItem};
+use super::digest::to_digest;
 use super::repeat::{self, Place, Seq};
 use super::rule::{Escalation, OffsetUnit, Recipients, Rule, Timing, Trigger};
 use super::select::{Candidate, Context, Outcome};
@@ -460,34 +460,4 @@ pub(super) fn dedup_key(
     } else {
         key
     }
-}
-
-/// Turns a manager copy due to go (`c`, due at `due_at`) into an item of its manager's
-/// digest (`digest.rs`): the digest moment is the store's send time in the manager's zone
-/// `tz` on the day (or weekday) the copy is due, then held by the send window like any
-/// message. A copy skipped, failed or older than the catch-up horizon stays as it is.
-fn to_digest(
-    c: &mut Candidate,
-    rule: &Rule,
-    manager_id: i64,
-    v: &Values,
-    (event_at, due_at): (i64, i64),
-    tz: &jiff::tz::TimeZone,
-    ctx: &Context,
-) {
-    if c.outcome != Outcome::Send {
-        return;
-    }
-    let moment = digest_moment(due_at, tz, rule.input.digest, ctx.send_time).unwrap_or(c.send_at);
-    c.outcome = Outcome::Digest;
-    c.digest = Some(DigestItem {
-        manager_id,
-        program_name: v.program_full_name.clone(),
-        learner_name: v.user_full_name.clone(),
-        learner_id_number: v.user_id_number.clone(),
-        event_at,
-        due_at,
-        digest_at: ctx.windows.release(rule, moment, tz),
-        reminder_no: v.reminder_no,
-    });
 }

@@ -2,9 +2,11 @@
 //! one message per manager per day, or per week on a chosen weekday, at the send time in the
 //! manager's zone, instead of one message each.
 //!
-//! Queueing (`select.rs`) turns a manager copy of such a rule into a `digest_item` row under
-//! the dedup key the single message would have had, so the candidate query sees it as logged
-//! and it is made at most once. At the end of each queueing run, [`compose_due`] gathers each
+//! Queueing turns a manager copy (either level) of such a rule that is due to go into a
+//! `digest_item` row ([`to_digest`] in `candidates.rs`, [`put_item`] in `select.rs`) under the
+//! dedup key the single message would have had, episode and repeat parts included, so the
+//! candidate query and the repeat look-up see it as logged and it is made at most once. Its
+//! digest moment is the store's send time in the manager's zone, held by the send window. At the end of each queueing run, [`compose_due`] gathers each
 //! manager's items whose digest moment has come into ONE message (per frequency), queues it
 //! with its outbox row and marks the items as listed, all in the run's last transaction:
 //! killed before that commit, nothing is composed and the next run composes the same items;
@@ -20,7 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use super::digest_template::{compose, load_template, Line};
 use super::rule::Rule;
-use super::select::{Candidate, EnqueueSummary, Sink};
+use super::select::{Candidate, Context, EnqueueSummary, Outcome, Sink};
+use super::template::Values;
 use crate::{Error, Result};
 
 /// How a rule's manager copies go out.
@@ -146,6 +149,36 @@ pub(super) struct DigestItem {
     pub digest_at: i64,
     /// 1 for the rule's first message, 2 for its first repeat ...
     pub reminder_no: u32,
+}
+
+/// Turns a manager copy due to go (`c`, due at `due_at`) into an item of its manager's
+/// digest (`digest.rs`): the digest moment is the store's send time in the manager's zone
+/// `tz` on the day (or weekday) the copy is due, then held by the send window like any
+/// message. A copy skipped, failed or older than the catch-up horizon stays as it is.
+pub(super) fn to_digest(
+    c: &mut Candidate,
+    rule: &Rule,
+    manager_id: i64,
+    v: &Values,
+    (event_at, due_at): (i64, i64),
+    tz: &TimeZone,
+    ctx: &Context,
+) {
+    if c.outcome != Outcome::Send {
+        return;
+    }
+    let moment = digest_moment(due_at, tz, rule.input.digest, ctx.send_time).unwrap_or(c.send_at);
+    c.outcome = Outcome::Digest;
+    c.digest = Some(DigestItem {
+        manager_id,
+        program_name: v.program_full_name.clone(),
+        learner_name: v.user_full_name.clone(),
+        learner_id_number: v.user_id_number.clone(),
+        event_at,
+        due_at,
+        digest_at: ctx.windows.release(rule, moment, tz),
+        reminder_no: v.reminder_no,
+    });
 }
 
 /// Records the manager copy `c` of `rule` as a digest item (its [`DigestItem`] in

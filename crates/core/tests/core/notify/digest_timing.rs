@@ -164,7 +164,10 @@ fn repeats_and_a_second_episode_are_items_of_their_own_in_one_weekly_digest() {
 
     // The rule turned back to one by one: a sweep over the horizon sees every listed key
     // (first messages and repeats) as logged, so no manager copy goes again singly.
-    fx.exec("UPDATE notification_rule SET digest = 'none', digest_weekday = NULL", []);
+    fx.exec(
+        "UPDATE notification_rule SET digest = 'none', digest_weekday = NULL",
+        [],
+    );
     fx.run("2027-03-15T09:30:00Z");
     fx.run("2027-03-15T11:00:00Z");
     assert_eq!(singles(&fx).len(), 6);
@@ -268,7 +271,11 @@ fn the_digest_goes_at_the_stores_send_time_and_waits_for_the_send_window() {
     let d = digests(&fx);
     assert_eq!(d.len(), 2);
     assert_eq!(d[1].1, super::s("2027-03-08T14:15:00Z"));
-    assert!(d[1].2.contains("Ben Day") && !d[1].2.contains("Ann Lee"), "{}", d[1].2);
+    assert!(
+        d[1].2.contains("Ben Day") && !d[1].2.contains("Ann Lee"),
+        "{}",
+        d[1].2
+    );
 }
 
 #[test]
