@@ -101,6 +101,33 @@ fn repeats_and_a_second_episode_are_items_of_their_own_in_one_weekly_digest() {
     // Episode 1 due Monday 1 March: messages on the 2nd, 3rd and 4th. Unassigned on the
     // 4th after them and assigned again, due that day: episode 2 on the 5th, 6th and 7th.
     assign(&fx, ann, "2027-02-20T09:00:00Z", "2027-03-01");
+    // The rule preview shows the manager's copies at the digest's moment.
+    let next: Vec<(String, String, u32)> = certdesk_core::api::rules::next_sends(
+        &fx.db.reader().unwrap(),
+        r,
+        t("2027-02-21T00:00:00Z"),
+        10,
+    )
+    .unwrap()
+    .into_iter()
+    .map(|x| (x.at, x.email, x.reminder_no))
+    .collect();
+    let n = |day: u32, who: &str, no: u32| {
+        (
+            format!("2027-03-0{day}T08:00:00Z"),
+            format!("{who}@example.org"),
+            no,
+        )
+    };
+    let want = [
+        n(2, "e1", 1),
+        n(3, "e1", 2),
+        n(4, "e1", 3),
+        n(8, "m1", 1),
+        n(8, "m1", 2),
+        n(8, "m1", 3),
+    ];
+    assert_eq!(next, want);
     run_days(&fx, 8, |day| {
         if day == "2027-03-05" {
             let mut w = fx.db.writer().unwrap();
