@@ -57,6 +57,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::templates::preview_rule,
         commands::templates::rule_next_sends,
         commands::templates::test_send_rule,
+        commands::templates::digest_template,
+        commands::templates::save_digest_template,
         commands::messages::list_messages,
         commands::messages::resend_message,
         commands::messages::queue_status,

@@ -82,7 +82,7 @@ enum Command {
     /// Notification rules: list, show, add, edit, enable, disable, delete, defaults,
     /// backfill, preview, test, triggers, export, import.
     #[command(subcommand)]
-    Rules(commands::rules::Command),
+    Rules(Box<commands::rules::Command>),
     /// Site administrators (who receive the exception alerts): list, add, remove.
     #[command(subcommand)]
     Admins(commands::admins::Command),
@@ -164,7 +164,7 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
         Command::Backup(a) => commands::backup::backup(a, &db, out),
         Command::Restore(a) => commands::backup::restore(a, &db, out),
         Command::Send(a) => commands::notify::send(a, &db, out),
-        Command::Rules(c) => commands::rules::run(c, &db, out),
+        Command::Rules(c) => commands::rules::run(*c, &db, out),
         Command::Admins(c) => commands::admins::run(c, &db, out),
         Command::Placeholders => commands::admins::placeholders(out),
         Command::Log(a) => commands::notify::log(a, &db, out),

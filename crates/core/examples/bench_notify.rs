@@ -44,6 +44,7 @@ fn rule(trigger: Trigger, timing: Timing, n: u32, recipients: Recipients) -> Rul
         manager_subject: "[%userfullname%] %programfullname%".into(),
         manager_body: "Your report %userfullname% has %programfullname% due on %duedate%.".into(),
         enabled: true,
+        digest: Default::default(),
         repeat_every_days: 0,
         repeat_max: 0,
         escalation: certdesk_core::notify::Escalation::None,

@@ -124,3 +124,24 @@ pub async fn test_send_rule(
         .read(move |r| rules::test_send(r, rule_id, learner_id, &to, now))
         .await
 }
+
+/// The store-wide manager digest template (subject and body).
+#[tauri::command]
+#[specta::specta]
+pub async fn digest_template(
+    state: State<'_, AppState>,
+) -> CommandResult<certdesk_core::notify::digest_template::DigestTemplate> {
+    state.read(certdesk_core::api::digest::template).await
+}
+
+/// Saves the manager digest template; unknown placeholders are refused.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_digest_template(
+    state: State<'_, AppState>,
+    template: certdesk_core::notify::digest_template::DigestTemplate,
+) -> CommandResult<certdesk_core::notify::digest_template::DigestTemplate> {
+    state
+        .write(move |w| certdesk_core::api::digest::set_template(w, &template))
+        .await
+}

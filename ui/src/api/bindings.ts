@@ -96,6 +96,10 @@ export const commands = {
 	 *  settings (each recipient's version, marked as a test); returns how many were sent.
 	 */
 	testSendRule: (ruleId: number, learnerId: number, to: string) => typedError<number, CommandError>(__TAURI_INVOKE("test_send_rule", { ruleId, learnerId, to })),
+	/**  The store-wide manager digest template (subject and body). */
+	digestTemplate: () => typedError<DigestTemplate, CommandError>(__TAURI_INVOKE("digest_template")),
+	/**  Saves the manager digest template; unknown placeholders are refused. */
+	saveDigestTemplate: (template: DigestTemplate) => typedError<DigestTemplate, CommandError>(__TAURI_INVOKE("save_digest_template", { template })),
 	/**  A page of the message log, newest first. */
 	listMessages: (filter: LogFilter) => typedError<LogPage, CommandError>(__TAURI_INVOKE("list_messages", { filter })),
 	/**  Sends a message again as a new, queued message; returns its id. */
@@ -334,6 +338,28 @@ export type Dashboard = {
 	held: Held,
 };
 
+/**  A rule's digest choice for its manager copies. */
+export type Digest = {
+	frequency: DigestFrequency,
+	/**  1 = Monday .. 7 = Sunday; required for (and only with) a weekly digest. */
+	weekday?: number | null,
+};
+
+/**  How a rule's manager copies go out. */
+export type DigestFrequency = 
+/**  One message per manager copy, as it comes due. */
+"none" | 
+/**  One digest per manager per day. */
+"daily" | 
+/**  One digest per manager per week, on the rule's weekday. */
+"weekly";
+
+/**  The digest subject and body every manager digest is rendered from. */
+export type DigestTemplate = {
+	subject: string,
+	body: string,
+};
+
 /**
  *  A due-date rule as a form holds it: only the fields of `kind` (and, for a relative rule,
  *  of `from`) are read.
@@ -385,6 +411,10 @@ export type EnqueueSummary = {
 	failed: number,
 	/**  Exception alerts queued (one per program and administrator). */
 	alerts: number,
+	/**  Manager copies recorded for a digest instead of sent one by one. */
+	digest_items?: number,
+	/**  Manager digests queued. */
+	digests?: number,
 };
 
 /**  What went wrong, as a stable code the UI and scripts can branch on. */
@@ -639,7 +669,10 @@ export type Method =
 
 /**  One message a rule would send. */
 export type NextSend = {
-	/**  RFC 3339 instant it would go (after any hold by the send window). */
+	/**
+	 *  RFC 3339 instant it would go (after any hold by the send window; a manager copy of a
+	 *  digest rule: the moment of the digest that lists it).
+	 */
 	at: string,
 	/**  The learner it is about. */
 	learner: string,
@@ -832,6 +865,8 @@ export type RuleInput = {
 	escalate_after?: number,
 	/**  Sent at its instant even outside the send window (e.g. failure to recertify). */
 	send_at_once?: boolean,
+	/**  Manager copies one by one, or in a daily or weekly digest (issue 12). */
+	digest?: Digest,
 };
 
 /**  What one run did. */

@@ -61,6 +61,7 @@ const input = (over: Partial<RuleInput> = {}): RuleInput => ({
   manager_subject: "",
   manager_body: "",
   enabled: true,
+  digest: { frequency: "none", weekday: null },
   ...over,
 });
 
@@ -80,6 +81,10 @@ function backend(
   } = {},
 ) {
   const calls: Call[] = [];
+  let digestTemplate = {
+    subject: "CertDesk: %itemcount% update(s) about your team",
+    body: "Hello %managername%,\n\n%learnerlist%",
+  };
   const rules: Rule[] = [
     { id: 10, program_id: 1, input: input(), effective_from: "2026-01-01T00:00:00Z" },
   ];
@@ -111,11 +116,28 @@ function backend(
           input: i,
           effective_from: "2026-11-23T09:00:00Z",
         };
-        rules.push(rule);
+        const at = rules.findIndex((r) => r.id === rule.id);
+        if (at >= 0) rules[at] = rule;
+        else rules.push(rule);
         return { rule, backfill: opts.backfill ?? 0 };
       }
       case "backfill_rule":
         return null;
+      case "digest_template":
+        return digestTemplate;
+      case "save_digest_template": {
+        const t = args.template as typeof digestTemplate;
+        const bad = `${t.subject} ${t.body}`
+          .match(/%([a-z]+)%/g)
+          ?.find((p) => !["managername", "learnerlist", "itemcount"].includes(p.slice(1, -1)));
+        if (bad)
+          throw {
+            kind: "unknown_placeholder",
+            message: `unknown placeholder ${bad} in digest body`,
+          };
+        digestTemplate = t;
+        return t;
+      }
       case "backfill_if_saved":
         // Past events only count for a rule that is new or retimed.
         return args.id === null || (args.input as RuleInput).offset_amount !== 0
@@ -375,6 +397,63 @@ describe("Notification templates", () => {
     expect(estimate.textContent).toContain("3 messages for events that have already passed");
     expect(estimate.textContent).toContain("only if you ask after saving");
     expect(calls.some((c) => c.cmd === "save_rule")).toBe(false);
+  });
+
+  it("sends a rule's manager copies as a weekly digest on the chosen weekday", async () => {
+    const calls = backend();
+    render(Templates);
+    await screen.findByText("Program / certification due date");
+    await fireEvent.click(screen.getByRole("button", { name: "New rule" }));
+    // A rule to the learner only has no manager copies to gather.
+    expect(screen.queryByLabelText("Manager copies")).toBeNull();
+    await fireEvent.change(screen.getByLabelText("Recipients"), { target: { value: "both" } });
+    await fireEvent.input(screen.getByLabelText("Learner subject"), {
+      target: { value: "Welcome" },
+    });
+    await fireEvent.input(screen.getByLabelText("Manager subject"), {
+      target: { value: "New report" },
+    });
+    await fireEvent.change(screen.getByLabelText("Manager copies"), {
+      target: { value: "weekly" },
+    });
+    await fireEvent.change(screen.getByLabelText("on"), { target: { value: "3" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save rule" }));
+    await screen.findByTestId("rule-saved");
+    expect(calls.find((c) => c.cmd === "save_rule")?.args).toMatchObject({
+      input: { recipients: "both", digest: { frequency: "weekly", weekday: 3 } },
+    });
+    // Back to the learner only: the digest goes back to "each".
+    await fireEvent.change(screen.getByLabelText("Recipients"), { target: { value: "learner" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save rule" }));
+    await waitFor(() =>
+      expect(calls.filter((c) => c.cmd === "save_rule").at(-1)?.args).toMatchObject({
+        input: { recipients: "learner", digest: { frequency: "none", weekday: null } },
+      }),
+    );
+  });
+
+  it("edits the manager digest template and names a placeholder it does not know", async () => {
+    const calls = backend();
+    render(Templates);
+    const subject = (await screen.findByLabelText("Digest subject")) as HTMLInputElement;
+    expect(subject.value).toBe("CertDesk: %itemcount% update(s) about your team");
+    await fireEvent.input(screen.getByLabelText("Digest body"), {
+      target: { value: "Hi %userfullname%: %learnerlist%" },
+    });
+    await fireEvent.click(screen.getByRole("button", { name: "Save digest template" }));
+    const err = await screen.findByTestId("digest-error");
+    expect(err.textContent).toContain("%userfullname%");
+    await fireEvent.input(screen.getByLabelText("Digest body"), {
+      target: { value: "Hi %managername%: %learnerlist%" },
+    });
+    await fireEvent.click(screen.getByRole("button", { name: "Save digest template" }));
+    await screen.findByText("Digest template saved.");
+    expect(calls.filter((c) => c.cmd === "save_digest_template").at(-1)?.args).toEqual({
+      template: {
+        subject: "CertDesk: %itemcount% update(s) about your team",
+        body: "Hi %managername%: %learnerlist%",
+      },
+    });
   });
 
   it("saves repeats and escalation, offered only where the trigger and recipients allow", async () => {

@@ -1,7 +1,9 @@
 //! `settings run-interval show|set`, `settings close-to-tray show|set` and
-//! `settings catch-up-days [N]`: preferences kept in the store.
+//! `settings catch-up-days [N]`: preferences kept in the store; `settings digest-template
+//! show|set`: the manager digest template.
 
-use certdesk_core::api::settings;
+use certdesk_core::api::{digest, settings};
+use certdesk_core::notify::digest_template::DigestTemplate;
 use certdesk_core::Db;
 
 use crate::output::Output;
@@ -15,6 +17,10 @@ pub enum Command {
     /// Whether closing the app's window keeps CertDesk running in the tray.
     #[command(subcommand)]
     CloseToTray(CloseToTray),
+    /// The subject and body of every manager digest (%managername%, %learnerlist%,
+    /// %itemcount%).
+    #[command(subcommand)]
+    DigestTemplate(DigestTemplateCmd),
     /// The send time and the send window (working hours and days) of the store.
     #[command(subcommand)]
     SendPolicy(super::send_policy::Policy),
@@ -29,6 +35,22 @@ pub enum Command {
     CatchUpDays {
         /// The new horizon, 1 to 365 days.
         days: Option<u32>,
+    },
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum DigestTemplateCmd {
+    /// Print the digest subject and body.
+    Show,
+    /// Change the digest subject and/or body (unknown placeholders are refused).
+    Set {
+        #[arg(long)]
+        subject: Option<String>,
+        #[arg(long, conflicts_with = "body_file")]
+        body: Option<String>,
+        /// Read the body from this file.
+        #[arg(long, value_name = "FILE")]
+        body_file: Option<std::path::PathBuf>,
     },
 }
 
@@ -84,6 +106,17 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
                 format!("close to tray {}", if on { "on" } else { "off" })
             })
         }
+        Command::DigestTemplate(c) => {
+            let t = digest_template(c, db)?;
+            out.print(&t, || {
+                format!(
+                    "subject: {}
+
+{}",
+                    t.subject, t.body
+                )
+            })
+        }
         Command::CatchUpDays { days } => {
             let days = match days {
                 None => settings::catch_up_days(&db.reader()?)?,
@@ -94,4 +127,28 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+fn digest_template(c: DigestTemplateCmd, db: &Db) -> anyhow::Result<DigestTemplate> {
+    let current = digest::template(&db.reader()?)?;
+    Ok(match c {
+        DigestTemplateCmd::Show => current,
+        DigestTemplateCmd::Set {
+            subject,
+            body,
+            body_file,
+        } => {
+            let body = match (body, body_file) {
+                (Some(b), _) => b,
+                (None, Some(f)) => std::fs::read_to_string(&f)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?,
+                (None, None) => current.body,
+            };
+            let t = DigestTemplate {
+                subject: subject.unwrap_or(current.subject),
+                body,
+            };
+            digest::set_template(&mut db.writer()?, &t)?
+        }
+    })
 }

@@ -6,6 +6,7 @@
 mod catch_up;
 mod conventions;
 mod crash;
+mod digest;
 mod engine;
 mod faults;
 mod init;
@@ -102,6 +103,7 @@ pub fn assigned_store(path: &Path, learners: usize, subject: &str) {
                     manager_subject: String::new(),
                     manager_body: String::new(),
                     enabled: true,
+                    digest: Default::default(),
                     repeat_every_days: 0,
                     repeat_max: 0,
                     escalation: certdesk_core::notify::Escalation::None,

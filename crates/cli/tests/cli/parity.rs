@@ -53,6 +53,8 @@ const MAPPED: &[(&str, &str)] = &[
     ("clear_holidays", "settings holidays clear"),
     ("catch_up_days", "settings catch-up-days"),
     ("set_catch_up_days", "settings catch-up-days"),
+    ("digest_template", "settings digest-template show"),
+    ("save_digest_template", "settings digest-template set"),
     // Notification rules, site administrators, SMTP and the message log.
     ("program_rules", "rules list"),
     ("placeholders", "placeholders"),

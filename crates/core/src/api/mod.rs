@@ -4,6 +4,7 @@
 
 pub mod admins;
 pub mod catalog;
+pub mod digest;
 pub mod enrolment;
 pub mod exceptions;
 pub mod imports;

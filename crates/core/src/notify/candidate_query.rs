@@ -151,15 +151,23 @@ pub(super) fn query(trigger: Trigger, timing: Timing, kind: Kind, want_mgr: bool
     } else {
         ("", "'l'", "NULL, NULL, NULL, NULL", "")
     };
+    // The first message's dedup key, as `candidates::dedup_key` builds it.
+    let first_key = format!(
+        "r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey} || {episode_key}"
+    );
+    // A manager copy (either level) listed in a digest is logged there under the same key.
+    let in_digest = if kind == Kind::Learner {
+        String::new()
+    } else {
+        format!(" OR EXISTS (SELECT 1 FROM digest_item WHERE dedup_key = {first_key})")
+    };
     let sql = format!(
         "SELECT a.id, {cycle}, {set}, {at}, l.full_name, l.id_number, l.email, l.time_zone,
                 a.due_at, a.expires_at, a.window_opens_at, {set_label},
                 CASE WHEN a.status IN ('certified', 'window_open') THEN 'recertification'
                      ELSE 'certification' END,
                 p.full_name, {rcols}, {rkey}, r.id, {key},
-                EXISTS (SELECT 1 FROM message WHERE dedup_key =
-                    r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey}
-                    || {episode_key}),
+                EXISTS (SELECT 1 FROM message WHERE dedup_key = {first_key}){in_digest},
                 {episode}
          FROM {from}
          CROSS JOIN notification_rule r ON r.program_id = a.program_id

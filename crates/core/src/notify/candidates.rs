@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use rusqlite::{params, Connection};
 
 use super::candidate_query::{query, Kind};
+use super::digest::to_digest;
 use super::repeat::{self, Place, Seq};
 use super::rule::{Escalation, OffsetUnit, Recipients, Rule, Timing, Trigger};
 use super::select::{Candidate, Context, Outcome};
@@ -397,6 +398,9 @@ fn candidates_of(
         deadline_at: i.trigger.repeats().then_some(event_at),
         ..Values::default()
     };
+    let digest_to = row
+        .manager_id
+        .filter(|_| kind != Kind::Learner && i.digest.frequency.is_on());
     let mut out = Vec::new();
     for d in due {
         let v = Values {
@@ -424,12 +428,17 @@ fn candidates_of(
             email: email.clone(),
             rendered,
             // Older than the catch-up horizon (the store was closed, or the event was
-            // backdated): logged as skipped once, never sent.
+            // backdated): logged as skipped once, never sent (nor listed in a digest).
             outcome: match outcome(now, d.due_at) {
                 Outcome::Send if d.send_at < ctx.horizon => Outcome::TooOld,
                 o => o,
             },
+            digest: None,
         });
+        // A manager copy (either level) of a digest rule is listed in the manager's digest.
+        if let (Some(c), Some(manager)) = (out.last_mut(), digest_to) {
+            to_digest(c, rule, manager, &v, (event_at, d.due_at), &rtz, ctx);
+        }
     }
     Ok(out)
 }

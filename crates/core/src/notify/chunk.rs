@@ -258,6 +258,7 @@ impl Queueing {
             .map_err(|e| crate::Error::invalid("now", e.to_string()))?;
         let mut sink = Sink::new(tx, self.now)?;
         super::exception_alert::enqueue_alerts(tx, now, &mut sink, &mut self.sum)?;
+        super::digest::compose_due(tx, self.now, &mut sink, &mut self.sum)?;
         // A rule backfilled (or enabled) while the run went has sends older than this run
         // looked for: the sweep then does not count as done.
         let valid = effective(tx)?

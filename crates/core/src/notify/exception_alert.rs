@@ -162,6 +162,7 @@ pub(super) fn enqueue_alerts(
                 } else {
                     Outcome::Send
                 },
+                digest: None,
             };
             sink.put(&rule, c, sum)?;
         }

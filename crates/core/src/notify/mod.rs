@@ -8,6 +8,8 @@ mod candidate_query;
 mod candidates;
 pub mod catch_up;
 mod chunk;
+pub mod digest;
+pub mod digest_template;
 mod exception_alert;
 pub mod held;
 pub mod holidays;

@@ -16,7 +16,8 @@ use crate::Result;
 /// One message a rule would send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct NextSend {
-    /// RFC 3339 instant it would go (after any hold by the send window).
+    /// RFC 3339 instant it would go (after any hold by the send window; a manager copy of a
+    /// digest rule: the moment of the digest that lists it).
     pub at: String,
     /// The learner it is about.
     pub learner: String,
@@ -70,7 +71,14 @@ pub fn next_sends(
     let mut sends: Vec<_> = found
         .into_iter()
         .map(|(_, c)| c)
-        .filter(|c| c.outcome == Outcome::Send)
+        .filter(|c| matches!(c.outcome, Outcome::Send | Outcome::Digest))
+        .map(|mut c| {
+            // A manager copy of a digest rule goes in the manager's digest, at its moment.
+            if let Some(d) = &c.digest {
+                c.send_at = d.digest_at;
+            }
+            c
+        })
         .collect();
     sends.sort_by(|a, b| (a.send_at, &a.dedup_key).cmp(&(b.send_at, &b.dedup_key)));
     sends.truncate(count);

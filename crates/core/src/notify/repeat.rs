@@ -129,9 +129,13 @@ pub(super) fn due(
     Ok(out)
 }
 
+/// Whether `key` is in the message log, or listed (to be listed) in a manager digest
+/// (`digest.rs`: a manager copy of a digest rule is an item under its own key).
 fn logged(conn: &Connection, key: &str) -> Result<bool> {
-    let mut st =
-        conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM message WHERE dedup_key = ?1)")?;
+    let mut st = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM message WHERE dedup_key = ?1)
+             OR EXISTS (SELECT 1 FROM digest_item WHERE dedup_key = ?1)",
+    )?;
     Ok(st.query_row([key], |r| r.get(0))?)
 }
 

@@ -9,6 +9,7 @@ use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
+pub use super::digest::{Digest, DigestFrequency};
 use super::template::validate_template;
 // A rule is a trigger with a timing: its vocabulary lives in `trigger`, and is named here too.
 pub use super::trigger::{
@@ -60,6 +61,9 @@ pub struct RuleInput {
     /// Sent at its instant even outside the send window (e.g. failure to recertify).
     #[serde(default)]
     pub send_at_once: bool,
+    /// Manager copies one by one, or in a daily or weekly digest (issue 12).
+    #[serde(default)]
+    pub digest: Digest,
 }
 
 /// What makes two rules "the same rule" for [`create_default_rules`] and a rules-file
@@ -144,7 +148,7 @@ impl RuleInput {
                 return Err(Error::invalid(field, "must not be empty"));
             }
         }
-        Ok(())
+        self.digest.validate(manager)
     }
 }
 
@@ -226,7 +230,8 @@ pub const SUBJECT_MAX: usize = 500;
 
 const COLUMNS: &str = "id, program_id, trigger, timing, offset_amount, offset_unit, recipients,
     learner_subject, learner_body, manager_subject, manager_body, enabled, effective_from,
-    repeat_every_days, repeat_max, escalation, escalate_after, send_at_once";
+    repeat_every_days, repeat_max, escalation, escalate_after, send_at_once, digest,
+    digest_weekday";
 
 fn from_row(r: &Row) -> rusqlite::Result<Rule> {
     fn parse<T>(r: &Row, i: usize, f: fn(&str) -> Result<T>) -> rusqlite::Result<T> {
@@ -255,6 +260,10 @@ fn from_row(r: &Row) -> rusqlite::Result<Rule> {
             escalation: parse(r, 15, Escalation::parse)?,
             escalate_after: r.get(16)?,
             send_at_once: r.get(17)?,
+            digest: Digest {
+                frequency: parse(r, 18, DigestFrequency::parse)?,
+                weekday: r.get(19)?,
+            },
         },
         effective_from: Timestamp::from_second(eff)
             .map(|t| t.to_string())
@@ -304,7 +313,7 @@ fn program_kind(conn: &Connection, program_id: i64) -> Result<String> {
 }
 
 /// The rule's own columns, in the order the INSERT and the UPDATE name them.
-fn columns(input: &RuleInput) -> [Value; 15] {
+fn columns(input: &RuleInput) -> [Value; 17] {
     [
         Value::from(input.trigger.as_str().to_string()),
         Value::from(input.timing.as_str().to_string()),
@@ -321,6 +330,8 @@ fn columns(input: &RuleInput) -> [Value; 15] {
         Value::from(input.escalation.as_str().to_string()),
         Value::from(input.escalate_after),
         Value::from(input.send_at_once),
+        Value::from(input.digest.frequency.as_str().to_string()),
+        Value::from(input.digest.weekday.map(i64::from)),
     ]
 }
 
@@ -341,9 +352,10 @@ pub fn create_rule(
     tx.execute(
         "INSERT INTO notification_rule (program_id, trigger, timing, offset_amount, offset_unit,
             recipients, learner_subject, learner_body, manager_subject, manager_body, enabled,
-            repeat_every_days, repeat_max, escalation, escalate_after, send_at_once,
-            effective_from)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            repeat_every_days, repeat_max, escalation, escalate_after, send_at_once, digest,
+            digest_weekday, effective_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            ?18, ?19)",
         params_from_iter(args),
     )?;
     Ok(tx.last_insert_rowid())
@@ -376,7 +388,8 @@ pub fn update_rule(tx: &Transaction, id: i64, input: &RuleInput, now: Timestamp)
             offset_unit = ?5, recipients = ?6, learner_subject = ?7, learner_body = ?8,
             manager_subject = ?9, manager_body = ?10, enabled = ?11, repeat_every_days = ?12,
             repeat_max = ?13, escalation = ?14, escalate_after = ?15, send_at_once = ?16,
-            effective_from = CASE WHEN ?17 THEN ?18 ELSE effective_from END
+            digest = ?17, digest_weekday = ?18,
+            effective_from = CASE WHEN ?19 THEN ?20 ELSE effective_from END
          WHERE id = ?1",
         params_from_iter(args),
     )?;

@@ -16,8 +16,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::rule::{
-    create_rule, delete_rule, list_rules, update_rule, Escalation, OffsetUnit, Recipients,
-    RuleInput, RuleKey, Timing, Trigger,
+    create_rule, delete_rule, list_rules, update_rule, Digest, DigestFrequency, Escalation,
+    OffsetUnit, Recipients, RuleInput, RuleKey, Timing, Trigger,
 };
 use crate::error::RowProblem;
 use crate::{Error, Result};
@@ -58,6 +58,12 @@ pub struct FileRule {
     pub manager_body: String,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// `daily` or `weekly` to send the manager copies as a digest (left out: one by one).
+    #[serde(default, skip_serializing_if = "is_each")]
+    pub digest: DigestFrequency,
+    /// The weekday of a weekly digest, 1 = Monday .. 7 = Sunday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest_weekday: Option<u8>,
     /// Repeats and escalation (issue 12): a file written before them has none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub repeat_every_days: u32,
@@ -69,6 +75,10 @@ pub struct FileRule {
     pub escalate_after: u32,
     #[serde(default, skip_serializing_if = "is_false")]
     pub send_at_once: bool,
+}
+
+fn is_each(d: &DigestFrequency) -> bool {
+    !d.is_on()
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -104,6 +114,10 @@ impl From<FileRule> for RuleInput {
             manager_subject: f.manager_subject,
             manager_body: f.manager_body,
             enabled: f.enabled,
+            digest: Digest {
+                frequency: f.digest,
+                weekday: f.digest_weekday,
+            },
             repeat_every_days: f.repeat_every_days,
             repeat_max: f.repeat_max,
             escalation: f.escalation,
@@ -126,6 +140,8 @@ impl From<RuleInput> for FileRule {
             manager_subject: i.manager_subject,
             manager_body: i.manager_body,
             enabled: i.enabled,
+            digest: i.digest.frequency,
+            digest_weekday: i.digest.weekday,
             repeat_every_days: i.repeat_every_days,
             repeat_max: i.repeat_max,
             escalation: i.escalation,

@@ -37,6 +37,12 @@ pub struct EnqueueSummary {
     pub failed: u32,
     /// Exception alerts queued (one per program and administrator).
     pub alerts: u32,
+    /// Manager copies recorded for a digest instead of sent one by one.
+    #[serde(default)]
+    pub digest_items: u32,
+    /// Manager digests queued.
+    #[serde(default)]
+    pub digests: u32,
 }
 
 pub(super) use super::catch_up::sweep_next_run;
@@ -90,7 +96,7 @@ pub(super) fn count_backfill(
         &mut ctx,
     )?
     .iter()
-    .filter(|(_, c)| c.outcome == Outcome::Send)
+    .filter(|(_, c)| matches!(c.outcome, Outcome::Send | Outcome::Digest))
     .count();
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
@@ -158,6 +164,8 @@ pub(super) enum Outcome {
     Send,
     Skip(&'static str),
     Fail(&'static str),
+    /// A manager copy that goes in the manager's digest (`digest.rs`).
+    Digest,
     /// Due before the catch-up horizon: logged as skipped with [`horizon_reason`].
     TooOld,
 }
@@ -174,6 +182,8 @@ pub(super) struct Candidate {
     pub email: String,
     pub rendered: Rendered,
     pub outcome: Outcome,
+    /// What a digest lists of it, for [`Outcome::Digest`].
+    pub digest: Option<super::digest::DigestItem>,
 }
 
 /// Writes candidates into the message log and the outbox.
@@ -207,6 +217,7 @@ impl<'t> Sink<'t> {
         sum: &mut EnqueueSummary,
     ) -> Result<bool> {
         let (state, reason) = match c.outcome {
+            Outcome::Digest => return super::digest::put_item(self.tx, rule, &c, self.now, sum),
             Outcome::Send => ("queued", None),
             Outcome::Skip(r) => ("skipped", Some(r)),
             Outcome::Fail(r) => ("failed", Some(r)),
@@ -251,7 +262,45 @@ impl<'t> Sink<'t> {
             }
             Outcome::Skip(_) | Outcome::TooOld => sum.skipped += 1,
             Outcome::Fail(_) => sum.failed += 1,
+            Outcome::Digest => {}
         }
         Ok(true)
+    }
+
+    /// Queues one manager digest under `key` (no rule, no assignment: it spans both) with
+    /// its outbox row, or logs it as failed without an address. Returns its message id.
+    pub(super) fn put_digest(
+        &mut self,
+        key: &str,
+        email: &str,
+        rendered: &Rendered,
+        sum: &mut EnqueueSummary,
+    ) -> Result<i64> {
+        let failed = email.trim().is_empty();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO message (dedup_key, recipient_kind, recipient_email, subject,
+                    body_html, body_text, state, skip_reason, created_at, trigger, cycle)
+                 VALUES (?1, 'manager', ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'digest', 0)",
+            )?
+            .execute(params![
+                key,
+                email,
+                rendered.subject,
+                rendered.html,
+                rendered.text,
+                if failed { "failed" } else { "queued" },
+                failed.then_some(FAIL_NO_ADDRESS),
+                self.now,
+            ])?;
+        let id = self.tx.last_insert_rowid();
+        if failed {
+            sum.failed += 1;
+        } else {
+            let header = crate::mail::outbox::message_id(key, &self.instance, &self.domain);
+            crate::mail::outbox::add(self.tx, id, &header, self.now)?;
+            sum.digests += 1;
+        }
+        Ok(id)
     }
 }

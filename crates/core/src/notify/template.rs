@@ -78,12 +78,12 @@ fn count(out: &mut String, n: Option<i64>) {
     }
 }
 
-enum Piece<'a> {
+pub(super) enum Piece<'a> {
     Text(&'a str),
     Name(&'a str),
 }
 
-fn pieces(t: &str) -> Vec<Piece<'_>> {
+pub(super) fn pieces(t: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let mut rest = t;
     while let Some(i) = rest.find('%') {
@@ -117,9 +117,14 @@ fn pieces(t: &str) -> Vec<Piece<'_>> {
 /// # Errors
 /// [`Error::UnknownPlaceholder`] with the first unknown name (written without the `%`).
 pub fn validate_template(field: &str, template: &str) -> Result<()> {
+    check_names(field, template, PLACEHOLDERS)
+}
+
+/// Refuses a template that names a placeholder not in `allowed`.
+pub(super) fn check_names(field: &str, template: &str, allowed: &[&str]) -> Result<()> {
     for p in pieces(template) {
         if let Piece::Name(n) = p {
-            if !PLACEHOLDERS.contains(&n.to_ascii_lowercase().as_str()) {
+            if !allowed.contains(&n.to_ascii_lowercase().as_str()) {
                 return Err(Error::UnknownPlaceholder {
                     field: field.to_string(),
                     name: n.to_string(),
@@ -360,6 +365,7 @@ fn rule(
             String::new()
         },
         enabled: true,
+        digest: Default::default(),
         repeat_every_days: 0,
         repeat_max: 0,
         escalation: Escalation::None,

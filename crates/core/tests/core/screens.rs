@@ -247,6 +247,7 @@ fn due_rule(body: &str) -> certdesk_core::notify::rule::RuleInput {
         manager_subject: String::new(),
         manager_body: String::new(),
         enabled: true,
+        digest: Default::default(),
         repeat_every_days: 0,
         repeat_max: 0,
         escalation: certdesk_core::notify::Escalation::None,

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use certdesk_core::notify::rule::DigestFrequency;
 use certdesk_core::notify::{Escalation, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
 use clap::builder::PossibleValuesParser;
 
@@ -41,6 +42,12 @@ pub struct Fields {
     /// Read the managers' body from this file.
     #[arg(long, value_name = "FILE")]
     manager_body_file: Option<PathBuf>,
+    /// Manager copies one by one (`none`), or in a daily or weekly digest per manager.
+    #[arg(long, value_parser = values(DigestFrequency::ALL, DigestFrequency::as_str))]
+    digest: Option<String>,
+    /// The weekday of a weekly digest: 1 (Monday) to 7 (Sunday).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=7))]
+    digest_weekday: Option<u8>,
     /// Repeat every this many days until the learner is done (0: no repeat); due date,
     /// course set due and expiry rules.
     #[arg(long, value_name = "DAYS")]
@@ -116,7 +123,7 @@ impl Fields {
         Ok(base)
     }
 
-    /// The repeats, escalation and "send at once" given.
+    /// The repeats, escalation, "send at once" and digest given.
     fn apply_follow_up(&self, base: &mut RuleInput) -> anyhow::Result<()> {
         if let Some(n) = self.repeat_every {
             base.repeat_every_days = n;
@@ -141,6 +148,15 @@ impl Fields {
         if let Some(b) = self.send_at_once {
             base.send_at_once = b;
         }
+        if let Some(d) = &self.digest {
+            base.digest.frequency = DigestFrequency::parse(d)?;
+            if base.digest.frequency != DigestFrequency::Weekly {
+                base.digest.weekday = None;
+            }
+        }
+        if self.digest_weekday.is_some() {
+            base.digest.weekday = self.digest_weekday;
+        }
         Ok(())
     }
 }
@@ -163,6 +179,7 @@ pub(super) fn new_rule(fields: Fields, enabled: bool) -> anyhow::Result<RuleInpu
         manager_subject: String::new(),
         manager_body: String::new(),
         enabled,
+        digest: Default::default(),
         repeat_every_days: 0,
         repeat_max: 0,
         escalation: Escalation::None,

@@ -17,6 +17,13 @@ fn when(i: &RuleInput) -> String {
     }
 }
 
+fn digest(i: &RuleInput) -> String {
+    match i.digest.weekday {
+        Some(d) => format!("{} digest on weekday {d}", i.digest.frequency.as_str()),
+        None => format!("{} digest", i.digest.frequency.as_str()),
+    }
+}
+
 pub(super) fn line(r: &Rule) -> String {
     let i = &r.input;
     format!(
@@ -61,6 +68,9 @@ pub(super) fn details(r: &Rule) -> String {
     }
     if i.send_at_once {
         s.push_str("sent at once (outside the send window)\n");
+    }
+    if i.digest.frequency.is_on() {
+        s.push_str(&format!("manager copies: {}\n", digest(i)));
     }
     for (who, subject, body) in [
         ("learner", &i.learner_subject, &i.learner_body),

@@ -49,14 +49,18 @@ fn an_upgraded_store_moves_its_old_instants_onto_the_calendar_once() {
         member(&db, "L1", "C").unwrap().window_opens_at,
         Some(ts("2027-01-01T14:32:00Z"))
     );
-    // Migration 010 marks the store (run again here, as on opening an older store).
+    // Migration 010 marks the store (run again here, as a schema-9 store runs it when
+    // opened; rewinding user_version would re-run the later migrations too, and an ADD
+    // COLUMN cannot run twice).
     let path = dir.path().join("certdesk.sqlite");
     drop(db);
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        let latest = certdesk_core::store::LATEST_VERSION;
-        conn.pragma_update(None, "user_version", latest - 1)
+        let m010 = certdesk_core::store::MIGRATIONS
+            .iter()
+            .find(|m| m.contains("engine.calendar_dates_pending"))
             .unwrap();
+        conn.execute_batch(m010).unwrap();
     }
     let db = Db::open(&path).unwrap();
     let pending = |db: &Db| {

@@ -4,6 +4,8 @@
 mod bounded;
 mod catch_up;
 mod chunks;
+mod digest;
+mod digest_timing;
 mod episodes;
 mod fault_matrix;
 mod faults;
@@ -227,6 +229,7 @@ pub fn rule(
         manager_subject: format!("Manager copy: {subject}"),
         manager_body: format!("Your report %userfullname%:\n{body}"),
         enabled: true,
+        digest: Default::default(),
         repeat_every_days: 0,
         repeat_max: 0,
         escalation: certdesk_core::notify::Escalation::None,

@@ -128,6 +128,7 @@ fn run_with_every_rule(w: &mut Writer) {
                         manager_subject: "s".into(),
                         manager_body: "b".into(),
                         enabled: true,
+                        digest: Default::default(),
                         repeat_every_days: 0,
                         repeat_max: 0,
                         escalation: certdesk_core::notify::Escalation::None,
