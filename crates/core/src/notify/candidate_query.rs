@@ -183,6 +183,71 @@ pub(super) fn query(trigger: Trigger, timing: Timing, kind: Kind, want_mgr: bool
     sql
 }
 
+/// One row of the candidate query ([`query`]), its columns in the order of the `SELECT`.
+pub(super) struct CandidateRow {
+    pub(super) assignment_id: i64,
+    pub(super) cycle: i64,
+    pub(super) course_set_id: i64,
+    pub(super) event_at: i64,
+    pub(super) learner_name: String,
+    pub(super) learner_id_number: String,
+    pub(super) learner_email: String,
+    pub(super) learner_zone: String,
+    pub(super) due_at: Option<i64>,
+    pub(super) expires_at: Option<i64>,
+    pub(super) window_opens_at: Option<i64>,
+    pub(super) set_label: String,
+    /// `certification` or `recertification`: the path whose criteria the message describes.
+    pub(super) path: String,
+    pub(super) program_name: String,
+    /// The manager of a manager copy, or every manager's names and addresses joined when a
+    /// learner's template names them.
+    pub(super) manager_name: Option<String>,
+    pub(super) manager_email: Option<String>,
+    pub(super) manager_zone: Option<String>,
+    /// `None` on a manager copy for a learner without a manager.
+    pub(super) manager_id: Option<i64>,
+    /// `l`, or `m<manager id>`: the recipient part of the dedup key.
+    pub(super) recipient_key: String,
+    pub(super) rule_id: i64,
+    /// The tie-break key within one instant (event or membership id).
+    pub(super) key: i64,
+    /// The dedup key is already in the log: nothing to queue.
+    pub(super) logged: bool,
+    /// The assignment episode (1 until the learner is assigned again after an unassignment).
+    pub(super) episode: i64,
+}
+
+impl CandidateRow {
+    pub(super) fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
+        Ok(CandidateRow {
+            assignment_id: r.get(0)?,
+            cycle: r.get(1)?,
+            course_set_id: r.get(2)?,
+            event_at: r.get(3)?,
+            learner_name: r.get(4)?,
+            learner_id_number: r.get(5)?,
+            learner_email: r.get(6)?,
+            learner_zone: r.get(7)?,
+            due_at: r.get(8)?,
+            expires_at: r.get(9)?,
+            window_opens_at: r.get(10)?,
+            set_label: r.get(11)?,
+            path: r.get(12)?,
+            program_name: r.get(13)?,
+            manager_name: r.get(14)?,
+            manager_email: r.get(15)?,
+            manager_zone: r.get(16)?,
+            manager_id: r.get(17)?,
+            recipient_key: r.get(18)?,
+            rule_id: r.get(19)?,
+            key: r.get(20)?,
+            logged: r.get(21)?,
+            episode: r.get(22)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection};
 
-use super::candidate_query::{query, Kind};
+use super::candidate_query::{query, CandidateRow, Kind};
 use super::digest::to_digest;
 use super::repeat::{self, Place, Seq};
 use super::rule::{Escalation, OffsetUnit, Recipients, Rule, Timing, Trigger};
@@ -37,71 +37,6 @@ fn unit_secs(unit: OffsetUnit) -> (i64, i64) {
         OffsetUnit::Day => (86_400, 86_400),
         OffsetUnit::Week => (7 * 86_400, 7 * 86_400),
         OffsetUnit::Month => (28 * 86_400, 31 * 86_400),
-    }
-}
-
-/// One row of the candidate query ([`query`]), its columns in the order of the `SELECT`.
-struct CandidateRow {
-    assignment_id: i64,
-    cycle: i64,
-    course_set_id: i64,
-    event_at: i64,
-    learner_name: String,
-    learner_id_number: String,
-    learner_email: String,
-    learner_zone: String,
-    due_at: Option<i64>,
-    expires_at: Option<i64>,
-    window_opens_at: Option<i64>,
-    set_label: String,
-    /// `certification` or `recertification`: the path whose criteria the message describes.
-    path: String,
-    program_name: String,
-    /// The manager of a manager copy, or every manager's names and addresses joined when a
-    /// learner's template names them.
-    manager_name: Option<String>,
-    manager_email: Option<String>,
-    manager_zone: Option<String>,
-    /// `None` on a manager copy for a learner without a manager.
-    manager_id: Option<i64>,
-    /// `l`, or `m<manager id>`: the recipient part of the dedup key.
-    recipient_key: String,
-    rule_id: i64,
-    /// The tie-break key within one instant (event or membership id).
-    key: i64,
-    /// The dedup key is already in the log: nothing to queue.
-    logged: bool,
-    /// The assignment episode (1 until the learner is assigned again after an unassignment).
-    episode: i64,
-}
-
-impl CandidateRow {
-    fn read(r: &rusqlite::Row) -> rusqlite::Result<Self> {
-        Ok(CandidateRow {
-            assignment_id: r.get(0)?,
-            cycle: r.get(1)?,
-            course_set_id: r.get(2)?,
-            event_at: r.get(3)?,
-            learner_name: r.get(4)?,
-            learner_id_number: r.get(5)?,
-            learner_email: r.get(6)?,
-            learner_zone: r.get(7)?,
-            due_at: r.get(8)?,
-            expires_at: r.get(9)?,
-            window_opens_at: r.get(10)?,
-            set_label: r.get(11)?,
-            path: r.get(12)?,
-            program_name: r.get(13)?,
-            manager_name: r.get(14)?,
-            manager_email: r.get(15)?,
-            manager_zone: r.get(16)?,
-            manager_id: r.get(17)?,
-            recipient_key: r.get(18)?,
-            rule_id: r.get(19)?,
-            key: r.get(20)?,
-            logged: r.get(21)?,
-            episode: r.get(22)?,
-        })
     }
 }
 

@@ -17,6 +17,7 @@ pub mod next_sends;
 mod repeat;
 pub mod restored;
 pub mod rule;
+mod rule_check;
 pub mod rule_edit;
 pub mod rules_file;
 pub mod select;
