@@ -99,7 +99,11 @@ impl DueRule {
     pub fn evaluate(&self, facts: &DueFacts<'_>) -> Result<Due> {
         match self {
             DueRule::None => Ok(Due::None),
-            DueRule::Fixed { at } => Ok(Due::At(*at)),
+            // Stored as the end of the date in UTC: the same date, in the learner's zone.
+            DueRule::Fixed { at } => {
+                let date = crate::time::from_secs(*at)?.to_zoned(TimeZone::UTC).date();
+                Ok(Due::At(crate::time::end_of_day(date, facts.zone)?))
+            }
             DueRule::After { period, event } => {
                 let from = match event {
                     DueEvent::Assignment => Some(facts.assigned_at),
@@ -110,7 +114,14 @@ impl DueRule {
                     },
                 };
                 match from {
-                    Some(t) => Ok(Due::At(period.add_secs(t, facts.zone, 1)?)),
+                    // A due date is a local calendar day: the whole of it (DOMAIN.md 3).
+                    Some(t) => {
+                        let at = period.add_secs(t, facts.zone, 1)?;
+                        let date = crate::time::from_secs(at)?
+                            .to_zoned(facts.zone.clone())
+                            .date();
+                        Ok(Due::At(crate::time::end_of_day(date, facts.zone)?))
+                    }
                     None => Ok(Due::Unknown),
                 }
             }

@@ -48,13 +48,14 @@ fn report_rows(db: &certdesk_core::Db) -> usize {
 #[test]
 fn relative_due_dates_in_the_learners_zone_and_the_latest_wins() {
     let (_dir, db) = store(PROGRAMS, LEARNERS);
-    // 31 January + 1 month = end of February, in London.
+    // 31 January + 1 month = end of February, in London; a due date holds through its
+    // whole local day.
     with(&db, |tx, p, l, _| {
         enrolment::assign(tx, t("2027-01-31T10:00:00Z"), p, &[l], None).map(|_| ())
     });
     assert_eq!(
         member(&db, "L1", "BASIC").unwrap().due_at,
-        Some(ts("2027-02-28T10:00:00Z"))
+        Some(ts("2027-02-28T23:59:59Z"))
     );
     // Through the group later: its own due date (a month after that), the later one wins.
     with(&db, |tx, p, _, g| {
@@ -62,7 +63,7 @@ fn relative_due_dates_in_the_learners_zone_and_the_latest_wins() {
     });
     assert_eq!(
         member(&db, "L1", "BASIC").unwrap().due_at,
-        Some(ts("2027-03-10T10:00:00Z"))
+        Some(ts("2027-03-10T23:59:59Z"))
     );
     // An explicit date is the end of that day in the learner's zone.
     with(&db, |tx, p, l, _| {
@@ -79,7 +80,8 @@ fn relative_due_dates_in_the_learners_zone_and_the_latest_wins() {
         member(&db, "L1", "BASIC").unwrap().due_at,
         Some(ts("2027-04-30T22:59:59Z"))
     );
-    // Hire date (28 Feb 2025) + 1 year, start of the day in London; none for L2: exception.
+    // Hire date (28 Feb 2025) + 1 year, the whole of that day in London; none for L2:
+    // exception.
     let s = db
         .writer()
         .unwrap()
@@ -92,7 +94,7 @@ fn relative_due_dates_in_the_learners_zone_and_the_latest_wins() {
     assert_eq!(s.exceptions, 1);
     assert_eq!(
         member(&db, "L1", "HIRE").unwrap().due_at,
-        Some(ts("2026-02-28T00:00:00Z"))
+        Some(ts("2026-02-28T23:59:59Z"))
     );
     assert_eq!(
         member(&db, "L2", "HIRE").unwrap().exception_status,
@@ -155,7 +157,7 @@ fn a_due_date_after_another_program_is_known_once_it_is_completed() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(due, ts("2026-02-03"));
+    assert_eq!(due, ts("2026-02-03T23:59:59Z"));
 }
 
 #[test]
@@ -172,7 +174,7 @@ fn unassigning_ends_a_membership_only_when_its_last_source_goes() {
     });
     let m = member(&db, "L1", "BASIC").unwrap();
     assert!(m.active);
-    assert_eq!(m.due_at, Some(ts("2026-02-06")));
+    assert_eq!(m.due_at, Some(ts("2026-02-06T23:59:59Z")));
     // A learner who leaves the group loses that membership.
     let csv = "id_number,full_name,email,groups\nL2,Lee Two,l2@x.org,\n";
     db.writer()
@@ -261,6 +263,42 @@ fn then_groups_raise_course_set_events_and_become_current_in_turn() {
             ("course_set_completed".to_string(), 1),
             ("course_set_completed".to_string(), 1),
             ("completed".to_string(), 1)
+        ]
+    );
+}
+
+/// A fixed due date is the same calendar day for every learner, the whole of it in their own
+/// zone, and the membership report shows that day (issue 12: "2 May" in London was shown as
+/// 3 May when the date was held as the end of the day in UTC).
+#[test]
+fn a_fixed_due_date_is_that_day_in_each_learners_zone() {
+    const FIXED: &str = r#"{ "programs": [
+  { "short_name": "FIXED", "full_name": "Fixed", "due": { "rule": "fixed", "date": "2027-05-02" },
+    "certification_path": [ { "label": "S", "rule": "all", "courses": ["SAFE1"] } ] }
+] }"#;
+    let (_dir, db) = store(FIXED, LEARNERS);
+    db.writer()
+        .unwrap()
+        .write(|tx| {
+            let p = names::program(tx, "FIXED")?;
+            let ids = [names::learner(tx, "L1")?, names::learner(tx, "L2")?];
+            enrolment::assign(tx, t("2027-04-01"), p, &ids, None).map(|_| ())
+        })
+        .unwrap();
+    // London is on summer time (UTC+1), New York on daylight time (UTC-4).
+    for (learner, end) in [
+        ("L1", "2027-05-02T22:59:59Z"),
+        ("L2", "2027-05-03T03:59:59Z"),
+    ] {
+        assert_eq!(member(&db, learner, "FIXED").unwrap().due_at, Some(ts(end)));
+    }
+    let page = membership_page(&db.reader().unwrap(), &MembershipQuery::default()).unwrap();
+    let dates: Vec<_> = page.rows.iter().map(|r| r.due_date.clone()).collect();
+    assert_eq!(
+        dates,
+        [
+            Some("2027-05-02".to_string()),
+            Some("2027-05-02".to_string())
         ]
     );
 }

@@ -320,7 +320,7 @@ fn editing_a_program_keeps_its_members_and_settles_them_under_the_new_rules() {
     assert_eq!(after.id, before.id, "the membership is kept");
     assert_eq!(after.status, "complete");
     assert_eq!(after.completed_at, Some(ts("2026-01-06T10:00:00Z")));
-    assert_eq!(after.due_at, Some(ts("2026-02-05T09:00:00Z")));
+    assert_eq!(after.due_at, Some(ts("2026-02-05T23:59:59Z")));
     assert_eq!(load(&db, basic).full_name, "Basics, revised");
 
     // A program with members cannot become a certification.
