@@ -19,7 +19,22 @@ fn when(i: &RuleInput) -> String {
 
 fn digest(i: &RuleInput) -> String {
     match i.digest.weekday {
-        Some(d) => format!("{} digest on weekday {d}", i.digest.frequency.as_str()),
+        Some(d) => {
+            const DAYS: [&str; 7] = [
+                "Monday",
+                "Tuesday",
+                "Wednesday",
+                "Thursday",
+                "Friday",
+                "Saturday",
+                "Sunday",
+            ];
+            let day = usize::from(d)
+                .checked_sub(1)
+                .and_then(|k| DAYS.get(k))
+                .map_or_else(|| format!("weekday {d}"), |s| (*s).to_string());
+            format!("{} digest on {day}s", i.digest.frequency.as_str())
+        }
         None => format!("{} digest", i.digest.frequency.as_str()),
     }
 }
