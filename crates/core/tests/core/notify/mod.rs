@@ -143,6 +143,24 @@ impl Fx {
         );
     }
 
+    /// A program with one rule in effect from 2027-01-01: "Welcome" to the learner when
+    /// assigned.
+    pub fn welcome() -> Fx {
+        let fx = Fx::new("program");
+        fx.rule(
+            rule(
+                Trigger::Assigned,
+                Timing::On,
+                0,
+                Recipients::Learner,
+                "Welcome",
+                "x",
+            ),
+            "2027-01-01T00:00:00Z",
+        );
+        fx
+    }
+
     pub fn rule(&self, input: RuleInput, now: &str) -> i64 {
         self.db
             .writer()

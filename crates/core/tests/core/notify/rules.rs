@@ -325,18 +325,7 @@ fn log_pages_by_key_and_resend_is_a_new_explicit_message() {
 
 #[test]
 fn a_run_minutes_after_the_last_still_catches_a_learner_made_active_by_an_exception_action() {
-    let fx = Fx::new("program");
-    fx.rule(
-        rule(
-            Trigger::Assigned,
-            Timing::On,
-            0,
-            Recipients::Learner,
-            "Welcome",
-            "x",
-        ),
-        "2027-01-01T00:00:00Z",
-    );
+    let fx = Fx::welcome();
     let ann = fx.learner("E1", "Ann Lee", "UTC");
     let a = fx.assign(ann, "2027-01-02T00:00:00Z", "not_started");
     fx.exec(

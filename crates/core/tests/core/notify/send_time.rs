@@ -208,18 +208,7 @@ fn sydney_learner_and_london_manager_each_get_theirs_at_eight_local() {
 
 #[test]
 fn on_an_event_goes_at_the_first_run_after_it() {
-    let fx = Fx::new("program");
-    fx.rule(
-        rule(
-            Trigger::Assigned,
-            Timing::On,
-            0,
-            Recipients::Learner,
-            "Welcome",
-            "x",
-        ),
-        "2027-01-01T00:00:00Z",
-    );
+    let fx = Fx::welcome();
     let ann = fx.learner("E1", "Ann Lee", "Australia/Sydney");
     let a = fx.assign(ann, "2027-01-05T15:10:00Z", "not_started");
     fx.event("assigned", a, 1, 0, "2027-01-05T15:10:00Z");

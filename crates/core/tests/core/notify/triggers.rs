@@ -359,18 +359,7 @@ fn a_learner_called_script_arrives_escaped_in_the_html_part() {
 
 #[test]
 fn tick_runs_then_sends_and_waits_quietly_without_smtp_settings() {
-    let fx = Fx::new("program");
-    fx.rule(
-        rule(
-            Trigger::Assigned,
-            Timing::On,
-            0,
-            Recipients::Learner,
-            "Welcome",
-            "x",
-        ),
-        "2027-01-01T00:00:00Z",
-    );
+    let fx = Fx::welcome();
     let ann = fx.learner("E1", "Ann Lee", "UTC");
     let a = fx.assign(ann, "2027-01-02T00:00:00Z", "not_started");
     fx.event("assigned", a, 1, 0, "2027-01-02T00:00:00Z");
