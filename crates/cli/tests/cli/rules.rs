@@ -20,6 +20,18 @@ pub fn add(db: &Path, program: &str, args: &[&str]) -> i64 {
     v["rule"]["id"].as_i64().unwrap()
 }
 
+/// Deletes every rule of `program` (an import gives a program the default rules): a test
+/// then starts from none.
+pub fn delete_rules(db: &Path, program: &str) {
+    for r in ok_json(db, &["rules", "list", "--program", program])
+        .as_array()
+        .unwrap()
+    {
+        let id = r["id"].as_i64().unwrap().to_string();
+        ok_json(db, &["rules", "delete", &id]);
+    }
+}
+
 /// Runs and sends at `now`; returns the mails that arrived, as sorted "recipient: subject".
 pub fn step(db: &Path, srv: &SmtpServer, seen: &mut usize, now: &str) -> Vec<String> {
     ok_json(db, &["run", "--now", now]);
@@ -66,13 +78,7 @@ fn rules_and_admins_made_on_the_command_line_send_the_right_mails() {
     let (dir, db) = setup();
     let now = ["--now", "2026-03-01T12:00:00Z"];
     // The imported programs came with default rules: start from none.
-    for r in ok_json(&db, &["rules", "list", "--program", "FA"])
-        .as_array()
-        .unwrap()
-    {
-        let id = r["id"].as_i64().unwrap().to_string();
-        ok_json(&db, &["rules", "delete", &id]);
-    }
+    delete_rules(&db, "FA");
     assert_eq!(
         ok_json(&db, &["rules", "list", "--program", "FA"]),
         Value::Array(vec![])

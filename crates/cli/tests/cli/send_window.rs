@@ -4,7 +4,7 @@
 
 use crate::cli;
 use crate::engine::{ok_json, setup, write};
-use crate::rules::{add, learner_rule as rule, step};
+use crate::rules::{add, delete_rules, learner_rule as rule, step};
 use crate::smtp_server::SmtpServer;
 
 const SAT: &str = r#"{ "programs": [
@@ -19,13 +19,7 @@ fn a_reminder_due_on_a_saturday_goes_on_monday_at_eight_in_the_learners_zone() {
     let now = ["--now", "2026-03-01T12:00:00Z"];
     let f = write(dir.path(), "sat.json", SAT);
     ok_json(&db, &["import", "programs", &f, now[0], now[1]]);
-    for r in ok_json(&db, &["rules", "list", "--program", "SAT"])
-        .as_array()
-        .unwrap()
-    {
-        let id = r["id"].as_i64().unwrap().to_string();
-        ok_json(&db, &["rules", "delete", &id]);
-    }
+    delete_rules(&db, "SAT");
     add(
         &db,
         "SAT",

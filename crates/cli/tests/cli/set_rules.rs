@@ -3,7 +3,7 @@
 //! a real SMTP server on loopback on each run.
 
 use crate::engine::{ok_json, setup, write};
-use crate::rules::{add, learner_rule as rule, step};
+use crate::rules::{add, delete_rules, learner_rule as rule, step};
 use crate::smtp_server::SmtpServer;
 
 /// Two sets done one after the other: each is due when it becomes current + its minimum time.
@@ -23,13 +23,7 @@ fn course_set_rules_made_on_the_command_line_send_the_right_mails() {
     let f = write(dir.path(), "sets.json", SETS);
     ok_json(&db, &["import", "programs", &f, now[0], now[1]]);
     // The import came with default rules: start from none.
-    for r in ok_json(&db, &["rules", "list", "--program", "SETS"])
-        .as_array()
-        .unwrap()
-    {
-        let id = r["id"].as_i64().unwrap().to_string();
-        ok_json(&db, &["rules", "delete", &id]);
-    }
+    delete_rules(&db, "SETS");
     add(
         &db,
         "SETS",
