@@ -28,6 +28,8 @@ pub struct Dashboard {
     pub expiring_30_days: u32,
     /// Messages due but held by the send window right now, and the earliest release.
     pub held: crate::notify::select::Held,
+    /// Per program and per group compliance, and expiries 30, 60 and 90 days ahead.
+    pub compliance: crate::report::compliance::Compliance,
 }
 
 /// Reads the dashboard's figures as of `now`, from the summary figures (a few dozen rows
@@ -50,5 +52,6 @@ pub fn dashboard(db: &Reader, now: Timestamp) -> Result<Dashboard> {
         raised_exceptions: summary::raised_exceptions(db)?,
         expiring_30_days: summary::expiring(db, secs(now), secs(horizon))?,
         held: crate::notify::held::held(db, now)?,
+        compliance: crate::report::compliance::compliance(db, now)?,
     })
 }

@@ -22,6 +22,15 @@ pub struct MembershipQuery {
     pub exception_status: Option<ExceptionStatus>,
     /// Matched against the learner's name, id number and email.
     pub text: Option<String>,
+    /// Only the memberships of this group's learners.
+    #[serde(default)]
+    pub group_id: Option<i64>,
+    /// Only the compliant, or only the non-compliant, members (docs/DOMAIN.md, "Compliance").
+    #[serde(default)]
+    pub compliance: Option<ComplianceFilter>,
+    /// Only certified or window-open memberships expiring in this range.
+    #[serde(default)]
+    pub expiring: Option<ExpiryRange>,
     /// The `next` of the previous page; `None` for the first page.
     pub after: Option<MembershipCursor>,
     /// Rows per page (1 to 500; 0 means 100).
@@ -29,6 +38,22 @@ pub struct MembershipQuery {
     /// The column to sort by; `None` sorts by learner name.
     #[serde(default)]
     pub sort: Option<MembershipSort>,
+}
+
+/// The compliant or the non-compliant members as of an instant: both leave out memberships
+/// with a raised, not-assigned or dismissed exception.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ComplianceFilter {
+    pub compliant: bool,
+    /// Unix seconds (the dashboard's `compliance.as_of`).
+    pub as_of: i64,
+}
+
+/// Certified or window-open memberships with `after < expires_at <= until` (unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ExpiryRange {
+    pub after: i64,
+    pub until: i64,
 }
 
 /// The columns the report can be sorted by.
@@ -286,7 +311,8 @@ fn read_row(r: &rusqlite::Row) -> Result<(MembershipRow, Option<SortKey>)> {
 /// # Errors
 /// Database errors.
 pub fn membership_count(db: &Reader, q: &MembershipQuery) -> Result<u32> {
-    if q.text.as_deref().is_none_or(|t| t.trim().is_empty()) {
+    let plain = q.group_id.is_none() && q.compliance.is_none() && q.expiring.is_none();
+    if plain && q.text.as_deref().is_none_or(|t| t.trim().is_empty()) {
         return summary::memberships(
             db,
             summary::Filter {
@@ -325,7 +351,32 @@ fn push_filters(sql: &mut String, args: &mut Vec<Value>, q: &MembershipQuery, by
         sql.push_str(" AND a.exception_status = ?");
         args.push(Value::Text(e.as_str().into()));
     }
+    push_figure_filters(sql, args, q);
     push_text_filter(sql, args, q.text.as_deref());
+}
+
+/// Adds the filters that open a dashboard figure: group, compliance, expiry range.
+fn push_figure_filters(sql: &mut String, args: &mut Vec<Value>, q: &MembershipQuery) {
+    use crate::report::compliance::{COMPLIANT, COUNTED};
+    if let Some(g) = q.group_id {
+        sql.push_str(
+            " AND a.learner_id IN (SELECT learner_id FROM group_member WHERE group_id = ?)",
+        );
+        args.push(Value::Integer(g));
+    }
+    if let Some(c) = q.compliance {
+        let not = if c.compliant { "" } else { "NOT " };
+        sql.push_str(&format!(
+            " AND a.exception_status IN {COUNTED} AND {not}{COMPLIANT}"
+        ));
+        args.push(Value::Integer(c.as_of));
+    }
+    if let Some(e) = q.expiring {
+        sql.push_str(
+            " AND a.status IN ('certified', 'window_open') AND a.expires_at > ? AND a.expires_at <= ?",
+        );
+        args.extend([Value::Integer(e.after), Value::Integer(e.until)]);
+    }
 }
 
 /// Adds the report's text filter: `text` anywhere in the learner's name, id number or email

@@ -2,6 +2,7 @@
 //! membership and completion reports, and the export of the membership report to a file.
 
 pub mod completion;
+pub mod compliance;
 pub mod dashboard;
 pub mod export;
 pub mod format;

@@ -8,6 +8,7 @@ mod backup;
 mod calendar_dates;
 mod certification;
 mod completion_report;
+mod compliance;
 mod demo;
 mod enrolment;
 mod exceptions;

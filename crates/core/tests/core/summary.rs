@@ -14,7 +14,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::fixture::{store, t, Rng};
 
-const PROGRAMS: &str = r#"{ "programs": [
+pub(crate) const PROGRAMS: &str = r#"{ "programs": [
   { "short_name": "CERT-A", "full_name": "Certification A",
     "due": { "rule": "relative", "after": "2 weeks", "event": "assignment" },
     "certification": { "active": "2 months", "window": "3 weeks", "method": "completion_date" },
@@ -44,7 +44,7 @@ const LEARNERS: usize = 24;
 
 /// Learners L0..L23 in four zones and three groups; every third has no hire date (an
 /// exception for the programs due after hire). `shift` moves learners between groups.
-fn learners_csv(shift: usize) -> String {
+pub(crate) fn learners_csv(shift: usize) -> String {
     let mut csv = String::from("id_number,full_name,email,time_zone,groups,date:hire_date\n");
     for i in 0..LEARNERS {
         let hire = if i % 3 == 0 {
@@ -203,7 +203,7 @@ fn assert_screens_agree(db: &Db, now: Timestamp, when: &str) {
 }
 
 /// One random operation at `now`; returns what it was.
-fn random_step(db: &Db, rng: &mut Rng, now: Timestamp, step: usize) -> String {
+pub(crate) fn random_step(db: &Db, rng: &mut Rng, now: Timestamp, step: usize) -> String {
     let mut w = db.writer().unwrap();
     let short = SHORTS[rng.below(SHORTS.len())];
     match rng.below(9) {
