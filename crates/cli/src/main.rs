@@ -183,6 +183,7 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
                     "raised exceptions {}\nexpiring in 30 days {}",
                     d.raised_exceptions, d.expiring_30_days
                 ));
+                s.push_str(&compliance_text(&d.compliance));
                 if d.held.count > 0 {
                     let until = d
                         .held
@@ -198,4 +199,21 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// The dashboard's compliance figures as text lines.
+fn compliance_text(c: &certdesk_core::report::compliance::Compliance) -> String {
+    let mut s = String::new();
+    for e in &c.expiring {
+        s.push_str(&format!("\nexpiring in {} days {}", e.days, e.count));
+    }
+    for (what, rows) in [("program", &c.programs), ("group", &c.groups)] {
+        for r in rows.iter() {
+            s.push_str(&format!(
+                "\ncompliant {what} {}: {} of {} ({} excluded)",
+                r.name, r.compliant, r.members, r.excluded
+            ));
+        }
+    }
+    s
 }

@@ -5,7 +5,7 @@
 use certdesk_core::api::reports;
 use certdesk_core::report::completion::CompletionQuery;
 use certdesk_core::report::export::ExportFormat;
-use certdesk_core::report::membership::MembershipQuery;
+use certdesk_core::report::membership::{ComplianceFilter, ExpiryRange, MembershipQuery};
 use certdesk_core::{names, AssignmentStatus, Db, ExceptionStatus};
 
 use super::Now;
@@ -28,6 +28,18 @@ pub enum Command {
         /// Only learners whose name, id number or email contains this.
         #[arg(long)]
         text: Option<String>,
+        /// Only the memberships of this group's learners (group name).
+        #[arg(long)]
+        group: Option<String>,
+        /// Only compliant (`compliant`) or non-compliant (`non-compliant`) members, as of
+        /// `--now` (docs/DOMAIN.md, "Compliance").
+        #[arg(long)]
+        compliance: Option<ComplianceArg>,
+        /// Only certifications expiring after `--now` and within this many days.
+        #[arg(long, value_name = "DAYS")]
+        expiring_within: Option<u32>,
+        #[command(flatten)]
+        now: Now,
         /// csv (default) or json on stdout (--json also selects JSON); csv or xlsx with --out.
         #[arg(long, default_value = "csv")]
         format: Format,
@@ -51,6 +63,13 @@ pub enum Command {
     },
 }
 
+/// The `--compliance` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ComplianceArg {
+    Compliant,
+    NonCompliant,
+}
+
 /// Output formats of a report.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -71,10 +90,24 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
             status,
             exception_status,
             text,
+            group,
+            compliance,
+            expiring_within,
+            now,
             format,
             out: file,
         } => {
+            let at = now.get()?.as_second();
             let query = MembershipQuery {
+                group_id: group.as_deref().map(|g| names::group(&r, g)).transpose()?,
+                compliance: compliance.map(|c| ComplianceFilter {
+                    compliant: c == ComplianceArg::Compliant,
+                    as_of: at,
+                }),
+                expiring: expiring_within.map(|d| ExpiryRange {
+                    after: at,
+                    until: at.saturating_add(i64::from(d) * 86_400),
+                }),
                 program_id: program(p)?,
                 status: status.as_deref().map(AssignmentStatus::parse).transpose()?,
                 exception_status: exception_status

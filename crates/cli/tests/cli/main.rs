@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod catch_up;
+mod compliance;
 mod conventions;
 mod crash;
 mod digest;
