@@ -299,6 +299,41 @@ export type CompletionSummary = {
 	engine: EngineSummary,
 };
 
+/**  Compliance at a glance. */
+export type Compliance = {
+	/**  Unix seconds of the figures' instant: the membership report filters take it as is. */
+	as_of: number,
+	/**  Every program and certification, by name. */
+	programs: ComplianceRow[],
+	/**  Every group, by name: the memberships of the group's learners, in any program. */
+	groups: ComplianceRow[],
+	/**  30, 60 and 90 days ahead. */
+	expiring: ExpiringFigure[],
+};
+
+/**
+ *  The compliant or the non-compliant members as of an instant: both leave out memberships
+ *  with a raised, not-assigned or dismissed exception.
+ */
+export type ComplianceFilter = {
+	compliant: boolean,
+	/**  Unix seconds (the dashboard's `compliance.as_of`). */
+	as_of: number,
+};
+
+/**  The compliance of one program or group. */
+export type ComplianceRow = {
+	/**  The program's or the group's id. */
+	id: number,
+	name: string,
+	/**  Counted memberships (current, without a raised, not-assigned or dismissed exception). */
+	members: number,
+	/**  Of those, the compliant ones. */
+	compliant: number,
+	/**  Current memberships left out for their exception status. */
+	excluded: number,
+};
+
 /**  A course, as a program's course set lists it. */
 export type CourseRef = {
 	id: number,
@@ -336,6 +371,8 @@ export type Dashboard = {
 	expiring_30_days: number,
 	/**  Messages due but held by the send window right now, and the earliest release. */
 	held: Held,
+	/**  Per program and per group compliance, and expiries 30, 60 and 90 days ahead. */
+	compliance: Compliance,
 };
 
 /**  A rule's digest choice for its manager copies. */
@@ -470,6 +507,20 @@ export type ExceptionRow = {
 
 /**  The exception status column of the membership report. */
 export type ExceptionStatus = "none" | "raised" | "resolved_assigned" | "resolved_realistic" | "not_assigned" | "dismissed";
+
+/**  Certifications expiring after `as_of` and at or before `until`. */
+export type ExpiringFigure = {
+	days: number,
+	/**  Unix seconds: the end of the range (the membership report's `expiring.until`). */
+	until: number,
+	count: number,
+};
+
+/**  Certified or window-open memberships with `after < expires_at <= until` (unix seconds). */
+export type ExpiryRange = {
+	after: number,
+	until: number,
+};
 
 /**  The file formats of an export. */
 export type ExportFormat = "csv" | "xlsx";
@@ -618,6 +669,12 @@ export type MembershipQuery = {
 	exception_status: ExceptionStatus | null,
 	/**  Matched against the learner's name, id number and email. */
 	text: string | null,
+	/**  Only the memberships of this group's learners. */
+	group_id?: number | null,
+	/**  Only the compliant, or only the non-compliant, members (docs/DOMAIN.md, "Compliance"). */
+	compliance?: ComplianceFilter | null,
+	/**  Only certified or window-open memberships expiring in this range. */
+	expiring?: ExpiryRange | null,
 	/**  The `next` of the previous page; `None` for the first page. */
 	after: MembershipCursor | null,
 	/**  Rows per page (1 to 500; 0 means 100). */

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { render, screen, cleanup, fireEvent, waitFor } from "@testing-library/svelte";
+import { render, screen, cleanup, fireEvent, waitFor, within } from "@testing-library/svelte";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import Dashboard from "./Dashboard.svelte";
 import type { Dashboard as Figures, Outlook, TimerStatus } from "../api";
+import type { FigureFilter } from "../lib/figureFilter";
 
 const figures: Figures = {
   learners: 1234,
@@ -20,6 +21,19 @@ const figures: Figures = {
   raised_exceptions: 7,
   expiring_30_days: 3,
   held: { count: 0, until: null },
+  compliance: {
+    as_of: 1_790_000_000,
+    programs: [
+      { id: 11, name: "First Aid", members: 200, compliant: 150, excluded: 4 },
+      { id: 12, name: "Fire Safety", members: 0, compliant: 0, excluded: 2 },
+    ],
+    groups: [{ id: 21, name: "Warehouse", members: 40, compliant: 10, excluded: 0 }],
+    expiring: [
+      { days: 30, until: 1_790_000_000 + 30 * 86_400, count: 3 },
+      { days: 60, until: 1_790_000_000 + 60 * 86_400, count: 8 },
+      { days: 90, until: 1_790_000_000 + 90 * 86_400, count: 13 },
+    ],
+  },
 };
 
 const outlook: Outlook = {
@@ -168,5 +182,51 @@ describe("Dashboard", () => {
     render(Dashboard);
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("database disk image is malformed");
+  });
+
+  it("shows compliance per program and group, each figure opening exactly its rows", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "dashboard") return figures;
+      if (cmd === "outlook") return outlook;
+      if (cmd === "timer_status") return idleTimer;
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    const opened: FigureFilter[] = [];
+    render(Dashboard, { openMembership: (f: FigureFilter) => opened.push(f) });
+    const program = await screen.findByTestId("compliance-program-11");
+    expect(program.textContent).toContain("150 of 200 (75%)");
+    expect(program.querySelector("[role=img]")?.getAttribute("aria-label")).toBe("75% compliant");
+    expect(screen.getByTestId("compliance-program-12").textContent).toContain("0 of 0 (–)");
+    const group = screen.getByTestId("compliance-group-21");
+    expect(group.textContent).toContain("10 of 40 (25%)");
+
+    await fireEvent.click(within(program).getByTestId("open-compliant"));
+    await fireEvent.click(within(group).getByTestId("open-non-compliant"));
+    expect(screen.getByTestId("expiring-60").textContent).toContain("8");
+    await fireEvent.click(screen.getByTestId("expiring-60"));
+    expect(opened).toEqual([
+      {
+        program_id: 11,
+        group_id: null,
+        compliance: { compliant: true, as_of: 1_790_000_000 },
+        expiring: null,
+        label: "Compliant members of program First Aid",
+      },
+      {
+        program_id: null,
+        group_id: 21,
+        compliance: { compliant: false, as_of: 1_790_000_000 },
+        expiring: null,
+        label: "Non-compliant members of group Warehouse",
+      },
+      {
+        program_id: null,
+        group_id: null,
+        compliance: null,
+        expiring: { after: 1_790_000_000, until: 1_790_000_000 + 60 * 86_400 },
+        label: "Certifications expiring in the next 60 days",
+      },
+    ]);
+    expect(within(group).getByTestId("open-non-compliant").textContent).toBe("30");
   });
 });

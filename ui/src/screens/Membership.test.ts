@@ -206,4 +206,49 @@ describe("Membership report", () => {
     expect(await screen.findByText("<img src=x onerror=alert(1)>")).toBeTruthy();
     expect(container.querySelector("img")).toBeNull();
   });
+
+  it("opens on a dashboard figure's rows, and shows all again on request", async () => {
+    const queries = backend(() => ({ rows: [row(1, "Ada")], next: null }));
+    render(Membership, {
+      filter: {
+        program_id: null,
+        group_id: 21,
+        compliance: { compliant: false, as_of: 1_790_000_000 },
+        expiring: null,
+        label: "Non-compliant members of group Warehouse",
+      },
+    });
+    expect((await screen.findByTestId("figure-filter")).textContent).toContain(
+      "Non-compliant members of group Warehouse",
+    );
+    await waitFor(() => expect(queries.length).toBe(1));
+    expect(queries[0]).toMatchObject({
+      group_id: 21,
+      compliance: { compliant: false, as_of: 1_790_000_000 },
+      expiring: null,
+      after: null,
+    });
+    await fireEvent.click(screen.getByRole("button", { name: "Show all" }));
+    await waitFor(() => expect(queries.length).toBe(2));
+    expect(queries[1]).toMatchObject({ group_id: null, compliance: null, expiring: null });
+    expect(screen.queryByTestId("figure-filter")).toBeNull();
+  });
+
+  it("opens on a program's figure with the program chosen", async () => {
+    const queries = backend(() => ({ rows: [], next: null }));
+    render(Membership, {
+      filter: {
+        program_id: 2,
+        group_id: null,
+        compliance: { compliant: true, as_of: 5 },
+        expiring: null,
+        label: "Compliant members of program Fire Safety",
+      },
+    });
+    await waitFor(() => expect(queries.length).toBe(1));
+    expect(queries[0]).toMatchObject({ program_id: 2, compliance: { compliant: true, as_of: 5 } });
+    await waitFor(() =>
+      expect((document.getElementById("membership-program") as HTMLSelectElement).value).toBe("2"),
+    );
+  });
 });
