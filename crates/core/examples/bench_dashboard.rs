@@ -59,7 +59,17 @@ fn main() {
         old_dashboard(&r, now),
         "the summary disagrees with a full count"
     );
-    println!("dashboard: {d:?}\n");
+    println!(
+        "dashboard: {} assignments, {} programs and {} groups in compliance, expiring {:?}\n",
+        d.assignments,
+        d.compliance.programs.len(),
+        d.compliance.groups.len(),
+        d.compliance
+            .expiring
+            .iter()
+            .map(|e| e.count)
+            .collect::<Vec<_>>()
+    );
     row(
         "dashboard (summary figures)",
         time(|| api::reports::dashboard(&r, now).unwrap()),
@@ -71,6 +81,14 @@ fn main() {
     row(
         "  before: full counts (schema 4 queries)",
         time(|| old_dashboard(&r, now)),
+    );
+    row(
+        "  of which compliance (programs, groups, 30/60/90)",
+        time(|| certdesk_core::report::compliance::compliance(&r, now).unwrap()),
+    );
+    row(
+        "  before: compliance counted in full",
+        time(|| old_compliance(&r, now)),
     );
     row(
         "outlook (summary figures + outbox)",
@@ -203,6 +221,66 @@ fn old_dashboard(r: &Reader, now: Timestamp) -> certdesk_core::report::dashboard
             &[now.as_second(), horizon],
         ),
         held: certdesk_core::notify::select::Held::default(),
+        compliance: old_compliance(r, now),
+    }
+}
+
+/// The compliance figures counted in full over the memberships (docs/DOMAIN.md).
+fn old_compliance(r: &Reader, now: Timestamp) -> certdesk_core::report::compliance::Compliance {
+    use certdesk_core::report::compliance::{
+        Compliance, ComplianceRow, ExpiringFigure, COMPLIANT, COUNTED, EXPIRY_DAYS,
+    };
+    let at = now.as_second();
+    let rows = |sql: &str| -> Vec<ComplianceRow> {
+        let mut stmt = r.prepare_cached(sql).unwrap();
+        stmt.query_map([at], |x| {
+            Ok(ComplianceRow {
+                id: x.get(0)?,
+                name: x.get(1)?,
+                members: x.get(2)?,
+                compliant: x.get(3)?,
+                excluded: x.get(4)?,
+            })
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    };
+    let figures = format!(
+        "count(CASE WHEN a.exception_status IN {COUNTED} THEN 1 END),
+         count(CASE WHEN a.exception_status IN {COUNTED} AND {COMPLIANT} THEN 1 END),
+         count(CASE WHEN a.exception_status NOT IN {COUNTED} THEN 1 END)"
+    );
+    Compliance {
+        as_of: at,
+        programs: rows(&format!(
+            "SELECT p.id, p.full_name, {figures} FROM program p
+             LEFT JOIN assignment a ON a.program_id = p.id AND a.unassigned_at IS NULL
+             GROUP BY p.id ORDER BY p.full_name, p.id"
+        )),
+        groups: rows(&format!(
+            "SELECT g.id, g.name, {figures} FROM learner_group g
+             LEFT JOIN group_member gm ON gm.group_id = g.id
+             LEFT JOIN assignment a ON a.learner_id = gm.learner_id AND a.unassigned_at IS NULL
+             GROUP BY g.id ORDER BY g.name, g.id"
+        )),
+        expiring: EXPIRY_DAYS
+            .into_iter()
+            .map(|days| {
+                let until = at + i64::from(days) * 86_400;
+                ExpiringFigure {
+                    days,
+                    until,
+                    count: count(
+                        r,
+                        "SELECT count(*) FROM assignment
+                         WHERE expires_at > ?1 AND expires_at <= ?2
+                           AND status IN ('certified', 'window_open') AND unassigned_at IS NULL",
+                        &[at, until],
+                    ),
+                }
+            })
+            .collect(),
     }
 }
 

@@ -10,7 +10,8 @@ use certdesk_core::notify::{self, OffsetUnit, RuleInput, Timing, Trigger};
 use certdesk_core::report::completion::{completion_page, CompletionQuery};
 use certdesk_core::report::dashboard::dashboard;
 use certdesk_core::report::membership::{
-    membership_count, membership_page, MembershipQuery, MembershipSort, SortColumn,
+    membership_count, membership_page, ComplianceFilter, ExpiryRange, MembershipQuery,
+    MembershipSort, SortColumn,
 };
 use certdesk_core::report::outlook::outlook;
 use certdesk_core::{scheduler, AssignmentStatus, Db, ExceptionStatus, Reader, Writer};
@@ -200,6 +201,42 @@ fn reports(r: &Reader) {
             }
         }
     }
+    // The dashboard's compliance figures open the report on their rows.
+    let group: i64 = r
+        .query_row("SELECT min(id) FROM learner_group", [], |x| x.get(0))
+        .unwrap();
+    for compliant in [true, false] {
+        for (program_id, group_id) in [(Some(program), None), (None, Some(group))] {
+            let q = MembershipQuery {
+                program_id,
+                group_id,
+                compliance: Some(ComplianceFilter {
+                    compliant,
+                    as_of: 1_790_000_000,
+                }),
+                limit: 5,
+                ..Default::default()
+            };
+            let first = membership_page(r, &q).unwrap();
+            membership_page(
+                r,
+                &MembershipQuery {
+                    after: first.next,
+                    ..q
+                },
+            )
+            .unwrap();
+        }
+    }
+    let q = MembershipQuery {
+        expiring: Some(ExpiryRange {
+            after: 1_790_000_000,
+            until: 1_797_776_000,
+        }),
+        limit: 5,
+        ..Default::default()
+    };
+    membership_page(r, &q).unwrap();
     for program_id in [None, Some(program)] {
         let q = CompletionQuery {
             program_id,
