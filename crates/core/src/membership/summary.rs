@@ -1,4 +1,4 @@
-//! Keeping the summary figures (migration 005) right when memberships change.
+//! Keeping the summary figures (migrations 005 and 013) right when memberships change.
 //!
 //! Triggers count inserted and deleted memberships and every exception change. Updates of
 //! `assignment` are counted here instead, by the writers: a trigger on `assignment` updates
@@ -68,6 +68,13 @@ fn apply(tx: &Connection, table: &str, scope: Scope, sign: i64) -> Result<()> {
                AND a.status NOT IN ('complete', 'certified') AND a.due_at IS NOT NULL GROUP BY 1, 2
              ON CONFLICT DO UPDATE SET memberships = memberships + excluded.memberships",
             day("due_at")
+        ),
+        format!(
+            "INSERT INTO summary_group (group_id, status, exception_status, memberships)
+             SELECT gm.group_id, a.status, a.exception_status, ?1 * count(*) {from}
+             CROSS JOIN group_member gm ON gm.learner_id = a.learner_id
+             WHERE a.unassigned_at IS NULL GROUP BY 1, 2, 3
+             ON CONFLICT DO UPDATE SET memberships = memberships + excluded.memberships"
         ),
     ];
     if scope == Scope::WithExceptions {

@@ -1,9 +1,9 @@
 //! Compliance at a glance (docs/DOMAIN.md, "Compliance"): per program and per group, how many
 //! members are compliant, and the certifications expiring in the next 30, 60 and 90 days.
 //!
-//! Per program and the expiries come from the summary figures (migration 005), plus an
-//! index range for the certifications past their expiry that the engine has not yet moved
-//! on. Per group is one set-based query over the groups' members' memberships.
+//! Everything comes from the summary figures: per program and the expiries from migration
+//! 005's, per group from migration 013's, plus an index range for the certifications past
+//! their expiry that the engine has not yet moved on (few, as the engine runs every minute).
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -97,53 +97,59 @@ fn programs(db: &Connection, at: i64) -> Result<Vec<ComplianceRow>> {
          FROM program p LEFT JOIN summary_membership s ON s.program_id = p.id
          GROUP BY p.id ORDER BY p.full_name, p.id"
     ))?;
-    let mut out: Vec<ComplianceRow> = stmt
-        .query_map([], |r| {
-            Ok(ComplianceRow {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                members: r.get(2)?,
-                compliant: r.get(3)?,
-                excluded: r.get(4)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut out: Vec<ComplianceRow> = stmt.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
     let mut stale = db.prepare_cached(&format!(
         "SELECT a.program_id, count(*) FROM assignment a
          WHERE a.status IN ('certified', 'window_open') AND a.expires_at <= ?1
            AND a.unassigned_at IS NULL AND a.exception_status IN {COUNTED}
          GROUP BY a.program_id"
     ))?;
-    let mut rows = stale.query([at])?;
-    while let Some(r) = rows.next()? {
-        let (program, n): (i64, u32) = (r.get(0)?, r.get(1)?);
-        if let Some(row) = out.iter_mut().find(|x| x.id == program) {
-            row.compliant = row.compliant.saturating_sub(n);
-        }
-    }
+    subtract(&mut out, stale.query([at])?)?;
     Ok(out)
 }
 
-/// Per group: the current memberships of the group's learners, counted in one pass.
+/// Per group, from the summary by group (migration 013), less the certifications past their
+/// expiry (not yet moved on by the engine) of the groups' learners.
 fn groups(db: &Connection, at: i64) -> Result<Vec<ComplianceRow>> {
     let mut stmt = db.prepare_cached(&format!(
         "SELECT g.id, g.name,
-           count(CASE WHEN a.exception_status IN {COUNTED} THEN 1 END),
-           count(CASE WHEN a.exception_status IN {COUNTED} AND {COMPLIANT} THEN 1 END),
-           count(CASE WHEN a.exception_status NOT IN {COUNTED} THEN 1 END)
-         FROM learner_group g
-         LEFT JOIN group_member gm ON gm.group_id = g.id
-         LEFT JOIN assignment a ON a.learner_id = gm.learner_id AND a.unassigned_at IS NULL
+           coalesce(sum(CASE WHEN s.exception_status IN {COUNTED} THEN s.memberships END), 0),
+           coalesce(sum(CASE WHEN s.exception_status IN {COUNTED}
+             AND s.status IN ('complete', 'certified', 'window_open') THEN s.memberships END), 0),
+           coalesce(sum(CASE WHEN s.exception_status NOT IN {COUNTED} THEN s.memberships END), 0)
+         FROM learner_group g LEFT JOIN summary_group s ON s.group_id = g.id
          GROUP BY g.id ORDER BY g.name, g.id"
     ))?;
-    let rows = stmt.query_map([at], |r| {
-        Ok(ComplianceRow {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            members: r.get(2)?,
-            compliant: r.get(3)?,
-            excluded: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut out: Vec<ComplianceRow> = stmt.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
+    let mut stale = db.prepare_cached(&format!(
+        "SELECT gm.group_id, count(*) FROM assignment a
+         CROSS JOIN group_member gm ON gm.learner_id = a.learner_id
+         WHERE a.status IN ('certified', 'window_open') AND a.expires_at <= ?1
+           AND a.unassigned_at IS NULL AND a.exception_status IN {COUNTED}
+         GROUP BY gm.group_id"
+    ))?;
+    subtract(&mut out, stale.query([at])?)?;
+    Ok(out)
+}
+
+/// A figure row of `SELECT id, name, members, compliant, excluded`.
+fn row(r: &rusqlite::Row) -> rusqlite::Result<ComplianceRow> {
+    Ok(ComplianceRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        members: r.get(2)?,
+        compliant: r.get(3)?,
+        excluded: r.get(4)?,
+    })
+}
+
+/// Takes `(id, count)` rows of certifications past their expiry off the compliant figures.
+fn subtract(out: &mut [ComplianceRow], mut rows: rusqlite::Rows) -> Result<()> {
+    while let Some(r) = rows.next()? {
+        let (id, n): (i64, u32) = (r.get(0)?, r.get(1)?);
+        if let Some(row) = out.iter_mut().find(|x| x.id == id) {
+            row.compliant = row.compliant.saturating_sub(n);
+        }
+    }
+    Ok(())
 }

@@ -216,3 +216,43 @@ fn compliance_figures_equal_a_full_count_and_open_exactly_their_rows() {
     let statuses = STATUSES.with(|s| s.borrow().clone());
     assert_eq!(statuses.len(), 6, "{statuses:?}");
 }
+
+#[test]
+fn migration_013_fills_the_group_figures_of_an_existing_store() {
+    let (dir, db) = store(PROGRAMS, &learners_csv(0));
+    let mut rng = Rng(0x0013_F111);
+    let mut now = t("2026-01-05T09:30:00Z");
+    for step in 0..30 {
+        random_step(&db, &mut rng, now, step);
+        now += SignedDuration::from_hours(30);
+    }
+    let before = compliance(&db.reader().unwrap(), now).unwrap();
+    assert!(before.groups.iter().any(|g| g.members > 0), "{before:?}");
+    // Back to a store without the group figures, then migration 013 again.
+    let path = dir.path().join("certdesk.sqlite");
+    drop(db);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE name LIKE 'summary_group%' AND type = 'trigger'",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(names.len(), 4, "{names:?}");
+    for name in names {
+        conn.execute_batch(&format!("DROP TRIGGER {name}")).unwrap();
+    }
+    conn.execute_batch("DROP TABLE summary_group").unwrap();
+    let migration = certdesk_core::store::MIGRATIONS
+        .iter()
+        .find(|m| m.contains("CREATE TABLE summary_group"))
+        .unwrap();
+    conn.execute_batch(migration).unwrap();
+    drop(conn);
+    let db = Db::open(&path).unwrap();
+    assert_eq!(compliance(&db.reader().unwrap(), now).unwrap(), before);
+    assert_figures(&db, now, "after migration 013");
+}
