@@ -331,7 +331,8 @@ struct Links<'c> {
     find: rusqlite::CachedStatement<'c>,
     clear_mgr: rusqlite::CachedStatement<'c>,
     add_mgr: rusqlite::CachedStatement<'c>,
-    clear_grp: rusqlite::CachedStatement<'c>,
+    cur_grp: rusqlite::CachedStatement<'c>,
+    del_grp: rusqlite::CachedStatement<'c>,
     add_grp: rusqlite::CachedStatement<'c>,
     new_group: rusqlite::CachedStatement<'c>,
     set_date: rusqlite::CachedStatement<'c>,
@@ -347,7 +348,14 @@ impl<'c> Links<'c> {
             add_mgr: tx.prepare_cached(
                 "INSERT OR IGNORE INTO manager_link (learner_id, manager_id) VALUES (?1, ?2)",
             )?,
-            clear_grp: tx.prepare_cached("DELETE FROM group_member WHERE learner_id = ?1")?,
+            // Only the groups the learner joined or left are written: a statement on
+            // `group_member` runs its triggers (the group figures, migration 013), which
+            // costs even when it changes nothing.
+            cur_grp: tx
+                .prepare_cached("SELECT group_id FROM group_member WHERE learner_id = ?1")?,
+            del_grp: tx.prepare_cached(
+                "DELETE FROM group_member WHERE learner_id = ?1 AND group_id = ?2",
+            )?,
             add_grp: tx.prepare_cached(
                 "INSERT OR IGNORE INTO group_member (group_id, learner_id) VALUES (?1, ?2)",
             )?,
@@ -384,19 +392,28 @@ impl<'c> Links<'c> {
             }
         }
         if let Some(names) = &row.groups {
-            if !is_new {
-                self.clear_grp.execute([id])?;
-            }
+            let mut gids = Vec::with_capacity(names.len());
             for name in names {
-                let gid = match self.groups.get(name) {
+                gids.push(match self.groups.get(name) {
                     Some(g) => *g,
                     None => {
                         let g: i64 = self.new_group.query_row([name], |r| r.get(0))?;
                         self.groups.insert(name.clone(), g);
                         g
                     }
-                };
-                self.add_grp.execute([gid, id])?;
+                });
+            }
+            let current: Vec<i64> = if is_new {
+                Vec::new()
+            } else {
+                let rows = self.cur_grp.query_map([id], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for gid in current.iter().filter(|g| !gids.contains(g)) {
+                self.del_grp.execute([id, *gid])?;
+            }
+            for gid in gids.iter().filter(|g| !current.contains(g)) {
+                self.add_grp.execute([*gid, id])?;
             }
         }
         for (field, value) in &row.dates {
