@@ -69,3 +69,32 @@ pub fn sync_groups(tx: &Connection, now: Timestamp) -> Result<(AssignSummary, Un
     let removed = end_sourceless(tx, secs(now), &ids)?;
     Ok((added, removed))
 }
+
+/// Makes learner `id`'s groups exactly `gids`, writing only the groups joined or left: a
+/// statement on `group_member` runs its triggers (the group figures, migration 013), which
+/// cost even when it changes nothing. `is_new`: the learner has no groups yet.
+///
+/// # Errors
+/// Database errors.
+pub(super) fn set_groups(tx: &Connection, id: i64, gids: &[i64], is_new: bool) -> Result<()> {
+    let current: Vec<i64> = if is_new {
+        Vec::new()
+    } else {
+        let mut stmt =
+            tx.prepare_cached("SELECT group_id FROM group_member WHERE learner_id = ?1")?;
+        let rows = stmt.query_map([id], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut leave =
+        tx.prepare_cached("DELETE FROM group_member WHERE learner_id = ?1 AND group_id = ?2")?;
+    for gid in current.iter().filter(|g| !gids.contains(g)) {
+        leave.execute([id, *gid])?;
+    }
+    let mut join = tx.prepare_cached(
+        "INSERT OR IGNORE INTO group_member (group_id, learner_id) VALUES (?1, ?2)",
+    )?;
+    for gid in gids.iter().filter(|g| !current.contains(g)) {
+        join.execute([*gid, id])?;
+    }
+    Ok(())
+}

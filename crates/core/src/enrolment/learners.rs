@@ -331,9 +331,7 @@ struct Links<'c> {
     find: rusqlite::CachedStatement<'c>,
     clear_mgr: rusqlite::CachedStatement<'c>,
     add_mgr: rusqlite::CachedStatement<'c>,
-    cur_grp: rusqlite::CachedStatement<'c>,
-    del_grp: rusqlite::CachedStatement<'c>,
-    add_grp: rusqlite::CachedStatement<'c>,
+    tx: &'c Connection,
     new_group: rusqlite::CachedStatement<'c>,
     set_date: rusqlite::CachedStatement<'c>,
     clear_date: rusqlite::CachedStatement<'c>,
@@ -348,17 +346,7 @@ impl<'c> Links<'c> {
             add_mgr: tx.prepare_cached(
                 "INSERT OR IGNORE INTO manager_link (learner_id, manager_id) VALUES (?1, ?2)",
             )?,
-            // Only the groups the learner joined or left are written: a statement on
-            // `group_member` runs its triggers (the group figures, migration 013), which
-            // costs even when it changes nothing.
-            cur_grp: tx
-                .prepare_cached("SELECT group_id FROM group_member WHERE learner_id = ?1")?,
-            del_grp: tx.prepare_cached(
-                "DELETE FROM group_member WHERE learner_id = ?1 AND group_id = ?2",
-            )?,
-            add_grp: tx.prepare_cached(
-                "INSERT OR IGNORE INTO group_member (group_id, learner_id) VALUES (?1, ?2)",
-            )?,
+            tx,
             new_group: tx
                 .prepare_cached("INSERT INTO learner_group (name) VALUES (?1) RETURNING id")?,
             set_date: tx.prepare_cached(
@@ -403,18 +391,7 @@ impl<'c> Links<'c> {
                     }
                 });
             }
-            let current: Vec<i64> = if is_new {
-                Vec::new()
-            } else {
-                let rows = self.cur_grp.query_map([id], |r| r.get(0))?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
-            for gid in current.iter().filter(|g| !gids.contains(g)) {
-                self.del_grp.execute([id, *gid])?;
-            }
-            for gid in gids.iter().filter(|g| !current.contains(g)) {
-                self.add_grp.execute([*gid, id])?;
-            }
+            super::groups::set_groups(self.tx, id, &gids, is_new)?;
         }
         for (field, value) in &row.dates {
             if value.is_empty() {
