@@ -1,0 +1,234 @@
+//! Undoing an applied bulk action (issue 13): every row the batch recorded (`batch.rs`) goes
+//! back to its previous state in one transaction, and the messages the action caused are
+//! withdrawn while they are still queued.
+//!
+//! **Which messages the action caused**: those logged for one of the batch's memberships
+//! after the action was applied (message id above the highest id at that moment, so a
+//! message of the same second before the action is not counted), whatever their rule: the
+//! state the action left (active, a new due date, dismissed) is what every later selection
+//! saw for those memberships. Those that never left are withdrawn: queued ones (with their
+//! outbox row) and skipped ones (no manager, say) are deleted, so that the same message can
+//! be made again if the action is applied again (its dedup key is free), and so are the
+//! pending manager digest items of those memberships logged since. Sent (or being sent)
+//! ones cannot be taken back: without confirmation the undo is refused with how many were
+//! sent ([`Error::NeedsConfirmation`]); with it, the rest is undone and the sent ones stay
+//! in the log. Failed ones stay too: a delivery was attempted, the log keeps the reply.
+//!
+//! A row is restored only while its exception still has the status the action gave it;
+//! one changed since (by another batch's undo, say) is left as it is and counted.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::action::ExceptionAction;
+use crate::membership::summary::{self, Scope};
+use crate::{idset, Error, Result};
+
+/// What an undo did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct UndoOutcome {
+    pub batch: i64,
+    pub action: ExceptionAction,
+    /// Exceptions back to their previous state.
+    pub restored: u32,
+    /// Exceptions left alone because they changed after the action.
+    pub changed_since: u32,
+    /// Messages withdrawn: queued and skipped ones, and pending digest items.
+    pub withdrawn: u32,
+    /// Messages the action caused that were already sent, and stay sent.
+    pub sent_kept: u32,
+}
+
+struct Batch {
+    action: ExceptionAction,
+    event_floor: i64,
+    event_ceiling: i64,
+    message_floor: i64,
+    digest_floor: i64,
+}
+
+fn load(tx: &Connection, id: i64) -> Result<Batch> {
+    let row = tx
+        .query_row(
+            "SELECT action, event_floor, event_ceiling, message_floor, digest_floor, undone_at
+             FROM action_batch WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((action, event_floor, event_ceiling, message_floor, digest_floor, undone)) = row
+    else {
+        return Err(Error::NotFound {
+            what: "batch",
+            key: id.to_string(),
+        });
+    };
+    if undone.is_some() {
+        return Err(Error::AlreadyUndone { batch: id });
+    }
+    Ok(Batch {
+        action: ExceptionAction::parse(&action)?,
+        event_floor,
+        event_ceiling,
+        message_floor,
+        digest_floor,
+    })
+}
+
+/// The messages the batch caused, for its memberships (see the module's rule).
+const CAUSED: &str = "FROM message m
+     WHERE m.id > ?2 AND m.assignment_id IN
+       (SELECT assignment_id FROM action_batch_assignment WHERE batch_id = ?1)";
+
+/// Undoes batch `id` at `now` in the caller's transaction.
+///
+/// # Errors
+/// [`Error::NotFound`] for no such batch, [`Error::AlreadyUndone`], and
+/// [`Error::NeedsConfirmation`] (nothing written) when messages it caused were sent and
+/// `confirm_sent` is false; database errors.
+pub fn undo(tx: &Connection, now: i64, id: i64, confirm_sent: bool) -> Result<UndoOutcome> {
+    let b = load(tx, id)?;
+    let sent: u32 = tx.query_row(
+        &format!("SELECT count(*) {CAUSED} AND m.state IN ('sent', 'sending')"),
+        params![id, b.message_floor],
+        |r| r.get(0),
+    )?;
+    if sent > 0 && !confirm_sent {
+        return Err(Error::NeedsConfirmation { batch: id, sent });
+    }
+    let withdrawn = withdraw(tx, id, &b)?;
+    let (restored, changed_since) = restore(tx, id, &b)?;
+    tx.execute(
+        "UPDATE action_batch SET undone_at = ?2, withdrawn = ?3, sent_kept = ?4 WHERE id = ?1",
+        params![id, now, withdrawn, sent],
+    )?;
+    Ok(UndoOutcome {
+        batch: id,
+        action: b.action,
+        restored,
+        changed_since,
+        withdrawn,
+        sent_kept: sent,
+    })
+}
+
+/// Deletes the queued and skipped messages (their outbox rows go with them) and pending
+/// digest items the batch caused. Returns how many.
+fn withdraw(tx: &Connection, id: i64, b: &Batch) -> Result<u32> {
+    let messages = tx.execute(
+        &format!("DELETE FROM message WHERE id IN (SELECT m.id {CAUSED} AND m.state IN ('queued', 'skipped'))"),
+        params![id, b.message_floor],
+    )?;
+    let items = tx.execute(
+        "DELETE FROM digest_item WHERE id > ?2 AND digest_message_id IS NULL AND assignment_id IN
+           (SELECT assignment_id FROM action_batch_assignment WHERE batch_id = ?1)",
+        params![id, b.digest_floor],
+    )?;
+    Ok((messages + items) as u32)
+}
+
+/// Puts every row of the batch whose exception still has the action's status back as it
+/// was, inside one summary bracket. Returns (restored, changed since).
+fn restore(tx: &Connection, id: i64, b: &Batch) -> Result<(u32, u32)> {
+    let status = b.action.status().as_str();
+    idset::fill(tx, "undo_e", std::iter::empty())?;
+    tx.execute(
+        "INSERT INTO temp.undo_e (id) SELECT x.exception_id FROM action_batch_exception x
+         CROSS JOIN exception e ON e.id = x.exception_id
+         WHERE x.batch_id = ?1 AND e.status = ?2",
+        params![id, status],
+    )?;
+    let total: u32 = tx.query_row(
+        "SELECT count(*) FROM action_batch_exception WHERE batch_id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    idset::fill(tx, "undo_a", std::iter::empty())?;
+    tx.execute(
+        "INSERT OR IGNORE INTO temp.undo_a (id) SELECT e.assignment_id FROM temp.undo_e t
+         CROSS JOIN exception e ON e.id = t.id",
+        [],
+    )?;
+    let restored: u32 = tx.query_row("SELECT count(*) FROM temp.undo_e", [], |r| r.get(0))?;
+    summary::leave(tx, "undo_a", Scope::Figures)?;
+    tx.execute(
+        "UPDATE exception AS e SET (status, handled_at) =
+             (SELECT x.status, x.handled_at FROM action_batch_exception x
+              WHERE x.batch_id = ?1 AND x.exception_id = e.id)
+         WHERE e.id IN (SELECT id FROM temp.undo_e)",
+        [id],
+    )?;
+    tx.execute(
+        "UPDATE assignment AS a SET (assigned_at, due_at, active, exception_status, status,
+                 completed_at, cycle, window_opens_at, expires_at) =
+             (SELECT x.assigned_at, x.due_at, x.active, x.exception_status, x.status,
+                     x.completed_at, x.cycle, x.window_opens_at, x.expires_at
+              FROM action_batch_assignment x WHERE x.batch_id = ?1 AND x.assignment_id = a.id)
+         WHERE a.id IN (SELECT id FROM temp.undo_a)",
+        [id],
+    )?;
+    summary::enter(tx, "undo_a", Scope::Figures)?;
+    restore_dependents(tx, id, b)?;
+    Ok((restored, total - restored))
+}
+
+/// The course set progress, certification records and source due dates of the restored
+/// memberships as recorded, and the events the action added to them removed.
+fn restore_dependents(tx: &Connection, id: i64, b: &Batch) -> Result<()> {
+    if matches!(
+        b.action,
+        ExceptionAction::Assign | ExceptionAction::SetRealisticDueDate
+    ) {
+        for (table, cols) in [
+            (
+                "course_set_progress",
+                "assignment_id, cycle, course_set_id, current_at, due_at, completed_at",
+            ),
+            (
+                "certification_record",
+                "assignment_id, cycle, path, state, started_at, completed_at, window_opens_at, expires_at",
+            ),
+        ] {
+            let saved = if table == "course_set_progress" {
+                "action_batch_progress"
+            } else {
+                "action_batch_record"
+            };
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE assignment_id IN (SELECT id FROM temp.undo_a)"),
+                [],
+            )?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO {table} ({cols}) SELECT {cols} FROM {saved}
+                     WHERE batch_id = ?1 AND assignment_id IN (SELECT id FROM temp.undo_a)"
+                ),
+                [id],
+            )?;
+        }
+    }
+    if b.action == ExceptionAction::SetRealisticDueDate {
+        tx.execute(
+            "UPDATE assignment_source AS s SET (due_at, due_set) =
+                 (SELECT x.due_at, x.due_set FROM action_batch_source x
+                  WHERE x.batch_id = ?1 AND x.source_id = s.id)
+             WHERE s.assignment_id IN (SELECT id FROM temp.undo_a)
+               AND s.id IN (SELECT source_id FROM action_batch_source WHERE batch_id = ?1)",
+            [id],
+        )?;
+    }
+    tx.execute(
+        "DELETE FROM event WHERE id > ?1 AND id <= ?2 AND assignment_id IN (SELECT id FROM temp.undo_a)",
+        params![b.event_floor, b.event_ceiling],
+    )?;
+    Ok(())
+}
