@@ -2,9 +2,9 @@
 //! back to its previous state in one transaction, and the messages the action caused are
 //! withdrawn while they are still queued.
 //!
-//! **Which messages the action caused**: those logged for one of the batch's memberships
-//! after the action was applied (message id above the highest id at that moment, so a
-//! message of the same second before the action is not counted), whatever their rule: the
+//! **Which messages the action caused**: those logged for one of the memberships the undo
+//! restores after the action was applied (message id above the highest id at that moment,
+//! so a message of the same second before the action is not counted), whatever their rule: the
 //! state the action left (active, a new due date, dismissed) is what every later selection
 //! saw for those memberships. Those that never left are withdrawn: queued ones (with their
 //! outbox row) and skipped ones (no manager, say) are deleted, so that the same message can
@@ -14,8 +14,11 @@
 //! sent ([`Error::NeedsConfirmation`]); with it, the rest is undone and the sent ones stay
 //! in the log. Failed ones stay too: a delivery was attempted, the log keeps the reply.
 //!
-//! A row is restored only while its exception still has the status the action gave it;
-//! one changed since (by another batch's undo, say) is left as it is and counted.
+//! A row is restored only while it is as the action left it: its exception still has the
+//! status the action gave it, and its membership has no event recorded after the action (a
+//! course set or the program completed, a window opened, an unassignment, an exception
+//! raised again). Restoring such a row would throw away what happened to it since; it is
+//! left as it is and counted (`changed_since`), and so are its messages.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -84,10 +87,9 @@ fn load(tx: &Connection, id: i64) -> Result<Batch> {
     })
 }
 
-/// The messages the batch caused, for its memberships (see the module's rule).
+/// The messages the batch caused, for the memberships it restores (see the module's rule).
 const CAUSED: &str = "FROM message m
-     WHERE m.id > ?2 AND m.assignment_id IN
-       (SELECT assignment_id FROM action_batch_assignment WHERE batch_id = ?1)";
+     WHERE m.id > ?1 AND m.assignment_id IN (SELECT id FROM temp.undo_a)";
 
 /// Undoes batch `id` at `now` in the caller's transaction.
 ///
@@ -97,16 +99,17 @@ const CAUSED: &str = "FROM message m
 /// `confirm_sent` is false; database errors.
 pub fn undo(tx: &Connection, now: i64, id: i64, confirm_sent: bool) -> Result<UndoOutcome> {
     let b = load(tx, id)?;
+    let (restored, changed_since) = still_as_left(tx, id, &b)?;
     let sent: u32 = tx.query_row(
         &format!("SELECT count(*) {CAUSED} AND m.state IN ('sent', 'sending')"),
-        params![id, b.message_floor],
+        [b.message_floor],
         |r| r.get(0),
     )?;
     if sent > 0 && !confirm_sent {
         return Err(Error::NeedsConfirmation { batch: id, sent });
     }
-    let withdrawn = withdraw(tx, id, &b)?;
-    let (restored, changed_since) = restore(tx, id, &b)?;
+    let withdrawn = withdraw(tx, &b)?;
+    restore(tx, id, &b)?;
     tx.execute(
         "UPDATE action_batch SET undone_at = ?2, withdrawn = ?3, sent_kept = ?4 WHERE id = ?1",
         params![id, now, withdrawn, sent],
@@ -123,34 +126,34 @@ pub fn undo(tx: &Connection, now: i64, id: i64, confirm_sent: bool) -> Result<Un
 
 /// Deletes the queued and skipped messages (their outbox rows go with them) and pending
 /// digest items the batch caused. Returns how many.
-fn withdraw(tx: &Connection, id: i64, b: &Batch) -> Result<u32> {
+fn withdraw(tx: &Connection, b: &Batch) -> Result<u32> {
     let messages = tx.execute(
         &format!("DELETE FROM message WHERE id IN (SELECT m.id {CAUSED} AND m.state IN ('queued', 'skipped'))"),
-        params![id, b.message_floor],
+        [b.message_floor],
     )?;
     let items = tx.execute(
-        "DELETE FROM digest_item WHERE id > ?2 AND digest_message_id IS NULL AND assignment_id IN
-           (SELECT assignment_id FROM action_batch_assignment WHERE batch_id = ?1)",
-        params![id, b.digest_floor],
+        "DELETE FROM digest_item WHERE id > ?1 AND digest_message_id IS NULL
+           AND assignment_id IN (SELECT id FROM temp.undo_a)",
+        [b.digest_floor],
     )?;
     Ok((messages + items) as u32)
 }
 
-/// Puts every row of the batch whose exception still has the action's status back as it
-/// was, inside one summary bracket. Returns (restored, changed since).
-fn restore(tx: &Connection, id: i64, b: &Batch) -> Result<(u32, u32)> {
+/// Puts the rows of the batch still as the action left it (see the module) in
+/// `temp.undo_e` (exceptions) and `temp.undo_a` (their memberships). Returns (those, the
+/// others).
+///
+/// The events since the action are read once, by rowid range (`event` has no index starting
+/// with the membership), into the list `NOT IN` looks up.
+fn still_as_left(tx: &Connection, id: i64, b: &Batch) -> Result<(u32, u32)> {
     let status = b.action.status().as_str();
     idset::fill(tx, "undo_e", std::iter::empty())?;
     tx.execute(
         "INSERT INTO temp.undo_e (id) SELECT x.exception_id FROM action_batch_exception x
          CROSS JOIN exception e ON e.id = x.exception_id
-         WHERE x.batch_id = ?1 AND e.status = ?2",
-        params![id, status],
-    )?;
-    let total: u32 = tx.query_row(
-        "SELECT count(*) FROM action_batch_exception WHERE batch_id = ?1",
-        [id],
-        |r| r.get(0),
+         WHERE x.batch_id = ?1 AND e.status = ?2
+           AND e.assignment_id NOT IN (SELECT assignment_id FROM event WHERE id > ?3)",
+        params![id, status, b.event_ceiling],
     )?;
     idset::fill(tx, "undo_a", std::iter::empty())?;
     tx.execute(
@@ -158,7 +161,18 @@ fn restore(tx: &Connection, id: i64, b: &Batch) -> Result<(u32, u32)> {
          CROSS JOIN exception e ON e.id = t.id",
         [],
     )?;
+    let total: u32 = tx.query_row(
+        "SELECT count(*) FROM action_batch_exception WHERE batch_id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
     let restored: u32 = tx.query_row("SELECT count(*) FROM temp.undo_e", [], |r| r.get(0))?;
+    Ok((restored, total - restored))
+}
+
+/// Puts the rows of `temp.undo_e` and `temp.undo_a` back as the batch recorded them, inside
+/// one summary bracket.
+fn restore(tx: &Connection, id: i64, b: &Batch) -> Result<()> {
     summary::leave(tx, "undo_a", Scope::Figures)?;
     tx.execute(
         "UPDATE exception AS e SET (status, handled_at) =
@@ -177,8 +191,7 @@ fn restore(tx: &Connection, id: i64, b: &Batch) -> Result<(u32, u32)> {
         [id],
     )?;
     summary::enter(tx, "undo_a", Scope::Figures)?;
-    restore_dependents(tx, id, b)?;
-    Ok((restored, total - restored))
+    restore_dependents(tx, id, b)
 }
 
 /// The course set progress, certification records and source due dates of the restored

@@ -261,3 +261,39 @@ fn sent_messages_are_counted_and_the_rest_undone_only_when_confirmed() {
     let missing = undo(&db, "2026-03-01T14:02:00Z", 99, true).unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::NotFound);
 }
+
+#[test]
+fn a_row_that_changed_since_the_action_is_left_as_it_is() {
+    let (_dir, db) = fixture();
+    let batch = apply(&db, "2026-03-01T13:00:00Z", ExceptionAction::Assign, &all());
+    // L1 completes the first course set after the action: the membership moved on.
+    crate::fixture::complete(
+        &db,
+        "2026-03-01T15:00:00Z",
+        "L1",
+        "LONG1",
+        "2026-03-01T14:00:00Z",
+    );
+    crate::fixture::run(&db, "2026-03-01T15:05:00Z");
+    let l1 = crate::fixture::member(&db, "L1", "RUSH").unwrap();
+    let done = undo(&db, "2026-03-01T16:00:00Z", batch, false).unwrap();
+    assert_eq!((done.restored, done.changed_since), (2, 1));
+    assert_eq!(
+        crate::fixture::member(&db, "L1", "RUSH").unwrap(),
+        l1,
+        "kept as it is"
+    );
+    let l2 = crate::fixture::member(&db, "L2", "RUSH").unwrap();
+    assert_eq!((l2.active, l2.exception_status.as_str()), (false, "raised"));
+    // L1's messages stay (the welcome and due reminder it still has), the others' go.
+    let who: Vec<String> = messages(&db).into_iter().map(|x| x.0).collect();
+    assert!(
+        who.contains(&"L1".to_string()) && !who.contains(&"L2".to_string()),
+        "{who:?}"
+    );
+    assert_summary_is_a_full_count(&db, "partly undone");
+    let raised = api::exceptions::list_all(&db.reader().unwrap(), None).unwrap();
+    assert!(raised
+        .iter()
+        .all(|r| r.learner_id_number != "L1" || r.program_name != "Rushed Program"));
+}
