@@ -114,7 +114,7 @@ describe("Undo of an exception action", () => {
     await dismissAda();
     await fireEvent.click(screen.getByTestId("undo-result"));
     const summary = await screen.findByTestId("undo-result-summary");
-    expect(text(summary)).toContain("Batch 7 undone: 1 row restored, 2 queued messages withdrawn");
+    expect(text(summary)).toContain("Batch 7 undone: 1 row restored, 2 unsent messages withdrawn");
     expect(await screen.findByText("Ada")).toBeTruthy();
     expect(calls.filter((c) => c.cmd === "undo_exception_action")).toEqual([
       { cmd: "undo_exception_action", batch: 7, confirmSent: false },

@@ -4,9 +4,9 @@
 //!
 //! **Which messages the action caused**: those logged for one of the memberships the undo
 //! restores after the action was applied (message id above the highest id at that moment,
-//! so a message of the same second before the action is not counted), whatever their rule: the
-//! state the action left (active, a new due date, dismissed) is what every later selection
-//! saw for those memberships. Those that never left are withdrawn: queued ones (with their
+//! so a message of the same second before the action is not counted), whatever their
+//! rule: the state the action left (active, a new due date, dismissed) is what every later
+//! selection saw for those memberships. Those that never left are withdrawn: queued ones (with their
 //! outbox row) and skipped ones (no manager, say) are deleted, so that the same message can
 //! be made again if the action is applied again (its dedup key is free), and so are the
 //! pending manager digest items of those memberships logged since. Sent (or being sent)
