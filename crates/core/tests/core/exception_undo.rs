@@ -140,6 +140,35 @@ fn each_action_undone_gives_back_the_reports_and_figures_as_they_were() {
     }
 }
 
+/// Sending through the loopback server `srv`.
+fn smtp(db: &Db, srv: &SmtpServer) {
+    let settings = SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: srv.port,
+        security: Security::None,
+        username: String::new(),
+        from_address: "learning@certdesk.test".into(),
+        from_name: "Learning team".into(),
+        timeout_secs: 5,
+        ca_cert_file: String::new(),
+        allow_plain_auth: true,
+    };
+    db.writer()
+        .unwrap()
+        .write(|tx| mail::save_settings(tx, &settings))
+        .unwrap();
+}
+
+/// The membership report without its last message date (a sent message stays sent).
+fn unsent(rows: Vec<String>) -> Vec<String> {
+    rows.into_iter()
+        .map(|x| match x.find(", last_message_date") {
+            Some(i) => x[..i].to_string(),
+            None => x,
+        })
+        .collect()
+}
+
 fn m(who: &str, state: &str, n: i64) -> (String, String, i64) {
     (who.to_string(), state.to_string(), n)
 }
@@ -189,21 +218,7 @@ fn queued_messages_are_withdrawn_and_the_action_can_be_applied_again() {
 fn sent_messages_are_counted_and_the_rest_undone_only_when_confirmed() {
     let (_dir, db) = fixture();
     let srv = SmtpServer::start(&[]);
-    let settings = SmtpSettings {
-        host: "127.0.0.1".into(),
-        port: srv.port,
-        security: Security::None,
-        username: String::new(),
-        from_address: "learning@certdesk.test".into(),
-        from_name: "Learning team".into(),
-        timeout_secs: 5,
-        ca_cert_file: String::new(),
-        allow_plain_auth: true,
-    };
-    db.writer()
-        .unwrap()
-        .write(|tx| mail::save_settings(tx, &settings))
-        .unwrap();
+    smtp(&db, &srv);
     let before = state(&db);
     let two = {
         let r = db.reader().unwrap();
@@ -248,14 +263,6 @@ fn sent_messages_are_counted_and_the_rest_undone_only_when_confirmed() {
         ]
     );
     // As before, but for the messages that went (the report's last message date).
-    let unsent = |rows: Vec<String>| -> Vec<String> {
-        rows.into_iter()
-            .map(|x| match x.find(", last_message_date") {
-                Some(i) => x[..i].to_string(),
-                None => x,
-            })
-            .collect()
-    };
     assert_eq!(unsent(state(&db)), unsent(before));
     assert_summary_is_a_full_count(&db, "both undone");
     let missing = undo(&db, "2026-03-01T14:02:00Z", 99, true).unwrap_err();
@@ -296,4 +303,30 @@ fn a_row_that_changed_since_the_action_is_left_as_it_is() {
     assert!(raised
         .iter()
         .all(|r| r.learner_id_number != "L1" || r.program_name != "Rushed Program"));
+}
+
+#[test]
+fn a_batch_is_undone_after_a_restore_counting_what_was_sent_since_the_backup() {
+    let (dir, db) = fixture();
+    let srv = SmtpServer::start(&[]);
+    smtp(&db, &srv);
+    let before = state(&db);
+    let batch = apply(&db, "2026-03-01T13:00:00Z", ExceptionAction::Assign, &all());
+    crate::fixture::run(&db, "2026-03-01T13:05:00Z");
+    let copy = dir.path().join("backup.sqlite");
+    api::store::backup(&db, copy.to_str().unwrap()).unwrap();
+    // Sent after the backup: the restore keeps them sent.
+    let clock = ManualClock::new(t("2026-03-01T13:06:00Z"));
+    assert_eq!(
+        send_due(&db, &clock, &crate::notify::opts()).unwrap().sent,
+        8
+    );
+    api::store::restore(&db, copy.to_str().unwrap(), t("2026-03-01T14:00:00Z")).unwrap();
+    let refused = undo(&db, "2026-03-01T14:10:00Z", batch, false).unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::NeedsConfirmation);
+    assert!(refused.to_string().contains("6 message(s)"), "{refused}");
+    let done = undo(&db, "2026-03-01T14:10:00Z", batch, true).unwrap();
+    assert_eq!((done.restored, done.sent_kept, done.withdrawn), (3, 6, 3));
+    assert_eq!(unsent(state(&db)), unsent(before));
+    assert_summary_is_a_full_count(&db, "undone after a restore");
 }
