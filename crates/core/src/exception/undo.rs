@@ -181,13 +181,43 @@ fn restore(tx: &Connection, id: i64, b: &Batch) -> Result<()> {
          WHERE e.id IN (SELECT id FROM temp.undo_e)",
         [id],
     )?;
+    // The columns the action always sets, then every column of the rows that differ
+    // still (those the engine settled): an UPDATE rewrites the index entries of every
+    // column it sets, changed or not.
+    let own = match b.action {
+        ExceptionAction::DoNotAssign | ExceptionAction::Dismiss => {
+            "active, due_at, exception_status"
+        }
+        ExceptionAction::Assign => "active, assigned_at, exception_status",
+        ExceptionAction::SetRealisticDueDate => "active, assigned_at, due_at, exception_status",
+    };
+    let from = |cols: &str| {
+        let x: Vec<String> = cols.split(", ").map(|c| format!("x.{c}")).collect();
+        format!(
+            "UPDATE assignment AS a SET ({cols}) = (SELECT {} FROM action_batch_assignment x
+                 WHERE x.batch_id = ?1 AND x.assignment_id = a.id)",
+            x.join(", ")
+        )
+    };
     tx.execute(
-        "UPDATE assignment AS a SET (assigned_at, due_at, active, exception_status, status,
-                 completed_at, cycle, window_opens_at, expires_at) =
-             (SELECT x.assigned_at, x.due_at, x.active, x.exception_status, x.status,
-                     x.completed_at, x.cycle, x.window_opens_at, x.expires_at
-              FROM action_batch_assignment x WHERE x.batch_id = ?1 AND x.assignment_id = a.id)
-         WHERE a.id IN (SELECT id FROM temp.undo_a)",
+        &format!("{} WHERE a.id IN (SELECT id FROM temp.undo_a)", from(own)),
+        [id],
+    )?;
+    let all = "assigned_at, due_at, active, exception_status, status, completed_at, cycle, \
+               window_opens_at, expires_at";
+    let differ: Vec<String> = all
+        .split(", ")
+        .map(|c| format!("x.{c} IS NOT now.{c}"))
+        .collect();
+    tx.execute(
+        &format!(
+            "{} WHERE a.id IN (SELECT x.assignment_id FROM action_batch_assignment x
+                 CROSS JOIN assignment now ON now.id = x.assignment_id
+                 WHERE x.batch_id = ?1 AND x.assignment_id IN (SELECT id FROM temp.undo_a)
+                   AND ({}))",
+            from(all),
+            differ.join(" OR ")
+        ),
         [id],
     )?;
     summary::enter(tx, "undo_a", Scope::Figures)?;
@@ -201,33 +231,27 @@ fn restore_dependents(tx: &Connection, id: i64, b: &Batch) -> Result<()> {
         b.action,
         ExceptionAction::Assign | ExceptionAction::SetRealisticDueDate
     ) {
-        for (table, cols) in [
-            (
-                "course_set_progress",
-                "assignment_id, cycle, course_set_id, current_at, due_at, completed_at",
-            ),
-            (
-                "certification_record",
-                "assignment_id, cycle, path, state, started_at, completed_at, window_opens_at, expires_at",
-            ),
-        ] {
-            let saved = if table == "course_set_progress" {
-                "action_batch_progress"
-            } else {
-                "action_batch_record"
-            };
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE assignment_id IN (SELECT id FROM temp.undo_a)"),
-                [],
-            )?;
-            tx.execute(
-                &format!(
-                    "INSERT INTO {table} ({cols}) SELECT {cols} FROM {saved}
-                     WHERE batch_id = ?1 AND assignment_id IN (SELECT id FROM temp.undo_a)"
-                ),
-                [id],
-            )?;
-        }
+        restore_rows(
+            tx,
+            id,
+            ("course_set_progress", "action_batch_progress"),
+            &["assignment_id", "cycle", "course_set_id"],
+            &["current_at", "due_at", "completed_at"],
+        )?;
+        restore_rows(
+            tx,
+            id,
+            ("certification_record", "action_batch_record"),
+            &["assignment_id", "cycle"],
+            &[
+                "path",
+                "state",
+                "started_at",
+                "completed_at",
+                "window_opens_at",
+                "expires_at",
+            ],
+        )?;
     }
     if b.action == ExceptionAction::SetRealisticDueDate {
         tx.execute(
@@ -242,6 +266,62 @@ fn restore_dependents(tx: &Connection, id: i64, b: &Batch) -> Result<()> {
     tx.execute(
         "DELETE FROM event WHERE id > ?1 AND id <= ?2 AND assignment_id IN (SELECT id FROM temp.undo_a)",
         params![b.event_floor, b.event_ceiling],
+    )?;
+    Ok(())
+}
+
+/// Makes the rows of `table` (`tables.0`) of the memberships in `temp.undo_a` equal to those
+/// saved in `tables.1` for batch `id`: rows added since deleted, rows that differ updated
+/// (only those: most are as they were), rows missing inserted.
+fn restore_rows(
+    tx: &Connection,
+    id: i64,
+    (table, saved): (&str, &str),
+    keys: &[&str],
+    cols: &[&str],
+) -> Result<()> {
+    let same_key = keys
+        .iter()
+        .map(|k| format!("x.{k} = t.{k}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let differ = cols
+        .iter()
+        .map(|c| format!("x.{c} IS NOT t.{c}"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let (set, x_cols) = (
+        cols.join(", "),
+        cols.iter()
+            .map(|c| format!("x.{c}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let saved_row = format!("SELECT 1 FROM {saved} x WHERE x.batch_id = ?1 AND {same_key}");
+    tx.execute(
+        &format!(
+            "DELETE FROM {table} AS t WHERE t.assignment_id IN (SELECT id FROM temp.undo_a)
+               AND NOT EXISTS ({saved_row})"
+        ),
+        [id],
+    )?;
+    tx.execute(
+        &format!(
+            "UPDATE {table} AS t SET ({set}) = (SELECT {x_cols} FROM {saved} x
+                 WHERE x.batch_id = ?1 AND {same_key})
+             WHERE t.assignment_id IN (SELECT id FROM temp.undo_a)
+               AND EXISTS ({saved_row} AND ({differ}))"
+        ),
+        [id],
+    )?;
+    let all = [keys, cols].concat().join(", ");
+    tx.execute(
+        &format!(
+            "INSERT INTO {table} ({all}) SELECT {all} FROM {saved} x
+             WHERE x.batch_id = ?1 AND x.assignment_id IN (SELECT id FROM temp.undo_a)
+               AND NOT EXISTS (SELECT 1 FROM {table} t WHERE {same_key})"
+        ),
+        [id],
     )?;
     Ok(())
 }
