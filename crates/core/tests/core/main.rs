@@ -10,6 +10,7 @@ mod certification;
 mod completion_report;
 mod demo;
 mod enrolment;
+mod exception_undo;
 mod exceptions;
 mod fixture;
 mod fuzz;
