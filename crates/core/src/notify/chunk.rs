@@ -251,8 +251,16 @@ impl Queueing {
             let scale = (target.as_secs_f64() / took).clamp(0.25, grow);
             s.width = ((s.width as f64 * scale) as i64).clamp(MIN_WIDTH, MAX_WIDTH);
         }
-        if s.cursor > s.ehi {
-            self.streams.pop_front();
+        let done = s.cursor > s.ehi;
+        if let Some(s) = self.streams.pop_front().filter(|_| !done) {
+            // The group's recipient kinds take turns, page by page: they read the same
+            // memberships over the same instants, which the last page left in the cache.
+            let n = self
+                .streams
+                .iter()
+                .take_while(|x| x.group == s.group)
+                .count();
+            self.streams.insert(n, s);
         }
         Ok(!self.streams.is_empty())
     }
