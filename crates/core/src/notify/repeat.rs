@@ -10,7 +10,8 @@
 //! An escalating rule also copies the learner's managers' managers: from the first message
 //! (always), from the first message sent N or more local days after the due date (after N
 //! days overdue), or from repeat K on (after the K-th repeat). A learner whose managers have
-//! no manager gets one skipped line in the log, at the first message that would escalate.
+//! no manager gets one skipped line in the log, at the first message that would escalate;
+//! so does a manager copy for a learner without a manager, at the first message.
 
 use jiff::civil::Time;
 use jiff::{tz::TimeZone, Timestamp};
@@ -106,6 +107,11 @@ pub(super) fn due(
             && (!escalating(k) || (s.no_recipient && Some(k) != first_escalating))
         {
             continue;
+        }
+        // A manager copy for a learner without a manager is logged as skipped once, at the
+        // first message, not again at every repeat.
+        if kind == Kind::Manager && s.no_recipient && k > 0 {
+            break;
         }
         let days = every * i64::from(k);
         // Surely before the range (sent by an earlier run), or surely after it.
