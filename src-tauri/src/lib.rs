@@ -32,6 +32,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::exceptions::raised_exceptions,
         commands::exceptions::preview_exception_action,
         commands::exceptions::apply_exception_action,
+        commands::exceptions::exception_action_history,
+        commands::exceptions::undo_exception_action,
         commands::programs::program_list,
         commands::programs::find_learners,
         commands::programs::course_sets,

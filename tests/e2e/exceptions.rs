@@ -11,7 +11,7 @@ async fn act(app: &App, action: &str, changed: usize) -> String {
         .await;
     app.click("#exception-apply").await;
     let dialog = app.text("[role=dialog]").await;
-    assert!(dialog.contains("cannot be undone"), "{dialog}");
+    assert!(dialog.contains("You can undo it afterwards"), "{dialog}");
     let rows = if changed == 1 { "row" } else { "rows" };
     assert!(
         dialog.contains(&format!("{changed} {rows} will change")),
@@ -89,8 +89,22 @@ async fn fix_exceptions_with_each_action_then_see_them_in_the_membership_report(
     choose(&app, "#exception-select", "duplicate_course").await;
     act(&app, "do_not_assign", duplicate).await;
 
-    // 4. All that is left: dismiss.
+    // 4. All that is left: dismiss. Then Undo on the result brings those rows back, and
+    // dismissing them again works.
     choose(&app, "#exception-select", "all").await;
+    act(&app, "dismiss", allowance - 1).await;
+    app.find("[data-testid=no-exceptions]").await;
+    app.click("[data-testid=undo-result]").await;
+    let rows = if allowance == 2 { "row" } else { "rows" };
+    wait_text(&app, "[data-testid=undo-result-summary]", |t| {
+        t.contains(&format!("{} {rows} restored", allowance - 1))
+    })
+    .await;
+    app.find("[data-testid=exception-row][data-kind=time_allowance]")
+        .await;
+    let back = cli_json(&app.db, &["exceptions", "list"]);
+    assert_eq!(count(&back, "time_allowance"), allowance - 1, "{back}");
+    choose(&app, "#exception-select", "time_allowance").await;
     act(&app, "dismiss", allowance - 1).await;
     app.find("[data-testid=no-exceptions]").await;
     assert_eq!(

@@ -9,8 +9,8 @@
 //! Imports LEARNERS learners from CSV (default 100,000; or the `BENCH_LEARNERS` variable),
 //! assigns each to PROGRAMS certifications (default 10, so 1,000,000 memberships, written
 //! set-based), then measures `engine::advance` when about 1% of certifications change state,
-//! assigning a program that raises an exception for every learner, and a bulk exception
-//! action over all those rows.
+//! assigning a program that raises an exception for every learner, a bulk exception action
+//! over all those rows (recording its undo batch, which the bound writes too), and its undo.
 //!
 //! Each measured step prints its bare-SQL bound beside it: the same rows written by plain
 //! set-based SQL into a copy of the store taken just before the step (`support/bare_bound.rs`),
@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use bare_bound::Snapshot;
 use bench_store::{cpu_ms, report};
 use certdesk_core::exception::action::{apply, ExceptionAction, Selection};
+use certdesk_core::exception::undo::undo;
 use certdesk_core::membership::engine;
 use certdesk_core::{enrolment, names, scheduler, Writer};
 use jiff::{SignedDuration, Timestamp};
@@ -85,7 +86,8 @@ fn main() {
         format!("{} exceptions raised", s.exceptions)
     });
     println!("  {s}");
-    let s = bounded(&mut w, &path, "bulk exception action (assign)", |w| {
+    let mut batch = None;
+    let s = bounded(&mut w, &path, "bulk action (assign) + undo batch", |w| {
         let out = w
             .write(|tx| {
                 let sel = Selection {
@@ -95,9 +97,27 @@ fn main() {
                 apply(tx, t0, &sel, ExceptionAction::Assign, &mut |_, _| {})
             })
             .unwrap();
-        format!("{} rows changed", out.changed)
+        batch = out.batch;
+        format!("{} rows changed, batch {:?}", out.changed, out.batch)
     });
     println!("  {s}");
+
+    // 5. Its undo (no bound: it deletes the events the action added, which the replay
+    // does not do).
+    let (start, cpu) = (Instant::now(), cpu_ms());
+    let u = w
+        .write(|tx| undo(tx, t0.as_second() + 60, batch.unwrap(), true))
+        .unwrap();
+    println!(
+        "{:<36} {:>7.3} s wall {:>6.2} s cpu",
+        "undo of that batch",
+        secs(start.elapsed()),
+        (cpu_ms() - cpu) as f64 / 1000.0
+    );
+    println!(
+        "  {} rows restored, {} messages withdrawn",
+        u.restored, u.withdrawn
+    );
 }
 
 /// Runs `step` on the store, then its bare-SQL bound on a copy taken just before, and prints

@@ -1,7 +1,9 @@
 //! Notification benchmark (docs/BENCHMARKS.md, "Notifications"):
 //! 100,000 learners, 1,000,000 assignments over 20 programs, 10 rules per program;
-//! `run(now)` selecting, rendering and queueing about 50,000 due messages; then sending them
-//! to an SMTP sink on loopback (a minimal in-process server that accepts everything).
+//! `run(now)` selecting, rendering and queueing about 64,000 due messages (issue 12: a quarter
+//! of them repeats, with escalation copies to second-level managers and daily manager
+//! digests in half the programs); then sending them to an SMTP sink on loopback (a minimal
+//! in-process server that accepts everything).
 //!
 //! While the large runs go, a probe (`support/lock_probe.rs`) records the longest write-lock
 //! hold and the worst wait of a small writer that writes every 20 ms.
@@ -24,7 +26,8 @@ mod sink;
 use std::time::{Duration, Instant};
 
 use certdesk_core::mail::{self, Security, SendOptions, SmtpSettings};
-use certdesk_core::notify::{self, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
+use certdesk_core::notify::digest::{Digest, DigestFrequency};
+use certdesk_core::notify::{self, Escalation, OffsetUnit, Recipients, RuleInput, Timing, Trigger};
 use certdesk_core::{scheduler, Db, ManualClock, Result};
 use jiff::Timestamp;
 
@@ -47,9 +50,21 @@ fn rule(trigger: Trigger, timing: Timing, n: u32, recipients: Recipients) -> Rul
         digest: Default::default(),
         repeat_every_days: 0,
         repeat_max: 0,
-        escalation: certdesk_core::notify::Escalation::None,
+        escalation: Escalation::None,
         escalate_after: 0,
         send_at_once: false,
+    }
+}
+
+/// A daily digest for the manager copies of odd programs, none for even ones.
+fn digest(program: i64) -> Digest {
+    Digest {
+        frequency: if program % 2 == 1 {
+            DigestFrequency::Daily
+        } else {
+            DigestFrequency::None
+        },
+        weekday: None,
     }
 }
 
@@ -63,6 +78,12 @@ fn fill(db: &Db, now: i64) -> Result<()> {
                     CASE i % 3 WHEN 0 THEN 'UTC' WHEN 1 THEN 'Europe/Paris' ELSE 'America/New_York' END
              FROM n;
              INSERT INTO manager_link (learner_id, manager_id) SELECT id, id - 1 FROM learner WHERE id % 50 = 1 AND id > 1;
+             -- Issue 12: a tenth of the learners (ids ending in 3) in teams of ten under a
+             -- manager (the id ending in 07 of their hundred), whose managers report in tens to
+             -- a second-level manager (the id ending in 009 of their thousand): 13% of the
+             -- learners have a manager, 10% a second-level one.
+             INSERT INTO manager_link (learner_id, manager_id) SELECT id, id - id % 100 + 7 FROM learner WHERE id % 10 = 3;
+             INSERT INTO manager_link (learner_id, manager_id) SELECT id, id - id % 1000 + 9 FROM learner WHERE id % 100 = 7;
              WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {PROGRAMS})
              INSERT INTO program (short_name, full_name, kind) SELECT 'P' || i, 'Program ' || i, 'program' FROM n;
              INSERT INTO course (short_name, full_name) VALUES ('C1', 'Course one'), ('C2', 'Course two');
@@ -91,10 +112,25 @@ fn fill(db: &Db, now: i64) -> Result<()> {
             use Trigger::*;
             for r in [
                 rule(Assigned, On, 0, Learner),
-                rule(DueDate, Before, 7, Both),
+                // Issue 12: 7, 5 and 3 days before; then 3 days after and every 3 days for a
+                // month, the managers' managers copied from the second repeat on; in odd
+                // programs the manager copies of both go in a daily digest.
+                RuleInput {
+                    repeat_every_days: 2,
+                    repeat_max: 2,
+                    digest: digest(p),
+                    ..rule(DueDate, Before, 7, Both)
+                },
                 rule(DueDate, Before, 1, Learner),
                 rule(DueDate, On, 0, Learner),
-                rule(DueDate, After, 3, Both),
+                RuleInput {
+                    repeat_every_days: 3,
+                    repeat_max: 10,
+                    escalation: Escalation::AfterRepeat,
+                    escalate_after: 2,
+                    digest: digest(p),
+                    ..rule(DueDate, After, 3, Both)
+                },
                 rule(Completed, On, 0, Learner),
                 rule(Completed, After, 30, Learner),
                 rule(CourseSetCompleted, On, 0, Learner),
@@ -124,10 +160,16 @@ fn main() -> Result<()> {
         args.get(3).and_then(|s| s.parse().ok()),
     ) {
         // The bare bound alone, on a copy made by hand (to time it with /usr/bin/time).
+        let cpu = child_run::cpu_secs();
         let b = bare_queue::bound(file, at)?;
         println!(
-            "bare: queued {} (+{} skipped) in {:.3?}",
-            b.queued, b.skipped, b.took
+            "bare: queued {} (+{} skipped, {} digest items in {} digests) in {:.3?} (CPU {:.3} s)",
+            b.queued,
+            b.skipped,
+            b.digest_items,
+            b.digests,
+            b.took,
+            child_run::cpu_secs() - cpu
         );
         return Ok(());
     }
@@ -162,13 +204,15 @@ fn main() -> Result<()> {
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
     let copy = format!("{path}.bare");
     std::fs::copy(&path, &copy)?;
+    let cpu = child_run::cpu_secs();
     let bare = bare_queue::bound(&copy, now.as_second())?;
+    let bare_cpu = child_run::cpu_secs() - cpu;
     for f in [copy.clone(), format!("{copy}-wal"), format!("{copy}-shm")] {
         let _ = std::fs::remove_file(f);
     }
     println!(
-        "bare SQL bound (same selection and inserts, one transaction, on a copy): queued {} (+{} skipped) in {:.3?}",
-        bare.queued, bare.skipped, bare.took
+        "bare SQL bound (same selection and inserts, one transaction, on a copy): queued {} (+{} skipped, {} digest items in {} digests) in {:.3?} (CPU {:.3} s)",
+        bare.queued, bare.skipped, bare.digest_items, bare.digests, bare.took, bare_cpu
     );
 
     let probe = lock_probe::Probe::start(&path);
@@ -176,10 +220,12 @@ fn main() -> Result<()> {
     let seen = probe.stop();
     println!("run(now): {run}");
     println!(
-        "  {:.0} messages/s; {:.2} times the bare bound",
+        "  {:.0} messages/s; {:.2} times the bare bound (CPU: {:.2} times)",
         run.queued as f64 / run.took.as_secs_f64(),
-        run.took.as_secs_f64() / bare.took.as_secs_f64()
+        run.took.as_secs_f64() / bare.took.as_secs_f64(),
+        run.cpu_ms as f64 / 1000.0 / bare_cpu.max(1e-3)
     );
+    println!("  {}", mix(&db)?);
     println!("  during it: {seen}");
     let t = Instant::now();
     let again = scheduler::run(&mut db.writer()?, now)?;
@@ -284,6 +330,35 @@ fn main() -> Result<()> {
     let r = child_run::run(&path, later + 120);
     println!("exception alerts over {PER_PROGRAM} exceptions in one program: {r}");
     Ok(())
+}
+
+/// What the large run wrote, by kind: repeats, escalation copies, digest items.
+fn mix(db: &Db) -> Result<String> {
+    let r = db.reader()?;
+    let (all, repeats, second, digests): (i64, i64, i64, i64) = r.query_row(
+        "SELECT count(*), sum(dedup_key GLOB '*.r[0-9]*'), sum(dedup_key GLOB '*.s[0-9]*'),
+                sum(trigger = 'digest')
+         FROM message WHERE recipient_kind <> 'admin'",
+        [],
+        |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?)),
+    )?;
+    let (items, item_repeats, item_second): (i64, i64, i64) = r.query_row(
+        "SELECT count(*), ifnull(sum(dedup_key GLOB '*.r[0-9]*'), 0),
+                ifnull(sum(dedup_key GLOB '*.s[0-9]*'), 0)
+         FROM digest_item",
+        [],
+        |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)),
+    )?;
+    let due = all - digests + items;
+    let pct = |n: i64| 100.0 * n as f64 / due.max(1) as f64;
+    Ok(format!(
+        "of {due} due (messages logged and digest items): repeats {} ({:.0}%), escalation copies {} ({:.0}%), digest items {items} ({:.0}%); {digests} digests",
+        repeats + item_repeats,
+        pct(repeats + item_repeats),
+        second + item_second,
+        pct(second + item_second),
+        pct(items)
+    ))
 }
 
 fn tempfile_dir() -> String {

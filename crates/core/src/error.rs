@@ -39,6 +39,10 @@ pub enum Error {
     Smtp(String),
     #[error("password store: {0}")]
     SecretStore(String),
+    #[error("{sent} message(s) caused by batch {batch} were already sent; confirm to undo the rest (the sent ones stay sent)")]
+    NeedsConfirmation { batch: i64, sent: u32 },
+    #[error("batch {batch} was already undone")]
+    AlreadyUndone { batch: i64 },
 }
 
 /// One bad row of an import: where it is (line 1 is the header of a CSV file) and what is
@@ -95,6 +99,8 @@ impl Error {
             Error::SmtpNotConfigured(_) => ErrorKind::SmtpNotConfigured,
             Error::Smtp(_) => ErrorKind::Smtp,
             Error::SecretStore(_) => ErrorKind::SecretStore,
+            Error::NeedsConfirmation { .. } => ErrorKind::NeedsConfirmation,
+            Error::AlreadyUndone { .. } => ErrorKind::AlreadyUndone,
         }
     }
 }
@@ -118,4 +124,8 @@ pub enum ErrorKind {
     SmtpNotConfigured,
     Smtp,
     SecretStore,
+    /// An undo whose action already caused messages that were sent: ask, then undo the rest.
+    NeedsConfirmation,
+    /// A batch undone once already.
+    AlreadyUndone,
 }

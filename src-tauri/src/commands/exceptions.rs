@@ -1,7 +1,9 @@
-//! The exception report and the actions that fix its rows.
+//! The exception report, the actions that fix its rows, their history and their undo.
 
 use certdesk_core::api::exceptions;
 use certdesk_core::exception::action::{ActionOutcome, ExceptionAction, ExceptionRow, Selection};
+use certdesk_core::exception::batch::ActionBatch;
+use certdesk_core::exception::undo::UndoOutcome;
 use certdesk_core::exception::ExceptionKind;
 use certdesk_core::progress::Progress;
 use tauri::ipc::Channel;
@@ -55,5 +57,29 @@ pub async fn apply_exception_action(
                 let _ = progress.send(Progress { done, total });
             })
         })
+        .await
+}
+
+/// The applied bulk actions, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn exception_action_history(
+    state: State<'_, AppState>,
+) -> CommandResult<Vec<ActionBatch>> {
+    state.read(exceptions::history).await
+}
+
+/// Undoes an applied bulk action in one transaction. Refused with kind
+/// `needs_confirmation` (how many messages were sent) unless `confirm_sent`.
+#[tauri::command]
+#[specta::specta]
+pub async fn undo_exception_action(
+    state: State<'_, AppState>,
+    batch: i64,
+    confirm_sent: bool,
+) -> CommandResult<UndoOutcome> {
+    let now = state.now();
+    state
+        .write(move |w| exceptions::undo(w, now, batch, confirm_sent))
         .await
 }

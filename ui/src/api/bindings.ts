@@ -31,6 +31,13 @@ export const commands = {
 	 *  many rows are done after each chunk (the rows become visible together at the end).
 	 */
 	applyExceptionAction: (selection: Selection, action: ExceptionAction, progress: Channel<Progress>) => typedError<ActionOutcome, CommandError>(__TAURI_INVOKE("apply_exception_action", { selection, action, progress })),
+	/**  The applied bulk actions, newest first. */
+	exceptionActionHistory: () => typedError<ActionBatch[], CommandError>(__TAURI_INVOKE("exception_action_history")),
+	/**
+	 *  Undoes an applied bulk action in one transaction. Refused with kind
+	 *  `needs_confirmation` (how many messages were sent) unless `confirm_sent`.
+	 */
+	undoExceptionAction: (batch: number, confirmSent: boolean) => typedError<UndoOutcome, CommandError>(__TAURI_INVOKE("undo_exception_action", { batch, confirmSent })),
 	/**  Every program and certification, by name. */
 	programList: () => typedError<ProgramSummary[], CommandError>(__TAURI_INVOKE("program_list")),
 	/**  Learners whose name, id number or email contains `text`. */
@@ -177,12 +184,31 @@ export const commands = {
 };
 
 /* Types */
+/**  One applied bulk action, as the history lists it. */
+export type ActionBatch = {
+	id: number,
+	action: ExceptionAction,
+	/**  When it was applied (RFC 3339, UTC). */
+	applied_at: string,
+	/**  The operating-system user who applied it. */
+	os_user: string,
+	/**  Exceptions it handled. */
+	rows: number,
+	/**  When it was undone (RFC 3339, UTC), if it was. */
+	undone_at: string | null,
+};
+
 /**  What an action will do (preview) or did (apply). */
 export type ActionOutcome = {
 	action: ExceptionAction,
 	/**  Rows changed (or, in a preview, that would be). */
 	changed: number,
 	skipped: SkippedRow[],
+	/**
+	 *  The recorded batch an applied action can be undone by (`None` in a preview, or when
+	 *  nothing changed).
+	 */
+	batch: number | null,
 };
 
 export type AppInfo = {
@@ -457,7 +483,11 @@ export type EnqueueSummary = {
 /**  What went wrong, as a stable code the UI and scripts can branch on. */
 export type ErrorKind = "database" | "disk_full" | "busy" | "io" | "not_a_store" | "newer_schema" | "not_found" | "invalid" | "not_empty" | 
 /**  An import with bad rows: nothing was written. */
-"rejected" | "unknown_placeholder" | "smtp_not_configured" | "smtp" | "secret_store";
+"rejected" | "unknown_placeholder" | "smtp_not_configured" | "smtp" | "secret_store" | 
+/**  An undo whose action already caused messages that were sent: ask, then undo the rest. */
+"needs_confirmation" | 
+/**  A batch undone once already. */
+"already_undone";
 
 /**
  *  Whether, and from when, a rule's manager copies also go to the learner's managers'
@@ -1148,6 +1178,20 @@ export type TriggerInfo = {
 	repeats: boolean,
 	/**  Whether "escalate after N days overdue" applies. */
 	overdue: boolean,
+};
+
+/**  What an undo did. */
+export type UndoOutcome = {
+	batch: number,
+	action: ExceptionAction,
+	/**  Exceptions back to their previous state. */
+	restored: number,
+	/**  Exceptions left alone because they changed after the action. */
+	changed_since: number,
+	/**  Messages withdrawn: queued and skipped ones, and pending digest items. */
+	withdrawn: number,
+	/**  Messages the action caused that were already sent, and stay sent. */
+	sent_kept: number,
 };
 
 /**  The unit of a calendar period. */

@@ -51,6 +51,7 @@ function backend(rows: ExceptionRow[]) {
     const a = args as { selection: Selection; action: string };
     calls.push({ cmd, selection: a?.selection, action: a?.action });
     if (cmd === "raised_exceptions") return current;
+    if (cmd === "exception_action_history") return [];
     const chosen = current.filter(
       (r) => a.selection.all || a.selection.kind === r.kind || a.selection.ids.includes(r.id),
     );
@@ -66,6 +67,7 @@ function backend(rows: ExceptionRow[]) {
           kind: r.kind,
           reason: `${a.action} is not allowed for a ${r.kind} exception`,
         })),
+      batch: cmd === "apply_exception_action" ? 1 : null,
     };
     if (cmd === "preview_exception_action") return outcome;
     if (cmd === "apply_exception_action") {
@@ -148,7 +150,7 @@ describe("Exception report", () => {
     expect(said).toContain("1 row will change");
     expect(said).toContain("1 selected row is skipped: Alan (Completion time unknown)");
     expect(said).toContain("not allowed for a completion_time_unknown");
-    expect(said).toContain("cannot be undone");
+    expect(said).toContain("You can undo it afterwards");
     expect(calls.some((c) => c.cmd === "apply_exception_action")).toBe(false);
 
     const confirm = screen.getByRole("button", { name: "Change 1 row" });
@@ -186,6 +188,7 @@ describe("Exception report", () => {
     );
     const asked: (number | null)[] = [];
     mockIPC((cmd, args) => {
+      if (cmd === "exception_action_history") return [];
       if (cmd !== "raised_exceptions") throw new Error(cmd);
       const { after, limit } = args as { after: number | null; limit: number };
       asked.push(after);
@@ -213,7 +216,13 @@ describe("Exception report", () => {
     let release: (o: ActionOutcome) => void = () => {};
     mockIPC((cmd, args) => {
       if (cmd === "raised_exceptions") return rows;
-      const outcome: ActionOutcome = { action: "dismiss", changed: 20000, skipped: [] };
+      if (cmd === "exception_action_history") return [];
+      const outcome: ActionOutcome = {
+        action: "dismiss",
+        changed: 20000,
+        skipped: [],
+        batch: 1,
+      };
       if (cmd === "preview_exception_action") return outcome;
       if (cmd === "apply_exception_action") {
         const channel = (args as { progress: { onmessage: (p: unknown) => void } }).progress;
@@ -234,7 +243,7 @@ describe("Exception report", () => {
     );
     const bar = screen.getByLabelText("Applying the action") as HTMLProgressElement;
     expect([bar.value, bar.max]).toEqual([5000, 20000]);
-    release({ action: "dismiss", changed: 20000, skipped: [] });
+    release({ action: "dismiss", changed: 20000, skipped: [], batch: 1 });
     const result = await screen.findByTestId("action-result");
     expect(result.textContent?.replace(/\s+/g, " ")).toContain("20,000 rows changed");
     await waitFor(() => expect(screen.queryByTestId("action-progress")).toBeNull());

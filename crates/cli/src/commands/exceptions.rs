@@ -1,4 +1,5 @@
-//! `exceptions list` and `exceptions resolve`: the exception report and its actions.
+//! `exceptions list`, `resolve`, `history` and `undo`: the exception report, its actions,
+//! and taking an applied action back.
 
 use certdesk_core::api::exceptions;
 use certdesk_core::exception::action::{ExceptionAction, Selection};
@@ -28,6 +29,18 @@ pub enum Command {
         /// Only show how many rows would change and which would be skipped.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        now: Now,
+    },
+    /// List the applied actions (batches), newest first.
+    History,
+    /// Undo an applied action: every row back as it was, its queued messages withdrawn.
+    Undo {
+        /// The batch number (see `exceptions history`).
+        batch: i64,
+        /// Undo even if some messages the action caused were already sent (they stay sent).
+        #[arg(long)]
+        yes: bool,
         #[command(flatten)]
         now: Now,
     },
@@ -82,10 +95,62 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
                         ));
                     }
                 }
+                if let Some(b) = outcome.batch {
+                    s.push_str(&format!(
+                        "\nbatch {b}: `certdesk-cli exceptions undo {b}` takes it back"
+                    ));
+                }
                 s
             })
         }
+        Command::History => history(db, out),
+        Command::Undo { batch, yes, now } => undo(db, out, batch, yes, now),
     }
+}
+
+fn history(db: &Db, out: &Output) -> anyhow::Result<()> {
+    let rows = exceptions::history(&db.reader()?)?;
+    out.print(&rows, || {
+        let mut s = format!("{} applied actions\n", rows.len());
+        for b in &rows {
+            let undone = match &b.undone_at {
+                Some(at) => format!("undone {at}"),
+                None => "can be undone".to_string(),
+            };
+            s.push_str(&format!(
+                "{:>6}  {:<22} {:<24} {:<12} {:>7} rows  {undone}\n",
+                b.id,
+                b.action.as_str(),
+                b.applied_at,
+                b.os_user,
+                b.rows
+            ));
+        }
+        s.trim_end().to_string()
+    })
+}
+
+fn undo(db: &Db, out: &Output, batch: i64, yes: bool, now: Now) -> anyhow::Result<()> {
+    let done = exceptions::undo(&mut db.writer()?, now.get()?, batch, yes)?;
+    out.print(&done, || {
+        let mut s = format!(
+            "batch {} ({}) undone: {} rows restored, {} messages withdrawn",
+            done.batch,
+            done.action.as_str(),
+            done.restored,
+            done.withdrawn
+        );
+        if done.sent_kept > 0 {
+            s.push_str(&format!(", {} already sent (not undone)", done.sent_kept));
+        }
+        if done.changed_since > 0 {
+            s.push_str(&format!(
+                ", {} rows left as they are (changed since)",
+                done.changed_since
+            ));
+        }
+        s
+    })
 }
 
 /// `all`, a type name, or ids separated by commas.

@@ -9,6 +9,7 @@ mod conventions;
 mod crash;
 mod digest;
 mod engine;
+mod exception_undo;
 mod faults;
 mod init;
 mod lock;

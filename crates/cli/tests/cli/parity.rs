@@ -20,6 +20,8 @@ const MAPPED: &[(&str, &str)] = &[
     ("raised_exceptions", "exceptions list"),
     ("preview_exception_action", "exceptions resolve --dry-run"),
     ("apply_exception_action", "exceptions resolve"),
+    ("exception_action_history", "exceptions history"),
+    ("undo_exception_action", "exceptions undo --yes"),
     ("program_list", "programs"),
     ("find_learners", "learners find"),
     ("course_sets", "program"),

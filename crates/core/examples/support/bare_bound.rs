@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use certdesk_core::{Db, Writer};
 use rusqlite::Connection;
 
-/// The tables the engine, the assignment and the exception actions write, and their keys.
+/// The tables the engine, the assignment and the exception actions (with their undo batch)
+/// write, and their keys.
 const TABLES: &[(&str, &[&str])] = &[
     ("assignment", &["id"]),
     ("assignment_source", &["id"]),
@@ -24,6 +25,20 @@ const TABLES: &[(&str, &[&str])] = &[
     ),
     ("event", &["id"]),
     ("exception", &["id"]),
+    // The undo batch of an exception action (migration 012): its row and the previous
+    // state of the rows it changed.
+    ("action_batch", &["id"]),
+    ("action_batch_exception", &["batch_id", "exception_id"]),
+    ("action_batch_assignment", &["batch_id", "assignment_id"]),
+    ("action_batch_source", &["batch_id", "source_id"]),
+    (
+        "action_batch_progress",
+        &["batch_id", "assignment_id", "cycle", "course_set_id"],
+    ),
+    (
+        "action_batch_record",
+        &["batch_id", "assignment_id", "cycle"],
+    ),
 ];
 
 /// A copy of the store as it was before a step.

@@ -16,6 +16,11 @@ pub struct ChildRun {
     pub skipped: u64,
     pub alerts: u64,
     pub engine_changed: u64,
+    /// Manager copies recorded for a digest, and digests queued.
+    pub digest_items: u64,
+    pub digests: u64,
+    /// CPU time (user + system) of the child during the run (ms).
+    pub cpu_ms: u64,
     pub took: Duration,
     /// Resident memory once the store is open, before the run (kB).
     pub start_kb: u64,
@@ -61,19 +66,23 @@ pub fn child_main() -> Result<bool> {
     let db = Db::open(path)?;
     let mut w = db.writer()?;
     let start = status_kb("VmRSS:");
+    let cpu = cpu_secs();
     let t = Instant::now();
     let r = scheduler::run(&mut w, now)?;
     let took = t.elapsed();
+    let cpu_ms = ((cpu_secs() - cpu) * 1000.0) as u64;
     let changed = r.engine.changed;
     let n = &r.notifications;
     eprintln!("cpu {:.3} s", cpu_secs());
     println!(
-        "{FLAG} {} {} {} {changed} {} {start} {}",
+        "{FLAG} {} {} {} {changed} {} {start} {} {} {} {cpu_ms}",
         n.queued,
-        n.skipped,
+        n.skipped + n.failed,
         n.alerts,
         took.as_micros(),
-        status_kb("VmHWM:")
+        status_kb("VmHWM:"),
+        n.digest_items,
+        n.digests,
     );
     Ok(true)
 }
@@ -103,6 +112,9 @@ pub fn run(path: &str, at: i64) -> ChildRun {
         took: Duration::from_micros(f[4]),
         start_kb: f[5],
         peak_kb: f[6],
+        digest_items: f[7],
+        digests: f[8],
+        cpu_ms: f[9],
     }
 }
 
@@ -110,12 +122,15 @@ impl std::fmt::Display for ChildRun {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "queued {} (+{} skipped, {} alerts, {} engine changes) in {:.3?}; peak RSS {:.1} MB ({:.1} MB with the store open, before the run)",
+            "queued {} (+{} skipped, {} digest items in {} digests, {} alerts, {} engine changes) in {:.3?} (CPU {:.3} s); peak RSS {:.1} MB ({:.1} MB with the store open, before the run)",
             self.queued,
             self.skipped,
+            self.digest_items,
+            self.digests,
             self.alerts,
             self.engine_changed,
             self.took,
+            self.cpu_ms as f64 / 1000.0,
             self.peak_kb as f64 / 1024.0,
             self.start_kb as f64 / 1024.0
         )

@@ -1,9 +1,12 @@
-//! The exception report and the bulk actions that fix its rows.
+//! The exception report, the bulk actions that fix its rows, their history and their undo.
 
 use jiff::Timestamp;
 
 use crate::exception::action::{self, ActionOutcome, ExceptionAction, ExceptionRow, Selection};
+use crate::exception::batch::{self, ActionBatch};
+use crate::exception::undo::{self, UndoOutcome};
 use crate::exception::ExceptionKind;
+use crate::time::secs;
 use crate::{Error, Reader, Result, Writer};
 
 /// A page of raised exceptions, optionally of one type, after exception id `after`.
@@ -83,4 +86,22 @@ pub fn apply(
         refuse_unknown(&outcome)?;
         Ok(outcome)
     })
+}
+
+/// The applied bulk actions, newest first.
+///
+/// # Errors
+/// Database errors.
+pub fn history(r: &Reader) -> Result<Vec<ActionBatch>> {
+    batch::history(r)
+}
+
+/// Undoes batch `id` in one transaction: every row back as it was, the queued messages the
+/// action caused withdrawn (`exception/undo.rs` says which).
+///
+/// # Errors
+/// [`Error::NotFound`], [`Error::AlreadyUndone`], and [`Error::NeedsConfirmation`] (nothing
+/// written) when messages it caused were already sent and `confirm_sent` is false.
+pub fn undo(w: &mut Writer, now: Timestamp, id: i64, confirm_sent: bool) -> Result<UndoOutcome> {
+    w.write(|tx| undo::undo(tx, secs(now), id, confirm_sent))
 }

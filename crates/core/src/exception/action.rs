@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
+use super::batch;
 use super::realistic::set_realistic;
 use crate::exception::ExceptionKind;
 use crate::membership::engine::settle;
@@ -111,6 +112,9 @@ pub struct ActionOutcome {
     /// Rows changed (or, in a preview, that would be).
     pub changed: u32,
     pub skipped: Vec<SkippedRow>,
+    /// The recorded batch an applied action can be undone by (`None` in a preview, or when
+    /// nothing changed).
+    pub batch: Option<i64>,
 }
 
 /// The kinds `action` is allowed for (`true`) or not (`false`), as an SQL list, or `None`
@@ -246,6 +250,7 @@ pub fn preview(tx: &Connection, sel: &Selection, action: ExceptionAction) -> Res
         action,
         changed,
         skipped,
+        batch: None,
     })
 }
 
@@ -254,6 +259,8 @@ const CHUNK: usize = 5_000;
 
 /// Applies `action` to the selected raised exceptions allowed for it, in the caller's
 /// transaction, calling `progress(done, total)` after each chunk. Skipped rows are reported.
+/// The action is recorded as a batch (`batch.rs`, with every row's previous state) in the
+/// same transaction, so that it can be undone.
 ///
 /// # Errors
 /// Database errors (the transaction then writes nothing).
@@ -268,6 +275,10 @@ pub fn apply(
     let skipped = partition(tx, sel, action)?;
     let all = idset::ids(tx, "SELECT id FROM temp.eng_act ORDER BY id", [])?;
     let total = all.len() as u32;
+    let batch = match total {
+        0 => None,
+        _ => Some(batch::record(tx, now_s, action)?),
+    };
     let mut done = 0;
     progress(0, total);
     for chunk in all.chunks(CHUNK) {
@@ -277,10 +288,14 @@ pub fn apply(
         done += chunk.len() as u32;
         progress(done, total);
     }
+    if let Some(batch) = batch {
+        batch::finish(tx, batch)?;
+    }
     Ok(ActionOutcome {
         action,
         changed: total,
         skipped,
+        batch,
     })
 }
 

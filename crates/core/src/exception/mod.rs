@@ -2,14 +2,17 @@
 //! from its sources (`review.rs`) and raises the first exception that applies (`detect.rs`,
 //! DOMAIN.md section 5), what the learners' rules count from (`facts.rs`), the exception
 //! report (`report.rs`), the administrator's actions on its rows (`action.rs`), and the
-//! realistic due date one of them sets (`realistic.rs`).
+//! realistic due date one of them sets (`realistic.rs`), the record of each applied action
+//! (`batch.rs`) and its undo (`undo.rs`).
 
 pub mod action;
+pub mod batch;
 mod detect;
 mod facts;
 mod realistic;
 pub mod report;
 mod review;
+pub mod undo;
 
 use serde::{Deserialize, Serialize};
 

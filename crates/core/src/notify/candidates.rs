@@ -3,16 +3,17 @@
 //! send instant.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use rusqlite::{params, Connection};
 
 use super::candidate_query::{query, CandidateRow, Kind};
 use super::digest::to_digest;
+pub(super) use super::event_window::{group_window, recipient_kinds};
 use super::repeat::{self, Place, Seq};
-use super::rule::{Escalation, OffsetUnit, Recipients, Rule, Timing, Trigger};
+use super::rule::{Rule, Timing};
 use super::select::{Candidate, Context, Outcome};
 use super::select::{FAIL_NO_ADDRESS, SKIP_EVENT_PASSED, SKIP_NO_MANAGER, SKIP_NO_SECOND_MANAGER};
-use super::send_time::{is_dated, ZONE_SLACK_SECS};
 use super::template::{render, Values};
 use crate::Result;
 
@@ -32,14 +33,6 @@ fn uses(rule: &Rule, names: &[&str]) -> bool {
     })
 }
 
-fn unit_secs(unit: OffsetUnit) -> (i64, i64) {
-    match unit {
-        OffsetUnit::Day => (86_400, 86_400),
-        OffsetUnit::Week => (7 * 86_400, 7 * 86_400),
-        OffsetUnit::Month => (28 * 86_400, 31 * 86_400),
-    }
-}
-
 /// Every message due from a group of rules of the same shape (trigger, timing, offset,
 /// recipients; usually the same rule in several programs), each with a send instant in
 /// `[lo of its rule, hi]` (unix seconds) and a dedup key not yet in the log: rendered, with
@@ -55,10 +48,10 @@ pub(super) fn candidates(
     ctx: &mut Context,
 ) -> Result<Vec<(usize, Candidate)>> {
     let mut out = Vec::new();
-    let Some((elo, ehi)) = group_window(group, hi, ctx.max_hold) else {
-        return Ok(out);
-    };
     for kind in recipient_kinds(group) {
+        let Some((elo, ehi)) = group_window(group, kind, hi, ctx.max_hold) else {
+            continue;
+        };
         let page = Page {
             kind,
             elo,
@@ -66,55 +59,18 @@ pub(super) fn candidates(
             after: i64::MIN,
             limit: -1,
             check: -1,
+            until: None,
         };
         page_of(conn, group, &page, hi, now, ctx, &mut out)?;
     }
     Ok(out)
 }
 
-/// The event instants `[elo, ehi]` whose send instants may lie in `[lo, hi]` for some rule of
-/// the group (`None` for an empty group).
-/// `hold` is the longest the send window can hold a message: a send instant that far before
-/// `lo` may be released in range.
-pub(super) fn group_window(group: &[(&Rule, i64)], hi: i64, hold: i64) -> Option<(i64, i64)> {
-    let ((first, _), lo) = group.first().zip(group.iter().map(|(_, lo)| *lo).min())?;
-    let lo = lo.saturating_sub(hold);
-    let i = &first.input;
-    // A repeat's first message goes up to M×N days before it (repeat.rs).
-    let (elo, ehi) = event_window(
-        i.trigger,
-        i.timing,
-        i.offset_unit,
-        i64::from(i.offset_amount),
-        lo.saturating_sub(repeat::lookback_secs(i)),
-        hi,
-    );
-    Some((elo, ehi))
-}
-
-/// The recipient kinds a group sends to: the learner, each manager, and each manager's
-/// manager for an escalating rule.
-pub(super) fn recipient_kinds(group: &[(&Rule, i64)]) -> Vec<Kind> {
-    let Some((first, _)) = group.first() else {
-        return Vec::new();
-    };
-    let i = &first.input;
-    let mut kinds = match i.recipients {
-        Recipients::Learner => vec![Kind::Learner],
-        Recipients::Managers => vec![Kind::Manager],
-        Recipients::Both => vec![Kind::Learner, Kind::Manager],
-        Recipients::Admins => Vec::new(),
-    };
-    if i.escalation != Escalation::None && kinds.contains(&Kind::Manager) {
-        kinds.push(Kind::Second);
-    }
-    kinds
-}
-
 /// A slice of a group's event instants, for one recipient kind: the rows with an event
 /// instant in `[elo, ehi]`, in the order of (instant, key), up to whichever cap comes first:
-/// `limit` rows not yet queued (rendered), or `check` rows checked, already queued or not
-/// (-1: no cap).
+/// `limit` rows not yet queued (rendered), `check` rows checked, already queued or not
+/// (-1: no cap), or the time `until` (checked at each row past the page's first key, so a
+/// page always moves on).
 pub(super) struct Page {
     pub kind: Kind,
     pub elo: i64,
@@ -123,6 +79,7 @@ pub(super) struct Page {
     pub after: i64,
     pub limit: i64,
     pub check: i64,
+    pub until: Option<Instant>,
 }
 
 /// What one page read: how many rows, the instant of the last, how many of them became
@@ -186,6 +143,13 @@ pub(super) fn page_of(
         let row = CandidateRow::read(r)?;
         fetched.rows += 1;
         fetched.last_at = Some((row.event_at, row.key));
+        // Out of time: this row is the page's last, once past where the page began (the next
+        // page goes on from it).
+        if (row.event_at, row.key) > (page.elo, page.after)
+            && page.until.is_some_and(|u| Instant::now() >= u)
+        {
+            fetched.full = true;
+        }
         if row.logged && !repeating {
             continue;
         }
@@ -206,34 +170,6 @@ pub(super) fn page_of(
         fetched.full = true;
     }
     Ok(fetched)
-}
-
-/// The event-instant window that holds every send instant in `[lo, hi]`, for an offset of
-/// `n` units (a month is 28 to 31 days). "On" an event goes at the event instant; any other
-/// send instant lies on a local day at the send time in the recipient's zone, up to
-/// [`ZONE_SLACK_SECS`] away from the event instant moved by the offset.
-fn event_window(
-    trigger: Trigger,
-    timing: Timing,
-    unit: OffsetUnit,
-    n: i64,
-    lo: i64,
-    hi: i64,
-) -> (i64, i64) {
-    let (umin, umax) = unit_secs(unit);
-    let slack = ZONE_SLACK_SECS;
-    match timing {
-        Timing::On if !is_dated(trigger) => (lo, hi),
-        Timing::On => (lo.saturating_sub(slack), hi.saturating_add(slack)),
-        Timing::Before => (
-            lo.saturating_add(n * umin - slack),
-            hi.saturating_add(n * umax + slack),
-        ),
-        Timing::After => (
-            lo.saturating_sub(n * umax + slack),
-            hi.saturating_sub(n * umin - slack),
-        ),
-    }
 }
 
 /// The messages of one row, rendered for its recipient: the first and each repeat whose
@@ -286,6 +222,7 @@ fn candidates_of(
         recipient: &rtz,
         first_logged: row.logged,
         no_recipient: no_manager,
+        near: (lo.saturating_sub(ctx.max_hold), hi),
     };
     let send_time = ctx.windows.send_time(rule, ctx.send_time);
     let (windows, held) = (&ctx.windows, &mut ctx.held);

@@ -5,7 +5,8 @@
 //! A [`Queueing`] walks each group of rules (one query shape) and recipient kind through its
 //! event instants, oldest first, in pages: a window of event instants whose width adapts to
 //! take about `target` per step (each stream's width starts narrow and at most doubles from
-//! one page to the next), at most `rows` rows to queue, and at most [`CHECKED_PER_ROW`] times
+//! one page to the next), at most `rows` rows to queue, reading for at most half of `target`
+//! (a page of a dense burst stops there and the next goes on), and at most [`CHECKED_PER_ROW`] times
 //! as many rows checked, already queued or not (the query flags those whose dedup key is in
 //! the log rather than filtering them out, so a burst of rows all already queued, as in the
 //! hourly sweep, is cut into pages too). Rows come in the order of (instant, event or
@@ -119,12 +120,13 @@ impl Queueing {
         let mut groups = Vec::new();
         let mut streams = VecDeque::new();
         for g in list {
-            let (Some((first, _)), Some((elo, ehi))) =
-                (g.first(), group_window(&g, now, ctx.max_hold))
-            else {
+            let Some((first, _)) = g.first() else {
                 continue;
             };
             for kind in recipient_kinds(&g) {
+                let Some((elo, ehi)) = group_window(&g, kind, now, ctx.max_hold) else {
+                    continue;
+                };
                 streams.push_back(Stream {
                     group: groups.len(),
                     kind,
@@ -194,6 +196,8 @@ impl Queueing {
             } else {
                 rows.saturating_mul(CHECKED_PER_ROW)
             },
+            // Reading and rendering take about half a page's time, writing the rest.
+            until: (!whole).then(|| started + target / 2),
         };
         let mut out = Vec::new();
         let fetched = page_of(
@@ -214,6 +218,7 @@ impl Queueing {
                     page.ehi = s.cursor;
                     page.limit = -1;
                     page.check = -1;
+                    page.until = None;
                     page_of(
                         tx,
                         &group,
@@ -246,8 +251,16 @@ impl Queueing {
             let scale = (target.as_secs_f64() / took).clamp(0.25, grow);
             s.width = ((s.width as f64 * scale) as i64).clamp(MIN_WIDTH, MAX_WIDTH);
         }
-        if s.cursor > s.ehi {
-            self.streams.pop_front();
+        let done = s.cursor > s.ehi;
+        if let Some(s) = self.streams.pop_front().filter(|_| !done) {
+            // The group's recipient kinds take turns, page by page: they read the same
+            // memberships over the same instants, which the last page left in the cache.
+            let n = self
+                .streams
+                .iter()
+                .take_while(|x| x.group == s.group)
+                .count();
+            self.streams.insert(n, s);
         }
         Ok(!self.streams.is_empty())
     }

@@ -10,6 +10,7 @@ pub mod catch_up;
 mod chunk;
 pub mod digest;
 pub mod digest_template;
+mod event_window;
 mod exception_alert;
 pub mod held;
 pub mod holidays;

@@ -53,11 +53,11 @@ pub fn next_sends(
     let hi = now.saturating_add(LOOK_AHEAD_DAYS * 86_400);
     let group = [(&rule, now)];
     let mut ctx = Context::new(conn)?;
-    let Some((elo, ehi)) = group_window(&group, hi, ctx.max_hold) else {
-        return Ok(Vec::new());
-    };
     let mut found = Vec::new();
     for kind in recipient_kinds(&group) {
+        let Some((elo, ehi)) = group_window(&group, kind, hi, ctx.max_hold) else {
+            continue;
+        };
         let page = Page {
             kind,
             elo,
@@ -65,6 +65,7 @@ pub fn next_sends(
             after: i64::MIN,
             limit: ROWS,
             check: ROWS * 10,
+            until: None,
         };
         page_of(conn, &group, &page, hi, now, &mut ctx, &mut found)?;
     }

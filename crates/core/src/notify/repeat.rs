@@ -10,7 +10,8 @@
 //! An escalating rule also copies the learner's managers' managers: from the first message
 //! (always), from the first message sent N or more local days after the due date (after N
 //! days overdue), or from repeat K on (after the K-th repeat). A learner whose managers have
-//! no manager gets one skipped line in the log, at the first message that would escalate.
+//! no manager gets one skipped line in the log, at the first message that would escalate;
+//! so does a manager copy for a learner without a manager, at the first message.
 
 use jiff::civil::Time;
 use jiff::{tz::TimeZone, Timestamp};
@@ -60,7 +61,16 @@ pub(super) struct Seq<'a> {
     pub first_logged: bool,
     /// A second-level copy without a second-level manager.
     pub no_recipient: bool,
+    /// The instants a message may come due at and still be placed in the run's range (its
+    /// low end less the longest hold of a send window): the repeats of a long sequence far
+    /// outside it are passed over without working out their local day.
+    pub near: (i64, i64),
 }
+
+/// How far a repeat's instant lies at most from the first message's moved by its whole days
+/// in seconds: the changes of UTC offset in between (an hour in most zones, a whole day where
+/// a zone crossed the date line), with a margin.
+const NEAR_MARGIN_SECS: i64 = 2 * 86_400;
 
 fn timing(i: &RuleInput) -> RuleTiming {
     RuleTiming {
@@ -88,6 +98,9 @@ pub(super) fn due(
     let last = if every > 0 { i.repeat_max } else { 0 };
     let escalating = |k: u32| escalates(i, k, s.event_at, s.learner, send_time);
     let first_escalating = (0..=last).find(|&k| escalating(k));
+    let first = (last > 0)
+        .then(|| send_instant(s.event_at, s.learner, s.recipient, timing(i), 0, send_time))
+        .flatten();
     let mut out = Vec::new();
     for k in 0..=last {
         if kind == Kind::Second
@@ -95,7 +108,22 @@ pub(super) fn due(
         {
             continue;
         }
+        // A manager copy for a learner without a manager is logged as skipped once, at the
+        // first message, not again at every repeat.
+        if kind == Kind::Manager && s.no_recipient && k > 0 {
+            break;
+        }
         let days = every * i64::from(k);
+        // Surely before the range (sent by an earlier run), or surely after it.
+        if let Some(first) = first {
+            let about = first + days * 86_400;
+            if about + NEAR_MARGIN_SECS < s.near.0 {
+                continue;
+            }
+            if about - NEAR_MARGIN_SECS > s.near.1 {
+                break;
+            }
+        }
         let Some(at) = send_instant(
             s.event_at,
             s.learner,

@@ -23,6 +23,12 @@ const SEND_TIME: &str = "notify.send_time";
 /// zone, and the difference of the two zones (up to 26 hours), with a margin.
 pub const ZONE_SLACK_SECS: i64 = 52 * 3600;
 
+/// The same for a learner's own copy, sent at the send time in the learner's zone (the zone
+/// whose calendar day the event falls on): under a day from the event's time of day, and an
+/// hour for a change of UTC offset between the event and the send, with a margin. A run reads
+/// about half the due dates for its learner copies that it reads for its manager copies.
+pub const LEARNER_SLACK_SECS: i64 = 26 * 3600;
+
 /// Whether a trigger's event is a calendar date (its message goes at the send time of that
 /// local day, whatever the timing) rather than an instant.
 pub fn is_dated(trigger: Trigger) -> bool {

@@ -29,7 +29,8 @@ pub struct Chunking {
     /// At most this many candidate rows queued (rendered) per transaction, and ten times as
     /// many checked (rows already queued included).
     pub rows: i64,
-    /// The time a page of event instants aims to take (its width adapts to it).
+    /// The time a page of event instants aims to take (its width adapts to it); a page stops
+    /// reading after half of it (the rest is for writing what it read).
     pub target: Duration,
     /// The longest pause after a chunk (the pause is as long as the chunk took, capped, so
     /// that a waiting writer, whose busy handler polls every 2 ms, finds the lock free).
@@ -43,7 +44,7 @@ impl Default for Chunking {
     fn default() -> Self {
         Chunking {
             memberships: 2_000,
-            rows: 500,
+            rows: 2_000,
             target: Duration::from_millis(40),
             max_pause: Duration::from_millis(3),
         }

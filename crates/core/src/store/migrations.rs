@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/009_repeat_escalation.sql"),
     include_str!("../../migrations/010_calendar_dates.sql"),
     include_str!("../../migrations/011_digest.sql"),
+    include_str!("../../migrations/012_action_batch.sql"),
     include_str!("../../migrations/013_compliance.sql"),
 ];
 

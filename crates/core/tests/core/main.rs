@@ -11,6 +11,7 @@ mod completion_report;
 mod compliance;
 mod demo;
 mod enrolment;
+mod exception_undo;
 mod exceptions;
 mod fixture;
 mod fuzz;

@@ -484,3 +484,19 @@ fn the_preview_lists_the_next_sends_the_runs_then_make() {
     // After the last repeat, nothing more.
     assert!(next("2027-02-18T00:00:00Z", 10).is_empty());
 }
+
+/// A repeating rule to learner and managers, for a learner without a manager: the learner
+/// gets every repeat, the missing manager copy is logged as skipped once, not at each repeat.
+#[test]
+fn a_missing_manager_is_logged_once_however_often_the_rule_repeats() {
+    let fx = Fx::new("program");
+    overdue_rule(&fx, Recipients::Both, Escalation::None, 0);
+    member(&fx, "E1", "Ann Lee");
+    run_days(&fx, "2027-02-08", 20, |_| {});
+    let log = logged(&fx);
+    let queued = log.iter().filter(|m| m.3 == "queued").count();
+    let skipped: Vec<_> = log.iter().filter(|m| m.3 == "skipped").collect();
+    assert_eq!(queued, 3, "the first message and two repeats: {log:?}");
+    assert_eq!(skipped.len(), 1, "{log:?}");
+    assert_eq!(skipped[0].4.as_deref(), Some("the learner has no manager"));
+}

@@ -246,3 +246,32 @@ fn the_send_time_moves_date_reminders_and_is_validated() {
     assert_eq!(fx.run("2027-02-10T09:29:00Z").notifications.queued, 0);
     assert_eq!(fx.run("2027-02-10T09:30:00Z").notifications.queued, 1);
 }
+
+/// A learner's copy can go almost 25 hours before its date moved by the offset (a due date
+/// is the last second of its day; the send time at midnight, on the day the clocks go back):
+/// the run still finds it at the minute it is due, once.
+#[test]
+fn a_learner_copy_25_hours_from_its_date_is_found_at_its_minute() {
+    let fx = Fx::new("program");
+    let mut w = fx.db.writer().unwrap();
+    send_policy::set_send_time(&mut w, "00:00").unwrap();
+    fx.rule(
+        rule(
+            Trigger::DueDate,
+            Timing::Before,
+            1,
+            Recipients::Learner,
+            "Due tomorrow",
+            "x",
+        ),
+        "2027-01-01T00:00:00Z",
+    );
+    let ann = fx.learner("E1", "Ann Lee", "Europe/London");
+    let a = fx.assign(ann, "2027-01-02T00:00:00Z", "in_progress");
+    fx.set(a, "due_at", Some(end_of_day("2027-11-01", "Europe/London")));
+    // Midnight of 31 October in London (summer time until 02:00 that night).
+    assert_eq!(fx.run("2027-10-30T22:59:00Z").notifications.queued, 0);
+    assert_eq!(fx.run("2027-10-30T23:00:00Z").notifications.queued, 1);
+    assert_eq!(fx.run("2027-10-31T23:00:00Z").notifications.queued, 0);
+    assert_eq!(fx.log().len(), 1);
+}
