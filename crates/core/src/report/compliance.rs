@@ -88,45 +88,56 @@ pub fn compliance(db: &Connection, now: Timestamp) -> Result<Compliance> {
 /// Per program, from the summary: counted memberships complete, certified or in their
 /// window, less those past their expiry (not yet moved on by the engine).
 fn programs(db: &Connection, at: i64) -> Result<Vec<ComplianceRow>> {
-    let mut stmt = db.prepare_cached(&format!(
-        "SELECT p.id, p.full_name,
-           coalesce(sum(CASE WHEN s.exception_status IN {COUNTED} THEN s.memberships END), 0),
-           coalesce(sum(CASE WHEN s.exception_status IN {COUNTED}
-             AND s.status IN ('complete', 'certified', 'window_open') THEN s.memberships END), 0),
-           coalesce(sum(CASE WHEN s.exception_status NOT IN {COUNTED} THEN s.memberships END), 0)
-         FROM program p LEFT JOIN summary_membership s ON s.program_id = p.id
-         GROUP BY p.id ORDER BY p.full_name, p.id"
-    ))?;
-    let mut out: Vec<ComplianceRow> = stmt.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
-    let mut stale = db.prepare_cached(&format!(
-        "SELECT a.program_id, count(*) FROM assignment a
-         WHERE a.status IN ('certified', 'window_open') AND a.expires_at <= ?1
-           AND a.unassigned_at IS NULL AND a.exception_status IN {COUNTED}
-         GROUP BY a.program_id"
-    ))?;
-    subtract(&mut out, stale.query([at])?)?;
-    Ok(out)
+    figures(
+        db,
+        at,
+        "p.id, p.full_name",
+        "program p LEFT JOIN summary_membership s ON s.program_id = p.id
+         GROUP BY p.id ORDER BY p.full_name, p.id",
+        "a.program_id",
+        "",
+    )
 }
 
 /// Per group, from the summary by group (migration 013), less the certifications past their
 /// expiry (not yet moved on by the engine) of the groups' learners.
 fn groups(db: &Connection, at: i64) -> Result<Vec<ComplianceRow>> {
+    figures(
+        db,
+        at,
+        "g.id, g.name",
+        "learner_group g LEFT JOIN summary_group s ON s.group_id = g.id
+         GROUP BY g.id ORDER BY g.name, g.id",
+        "gm.group_id",
+        "CROSS JOIN group_member gm ON gm.learner_id = a.learner_id",
+    )
+}
+
+/// The rows of one breakdown: `id, name` and the summary rows `s` to sum, from `from` (with
+/// its GROUP BY and ORDER BY); then the certifications past their expiry taken off, counted
+/// per `key` over the memberships `a` (with `join`).
+fn figures(
+    db: &Connection,
+    at: i64,
+    id_name: &str,
+    from: &str,
+    key: &str,
+    join: &str,
+) -> Result<Vec<ComplianceRow>> {
     let mut stmt = db.prepare_cached(&format!(
-        "SELECT g.id, g.name,
+        "SELECT {id_name},
            coalesce(sum(CASE WHEN s.exception_status IN {COUNTED} THEN s.memberships END), 0),
            coalesce(sum(CASE WHEN s.exception_status IN {COUNTED}
              AND s.status IN ('complete', 'certified', 'window_open') THEN s.memberships END), 0),
            coalesce(sum(CASE WHEN s.exception_status NOT IN {COUNTED} THEN s.memberships END), 0)
-         FROM learner_group g LEFT JOIN summary_group s ON s.group_id = g.id
-         GROUP BY g.id ORDER BY g.name, g.id"
+         FROM {from}"
     ))?;
     let mut out: Vec<ComplianceRow> = stmt.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
     let mut stale = db.prepare_cached(&format!(
-        "SELECT gm.group_id, count(*) FROM assignment a
-         CROSS JOIN group_member gm ON gm.learner_id = a.learner_id
+        "SELECT {key}, count(*) FROM assignment a {join}
          WHERE a.status IN ('certified', 'window_open') AND a.expires_at <= ?1
            AND a.unassigned_at IS NULL AND a.exception_status IN {COUNTED}
-         GROUP BY gm.group_id"
+         GROUP BY {key}"
     ))?;
     subtract(&mut out, stale.query([at])?)?;
     Ok(out)
