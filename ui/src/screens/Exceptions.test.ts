@@ -167,6 +167,8 @@ describe("Exception report", () => {
     expect(applied?.selection).toEqual({ all: true, kind: null, ids: [] });
     await waitFor(() => expect(screen.queryByText("Ada")).toBeNull());
     expect(screen.getByText("Alan")).toBeTruthy();
+    // The selection starts over: Select shows it.
+    expect((screen.getByLabelText("Select") as HTMLSelectElement).value).toBe("none");
   });
 
   it("cancels with Escape and changes nothing", async () => {
