@@ -12,6 +12,7 @@ pub mod digest;
 pub mod digest_template;
 mod event_window;
 mod exception_alert;
+pub mod forecast;
 pub mod held;
 pub mod holidays;
 pub mod next_sends;

@@ -106,7 +106,7 @@ pub fn next_sends(
 }
 
 /// The message's number in its sequence, read off its dedup key (`.r<k>` is repeat k).
-fn reminder_no(key: &str) -> u32 {
+pub(super) fn reminder_no(key: &str) -> u32 {
     key.rsplit_once(".r")
         .and_then(|(_, k)| k.parse::<u32>().ok())
         .map_or(1, |k| k + 1)

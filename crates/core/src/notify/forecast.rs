@@ -1,0 +1,269 @@
+//! The forecast: every message the runs would send in the next days if nothing changes,
+//! found by the run's own selection (`candidates::page_of` over the same groups of rules as
+//! `chunk.rs`, with repeats, escalation, the send window and digests), never by a second
+//! computation of send times. Reads only.
+//!
+//! Days are UTC calendar days of the send instant (the administrator's view of the whole
+//! store, whatever the recipients' zones); each message also carries its instant.
+//! Exception alerts are not forecast: they go at the run after an exception is raised, which
+//! no one can foresee. A digest rule's manager copy is counted at the moment of the digest
+//! that lists it (one item of that digest, not a message of its own).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use jiff::Timestamp;
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::candidates::{group_window, page_of, recipient_kinds, Page};
+use super::chunk::{effective, shape};
+use super::rule::{list_all_enabled, Rule, Trigger};
+use super::select::{Candidate, Context, Outcome, Shape};
+use crate::time::secs;
+use crate::Result;
+
+/// What to forecast.
+#[derive(Debug, Clone, Default)]
+pub struct ForecastQuery {
+    /// How many days ahead: the messages sent in `(now, now + days]`.
+    pub days: u32,
+    /// Only this program (its id).
+    pub program_id: Option<i64>,
+    /// Only this trigger.
+    pub trigger: Option<Trigger>,
+    /// Only this learner (their id): the messages about them, to whoever.
+    pub learner_id: Option<i64>,
+    /// List the messages of this UTC day (`YYYY-MM-DD`) rather than the first ones.
+    pub day: Option<String>,
+    /// The most messages listed.
+    pub limit: usize,
+}
+
+/// How many messages go on one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ForecastDay {
+    pub date: String,
+    pub count: u32,
+}
+
+/// One message the runs would send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ForecastMessage {
+    /// RFC 3339 instant it would go (after any hold by the send window; a digest item: the
+    /// moment of its digest).
+    pub at: String,
+    pub rule_id: i64,
+    pub trigger: String,
+    /// The program's short name.
+    pub program: String,
+    /// The learner it is about, and their id number.
+    pub learner: String,
+    pub learner_id_number: String,
+    /// `learner` or `manager` (a manager's manager included).
+    pub recipient_kind: String,
+    pub email: String,
+    pub subject: String,
+    /// 1 for the first message, 2 for the first repeat ...
+    pub reminder_no: u32,
+    /// True for a manager copy listed in a digest.
+    pub digest: bool,
+    pub dedup_key: String,
+}
+
+/// The forecast: a count per UTC day (every day of the range, zeros included), the total,
+/// and the messages of the day asked for (or the first ones), in send order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct Forecast {
+    pub from: String,
+    pub to: String,
+    pub days: Vec<ForecastDay>,
+    pub total: u32,
+    pub messages: Vec<ForecastMessage>,
+    /// True when more messages matched than `messages` lists.
+    pub truncated: bool,
+}
+
+/// The width of each slice of event instants read at once (seconds): bounds what is held.
+const SLICE: i64 = 7 * 86_400;
+
+/// The forecast at `now` for `q`. Reads only.
+///
+/// # Errors
+/// [`crate::Error::Invalid`] for a bad day; database errors.
+pub fn forecast(conn: &Connection, now: Timestamp, q: &ForecastQuery) -> Result<Forecast> {
+    let now_s = secs(now);
+    let hi = now_s.saturating_add(i64::from(q.days) * 86_400);
+    let want_day = match &q.day {
+        Some(d) => Some(
+            d.parse::<jiff::civil::Date>()
+                .map_err(|e| crate::Error::invalid("day", e.to_string()))?,
+        ),
+        None => None,
+    };
+    let learner_assignments: Option<HashSet<i64>> = match q.learner_id {
+        Some(l) => {
+            let mut st = conn.prepare_cached("SELECT id FROM assignment WHERE learner_id = ?1")?;
+            let ids = st.query_map([l], |r| r.get(0))?;
+            Some(ids.collect::<rusqlite::Result<_>>()?)
+        }
+        None => None,
+    };
+    let eff = effective(conn)?;
+    let rules = list_all_enabled(conn)?;
+    let mut by_shape: HashMap<Shape, Vec<(&Rule, i64)>> = HashMap::new();
+    for rule in rules.iter().filter(|r| {
+        r.input.trigger != Trigger::Exception
+            && q.program_id.is_none_or(|p| p == r.program_id)
+            && q.trigger.is_none_or(|t| t == r.input.trigger)
+    }) {
+        let lo = eff.get(&rule.id).copied().unwrap_or(now_s).max(now_s + 1);
+        by_shape.entry(shape(rule)).or_default().push((rule, lo));
+    }
+    let mut groups: Vec<_> = by_shape.into_values().collect();
+    groups.sort_by_key(|g| g.first().map(|(r, _)| r.id));
+    let mut ctx = Context::new(conn)?;
+    let mut per_day: BTreeMap<jiff::civil::Date, u32> = BTreeMap::new();
+    let mut listed: Vec<(usize, Candidate, i64)> = Vec::new();
+    let mut total = 0u32;
+    for group in &groups {
+        for kind in recipient_kinds(group) {
+            let Some((elo, ehi)) = group_window(group, kind, hi, ctx.max_hold) else {
+                continue;
+            };
+            let mut cursor = elo;
+            while cursor <= ehi {
+                let end = cursor.saturating_add(SLICE - 1).min(ehi);
+                let page = Page {
+                    kind,
+                    elo: cursor,
+                    ehi: end,
+                    after: i64::MIN,
+                    limit: -1,
+                    check: -1,
+                    until: None,
+                };
+                let mut found = Vec::new();
+                page_of(conn, group, &page, hi, now_s, &mut ctx, &mut found)?;
+                for (k, mut c) in found {
+                    if !matches!(c.outcome, Outcome::Send | Outcome::Digest) {
+                        continue;
+                    }
+                    if let Some(d) = &c.digest {
+                        c.send_at = d.digest_at;
+                    }
+                    if c.send_at <= now_s || c.send_at > hi {
+                        continue;
+                    }
+                    if let Some(set) = &learner_assignments {
+                        if !c.assignment_id.is_some_and(|a| set.contains(&a)) {
+                            continue;
+                        }
+                    }
+                    let date = utc_date(c.send_at);
+                    *per_day.entry(date).or_default() += 1;
+                    total += 1;
+                    if want_day.is_none_or(|d| d == date) {
+                        keep(&mut listed, (k, c, group[k].0.id), q.limit);
+                    }
+                }
+                cursor = end.saturating_add(1);
+            }
+        }
+    }
+    let matched = match want_day {
+        Some(d) => per_day.get(&d).copied().unwrap_or(0),
+        None => total,
+    };
+    let rule_of: HashMap<i64, &Rule> = rules.iter().map(|r| (r.id, r)).collect();
+    let messages = describe(conn, listed, &rule_of, q.limit)?;
+    let truncated = (messages.len() as u64) < u64::from(matched);
+    Ok(Forecast {
+        from: now.to_string(),
+        to: Timestamp::from_second(hi)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        days: all_days(now_s, hi, &per_day),
+        total,
+        messages,
+        truncated,
+    })
+}
+
+/// Keeps the `limit` earliest messages (by send instant, then key).
+fn keep(listed: &mut Vec<(usize, Candidate, i64)>, item: (usize, Candidate, i64), limit: usize) {
+    listed.push(item);
+    if listed.len() > limit.saturating_mul(2).max(64) {
+        sort(listed);
+        listed.truncate(limit);
+    }
+}
+
+fn sort(listed: &mut [(usize, Candidate, i64)]) {
+    listed.sort_by(|a, b| (a.1.send_at, &a.1.dedup_key).cmp(&(b.1.send_at, &b.1.dedup_key)));
+}
+
+fn utc_date(at: i64) -> jiff::civil::Date {
+    Timestamp::from_second(at)
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+        .unwrap_or_default()
+}
+
+fn all_days(now: i64, hi: i64, per_day: &BTreeMap<jiff::civil::Date, u32>) -> Vec<ForecastDay> {
+    let (first, last) = (utc_date(now + 1), utc_date(hi));
+    let mut out = Vec::new();
+    let mut d = first;
+    while d <= last {
+        out.push(ForecastDay {
+            date: d.to_string(),
+            count: per_day.get(&d).copied().unwrap_or(0),
+        });
+        match d.tomorrow() {
+            Ok(n) => d = n,
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+fn describe(
+    conn: &Connection,
+    mut listed: Vec<(usize, Candidate, i64)>,
+    rule_of: &HashMap<i64, &Rule>,
+    limit: usize,
+) -> Result<Vec<ForecastMessage>> {
+    sort(&mut listed);
+    listed.truncate(limit);
+    let mut who = conn.prepare_cached(
+        "SELECT l.full_name, l.id_number, p.short_name FROM assignment a
+         JOIN learner l ON l.id = a.learner_id JOIN program p ON p.id = a.program_id
+         WHERE a.id = ?1",
+    )?;
+    let mut out = Vec::new();
+    for (_, c, rule_id) in listed {
+        let (learner, idn, program): (String, String, String) = who
+            .query_row([c.assignment_id.unwrap_or(0)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap_or_default();
+        out.push(ForecastMessage {
+            at: Timestamp::from_second(c.send_at)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            rule_id,
+            trigger: rule_of
+                .get(&rule_id)
+                .map(|r| r.input.trigger.as_str().to_string())
+                .unwrap_or_default(),
+            program,
+            learner,
+            learner_id_number: idn,
+            recipient_kind: c.recipient_kind.to_string(),
+            email: c.email,
+            subject: c.rendered.subject,
+            reminder_no: super::next_sends::reminder_no(&c.dedup_key),
+            digest: c.digest.is_some(),
+            dedup_key: c.dedup_key,
+        });
+    }
+    Ok(out)
+}
