@@ -65,6 +65,9 @@ enum Command {
     /// The desktop app's preferences kept in the store: run interval, close to tray.
     #[command(subcommand)]
     Settings(commands::settings::Command),
+    /// Every message the runs would send in the next days if nothing changes: a count per
+    /// UTC day and the messages (exception alerts are not forecast).
+    Forecast(commands::forecast::Args),
     /// Advance certifications (and queue due notifications) as of --now.
     Run(commands::run::Args),
     /// List and resolve assignment exceptions.
@@ -159,6 +162,7 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
         Command::Learners(c) => commands::catalog::learners(c, &db, out),
         Command::Settings(c) => commands::settings::run(c, &db, out),
         Command::Run(a) => commands::run::run(a, &db, out),
+        Command::Forecast(a) => commands::forecast::run(a, &db, out),
         Command::Exceptions(c) => commands::exceptions::run(c, &db, out),
         Command::Report(c) => commands::report::run(c, &db, out),
         Command::Backup(a) => commands::backup::backup(a, &db, out),

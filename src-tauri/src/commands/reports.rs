@@ -1,6 +1,7 @@
 //! The dashboard, the outlook, the membership report (and its export) and the completion
 //! report. Each calls one `api::reports` function.
 
+use certdesk_core::api::forecast::{self, Forecast, ForecastArgs};
 use certdesk_core::api::reports;
 use certdesk_core::progress::Progress;
 use certdesk_core::report::completion::{CompletionPage, CompletionQuery};
@@ -82,4 +83,13 @@ pub async fn export_memberships(
 pub async fn outlook(state: State<'_, AppState>) -> CommandResult<Outlook> {
     let now = state.now();
     state.read(move |r| reports::outlook(r, now)).await
+}
+
+/// Every message the runs would send in the next days if nothing changes: a count per UTC
+/// day and the messages of the day asked for (or the first ones).
+#[tauri::command]
+#[specta::specta]
+pub async fn forecast(state: State<'_, AppState>, args: ForecastArgs) -> CommandResult<Forecast> {
+    let now = state.now();
+    state.read(move |r| forecast::forecast(r, now, &args)).await
 }

@@ -22,6 +22,11 @@ export const commands = {
 	exportMemberships: (query: MembershipQuery, path: string | null, format: ExportFormat, progress: Channel<Progress>) => typedError<ExportSummary, CommandError>(__TAURI_INVOKE("export_memberships", { query, path, format, progress })),
 	/**  Due dates and expiries over the next 12 weeks, and the outbox's health. */
 	outlook: () => typedError<Outlook, CommandError>(__TAURI_INVOKE("outlook")),
+	/**
+	 *  Every message the runs would send in the next days if nothing changes: a count per UTC
+	 *  day and the messages of the day asked for (or the first ones).
+	 */
+	forecast: (args: ForecastArgs) => typedError<Forecast, CommandError>(__TAURI_INVOKE("forecast", { args })),
 	/**  A page of raised exceptions, optionally of one type, after exception id `after`. */
 	raisedExceptions: (kind: ExceptionKind | null, after: number | null, limit: number) => typedError<ExceptionRow[], CommandError>(__TAURI_INVOKE("raised_exceptions", { kind, after, limit })),
 	/**  How many selected rows `action` would change, and which it would skip and why. */
@@ -569,6 +574,66 @@ export type FirstRunChoice =
 "empty" | 
 /**  Use an existing store file where it is (one kept on another drive, a backup). */
 "existing";
+
+/**
+ *  The forecast: a count per UTC day (every day of the range, zeros included), the total,
+ *  and the messages of the day asked for (or the first ones), in send order.
+ */
+export type Forecast = {
+	from: string,
+	to: string,
+	days: ForecastDay[],
+	total: number,
+	messages: ForecastMessage[],
+	/**  True when more messages matched than `messages` lists. */
+	truncated: boolean,
+};
+
+/**  What the administrator asks for, by the names they know. */
+export type ForecastArgs = {
+	days: number,
+	/**  A program's short name. */
+	program: string | null,
+	/**  A trigger (`due_date`, `expiry` ...). */
+	trigger: string | null,
+	/**  A learner's id number. */
+	learner: string | null,
+	/**  List the messages of this UTC day (`YYYY-MM-DD`). */
+	day: string | null,
+	/**  The most messages listed (default 200). */
+	limit: number | null,
+};
+
+/**  How many messages go on one UTC day. */
+export type ForecastDay = {
+	date: string,
+	count: number,
+};
+
+/**  One message the runs would send. */
+export type ForecastMessage = {
+	/**
+	 *  RFC 3339 instant it would go (after any hold by the send window; a digest item: the
+	 *  moment of its digest).
+	 */
+	at: string,
+	rule_id: number,
+	trigger: string,
+	/**  The program's short name. */
+	program: string,
+	/**  The learner it is about, and their id number. */
+	learner: string,
+	learner_id_number: string,
+	/**  `learner` or `manager` (a manager's manager included). */
+	recipient_kind: string,
+	email: string,
+	subject: string,
+	/**  1 for the first message, 2 for the first repeat ... */
+	reminder_no: number,
+	/**  True for a manager copy listed in a digest. */
+	digest: boolean,
+	dedup_key: string,
+};
 
 /**  A group of learners, as the group picker shows it. */
 export type GroupSummary = {

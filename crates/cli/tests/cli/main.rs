@@ -11,6 +11,7 @@ mod digest;
 mod engine;
 mod exception_undo;
 mod faults;
+mod forecast;
 mod init;
 mod lock;
 mod notify;

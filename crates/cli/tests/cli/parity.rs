@@ -15,6 +15,7 @@ const MAPPED: &[(&str, &str)] = &[
     ("membership_page", "report memberships"),
     ("completion_page", "report completion"),
     ("run_now", "run"),
+    ("forecast", "forecast"),
     ("export_memberships", "report memberships --out"),
     ("outlook", "report outlook"),
     ("raised_exceptions", "exceptions list"),

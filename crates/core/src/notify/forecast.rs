@@ -4,7 +4,9 @@
 //! computation of send times. Reads only.
 //!
 //! Days are UTC calendar days of the send instant (the administrator's view of the whole
-//! store, whatever the recipients' zones); each message also carries its instant.
+//! store, whatever the recipients' zones); each message also carries its instant. A forecast
+//! of N days covers the rest of today (after `now`) and the N - 1 whole days after it, so it
+//! shows N days.
 //! Exception alerts are not forecast: they go at the run after an exception is raised, which
 //! no one can foresee. A digest rule's manager copy is counted at the moment of the digest
 //! that lists it (one item of that digest, not a message of its own).
@@ -25,7 +27,7 @@ use crate::Result;
 /// What to forecast.
 #[derive(Debug, Clone, Default)]
 pub struct ForecastQuery {
-    /// How many days ahead: the messages sent in `(now, now + days]`.
+    /// How many UTC days: today (from `now` on) and the `days - 1` days after it.
     pub days: u32,
     /// Only this program (its id).
     pub program_id: Option<i64>,
@@ -92,7 +94,12 @@ const SLICE: i64 = 7 * 86_400;
 /// [`crate::Error::Invalid`] for a bad day; database errors.
 pub fn forecast(conn: &Connection, now: Timestamp, q: &ForecastQuery) -> Result<Forecast> {
     let now_s = secs(now);
-    let hi = now_s.saturating_add(i64::from(q.days) * 86_400);
+    // The last second of the last UTC day: today and the `days - 1` days after it.
+    let hi = utc_date(now_s)
+        .checked_add(jiff::Span::new().days(i64::from(q.days)))
+        .ok()
+        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map_or(now_s, |z| z.timestamp().as_second() - 1);
     let want_day = match &q.day {
         Some(d) => Some(
             d.parse::<jiff::civil::Date>()

@@ -142,8 +142,7 @@ fn the_forecast_is_what_the_runs_then_queue_day_by_day() {
     let fx = store();
     let f = ask(&fx, days(ForecastArgs::default()));
     assert!(!f.truncated);
-    // (1 March 00:00, 15 March 00:00]: the last day holds only its first instant.
-    assert_eq!(f.days.len(), DAYS as usize + 1);
+    assert_eq!(f.days.len(), DAYS as usize);
     let said: BTreeSet<(String, String, String)> = f
         .messages
         .iter()

@@ -9,6 +9,7 @@ mod digest_timing;
 mod episodes;
 mod fault_matrix;
 mod faults;
+mod forecast;
 mod hostile;
 mod lock;
 mod repeats;
