@@ -13,6 +13,10 @@
 //! on a copy of the store made just before it) and the ratio of the two.
 //!
 //! `cargo run --release -p certdesk-core --example bench_notify [-- --db FILE [--fill-only]]`
+//!
+//! `... --example bench_notify -- --forecast FILE DAYS`: on a store made by `--fill-only`,
+//! runs `run(now)` once (so the backlog due at `now` is queued, as after any run), then
+//! times the forecast of the next DAYS days from a fresh reader (issue 13).
 
 #[path = "support/bare_queue.rs"]
 mod bare_queue;
@@ -172,6 +176,13 @@ fn main() -> Result<()> {
             child_run::cpu_secs() - cpu
         );
         return Ok(());
+    }
+    if let (Some("--forecast"), Some(file), Some(days)) = (
+        args.get(1).map(String::as_str),
+        args.get(2),
+        args.get(3).and_then(|s| s.parse().ok()),
+    ) {
+        return forecast(file, days);
     }
     let dir = tempfile_dir();
     let path = args
@@ -366,4 +377,73 @@ fn tempfile_dir() -> String {
         .join(format!("certdesk-bench-{}", std::process::id()))
         .display()
         .to_string()
+}
+
+/// `--forecast FILE DAYS`: the forecast at the fill's `now` (after one run), timed.
+fn forecast(file: &str, days: u32) -> Result<()> {
+    use certdesk_core::api::forecast::{forecast, ForecastArgs};
+    let db = Db::open(file)?;
+    let now: Timestamp = "2027-06-01T12:00:00Z"
+        .parse()
+        .map_err(|e: jiff::Error| certdesk_core::Error::invalid("now", e.to_string()))?;
+    let queued: i64 = db
+        .reader()?
+        .query_row("SELECT count(*) FROM message", [], |r| r.get(0))?;
+    if queued == 0 {
+        let t = Instant::now();
+        let r = scheduler::run(&mut db.writer()?, now)?;
+        println!(
+            "run(now) first: queued {} in {:.2?}",
+            r.notifications.queued,
+            t.elapsed()
+        );
+    }
+    let members: i64 = db
+        .reader()?
+        .query_row("SELECT count(*) FROM assignment", [], |r| r.get(0))?;
+    for round in 0..3 {
+        let args = ForecastArgs {
+            days,
+            ..ForecastArgs::default()
+        };
+        let t = Instant::now();
+        let f = forecast(&*db.reader()?, now, &args)?;
+        let took = t.elapsed();
+        let busiest = f.days.iter().max_by_key(|d| d.count);
+        println!(
+            "forecast {days} days over {members} memberships (round {round}): {} messages, busiest day {} ({}), {} listed, in {took:.3?}",
+            f.total,
+            busiest.map_or("-", |d| d.date.as_str()),
+            busiest.map_or(0, |d| d.count),
+            f.messages.len()
+        );
+        if round == 2 {
+            let day = busiest.map(|d| d.date.clone());
+            let t = Instant::now();
+            let one = forecast(
+                &*db.reader()?,
+                now,
+                &ForecastArgs {
+                    days,
+                    program: Some("P1".into()),
+                    day,
+                    ..ForecastArgs::default()
+                },
+            );
+            match one {
+                Ok(one) => println!(
+                    "  one program, its busiest day listed: {} messages, {} listed, in {:.3?}",
+                    one.total,
+                    one.messages.len(),
+                    t.elapsed()
+                ),
+                Err(e) => println!("  one program: {e}"),
+            }
+        }
+    }
+    println!(
+        "peak resident memory: {} MB",
+        child_run::status_kb("VmHWM:") / 1024
+    );
+    Ok(())
 }

@@ -627,7 +627,6 @@ export type ForecastMessage = {
 	/**  `learner` or `manager` (a manager's manager included). */
 	recipient_kind: string,
 	email: string,
-	subject: string,
 	/**  1 for the first message, 2 for the first repeat ... */
 	reminder_no: number,
 	/**  True for a manager copy listed in a digest. */

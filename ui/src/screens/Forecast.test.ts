@@ -18,7 +18,6 @@ const message = (at: string, learner: string): ForecastMessage => ({
   learner_id_number: "E1",
   recipient_kind: "learner",
   email: "e1@example.org",
-  subject: "Overdue 1",
   reminder_no: 1,
   digest: false,
   dedup_key: `${at}.${learner}`,

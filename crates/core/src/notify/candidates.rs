@@ -281,6 +281,8 @@ fn candidates_of(
             ..v.clone()
         };
         let (rendered, recipient_kind) = match kind {
+            _ if !ctx.render && kind == Kind::Learner => (unrendered(), "learner"),
+            _ if !ctx.render => (unrendered(), "manager"),
             Kind::Learner => (
                 render(&i.learner_subject, &i.learner_body, &v, &tz),
                 "learner",
@@ -313,6 +315,15 @@ fn candidates_of(
         }
     }
     Ok(out)
+}
+
+/// The empty message of a count that renders nothing (the forecast).
+fn unrendered() -> crate::mail::Rendered {
+    crate::mail::Rendered {
+        subject: String::new(),
+        html: String::new(),
+        text: String::new(),
+    }
 }
 
 /// A message's dedup key (DOMAIN.md section 4, rule 1), in step with the SQL of

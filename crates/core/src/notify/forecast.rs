@@ -64,7 +64,6 @@ pub struct ForecastMessage {
     /// `learner` or `manager` (a manager's manager included).
     pub recipient_kind: String,
     pub email: String,
-    pub subject: String,
     /// 1 for the first message, 2 for the first repeat ...
     pub reminder_no: u32,
     /// True for a manager copy listed in a digest.
@@ -129,6 +128,8 @@ pub fn forecast(conn: &Connection, now: Timestamp, q: &ForecastQuery) -> Result<
     let mut groups: Vec<_> = by_shape.into_values().collect();
     groups.sort_by_key(|g| g.first().map(|(r, _)| r.id));
     let mut ctx = Context::new(conn)?;
+    // Counted, not rendered: a month of a large store is hundreds of thousands of messages.
+    ctx.render = false;
     let mut per_day: BTreeMap<jiff::civil::Date, u32> = BTreeMap::new();
     let mut listed: Vec<(usize, Candidate, i64)> = Vec::new();
     let mut total = 0u32;
@@ -266,7 +267,6 @@ fn describe(
             learner_id_number: idn,
             recipient_kind: c.recipient_kind.to_string(),
             email: c.email,
-            subject: c.rendered.subject,
             reminder_no: super::next_sends::reminder_no(&c.dedup_key),
             digest: c.digest.is_some(),
             dedup_key: c.dedup_key,

@@ -125,6 +125,8 @@ pub(super) struct Context {
     pub(super) held: Option<Held>,
     /// The catch-up horizon of the run: a message due before it is logged as skipped.
     pub(super) horizon: i64,
+    /// False to leave messages unrendered (the forecast counts them).
+    pub(super) render: bool,
 }
 
 /// Messages due but held by the send window: how many, and the earliest release.
@@ -146,6 +148,7 @@ impl Context {
             windows,
             held: None,
             horizon: i64::MIN,
+            render: true,
         })
     }
 
