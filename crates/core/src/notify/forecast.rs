@@ -92,6 +92,22 @@ const SLICE: i64 = 7 * 86_400;
 /// # Errors
 /// [`crate::Error::Invalid`] for a bad day; database errors.
 pub fn forecast(conn: &Connection, now: Timestamp, q: &ForecastQuery) -> Result<Forecast> {
+    // A month of a large store reads the same index pages again and again (one pass per
+    // group of rules and recipient kind): a larger page cache while it goes, then the
+    // connection's own setting back, whatever happened.
+    let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+    let out = forecast_in(conn, now, q);
+    let restored = conn.pragma_update(None, "cache_size", cache);
+    let out = out?;
+    restored?;
+    Ok(out)
+}
+
+/// The page cache of a forecast's connection (KiB).
+const CACHE_KIB: i64 = 256 * 1024;
+
+fn forecast_in(conn: &Connection, now: Timestamp, q: &ForecastQuery) -> Result<Forecast> {
     let now_s = secs(now);
     // The last second of the last UTC day: today and the `days - 1` days after it.
     let hi = utc_date(now_s)
