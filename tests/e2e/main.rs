@@ -7,6 +7,7 @@ mod completion;
 mod dashboard;
 mod exceptions;
 mod first_run;
+mod forecast;
 mod harness;
 mod import;
 mod membership;
