@@ -92,6 +92,29 @@ pub(super) fn shape(r: &Rule) -> Shape {
     )
 }
 
+/// The enabled rules but exception alerts that `keep` accepts, grouped by query shape (one
+/// query serves a group), each with its lowest send instant: its `effective_from` (`now`
+/// when unknown), at least `floor`; the groups in the order of their first rule.
+pub(super) fn by_shape<'r>(
+    rules: &'r [Rule],
+    eff: &HashMap<i64, i64>,
+    now: i64,
+    floor: i64,
+    keep: impl Fn(&Rule) -> bool,
+) -> Vec<Vec<(&'r Rule, i64)>> {
+    let mut groups: HashMap<Shape, Vec<(&Rule, i64)>> = HashMap::new();
+    for rule in rules
+        .iter()
+        .filter(|r| r.input.trigger != Trigger::Exception && keep(r))
+    {
+        let lo = eff.get(&rule.id).copied().unwrap_or(now).max(floor);
+        groups.entry(shape(rule)).or_default().push((rule, lo));
+    }
+    let mut list: Vec<_> = groups.into_values().collect();
+    list.sort_by_key(|g| g.first().map(|(r, _)| r.id));
+    list
+}
+
 pub(super) fn effective(conn: &Connection) -> Result<HashMap<i64, i64>> {
     let mut st =
         conn.prepare_cached("SELECT id, effective_from FROM notification_rule WHERE enabled = 1")?;
@@ -106,20 +129,11 @@ impl Queueing {
         let floor = scan_floor(conn, now)?;
         let eff = effective(conn)?;
         let rules = list_all_enabled(conn)?;
-        let mut by_shape: HashMap<Shape, Vec<(&Rule, i64)>> = HashMap::new();
-        for rule in rules
-            .iter()
-            .filter(|r| r.input.trigger != Trigger::Exception)
-        {
-            let lo = eff.get(&rule.id).copied().unwrap_or(now).max(floor.at);
-            by_shape.entry(shape(rule)).or_default().push((rule, lo));
-        }
-        let ctx = Context::new(conn)?;
-        let mut list: Vec<_> = by_shape.into_values().collect();
-        list.sort_by_key(|g| g.first().map(|(r, _)| r.id));
+        let mut ctx = Context::new(conn)?;
+        ctx.horizon = floor.horizon;
         let mut groups = Vec::new();
         let mut streams = VecDeque::new();
-        for g in list {
+        for g in by_shape(&rules, &eff, now, floor.at, |_| true) {
             let Some((first, _)) = g.first() else {
                 continue;
             };
@@ -141,8 +155,6 @@ impl Queueing {
                 rules: g.iter().map(|(r, lo)| (r.id, *lo)).collect(),
             });
         }
-        let mut ctx = Context::new(conn)?;
-        ctx.horizon = floor.horizon;
         Ok(Queueing {
             now,
             floor,

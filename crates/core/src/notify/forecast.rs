@@ -18,9 +18,9 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use super::candidates::{group_window, page_of, recipient_kinds, Page};
-use super::chunk::{effective, shape};
+use super::chunk::{by_shape, effective};
 use super::rule::{list_all_enabled, Rule, Trigger};
-use super::select::{Candidate, Context, Outcome, Shape};
+use super::select::{Candidate, Context, Outcome};
 use crate::time::secs;
 use crate::Result;
 
@@ -132,17 +132,10 @@ fn forecast_in(conn: &Connection, now: Timestamp, q: &ForecastQuery) -> Result<F
     };
     let eff = effective(conn)?;
     let rules = list_all_enabled(conn)?;
-    let mut by_shape: HashMap<Shape, Vec<(&Rule, i64)>> = HashMap::new();
-    for rule in rules.iter().filter(|r| {
-        r.input.trigger != Trigger::Exception
-            && q.program_id.is_none_or(|p| p == r.program_id)
+    let groups = by_shape(&rules, &eff, now_s, now_s + 1, |r| {
+        q.program_id.is_none_or(|p| p == r.program_id)
             && q.trigger.is_none_or(|t| t == r.input.trigger)
-    }) {
-        let lo = eff.get(&rule.id).copied().unwrap_or(now_s).max(now_s + 1);
-        by_shape.entry(shape(rule)).or_default().push((rule, lo));
-    }
-    let mut groups: Vec<_> = by_shape.into_values().collect();
-    groups.sort_by_key(|g| g.first().map(|(r, _)| r.id));
+    });
     let mut ctx = Context::new(conn)?;
     // Counted, not rendered: a month of a large store is hundreds of thousands of messages.
     ctx.render = false;

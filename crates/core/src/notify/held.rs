@@ -2,15 +2,13 @@
 //! has come but whose window has not opened yet, found by the same selection as a run
 //! ([`super::candidates`]) over only the band of send instants a window can hold.
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 use rusqlite::Connection;
 
 use super::candidates::candidates;
-use super::chunk::{effective, shape};
-use super::rule::{list_all_enabled, Rule, Trigger};
-use super::select::{Context, Held, Shape};
+use super::chunk::{by_shape, effective};
+use super::rule::list_all_enabled;
+use super::select::{Context, Held};
 use crate::time::secs;
 use crate::Result;
 
@@ -29,20 +27,9 @@ pub fn held(conn: &Connection, now: Timestamp) -> Result<Held> {
     let now = secs(now);
     let eff = effective(conn)?;
     let rules = list_all_enabled(conn)?;
-    let mut by_shape: HashMap<Shape, Vec<(&Rule, i64)>> = HashMap::new();
-    for rule in rules
-        .iter()
-        .filter(|r| r.input.trigger != Trigger::Exception)
-    {
-        let lo = eff
-            .get(&rule.id)
-            .copied()
-            .unwrap_or(now)
-            .max(now - ctx.max_hold);
-        by_shape.entry(shape(rule)).or_default().push((rule, lo));
-    }
-    for group in by_shape.values() {
-        candidates(conn, group, now, now, &mut ctx)?;
+    let floor = now - ctx.max_hold;
+    for group in by_shape(&rules, &eff, now, floor, |_| true) {
+        candidates(conn, &group, now, now, &mut ctx)?;
     }
     Ok(ctx.held.unwrap_or_default())
 }

@@ -2,10 +2,11 @@
 //! the completion of another program, or a dated profile field), evaluated in the learner's
 //! time zone.
 
-use jiff::{civil::Date, tz::TimeZone};
+use jiff::tz::TimeZone;
 
 use crate::program::period::Period;
-use crate::{Error, Result};
+use crate::time::{day_start, end_of_day, local_day};
+use crate::Result;
 
 /// What a relative due date counts from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,8 +102,8 @@ impl DueRule {
             DueRule::None => Ok(Due::None),
             // Stored as the end of the date in UTC: the same date, in the learner's zone.
             DueRule::Fixed { at } => {
-                let date = crate::time::from_secs(*at)?.to_zoned(TimeZone::UTC).date();
-                Ok(Due::At(crate::time::end_of_day(date, facts.zone)?))
+                let date = local_day(*at, &TimeZone::UTC)?;
+                Ok(Due::At(end_of_day(date, facts.zone)?))
             }
             DueRule::After { period, event } => {
                 let from = match event {
@@ -117,10 +118,7 @@ impl DueRule {
                     // A due date is a local calendar day: the whole of it (DOMAIN.md 3).
                     Some(t) => {
                         let at = period.add_secs(t, facts.zone, 1)?;
-                        let date = crate::time::from_secs(at)?
-                            .to_zoned(facts.zone.clone())
-                            .date();
-                        Ok(Due::At(crate::time::end_of_day(date, facts.zone)?))
+                        Ok(Due::At(end_of_day(local_day(at, facts.zone)?, facts.zone)?))
                     }
                     None => Ok(Due::Unknown),
                 }
@@ -146,8 +144,5 @@ impl DueRule {
 
 /// The first instant of calendar date `date` (YYYY-MM-DD) in `zone`.
 pub fn start_of_day(date: &str, zone: &TimeZone) -> Result<i64> {
-    let d: Date = crate::time::parse_date(date)?;
-    d.to_zoned(zone.clone())
-        .map(|z| z.timestamp().as_second())
-        .map_err(|e| Error::invalid("date", e.to_string()))
+    day_start(crate::time::parse_date(date)?, zone)
 }
