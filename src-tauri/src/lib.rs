@@ -58,6 +58,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::templates::delete_rule,
         commands::templates::backfill_rule,
         commands::templates::preview_rule,
+        commands::templates::preview_template,
         commands::templates::rule_next_sends,
         commands::templates::test_send_rule,
         commands::templates::digest_template,

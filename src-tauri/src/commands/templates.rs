@@ -1,7 +1,9 @@
 //! Notification templates: a program's rules, saving them (with the backfill count),
-//! the backfill opt-in, a preview for a chosen learner and a test send of it.
+//! the backfill opt-in, a preview for a chosen learner (or, while typing, for an example
+//! learner) and a test send of it.
 
 use certdesk_core::api::rules;
+use certdesk_core::mail::Rendered;
 use certdesk_core::notify::next_sends::NextSend;
 use certdesk_core::notify::rule::{Rule, RuleInput};
 use certdesk_core::notify::rule_edit::SavedRule;
@@ -107,6 +109,13 @@ pub async fn preview_rule(
     state
         .read(move |r| rules::preview(r, rule_id, learner_id))
         .await
+}
+
+/// A subject and body as typed, rendered for an example learner: the editor's live preview.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_template(subject: String, body: String) -> CommandResult<Rendered> {
+    Ok(rules::render_example(&subject, &body))
 }
 
 /// Sends the rule, rendered for a chosen learner, to `to` now through the saved SMTP

@@ -101,6 +101,8 @@ export const commands = {
 	backfillRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("backfill_rule", { id })),
 	/**  A saved rule rendered for a chosen learner, as each recipient would get it. */
 	previewRule: (ruleId: number, learnerId: number) => typedError<Preview, CommandError>(__TAURI_INVOKE("preview_rule", { ruleId, learnerId })),
+	/**  A subject and body as typed, rendered for an example learner: the editor's live preview. */
+	previewTemplate: (subject: string, body: string) => typedError<Rendered, CommandError>(__TAURI_INVOKE("preview_template", { subject, body })),
 	/**  When a saved rule's next messages would go (the next five, for real memberships). */
 	ruleNextSends: (ruleId: number) => typedError<NextSend[], CommandError>(__TAURI_INVOKE("rule_next_sends", { ruleId })),
 	/**

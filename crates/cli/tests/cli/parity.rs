@@ -67,6 +67,7 @@ const MAPPED: &[(&str, &str)] = &[
     ("delete_rule", "rules delete"),
     ("backfill_rule", "rules backfill"),
     ("preview_rule", "rules preview"),
+    ("preview_template", "rules render"),
     ("rule_next_sends", "rules next"),
     ("test_send_rule", "rules test"),
     ("list_messages", "log"),

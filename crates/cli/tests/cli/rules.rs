@@ -535,3 +535,26 @@ fn rules_files_round_trip_and_a_bad_file_changes_nothing() {
         "{text}"
     );
 }
+
+#[test]
+fn rules_render_shows_an_unsaved_template_for_the_example_learner() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite");
+    let v = ok_json(
+        &db,
+        &[
+            "rules",
+            "render",
+            "--subject",
+            "Hi %userfullname%",
+            "--body",
+            "<i>%duedate%</i> %nosuch%",
+        ],
+    );
+    assert_eq!(v["subject"], "Hi Alex Example");
+    assert_eq!(v["text"], "<i>7 March 2027</i> %nosuch%");
+    assert!(v["html"]
+        .as_str()
+        .unwrap()
+        .contains("&lt;i&gt;7 March 2027&lt;/i&gt;"));
+}

@@ -141,6 +141,12 @@ pub fn triggers() -> Vec<TriggerInfo> {
     rule::trigger_catalog()
 }
 
+/// A subject and body rendered for an example learner, as the template editor previews them
+/// while typing (unknown placeholders are left as written; saving refuses them).
+pub fn render_example(subject: &str, body: &str) -> crate::mail::Rendered {
+    crate::notify::example::render_example(subject, body)
+}
+
 /// Every placeholder a template may use, without its `%` signs.
 pub fn placeholders() -> Vec<String> {
     rule_edit::placeholders()

@@ -11,6 +11,7 @@ mod chunk;
 pub mod digest;
 pub mod digest_template;
 mod event_window;
+pub mod example;
 mod exception_alert;
 pub mod forecast;
 pub mod held;

@@ -82,6 +82,14 @@ pub enum Command {
         #[arg(long)]
         learner: String,
     },
+    /// Render a subject and body for an example learner (as the desktop editor previews
+    /// them while typing); unknown placeholders are left as written.
+    Render {
+        #[arg(long, default_value = "")]
+        subject: String,
+        #[arg(long)]
+        body: String,
+    },
     /// When a rule's next messages would go, for real memberships.
     Next {
         id: i64,
@@ -159,6 +167,10 @@ pub fn run(c: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
         Command::Defaults { program, now } => defaults(db, out, &program, &now),
         Command::Backfill { id, yes, now } => backfill(db, out, id, yes, &now),
         Command::Preview { id, learner } => preview(db, out, id, &learner),
+        Command::Render { subject, body } => {
+            let r = rules::render_example(&subject, &body);
+            out.print(&r, || format!("{}\n\n{}\n\n{}", r.subject, r.text, r.html))
+        }
         Command::Next { id, count, now } => {
             let next = rules::next_sends(&*db.reader()?, id, now.get()?, count)?;
             out.print(&next, || text::next_sends(&next))

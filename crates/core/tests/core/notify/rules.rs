@@ -257,6 +257,25 @@ fn preview_renders_a_rule_for_a_chosen_learner() {
 }
 
 #[test]
+fn an_unsaved_template_renders_for_the_example_learner_with_its_html_escaped() {
+    let r = certdesk_core::api::rules::render_example(
+        "Due %DueDate%",
+        "Hi %userfullname%, <b>%daysleft% days</b> left.\n\n%nosuch% and 100%% sure",
+    );
+    assert_eq!(r.subject, "Due 7 March 2027");
+    assert_eq!(
+        r.text,
+        "Hi Alex Example, <b>7 days</b> left.\n\n%nosuch% and 100% sure"
+    );
+    assert!(r.html.contains("&lt;b&gt;7 days&lt;/b&gt;"), "{}", r.html);
+    assert!(
+        !r.html.contains("<b>"),
+        "typed markup stays text: {}",
+        r.html
+    );
+}
+
+#[test]
 fn log_pages_by_key_and_resend_is_a_new_explicit_message() {
     let fx = Fx::new("program");
     fx.rule(
