@@ -93,9 +93,3 @@ export function timingText(timing: Timing, amount: number, unit: OffsetUnit): st
   if (timing === "on") return "On the day";
   return `${amount} ${unit}${amount === 1 ? "" : "s"} ${timing}`;
 }
-
-/** The `%name%` placeholders of a template that are not in `known`. */
-export function unknownPlaceholders(template: string, known: string[]): string[] {
-  const names = [...template.matchAll(/%([A-Za-z0-9_]+)%/g)].map((m) => m[1] ?? "");
-  return [...new Set(names.filter((n) => !known.includes(n.toLowerCase())))];
-}

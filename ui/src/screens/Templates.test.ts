@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { render, screen, cleanup, fireEvent, waitFor } from "@testing-library/svelte";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import Templates from "./Templates.svelte";
+import { editorText, editorView, typeInto } from "../lib/editorTesting";
 import type {
   Preview,
   ProgramSummary,
@@ -123,6 +124,10 @@ function backend(
       }
       case "backfill_rule":
         return null;
+      case "preview_template": {
+        const body = String(args.body).replace(/</g, "&lt;");
+        return { subject: args.subject, text: args.body, html: `<p>${body}</p>` };
+      }
       case "digest_template":
         return digestTemplate;
       case "save_digest_template": {
@@ -267,13 +272,15 @@ describe("Notification templates", () => {
     render(Templates);
     await screen.findByText("Program / certification due date");
     await fireEvent.click(screen.getByRole("button", { name: "New rule" }));
-    await fireEvent.input(screen.getByLabelText("Learner subject"), {
-      target: { value: "Welcome" },
-    });
-    const body = screen.getByLabelText("Learner body");
-    await fireEvent.input(body, { target: { value: "Hello %userfulname%" } });
+    await typeInto("Learner subject", "Welcome");
+    await typeInto("Learner body", "Hello %userfulname%");
     expect(screen.getByText("Unknown placeholder: %userfulname%")).toBeTruthy();
-    expect(body.getAttribute("aria-invalid")).toBe("true");
+    const body = screen.getByLabelText("Learner body");
+    await waitFor(() => expect(body.getAttribute("aria-invalid")).toBe("true"));
+    // Underlined in the text itself, a moment after the typing stops.
+    await waitFor(() =>
+      expect(body.querySelector(".cm-lintRange-error")?.textContent).toBe("%userfulname%"),
+    );
 
     await fireEvent.click(screen.getByRole("button", { name: "Save rule" }));
     const alert = await screen.findByTestId("rule-error");
@@ -282,20 +289,51 @@ describe("Notification templates", () => {
     expect(screen.queryByTestId("rule-saved")).toBeNull();
   });
 
+  it("shows the body's HTML beside it, rendered again a moment after typing stops", async () => {
+    const calls = backend();
+    const { container } = render(Templates);
+    await fireEvent.click((await screen.findAllByRole("button", { name: "Edit" }))[0]!);
+    const frame = (await screen.findByTitle(
+      "Learner body as HTML, for an example learner",
+    )) as HTMLIFrameElement;
+    expect(frame.getAttribute("sandbox")).toBe("");
+    expect(frame.getAttribute("srcdoc")).toBe("<p>Hello %userfullname%</p>");
+    const rendered = () =>
+      calls.filter((c) => c.cmd === "preview_template" && String(c.args.body).startsWith("Hi"));
+
+    // Three changes in a row, faster than anyone types.
+    const view = await editorView("Learner body");
+    const type = (from: number, to: number, insert: string) =>
+      view.dispatch({ changes: { from, to, insert }, userEvent: "input.type" });
+    type(0, view.state.doc.length, "Hi");
+    type(2, 2, " <img src=x onerror=alert(1)>");
+    type(31, 31, " there");
+    await waitFor(() =>
+      expect(frame.getAttribute("srcdoc")).toBe("<p>Hi &lt;img src=x onerror=alert(1)> there</p>"),
+    );
+    // Three quick changes, one render: the last text, with the subject beside it.
+    expect(rendered()).toHaveLength(1);
+    expect(rendered()[0]?.args).toEqual({
+      subject: "%programfullname% is due on %duedate%",
+      body: "Hi <img src=x onerror=alert(1)> there",
+    });
+    expect(container.querySelector("img")).toBeNull();
+  });
+
   it("inserts a placeholder where the cursor is", async () => {
     backend();
     render(Templates);
     await screen.findByText("Program / certification due date");
     await fireEvent.click(screen.getByRole("button", { name: "New rule" }));
-    const body = screen.getByLabelText("Learner body") as HTMLTextAreaElement;
-    await fireEvent.input(body, { target: { value: "Dear , welcome" } });
-    await fireEvent.focus(body);
-    body.setSelectionRange(5, 5);
+    await typeInto("Learner body", "Dear , welcome");
+    await typeInto("Learner body", "", 5);
     await fireEvent.change(screen.getByLabelText("Placeholder"), {
       target: { value: "userfullname" },
     });
     await fireEvent.click(screen.getByRole("button", { name: /Insert into learner body/ }));
-    await waitFor(() => expect(body.value).toBe("Dear %userfullname%, welcome"));
+    await waitFor(async () =>
+      expect(await editorText("Learner body")).toBe("Dear %userfullname%, welcome"),
+    );
   });
 
   it("saves a new rule, says how many past messages it could send, and backfills on request", async () => {
@@ -303,9 +341,7 @@ describe("Notification templates", () => {
     render(Templates);
     await screen.findByText("Program / certification due date");
     await fireEvent.click(screen.getByRole("button", { name: "New rule" }));
-    await fireEvent.input(screen.getByLabelText("Learner subject"), {
-      target: { value: "Welcome to %programfullname%" },
-    });
+    await typeInto("Learner subject", "Welcome to %programfullname%");
     await fireEvent.click(screen.getByRole("button", { name: "Save rule" }));
     const saved = await screen.findByTestId("rule-saved");
     expect(saved.textContent).toContain("12");
@@ -407,12 +443,8 @@ describe("Notification templates", () => {
     // A rule to the learner only has no manager copies to gather.
     expect(screen.queryByLabelText("Manager copies")).toBeNull();
     await fireEvent.change(screen.getByLabelText("Recipients"), { target: { value: "both" } });
-    await fireEvent.input(screen.getByLabelText("Learner subject"), {
-      target: { value: "Welcome" },
-    });
-    await fireEvent.input(screen.getByLabelText("Manager subject"), {
-      target: { value: "New report" },
-    });
+    await typeInto("Learner subject", "Welcome");
+    await typeInto("Manager subject", "New report");
     await fireEvent.change(screen.getByLabelText("Manager copies"), {
       target: { value: "weekly" },
     });
@@ -435,17 +467,14 @@ describe("Notification templates", () => {
   it("edits the manager digest template and names a placeholder it does not know", async () => {
     const calls = backend();
     render(Templates);
-    const subject = (await screen.findByLabelText("Digest subject")) as HTMLInputElement;
-    expect(subject.value).toBe("CertDesk: %itemcount% update(s) about your team");
-    await fireEvent.input(screen.getByLabelText("Digest body"), {
-      target: { value: "Hi %userfullname%: %learnerlist%" },
-    });
+    expect(await editorText("Digest subject")).toBe(
+      "CertDesk: %itemcount% update(s) about your team",
+    );
+    await typeInto("Digest body", "Hi %userfullname%: %learnerlist%");
     await fireEvent.click(screen.getByRole("button", { name: "Save digest template" }));
     const err = await screen.findByTestId("digest-error");
     expect(err.textContent).toContain("%userfullname%");
-    await fireEvent.input(screen.getByLabelText("Digest body"), {
-      target: { value: "Hi %managername%: %learnerlist%" },
-    });
+    await typeInto("Digest body", "Hi %managername%: %learnerlist%");
     await fireEvent.click(screen.getByRole("button", { name: "Save digest template" }));
     await screen.findByText("Digest template saved.");
     expect(calls.filter((c) => c.cmd === "save_digest_template").at(-1)?.args).toEqual({
