@@ -1,7 +1,56 @@
-//! Notification templates: an unknown placeholder is refused, a valid template is saved,
-//! previewed for a learner, and test-sent to a real SMTP server on loopback.
+//! Notification templates: an unknown placeholder is underlined as it is typed and refused,
+//! a valid template is saved, previewed for a learner, and test-sent to a real SMTP server on
+//! loopback.
+//!
+//! Subjects and bodies are CodeMirror editors: the tests type into their editable element
+//! (`#rule-learner_body` is the `.cm-content`) with WebDriver's send_keys, real key events
+//! as a person's, so CodeMirror's own input handling, completion and lint are what is
+//! tested; Control+A then typing replaces a text (an Element Clear would empty the DOM
+//! under CodeMirror instead of its document).
 
 use crate::harness::{choose, cli_json, fill, wait_text, App, SmtpServer};
+
+/// Control+A (select all), then `text` typed over it, in the template editor `css`.
+async fn retype(app: &App, css: &str, text: &str) {
+    let e = app.find(css).await;
+    e.send_keys(&format!("\u{E009}a\u{E000}{text}"))
+        .await
+        .unwrap_or_else(|err| panic!("type into {css}: {err}"));
+}
+
+/// Records every CSP violation from now on (read with [`csp_violations`]).
+async fn watch_csp(app: &App) {
+    app.client
+        .execute(
+            "window.__csp = []; document.addEventListener('securitypolicyviolation', \
+             (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`))",
+            vec![],
+        )
+        .await
+        .unwrap();
+}
+
+async fn csp_violations(app: &App) -> Vec<String> {
+    let v = app
+        .client
+        .execute("return window.__csp", vec![])
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+/// The computed style `prop` of the first element matching `css`.
+async fn computed(app: &App, css: &str, prop: &str) -> String {
+    let v = app
+        .client
+        .execute(
+            "return getComputedStyle(document.querySelector(arguments[0]))[arguments[1]]",
+            vec![css.into(), prop.into()],
+        )
+        .await
+        .unwrap();
+    v.as_str().unwrap_or_default().to_string()
+}
 
 #[tokio::test]
 async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_saved_previewed_and_test_sent(
@@ -24,6 +73,7 @@ async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_s
             "learning@example.org",
         ],
     );
+    watch_csp(&app).await;
     app.click("#nav-templates").await;
     // Wait for the programs (each starts with the default rules).
     app.find("#templates-program option").await;
@@ -35,18 +85,49 @@ async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_s
         .len();
 
     app.click("#rule-new").await;
-    app.find("#rule-learner_subject")
-        .await
-        .send_keys("Welcome to %programfullname%")
-        .await
-        .unwrap();
-    let body = app.find("#rule-learner_body").await;
-    body.send_keys("Hello %userfulname%").await.unwrap();
-    // Named as it is typed, and refused by the store when saved.
+    retype(
+        &app,
+        "#rule-learner_subject",
+        "Welcome to %programfullname%",
+    )
+    .await;
+    retype(&app, "#rule-learner_body", "Hello %userfulname%").await;
+    // Named as it is typed, underlined in the text, and refused by the store when saved.
     wait_text(&app, "#rule-learner_body-error", |t| {
         t.contains("%userfulname%")
     })
     .await;
+    let mark = "#rule-learner_body .cm-lintRange-error";
+    assert_eq!(
+        wait_text(&app, mark, |t| !t.is_empty()).await,
+        "%userfulname%"
+    );
+    // CodeMirror's styles apply under the app's CSP (its <style> carries Tauri's nonce): the
+    // wavy underline is drawn and the editor is laid out as CodeMirror's base theme says.
+    assert!(
+        computed(&app, mark, "backgroundImage")
+            .await
+            .starts_with("url("),
+        "the unknown placeholder is underlined"
+    );
+    assert_eq!(computed(&app, ".cm-editor", "display").await, "flex");
+    // The body's HTML beside it, rendered by the backend for the example learner.
+    let frame = "iframe[title='Learner body as HTML, for an example learner']";
+    let mut srcdoc = String::new();
+    for _ in 0..100 {
+        srcdoc = app
+            .find(frame)
+            .await
+            .attr("srcdoc")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        if srcdoc.contains("Hello %userfulname%") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(srcdoc.contains("Hello %userfulname%"), "{srcdoc}");
     app.click("#rule-save").await;
     let refused = wait_text(&app, "[data-testid=rule-error]", |t| !t.is_empty()).await;
     assert!(refused.contains("%userfulname%"), "{refused}");
@@ -58,8 +139,16 @@ async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_s
         .len();
     assert_eq!(rows, before, "nothing saved");
 
-    body.clear().await.unwrap();
-    body.send_keys("Hello %userfullname%").await.unwrap();
+    retype(&app, "#rule-learner_body", "Hello %userfullname%").await;
+    for _ in 0..100 {
+        let doc = app.find(frame).await.attr("srcdoc").await.unwrap();
+        if doc.unwrap_or_default().contains("Hello Alex Example") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let srcdoc = app.find(frame).await.attr("srcdoc").await.unwrap();
+    assert!(srcdoc.unwrap_or_default().contains("Hello Alex Example"));
     app.click("#rule-save").await;
     wait_text(&app, "[data-testid=rule-saved]", |t| t.contains("Saved")).await;
     for _ in 0..50 {
@@ -127,6 +216,7 @@ async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_s
         )
         .await
         .unwrap();
+    assert_eq!(csp_violations(&app).await, Vec::<String>::new());
     app.finish().await;
 }
 
