@@ -5,15 +5,18 @@
 //! Subjects and bodies are CodeMirror editors: the tests type into their editable element
 //! (`#rule-learner_body` is the `.cm-content`) with WebDriver's send_keys, real key events
 //! as a person's, so CodeMirror's own input handling, completion and lint are what is
-//! tested; Control+A then typing replaces a text (an Element Clear would empty the DOM
-//! under CodeMirror instead of its document).
+//! tested. A text is replaced with Backspaces then typing: an Element Clear would empty the
+//! DOM under CodeMirror instead of its document, and WebKitWebDriver's send_keys does not
+//! hold Control for Control+A.
 
 use crate::harness::{choose, cli_json, fill, wait_text, App, SmtpServer};
 
-/// Control+A (select all), then `text` typed over it, in the template editor `css`.
+/// Replaces the one-line text of the template editor `css` with `text`: Backspace over
+/// what is there (send_keys puts the cursor at the end), then `text` typed.
 async fn retype(app: &App, css: &str, text: &str) {
     let e = app.find(css).await;
-    e.send_keys(&format!("\u{E009}a\u{E000}{text}"))
+    let old = e.text().await.unwrap_or_default().chars().count();
+    e.send_keys(&format!("{}{text}", "\u{E003}".repeat(old)))
         .await
         .unwrap_or_else(|err| panic!("type into {css}: {err}"));
 }
