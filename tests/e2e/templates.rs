@@ -131,6 +131,24 @@ async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_s
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(srcdoc.contains("Hello %userfulname%"), "{srcdoc}");
+    // `%` offers the placeholders; Enter takes the one shown.
+    let subject = app.find("#rule-learner_subject").await;
+    subject.send_keys(" %pro").await.unwrap();
+    wait_text(&app, ".cm-tooltip-autocomplete", |t| {
+        t == "%programfullname%"
+    })
+    .await;
+    subject.send_keys("\u{E007}").await.unwrap();
+    wait_text(&app, "#rule-learner_subject", |t| {
+        t == "Welcome to %programfullname% %programfullname%"
+    })
+    .await;
+    retype(
+        &app,
+        "#rule-learner_subject",
+        "Welcome to %programfullname%",
+    )
+    .await;
     app.click("#rule-save").await;
     let refused = wait_text(&app, "[data-testid=rule-error]", |t| !t.is_empty()).await;
     assert!(refused.contains("%userfulname%"), "{refused}");
