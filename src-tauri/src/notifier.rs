@@ -242,20 +242,30 @@ pub fn after_run<R: Runtime>(
         let Some(observed) = observe_run(db, outcome) else {
             return;
         };
-        let hidden = app
-            .get_webview_window(MAIN_WINDOW)
-            .is_none_or(|w| !w.is_visible().unwrap_or(false));
-        for notice in notifier.observe(&observed, hidden) {
-            notifier.notify(notice, clock.now().to_string(), |n| {
-                app.notification()
-                    .builder()
-                    .title(&n.title)
-                    .body(&n.text)
-                    .show()
-                    .map_err(|e| e.to_string())
-            });
+        for notice in notifier.observe(&observed, window_hidden(&app)) {
+            raise(&app, &notifier, notice, clock.now().to_string());
         }
     })
+}
+
+/// Whether the main window is hidden (in the tray) or gone.
+pub fn window_hidden<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.get_webview_window(MAIN_WINDOW)
+        .is_none_or(|w| !w.is_visible().unwrap_or(false))
+}
+
+/// Shows `notice` as an OS notification raised at `at` and records it (see
+/// [`Notifier::notify`]). For a kind decided elsewhere (an HR file rejected), call it when
+/// [`window_hidden`].
+pub fn raise<R: Runtime>(app: &AppHandle<R>, notifier: &Notifier, notice: Notice, at: String) {
+    notifier.notify(notice, at, |n| {
+        app.notification()
+            .builder()
+            .title(&n.title)
+            .body(&n.text)
+            .show()
+            .map_err(|e| e.to_string())
+    });
 }
 
 #[cfg(test)]
