@@ -4,6 +4,8 @@
 mod background;
 mod commands;
 mod error;
+mod made;
+mod notifier;
 mod rendering;
 mod startup;
 mod state;
@@ -93,6 +95,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::backup::restore_store,
         commands::first_run::first_run_pending,
         commands::first_run::choose_first_run,
+        commands::desktop::notices,
+        commands::desktop::open_made_file,
+        commands::desktop::show_made_file,
     ])
 }
 
@@ -110,6 +115,22 @@ pub fn run() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             None,
         ))
+        // The window picks and saves files through the OS dialogs (`dialog:allow-open`,
+        // `dialog:allow-save`); the rest are used from Rust only and grant the window nothing.
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        // Size, position and maximised only: a window hidden in the tray at quit still
+        // opens shown.
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::SIZE
+                        | tauri_plugin_window_state::StateFlags::POSITION
+                        | tauri_plugin_window_state::StateFlags::MAXIMIZED,
+                )
+                .build(),
+        )
         .invoke_handler(builder.invoke_handler())
         .on_window_event(background::on_window_event)
         .setup(move |app| {
@@ -118,17 +139,21 @@ pub fn run() {
             let db = state::Store::new(startup::open_store(app.handle(), clock.as_ref())?);
             let timer = Arc::new(Mutex::new(timer::TimerStatus::starting()));
             let first_screen = Arc::new(timer::FirstScreen::default());
+            let notifier = Arc::new(notifier::Notifier::default());
             timer::start(
                 db.clone(),
                 clock.clone(),
                 timer.clone(),
                 first_screen.clone(),
+                notifier::after_run(app.handle().clone(), notifier.clone(), clock.clone()),
             );
             app.manage(state::AppState {
                 db,
                 clock,
                 timer,
                 first_screen,
+                notifier,
+                made: made::MadeFiles::default(),
             });
             if let Err(e) = background::add_tray(app.handle()) {
                 eprintln!("certdesk: no tray icon: {e}");

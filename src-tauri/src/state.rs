@@ -7,6 +7,8 @@ use certdesk_core::{Clock, Db, Reader, Writer};
 use jiff::Timestamp;
 
 use crate::error::CommandResult;
+use crate::made::MadeFiles;
+use crate::notifier::Notifier;
 use crate::timer::{FirstScreen, TimerStatus};
 
 /// The store in use. It changes only when the first run opens an existing file; every
@@ -34,6 +36,10 @@ pub struct AppState {
     pub timer: Arc<Mutex<TimerStatus>>,
     /// Signalled when the dashboard has its first figures; the start-up run waits for it.
     pub first_screen: Arc<FirstScreen>,
+    /// The OS notifications raised while the window was hidden.
+    pub notifier: Arc<Notifier>,
+    /// The files exported or backed up in this session ("Open", "Show in folder").
+    pub made: MadeFiles,
 }
 
 impl AppState {

@@ -121,13 +121,18 @@ fn interval(db: &Db) -> SignedDuration {
     SignedDuration::from_mins(i64::from(minutes))
 }
 
+/// What is done after each timer run (the OS notifications of [`crate::notifier`]).
+pub type AfterRun = Box<dyn Fn(&Db, &certdesk_core::Result<Tick>) + Send>;
+
 /// Starts the timer thread: the start-up run once the first screen is shown, then a run
-/// every run interval. A change of the interval takes effect from the next run.
+/// every run interval, each followed by `after_run`. A change of the interval takes effect
+/// from the next run.
 pub fn start(
     store: Store,
     clock: Arc<dyn Clock>,
     status: Arc<Mutex<TimerStatus>>,
     first_screen: Arc<FirstScreen>,
+    after_run: AfterRun,
 ) {
     let spawned = std::thread::Builder::new()
         .name("certdesk-timer".into())
@@ -138,9 +143,11 @@ pub fn start(
                 let now = clock.now();
                 if now >= next {
                     let db = store.get();
-                    if let Err(e) = run_once(&db, clock.as_ref(), &status) {
+                    let outcome = run_once(&db, clock.as_ref(), &status);
+                    if let Err(e) = &outcome {
                         eprintln!("certdesk: scheduled run failed: {e}");
                     }
+                    after_run(&db, &outcome);
                     next = clock.now().checked_add(interval(&db)).unwrap_or(now);
                     let mut status = status.lock().unwrap_or_else(|e| e.into_inner());
                     status.next_run = Some(next.to_string());

@@ -15,8 +15,9 @@ async fn the_first_run_opens_an_existing_store_in_place_and_walks_through_mail_a
     cli_json(&team, &["init", "--demo"]);
 
     let app = App::first_start("first_run_existing_store").await;
-    fill(&app, "#existing-path", team.to_str().unwrap()).await;
-    app.click("#existing-path + button").await;
+    // The open dialog's answer, injected through the window's test hook.
+    app.choose_files(&[&team]).await;
+    app.click("#existing-store").await;
 
     // Step 2: outgoing mail, tested against the loopback server, then saved.
     fill(&app, "#smtp-host", "127.0.0.1").await;

@@ -1,6 +1,7 @@
-//! The import wizard and group assignment: a learners CSV with a bad row is previewed (its
-//! line and reason shown, nothing imported), fixed and imported; the group the file made is
-//! then assigned to a program from the programs screen.
+//! The import wizard and group assignment: a learners CSV with a bad row, chosen in the open
+//! dialog (its answer injected through the test hook of `ui/src/lib/files.ts`), is previewed
+//! (its line and reason shown, nothing imported), fixed, checked again and imported; the
+//! group the file made is then assigned to a program from the programs screen.
 
 use crate::harness::{cli_json, wait_text, App};
 
@@ -29,15 +30,11 @@ async fn preview_a_bad_file_import_the_fixed_one_and_assign_its_group() {
         format!("{GOOD_ROWS}N9003,Bad Mail,not-an-email,UTC,E2E crew\n"),
     )
     .unwrap();
-    let path = csv.to_string_lossy().into_owned();
 
     app.click("#nav-import").await;
-    app.find("#import-path")
-        .await
-        .send_keys(&path)
-        .await
-        .unwrap();
+    app.choose_files(&[&csv]).await;
     app.click("#import-preview").await;
+    wait_text(&app, "[data-testid=import-file]", |t| t == "learners.csv").await;
     let problem = app.text("[data-testid=import-problem]").await;
     assert!(problem.contains('4'), "{problem}");
     assert!(
@@ -53,7 +50,7 @@ async fn preview_a_bad_file_import_the_fixed_one_and_assign_its_group() {
 
     // The administrator fixes the file and previews it again.
     std::fs::write(&csv, GOOD_ROWS).unwrap();
-    app.click("#import-preview").await;
+    app.click("#import-recheck").await;
     wait_text(&app, "[data-testid=import-preview] [role=status]", |t| {
         t.contains("With problems: 0.")
     })

@@ -148,17 +148,17 @@ async fn membership_report_exports_the_filtered_rows_to_csv_and_xlsx() {
 
     let path = app.db.parent().unwrap().join("expired.csv");
     let path_text = path.display().to_string();
-    app.find("#export-path")
-        .await
-        .send_keys(&path_text)
-        .await
-        .unwrap();
+    // The save dialog's answer, injected through the window's test hook.
+    app.choose_files(&[&path]).await;
     app.click("#export-csv").await;
     let said = wait_text(&app, "[data-testid=export-result]", |t| {
         t.contains(&path_text)
     })
     .await;
     assert!(said.contains(&format!("Exported {expired} rows")), "{said}");
+    // What was made is offered to open, or to show in its folder.
+    assert_eq!(app.text("#export-show").await, "Show in folder");
+    assert_eq!(app.text("#export-open").await, "Open");
 
     let csv = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
@@ -168,9 +168,7 @@ async fn membership_report_exports_the_filtered_rows_to_csv_and_xlsx() {
 
     // The same rows as a workbook (its content is checked in the core tests).
     let xlsx = app.db.parent().unwrap().join("expired.xlsx");
-    let field = app.find("#export-path").await;
-    field.clear().await.unwrap();
-    field.send_keys(&xlsx.display().to_string()).await.unwrap();
+    app.choose_files(&[&xlsx]).await;
     app.click("#export-xlsx").await;
     wait_text(&app, "[data-testid=export-result]", |t| {
         t.contains("expired.xlsx") && t.contains(&format!("Exported {expired} rows"))

@@ -15,7 +15,9 @@ pub async fn backup_store(
     state: State<'_, AppState>,
     path: String,
 ) -> CommandResult<BackupSummary> {
-    state.blocking(move |db| store::backup(db, &path)).await
+    let summary = state.blocking(move |db| store::backup(db, &path)).await?;
+    state.made.add(&summary.path);
+    Ok(summary)
 }
 
 /// Replaces the store's content with the backup at `path`, keeping what was already sent

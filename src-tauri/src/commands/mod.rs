@@ -4,6 +4,7 @@
 pub mod app;
 pub mod background;
 pub mod backup;
+pub mod desktop;
 pub mod exceptions;
 pub mod first_run;
 pub mod import;

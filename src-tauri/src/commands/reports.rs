@@ -60,7 +60,7 @@ pub async fn export_memberships(
     progress: Channel<Progress>,
 ) -> CommandResult<ExportSummary> {
     let now = state.now();
-    state
+    let summary = state
         .read(move |r| {
             reports::export(
                 r,
@@ -74,7 +74,9 @@ pub async fn export_memberships(
                 },
             )
         })
-        .await
+        .await?;
+    state.made.add(&summary.path);
+    Ok(summary)
 }
 
 /// Due dates and expiries over the next 12 weeks, and the outbox's health.

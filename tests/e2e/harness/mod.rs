@@ -173,6 +173,11 @@ impl App {
         Self::launch(name, dir, db, json!([]), &[("XDG_DATA_HOME", data_home)]).await
     }
 
+    /// The X display the window is on (for `close_window.py`).
+    pub fn display_name(&self) -> &str {
+        &self._display.name
+    }
+
     /// The folder the app keeps its data in when started by [`App::first_start`].
     pub fn data_folder(&self) -> PathBuf {
         self.db.parent().unwrap().to_path_buf()
@@ -264,6 +269,20 @@ impl App {
         e.click()
             .await
             .unwrap_or_else(|err| panic!("click {css}: {err}"));
+    }
+
+    /// Queues the answers of the next file dialogs (open or save), in order: WebDriver cannot
+    /// drive a native dialog, so the window's `ui/src/lib/files.ts` takes them from
+    /// `window.__certdeskTestPaths` instead of showing one.
+    pub async fn choose_files(&self, paths: &[&Path]) {
+        let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        self.client
+            .execute(
+                "window.__certdeskTestPaths = arguments[0]",
+                vec![serde_json::to_value(paths).unwrap()],
+            )
+            .await
+            .unwrap();
     }
 
     /// The text of an element, once it appears.

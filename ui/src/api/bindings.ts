@@ -188,6 +188,15 @@ export const commands = {
 	 *  which the app (and the CLI) use from then on. Returns the path of the store in use.
 	 */
 	chooseFirstRun: (choice: FirstRunChoice, path: string | null) => typedError<string, CommandError>(__TAURI_INVOKE("choose_first_run", { choice, path })),
+	/**
+	 *  The notifications raised while the window was hidden (newest first), and the screen the
+	 *  last one asks to open (returned once).
+	 */
+	notices: () => typedError<Notices, CommandError>(__TAURI_INVOKE("notices")),
+	/**  Opens `path`, a file this session exported or backed up, in its default application. */
+	openMadeFile: (path: string) => typedError<null, CommandError>(__TAURI_INVOKE("open_made_file", { path })),
+	/**  Shows `path`, a file this session exported or backed up, selected in its folder. */
+	showMadeFile: (path: string) => typedError<null, CommandError>(__TAURI_INVOKE("show_made_file", { path })),
 };
 
 /* Types */
@@ -834,6 +843,32 @@ export type NextSend = {
 	email: string,
 	/**  1 for the first message, 2 for the first repeat ... */
 	reminder_no: number,
+};
+
+/**  One notice: its kind, what it says, and the screen (a UI screen id) that explains it. */
+export type Notice = {
+	kind: NoticeKind,
+	title: string,
+	text: string,
+	screen: string,
+	/**  When it was raised (RFC 3339); empty until [`Notifier::notify`] stamps it. */
+	at: string,
+};
+
+/**  What a notice is about. */
+export type NoticeKind = 
+/**  Sending paused (the server refused the login or the sender). */
+"sending_paused" | 
+/**  Messages could not be delivered (refused, or the server could not be used). */
+"deliveries_failing" | 
+/**  A background run raised exceptions. */
+"new_exceptions";
+
+/**  What the window shows of the notices: the record (newest first) and the screen to open. */
+export type Notices = {
+	record: Notice[],
+	/**  The screen of the last notice raised while the window was hidden; cleared by reading. */
+	open_screen: string | null,
 };
 
 /**  The unit of a rule's offset; calendar-aware in the recipient's time zone. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { render, screen, cleanup, fireEvent } from "@testing-library/svelte";
+import { render, screen, cleanup, fireEvent, waitFor } from "@testing-library/svelte";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import Background from "./Background.svelte";
 import type { SystemdStatus } from "../api";
@@ -49,9 +49,7 @@ describe("Background and backups", () => {
       throw new Error(`unexpected command ${cmd}`);
     });
     render(Background);
-    await fireEvent.input(screen.getByLabelText(/Restore from/), {
-      target: { value: "/tmp/x.txt" },
-    });
+    window.__certdeskTestPaths = ["/tmp/x.txt"];
     await fireEvent.click(screen.getByRole("button", { name: "Restore…" }));
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("is not a CertDesk store");
@@ -59,7 +57,10 @@ describe("Background and backups", () => {
   });
 
   it("reports a backup", async () => {
+    const calls: [string, unknown][] = [];
     mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === "show_made_file") return null;
       if (cmd === "background_options") return { close_to_tray: false, start_at_login: false };
       if (cmd === "systemd_status") return disabled;
       if (cmd === "backup_store")
@@ -72,12 +73,15 @@ describe("Background and backups", () => {
       throw new Error(`unexpected command ${cmd}`);
     });
     render(Background);
-    await fireEvent.input(screen.getByLabelText(/Back up to/), {
-      target: { value: "/tmp/b.sqlite" },
-    });
+    window.__certdeskTestPaths = ["/tmp/b.sqlite"];
     await fireEvent.click(screen.getByRole("button", { name: "Back up…" }));
     expect((await screen.findByRole("status")).textContent).toContain(
       "Backed up to /tmp/b.sqlite: 300 learners",
+    );
+    // What was made can be opened or shown in its folder.
+    await fireEvent.click(screen.getByRole("button", { name: "Show in folder" }));
+    await waitFor(() =>
+      expect(calls).toContainEqual(["show_made_file", { path: "/tmp/b.sqlite" }]),
     );
   });
 });

@@ -90,10 +90,8 @@ describe("First run", () => {
       throw { kind: "not_a_store", message: "/tmp/notes.txt is not a CertDesk store" };
     });
     render(FirstRun, { done: () => {} });
-    await fireEvent.input(screen.getByLabelText(/Store file/), {
-      target: { value: "/tmp/notes.txt" },
-    });
-    await fireEvent.click(screen.getByRole("button", { name: "Open" }));
+    window.__certdeskTestPaths = ["/tmp/notes.txt"];
+    await fireEvent.click(screen.getByRole("button", { name: "Choose a store file…" }));
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("is not a CertDesk store");
     await waitFor(() => expect(screen.queryByLabelText("Server")).toBeNull());

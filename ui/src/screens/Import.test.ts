@@ -40,11 +40,10 @@ function backend(preview: ImportPreview) {
   return calls;
 }
 
+/** Chooses `path` in the open dialog (through the test hook of lib/files.ts). */
 async function previewFile(path: string) {
-  await fireEvent.input(screen.getByLabelText("CSV file (full path)"), {
-    target: { value: path },
-  });
-  await fireEvent.click(screen.getByRole("button", { name: "Preview" }));
+  window.__certdeskTestPaths = [path];
+  await fireEvent.click(screen.getByRole("button", { name: "Choose a CSV file…" }));
 }
 
 describe("Import learners", () => {
@@ -90,6 +89,7 @@ describe("Import learners", () => {
     render(Import);
     await previewFile("/tmp/one.csv");
     expect(await screen.findByRole("button", { name: "Import 1 learner" })).toBeTruthy();
+    expect(screen.getByTestId("import-file").textContent).toBe("one.csv");
     cleanup();
     backend({ rows: 2000, good: 2000, new: 2000, updated: 0, problems: [] });
     render(Import);

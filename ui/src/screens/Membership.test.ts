@@ -27,6 +27,10 @@ const programs: ProgramSummary[] = [
   { id: 2, short_name: "FS", full_name: "Fire Safety", kind: "program", members: 5 },
 ];
 
+type SaveAsked = { defaultPath: string; filters: { extensions: string[] }[] };
+/** What the save dialog was asked, in order. */
+let saveAsked: SaveAsked[] = [];
+
 type ExportArgs = {
   query: MembershipQuery;
   path: string | null;
@@ -37,6 +41,7 @@ type ExportArgs = {
 afterEach(() => {
   cleanup();
   clearMocks();
+  saveAsked = [];
 });
 
 /** A backend whose report is `page(query)`; returns every query it was asked. */
@@ -47,6 +52,11 @@ function backend(
   const queries: MembershipQuery[] = [];
   mockIPC((cmd, args) => {
     if (cmd === "program_list") return programs;
+    // The OS save dialog (tauri-plugin-dialog): the file chosen is the one suggested, in /home/me.
+    if (cmd === "plugin:dialog|save") {
+      saveAsked.push((args as { options: SaveAsked }).options);
+      return `/home/me/${(args as { options: SaveAsked }).options.defaultPath}`;
+    }
     if (cmd === "export_memberships" && onExport) return onExport(args as ExportArgs);
     if (cmd !== "membership_page") throw new Error(cmd);
     const query = (args as { query: MembershipQuery }).query;
@@ -157,7 +167,7 @@ describe("Membership report", () => {
       () => ({ rows: [row(1, "Alan Turing")], next: null }),
       (args) => {
         asked = args;
-        return { path: "/home/me/Downloads/certdesk-memberships.csv", rows: 1 };
+        return { path: args.path ?? "", rows: 1 };
       },
     );
     render(Membership);
@@ -165,11 +175,17 @@ describe("Membership report", () => {
     await fireEvent.change(screen.getByLabelText("Status", { selector: "select" }), {
       target: { value: "expired" },
     });
-    await fireEvent.click(screen.getByRole("button", { name: "Export CSV" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Export CSV…" }));
     const done = await screen.findByTestId("export-result");
-    expect(done.textContent).toContain("/home/me/Downloads/certdesk-memberships.csv");
+    // The save dialog suggested a dated name, CSV only; the export went where it said.
+    expect(saveAsked).toHaveLength(1);
+    expect(saveAsked[0]?.defaultPath).toMatch(/^certdesk-memberships-\d{4}-\d\d-\d\d\.csv$/);
+    expect(saveAsked[0]?.filters[0]?.extensions).toEqual(["csv"]);
+    const chosen = `/home/me/${saveAsked[0]?.defaultPath}`;
+    expect(done.textContent).toContain(chosen);
+    expect(screen.getByRole("button", { name: "Show in folder" })).toBeTruthy();
     expect(asked).toMatchObject({
-      path: null,
+      path: chosen,
       format: "csv",
       query: { status: "expired", after: null },
     });
@@ -190,7 +206,8 @@ describe("Membership report", () => {
     );
     render(Membership);
     await screen.findByText("Alan Turing");
-    await fireEvent.click(screen.getByRole("button", { name: "Export XLSX" }));
+    window.__certdeskTestPaths = ["/tmp/report.xlsx"];
+    await fireEvent.click(screen.getByRole("button", { name: "Export XLSX…" }));
     const status = await screen.findByTestId("export-progress");
     await waitFor(() => expect(status.textContent).toContain("500 of 2,000 rows"));
     const bar = screen.getByLabelText("Exporting the report") as HTMLProgressElement;

@@ -109,6 +109,18 @@ const WINDOW_ONLY: &[(&str, &str)] = &[
         "choose_first_run",
         "the window's first-run screen; the CLI uses `init [--demo]` or --db",
     ),
+    (
+        "notices",
+        "the OS notifications the window raised while hidden in the tray",
+    ),
+    (
+        "open_made_file",
+        "opens a file the window just exported or backed up; the CLI prints its path",
+    ),
+    (
+        "show_made_file",
+        "shows a file the window just exported or backed up in its folder",
+    ),
 ];
 
 fn help(words: &[&str]) -> Option<String> {
