@@ -227,7 +227,8 @@ pub enum AuthView {
     /// No login, or a password (stored or not).
     Password,
     /// Signed in with a provider as `account`; `signed_in` is false when no refresh token is
-    /// stored for it (signed out elsewhere, or another host): "Sign in again".
+    /// stored for it (consent revoked, signed out elsewhere, another host): "Sign in again".
+    #[serde(rename = "oauth")]
     OAuth {
         provider: Provider,
         account: String,

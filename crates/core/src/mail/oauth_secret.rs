@@ -75,6 +75,38 @@ fn entry(key: &str) -> Result<keyring::Entry> {
     keyring::Entry::new("certdesk", key).map_err(|e| Error::SecretStore(e.to_string()))
 }
 
+/// Runs a keyring call on a thread of its own: the Secret Service client starts its own
+/// runtime, which panics inside another (the sender's, a Tauri blocking task).
+fn on_own_thread<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    std::thread::scope(|s| s.spawn(f).join())
+        .unwrap_or_else(|_| Err(Error::SecretStore("the keyring call failed".into())))
+}
+
+fn keyring_get(key: &str) -> Result<String> {
+    on_own_thread(|| {
+        entry(key)?
+            .get_password()
+            .map_err(|e| Error::SecretStore(e.to_string()))
+    })
+}
+
+fn keyring_set(key: &str, token: &str) -> Result<()> {
+    on_own_thread(|| {
+        entry(key)?
+            .set_password(token)
+            .map_err(|e| Error::SecretStore(e.to_string()))
+    })
+}
+
+fn keyring_delete(key: &str) {
+    // Nothing stored there (or no keyring) is fine: the file is checked next.
+    let _ = on_own_thread(|| {
+        entry(key)?
+            .delete_credential()
+            .map_err(|e| Error::SecretStore(e.to_string()))
+    });
+}
+
 /// The refresh-token file of the fallback.
 pub fn token_file() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(TOKEN_FILE_ENV) {
@@ -115,10 +147,7 @@ fn write_file(path: &std::path::Path, all: &BTreeMap<String, String>) -> Result<
 
 impl TokenStore for SystemTokens {
     fn get(&self, key: &str) -> Result<Option<String>> {
-        if let Ok(t) = entry(key).and_then(|e| {
-            e.get_password()
-                .map_err(|e| Error::SecretStore(e.to_string()))
-        }) {
+        if let Ok(t) = keyring_get(key) {
             return Ok(Some(t));
         }
         match token_file() {
@@ -128,10 +157,7 @@ impl TokenStore for SystemTokens {
     }
 
     fn set(&self, key: &str, token: &str) -> Result<String> {
-        let keyring_error = match entry(key).and_then(|e| {
-            e.set_password(token)
-                .map_err(|e| Error::SecretStore(e.to_string()))
-        }) {
+        let keyring_error = match keyring_set(key, token) {
             Ok(()) => return Ok("the OS keyring".into()),
             Err(e) => e,
         };
@@ -148,10 +174,7 @@ impl TokenStore for SystemTokens {
     }
 
     fn delete(&self, key: &str) -> Result<()> {
-        if let Ok(e) = entry(key) {
-            // Nothing stored there (or no keyring) is fine: the file is checked next.
-            let _ = e.delete_credential();
-        }
+        keyring_delete(key);
         if let Some(path) = token_file().filter(|p| p.exists()) {
             let mut all = read_file(&path)?;
             if all.remove(key).is_some() {
