@@ -70,6 +70,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::settings::smtp_settings,
         commands::settings::save_smtp_settings,
         commands::settings::test_smtp_settings,
+        commands::oauth::smtp_sign_in,
+        commands::oauth::smtp_sign_out,
         commands::settings::site_admins,
         commands::settings::add_site_admin,
         commands::settings::remove_site_admin,
@@ -109,6 +111,8 @@ pub fn run() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             None,
         ))
+        // Opens the OAuth sign-in page in the system browser (from Rust only).
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .on_window_event(background::on_window_event)
         .setup(move |app| {

@@ -8,6 +8,7 @@ pub mod exceptions;
 pub mod first_run;
 pub mod import;
 pub mod messages;
+pub mod oauth;
 pub mod programs;
 pub mod reports;
 pub mod scheduler;

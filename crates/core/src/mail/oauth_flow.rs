@@ -250,3 +250,34 @@ pub(super) async fn device_code(
         .map_err(refused)?;
     Ok(tokens(&t))
 }
+
+/// The browser of the end-to-end tests: GETs the `http://` authorization URL of a local
+/// authorization server and follows its redirect to the loopback, as a browser would. Not
+/// for real providers (no TLS). Returns the page the loopback showed, or why not.
+pub fn follow_redirect(authorize_url: &str) -> std::result::Result<String, String> {
+    let (_, location) = plain_get(authorize_url)?;
+    let location = location.ok_or("the authorization server did not redirect")?;
+    plain_get(&location).map(|(page, _)| page)
+}
+
+/// One HTTP/1.0 GET of an `http://host:port/path` URL: (body, Location).
+fn plain_get(url: &str) -> std::result::Result<(String, Option<String>), String> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").ok_or("not an http URL")?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    let addr = authority.replace("localhost", "127.0.0.1");
+    let mut s = std::net::TcpStream::connect(&addr).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n").map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).map_err(|e| e.to_string())?;
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let location = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("location")
+            .then(|| v.trim().to_string())
+    });
+    Ok((body.to_string(), location))
+}

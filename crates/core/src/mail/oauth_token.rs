@@ -78,11 +78,22 @@ pub struct OAuthContext {
     pub cache: Arc<TokenCache>,
 }
 
+/// The process's access-token cache. A cache, not state: what it holds can always be had
+/// again from the refresh token. Shared so that the desktop's timer passes, its "Run now" and
+/// its test sends reuse a token until it nears expiry without threading a handle through
+/// each of them (a token is keyed by provider, account and host, so a store switched at the
+/// first run never gets another account's token).
+fn shared_cache() -> Arc<TokenCache> {
+    static SHARED: std::sync::OnceLock<Arc<TokenCache>> = std::sync::OnceLock::new();
+    SHARED.get_or_init(Arc::default).clone()
+}
+
 impl Default for OAuthContext {
+    /// The OS keyring and the process's cache.
     fn default() -> Self {
         Self {
             tokens: Arc::new(SystemTokens),
-            cache: Arc::new(TokenCache::default()),
+            cache: shared_cache(),
         }
     }
 }

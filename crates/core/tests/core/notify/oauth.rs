@@ -9,7 +9,7 @@ use certdesk_core::mail::oauth::{AuthView, OAuthSettings, Provider};
 use certdesk_core::mail::oauth_account::{auth_view, sign_in, sign_out, SignedIn};
 use certdesk_core::mail::oauth_flow::{Flow, SignInPrompt};
 use certdesk_core::mail::oauth_secret::MemoryTokens;
-use certdesk_core::mail::oauth_token::OAuthContext;
+use certdesk_core::mail::oauth_token::{OAuthContext, TokenCache};
 use certdesk_core::mail::{self, send_due, Security, SendOptions};
 use certdesk_core::{ErrorKind, ManualClock};
 
@@ -44,9 +44,10 @@ struct Signed {
 impl Signed {
     fn new() -> Signed {
         let tokens = Arc::new(MemoryTokens::default());
+        // A cache of its own: the tests run in parallel, each with its own servers.
         let ctx = OAuthContext {
             tokens: tokens.clone(),
-            ..OAuthContext::default()
+            cache: Arc::new(TokenCache::default()),
         };
         Signed { tokens, ctx }
     }
