@@ -11,6 +11,7 @@ mod forecast;
 mod harness;
 mod import;
 mod membership;
+mod oauth;
 mod program_edit;
 mod programs;
 mod settings;
