@@ -330,7 +330,11 @@ fn show_text(v: &SmtpView, q: &QueueStatus) -> String {
         s.host,
         s.port,
         or_unset(&s.username),
-        if v.has_password { "stored" } else { "not set" },
+        match (&v.auth, v.has_password) {
+            (AuthView::OAuth { .. }, _) => "not used (signed in)",
+            (_, true) => "stored",
+            (_, false) => "not set",
+        },
         s.from_address,
         or_unset(&s.from_name),
         s.timeout_secs,

@@ -70,6 +70,12 @@ pub fn sign_in(
             format!("'{account}' is not an email address (the mailbox to send from)"),
         ));
     }
+    // The settings the sign-in leads to are checked first: a refusal after the person has
+    // consented in the browser would waste the sign-in.
+    let mut smtp =
+        load_settings(w.conn())?.unwrap_or_else(|| provider_settings(cfg.provider, &account));
+    smtp.username.clone_from(&account);
+    smtp.validate()?;
     let rt = runtime()?;
     let set = rt.block_on(async {
         match flow {
@@ -83,9 +89,6 @@ pub fn sign_in(
             cfg.provider.label()
         ))
     })?;
-    let mut smtp =
-        load_settings(w.conn())?.unwrap_or_else(|| provider_settings(cfg.provider, &account));
-    smtp.username.clone_from(&account);
     let mut cfg = cfg.clone();
     cfg.account = account.clone();
     let key = cfg.token_key(&smtp.host);
