@@ -334,3 +334,27 @@ fn sign_out_forgets_the_token_and_sending_pauses_with_a_reason() {
     assert!(sum.paused_reason.is_some());
     assert!(srv.received().is_empty());
 }
+
+#[test]
+fn a_server_that_refuses_even_a_fresh_token_pauses_after_one_refresh() {
+    let fx = queued(2);
+    let auth = OAuthServer::start(&[]);
+    // The server takes tokens for another mailbox only: every AUTH is refused.
+    let srv = auth.smtp("someone-else@certdesk.test");
+    fx.smtp(srv.port, Security::None, "");
+    let s = Signed::new();
+    s.sign_in(&fx, &cfg(&auth, Provider::Microsoft), Flow::Loopback)
+        .unwrap();
+    let clock = ManualClock::new(t("2027-01-02T00:01:00Z"));
+    let sum = send_due(&fx.db, &clock, &s.opts()).unwrap();
+    assert_eq!(sum.sent, 0);
+    let reason = sum.paused_reason.unwrap_or_default();
+    assert!(
+        reason.contains("535") && reason.contains("newly refreshed"),
+        "{reason}"
+    );
+    assert_eq!(auth.grants("refresh"), 1, "one refresh, not a loop");
+    assert_eq!(auth_log(&srv).len(), 2);
+    let q = mail::queue_status(&fx.db.reader().unwrap()).unwrap();
+    assert_eq!((q.queued, q.failed), (2, 0));
+}
