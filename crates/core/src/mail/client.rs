@@ -298,8 +298,10 @@ pub(super) fn client(s: SmtpSettings, oauth: Option<OAuthSettings>, opts: &SendO
             cfg,
             ctx: opts.oauth.clone(),
         });
+    // A signed-in account uses no password: none is looked up (no keyring prompt for it).
     let password = match &opts.password {
         Some(p) => Ok(Some(p.clone())),
+        None if oauth.is_some() => Ok(None),
         None => find_password(&s),
     };
     let t = opts
