@@ -51,8 +51,17 @@ async fn sign_in_with_microsoft_from_settings_then_a_test_send_arrives() {
     cli_json(
         &db,
         &[
-            "smtp", "set", "--host", "127.0.0.1", "--port", &port, "--security", "none",
-            "--from", ACCOUNT, "--allow-plain-auth",
+            "smtp",
+            "set",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--security",
+            "none",
+            "--from",
+            ACCOUNT,
+            "--allow-plain-auth",
         ],
     );
     let env: [(&str, PathBuf); 2] = [
