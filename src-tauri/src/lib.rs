@@ -73,6 +73,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::settings::smtp_settings,
         commands::settings::save_smtp_settings,
         commands::settings::test_smtp_settings,
+        commands::oauth::smtp_sign_in,
+        commands::oauth::smtp_sign_out,
         commands::settings::site_admins,
         commands::settings::add_site_admin,
         commands::settings::remove_site_admin,
@@ -116,7 +118,8 @@ pub fn run() {
             None,
         ))
         // The window picks and saves files through the OS dialogs (`dialog:allow-open`,
-        // `dialog:allow-save`); the rest are used from Rust only and grant the window nothing.
+        // `dialog:allow-save`); the rest are used from Rust only and grant the window nothing
+        // (the opener also opens the OAuth sign-in page in the system browser).
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())

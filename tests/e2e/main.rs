@@ -13,6 +13,7 @@ mod harness;
 mod import;
 mod membership;
 mod notices;
+mod oauth;
 mod program_edit;
 mod programs;
 mod settings;

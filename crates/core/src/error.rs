@@ -43,6 +43,9 @@ pub enum Error {
     NeedsConfirmation { batch: i64, sent: u32 },
     #[error("batch {batch} was already undone")]
     AlreadyUndone { batch: i64 },
+    /// An OAuth sign-in that did not complete: refused, timed out, or a forged redirect.
+    #[error("sign-in failed: {0}")]
+    SignIn(String),
 }
 
 /// One bad row of an import: where it is (line 1 is the header of a CSV file) and what is
@@ -101,6 +104,7 @@ impl Error {
             Error::SecretStore(_) => ErrorKind::SecretStore,
             Error::NeedsConfirmation { .. } => ErrorKind::NeedsConfirmation,
             Error::AlreadyUndone { .. } => ErrorKind::AlreadyUndone,
+            Error::SignIn(_) => ErrorKind::SignIn,
         }
     }
 }
@@ -128,4 +132,6 @@ pub enum ErrorKind {
     NeedsConfirmation,
     /// A batch undone once already.
     AlreadyUndone,
+    /// An OAuth sign-in (Microsoft, Google) that did not complete.
+    SignIn,
 }

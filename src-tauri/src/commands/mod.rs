@@ -9,6 +9,7 @@ pub mod exceptions;
 pub mod first_run;
 pub mod import;
 pub mod messages;
+pub mod oauth;
 pub mod programs;
 pub mod reports;
 pub mod scheduler;

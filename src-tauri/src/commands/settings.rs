@@ -41,7 +41,7 @@ pub async fn test_smtp_settings(
 ) -> CommandResult<()> {
     let now = state.now();
     state
-        .read(move |_| smtp::test(&settings, password, &to, now))
+        .read(move |r| smtp::test(r, &settings, password, &to, now))
         .await
 }
 

@@ -35,6 +35,11 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub fn start() -> SmtpServer {
+        Self::start_with(&[])
+    }
+
+    /// Starts the server with `args` (see server.py, e.g. `--xoauth2 USER TOKENS`).
+    pub fn start_with(args: &[&str]) -> SmtpServer {
         let python = test_python();
         assert!(
             python.exists(),
@@ -47,6 +52,7 @@ impl SmtpServer {
             .arg(repo_root().join("crates/core/tests/smtp/server.py"))
             .arg("--out")
             .arg(&out)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -78,7 +84,12 @@ impl SmtpServer {
             return Vec::new();
         };
         let mut got = Vec::new();
-        for e in dir.flatten() {
+        // Messages only (not auth.log, nor a file still being written, `.<name>`).
+        let messages = dir.flatten().filter(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.ends_with(".json") && !name.starts_with('.')
+        });
+        for e in messages {
             let v: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(e.path()).unwrap()).unwrap();
             got.push(Received {

@@ -130,6 +130,13 @@ export const commands = {
 	saveSmtpSettings: (settings: SmtpSettings, password: string | null) => typedError<PasswordStore | null, CommandError>(__TAURI_INVOKE("save_smtp_settings", { settings, password })),
 	/**  Sends a test message with these settings (saved or not). */
 	testSmtpSettings: (settings: SmtpSettings, password: string | null, to: string) => typedError<null, CommandError>(__TAURI_INVOKE("test_smtp_settings", { settings, password, to })),
+	/**
+	 *  Signs in with the provider of `registration` as its account, through the system
+	 *  browser; the SMTP user becomes the account and a pause is lifted.
+	 */
+	smtpSignIn: (registration: OAuthSettings) => typedError<SignedIn, CommandError>(__TAURI_INVOKE("smtp_sign_in", { registration })),
+	/**  Signs the OAuth account out; returns it, if one was signed in. */
+	smtpSignOut: () => typedError<string | null, CommandError>(__TAURI_INVOKE("smtp_sign_out")),
 	/**  The site administrators who receive exception alerts. */
 	siteAdmins: () => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("site_admins")),
 	/**  Adds a site administrator. */
@@ -249,6 +256,16 @@ export type AssignSummary = {
  *  and `expired`.
  */
 export type AssignmentStatus = "not_started" | "in_progress" | "complete" | "certified" | "window_open" | "expired";
+
+/**  How the SMTP login works, as `smtp show` and the settings page show it. */
+export type AuthView = 
+/**  No login, or a password (stored or not). */
+{ method: "password" } | 
+/**
+ *  Signed in with a provider as `account`; `signed_in` is false when no refresh token is
+ *  stored for it (consent revoked, signed out elsewhere, another host): "Sign in again".
+ */
+{ method: "oauth"; provider: Provider; account: string; signed_in: boolean };
 
 /**  The options as the settings screen shows them. */
 export type BackgroundOptions = {
@@ -503,7 +520,9 @@ export type ErrorKind = "database" | "disk_full" | "busy" | "io" | "not_a_store"
 /**  An undo whose action already caused messages that were sent: ask, then undo the rest. */
 "needs_confirmation" | 
 /**  A batch undone once already. */
-"already_undone";
+"already_undone" | 
+/**  An OAuth sign-in (Microsoft, Google) that did not complete. */
+"sign_in";
 
 /**
  *  Whether, and from when, a rule's manager copies also go to the learner's managers'
@@ -871,6 +890,26 @@ export type Notices = {
 	open_screen: string | null,
 };
 
+/**  The app registration and the signed-in account, as the settings page edits them. */
+export type OAuthSettings = {
+	provider: Provider,
+	/**  Microsoft: the directory (tenant) id or domain; `organizations` when empty. */
+	tenant?: string,
+	/**  The application (client) id of the organisation's app registration. */
+	client_id: string,
+	/**
+	 *  Google only: the client secret of a "Desktop app" client (Google requires it in the
+	 *  installed-app flow; it is not a secret there). Empty for Microsoft.
+	 */
+	client_secret?: string,
+	/**  The signed-in mailbox (the SMTP user); empty until signed in. */
+	account?: string,
+	/**  Overrides of the endpoints; empty: the provider's. */
+	authorize_url?: string,
+	token_url?: string,
+	device_url?: string,
+};
+
 /**  The unit of a rule's offset; calendar-aware in the recipient's time zone. */
 export type OffsetUnit = "day" | "week" | "month";
 
@@ -953,6 +992,13 @@ export type Progress = {
 	done: number,
 	total: number,
 };
+
+/**  Who issues the tokens. */
+export type Provider = 
+/**  Microsoft 365 (Entra ID): smtp.office365.com:587 STARTTLS. */
+"microsoft" | 
+/**  Google Workspace or Gmail: smtp.gmail.com:587 STARTTLS. */
+"google";
 
 /**  How the outbox stands, for the status bar and `certdesk-cli send --status`. */
 export type QueueStatus = {
@@ -1163,6 +1209,16 @@ export type SetProgress = {
 	next_operator: string | null,
 };
 
+/**  A completed sign-in. */
+export type SignedIn = {
+	provider: Provider,
+	account: string,
+	/**  The SMTP server the account now sends through. */
+	host: string,
+	/**  Where the refresh token went (the OS keyring, or the private file). */
+	token_stored_in: string,
+};
+
 /**  A person who receives the exception alerts. */
 export type SiteAdmin = {
 	id: number,
@@ -1204,6 +1260,10 @@ export type SmtpSettings = {
 export type SmtpView = {
 	settings: SmtpSettings | null,
 	has_password: boolean,
+	/**  How the login works: a password, or a signed-in Microsoft or Google account. */
+	auth: AuthView,
+	/**  The OAuth app registration (tenant, client id), to sign in (again) with. */
+	oauth: OAuthSettings | null,
 };
 
 /**  The columns the report can be sorted by. */

@@ -15,6 +15,7 @@ pub mod rules;
 pub mod run;
 pub mod send_policy;
 pub mod settings;
+pub mod smtp_oauth;
 
 use certdesk_core::{Clock, SystemClock};
 use jiff::{tz::TimeZone, Timestamp};

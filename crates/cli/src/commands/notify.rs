@@ -4,6 +4,7 @@
 use std::io::Read;
 
 use certdesk_core::api::{messages, smtp};
+use certdesk_core::mail::oauth::AuthView;
 use certdesk_core::mail::smtp::SmtpView;
 use certdesk_core::mail::{self, smtp_settings};
 use certdesk_core::mail::{LogFilter, QueueStatus, Security, SendOptions, SmtpSettings};
@@ -218,6 +219,11 @@ pub enum SmtpCommand {
     },
     /// Lift a pause (after an authentication failure was fixed).
     Resume,
+    /// Sign in with Microsoft 365 or Google (OAuth2): the SMTP user becomes the account and
+    /// sending logs in with XOAUTH2. Microsoft: a device code; Google: a URL to open here.
+    SignIn(super::smtp_oauth::SignInArgs),
+    /// Sign the OAuth account out (its tokens are forgotten).
+    SignOut,
 }
 
 /// Runs an `smtp` subcommand.
@@ -227,7 +233,7 @@ pub fn smtp(c: SmtpCommand, db: &Db, out: &Output) -> anyhow::Result<()> {
             let r = db.reader()?;
             let (v, q) = (smtp::show(&r)?, messages::queue_status(&r)?);
             out.print(
-                &serde_json::json!({ "settings": v.settings, "has_password": v.has_password, "queue": q }),
+                &serde_json::json!({ "settings": v.settings, "has_password": v.has_password, "auth": v.auth, "queue": q }),
                 || show_text(&v, &q),
             )
         }
@@ -292,6 +298,8 @@ pub fn smtp(c: SmtpCommand, db: &Db, out: &Output) -> anyhow::Result<()> {
                 "sending is paused; resume with: certdesk-cli smtp resume".into()
             })
         }
+        SmtpCommand::SignIn(a) => super::smtp_oauth::sign_in(a, db, out),
+        SmtpCommand::SignOut => super::smtp_oauth::sign_out(db, out),
         SmtpCommand::Resume => {
             messages::resume(&mut db.writer()?)?;
             out.print(&serde_json::json!({ "resumed": true }), || {
@@ -322,12 +330,37 @@ fn show_text(v: &SmtpView, q: &QueueStatus) -> String {
         s.host,
         s.port,
         or_unset(&s.username),
-        if v.has_password { "stored" } else { "not set" },
+        match (&v.auth, v.has_password) {
+            (AuthView::OAuth { .. }, _) => "not used (signed in)",
+            (_, true) => "stored",
+            (_, false) => "not set",
+        },
         s.from_address,
         or_unset(&s.from_name),
         s.timeout_secs,
         or_unset(&s.ca_cert_file),
     );
+    if let AuthView::OAuth {
+        provider,
+        account,
+        signed_in,
+    } = &v.auth
+    {
+        t.push_str(&format!(
+            "\nlogin     {} account {account} (XOAUTH2){}",
+            provider.label(),
+            if *signed_in {
+                String::new()
+            } else {
+                format!(
+                    ": not signed in, sign in again: certdesk-cli smtp sign-in --provider {}",
+                    provider.key()
+                )
+            }
+        ));
+    } else if !s.username.is_empty() {
+        t.push_str("\nlogin     password");
+    }
     if let Some(r) = &q.paused_reason {
         t.push_str(&format!("\nPAUSED: {r}"));
     }

@@ -15,6 +15,7 @@ mod forecast;
 mod init;
 mod lock;
 mod notify;
+mod oauth;
 mod parity;
 mod repeats;
 mod rules;
@@ -25,6 +26,10 @@ mod set_rules;
 #[allow(dead_code)]
 #[path = "../../../core/tests/core/smtp_server.rs"]
 mod smtp_server;
+
+#[allow(dead_code)]
+#[path = "../../../core/tests/core/oauth_server.rs"]
+mod oauth_server;
 
 use std::path::Path;
 use std::process::{Command, Output};

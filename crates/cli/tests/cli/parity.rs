@@ -78,6 +78,8 @@ const MAPPED: &[(&str, &str)] = &[
     ("smtp_settings", "smtp show"),
     ("save_smtp_settings", "smtp set"),
     ("test_smtp_settings", "smtp test"),
+    ("smtp_sign_in", "smtp sign-in"),
+    ("smtp_sign_out", "smtp sign-out"),
     ("site_admins", "admins list"),
     ("add_site_admin", "admins add"),
     ("remove_site_admin", "admins remove"),

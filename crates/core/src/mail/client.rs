@@ -19,8 +19,10 @@ use lettre::Address;
 use tokio::time::timeout;
 
 pub(super) use super::fault::Fault;
-use super::fault::{judge, step_at, Stage};
+use super::fault::{judge, quit_wait, step_at, Stage};
 use super::message::header_text;
+use super::oauth::OAuthSettings;
+use super::oauth_smtp::{xoauth2, OAuthLogin};
 use super::outbox::Claimed;
 use super::sender::SendOptions;
 use super::smtp_settings::{find_password, Security, SmtpSettings};
@@ -49,6 +51,8 @@ pub(super) struct Smtp {
     hello: ClientId,
     /// Whether the server offers PIPELINING (RFC 2920), as its last EHLO said.
     pipelining: AtomicBool,
+    /// Set for a signed-in account: XOAUTH2 instead of the password.
+    oauth: Option<OAuthLogin>,
 }
 
 /// MAIL FROM, RCPT TO and DATA written at once, for a server that offers PIPELINING: one
@@ -74,7 +78,8 @@ impl Smtp {
         b.build_rustls().map_err(|e| Fault::Connect(e.to_string()))
     }
 
-    pub(super) async fn connect(&self) -> std::result::Result<AsyncSmtpConnection, Fault> {
+    /// Connects, says EHLO and upgrades to TLS as the settings ask; no login yet.
+    async fn open(&self) -> std::result::Result<AsyncSmtpConnection, Fault> {
         let addr = (self.s.host.as_str(), self.s.port);
         let mut c = if self.s.security == Security::Tls {
             let tls = self.tls()?;
@@ -130,33 +135,67 @@ impl Smtp {
             .message()
             .any(|l| l.trim().eq_ignore_ascii_case("PIPELINING"));
         self.pipelining.store(offered, Ordering::Relaxed);
-        if !self.s.username.is_empty() {
-            // Checked again here (not only when saved): a restored store may carry settings
-            // that were never validated on this machine.
-            if let Some(why) = self.s.plain_auth_refused() {
-                return Err(Fault::Auth(why));
-            }
-            let pw = match &self.password {
-                Ok(Some(pw)) => pw,
-                Ok(None) => {
-                    return Err(Fault::Auth(format!(
-                        "no SMTP password is stored for {} (keyring, {} or the password file)",
-                        self.s.password_owner(),
-                        super::smtp_settings::PASSWORD_ENV
-                    )))
-                }
-                Err(why) => return Err(Fault::Auth(why.to_string())),
-            };
-            let creds = Credentials::new(self.s.username.clone(), pw.clone());
-            step(
-                self.t,
-                "AUTH",
-                c.auth(&[Mechanism::Plain, Mechanism::Login], &creds),
-                true,
-            )
-            .await?;
-        }
         Ok(c)
+    }
+
+    /// Connects and logs in: with the password, or with XOAUTH2 for a signed-in account (a
+    /// refused access token is refreshed once, on a new connection, before the refusal
+    /// stands).
+    pub(super) async fn connect(
+        &self,
+        now: Timestamp,
+    ) -> std::result::Result<AsyncSmtpConnection, Fault> {
+        let mut c = self.open().await?;
+        if self.s.username.is_empty() {
+            return Ok(c);
+        }
+        // Checked again here (not only when saved): a restored store may carry settings
+        // that were never validated on this machine.
+        if let Some(why) = self.s.plain_auth_refused() {
+            return Err(Fault::Auth(why));
+        }
+        let Some(o) = &self.oauth else {
+            self.password_login(&mut c).await?;
+            return Ok(c);
+        };
+        let token = o.token(&self.s, now, false).await?;
+        match xoauth2(&mut c, self.t, &self.s.username, &token).await {
+            Err(Fault::Auth(_)) => {
+                timeout(quit_wait(self.t), c.abort()).await.ok();
+                let token = o.token(&self.s, now, true).await?;
+                let mut c = self.open().await?;
+                match xoauth2(&mut c, self.t, &self.s.username, &token).await {
+                    Err(Fault::Auth(r)) => Err(Fault::Auth(o.refused(&r))),
+                    Err(f) => Err(f),
+                    Ok(()) => Ok(c),
+                }
+            }
+            Err(f) => Err(f),
+            Ok(()) => Ok(c),
+        }
+    }
+
+    async fn password_login(&self, c: &mut AsyncSmtpConnection) -> std::result::Result<(), Fault> {
+        let pw = match &self.password {
+            Ok(Some(pw)) => pw,
+            Ok(None) => {
+                return Err(Fault::Auth(format!(
+                    "no SMTP password is stored for {} (keyring, {} or the password file)",
+                    self.s.password_owner(),
+                    super::smtp_settings::PASSWORD_ENV
+                )))
+            }
+            Err(why) => return Err(Fault::Auth(why.to_string())),
+        };
+        let creds = Credentials::new(self.s.username.clone(), pw.clone());
+        step(
+            self.t,
+            "AUTH",
+            c.auth(&[Mechanism::Plain, Mechanism::Login], &creds),
+            true,
+        )
+        .await?;
+        Ok(())
     }
 
     /// MAIL FROM, RCPT TO and DATA: everything before the message itself, which
@@ -250,10 +289,19 @@ pub(super) fn format(
         .unwrap_or_else(|_| Err("the message could not be formatted (a header value)".into()))
 }
 
-/// A client for `s`, with the password and step timeout of `opts`.
-pub(super) fn client(s: SmtpSettings, opts: &SendOptions) -> Smtp {
+/// A client for `s`, with the password and step timeout of `opts`; XOAUTH2 with `oauth`'s
+/// account when it is the SMTP user.
+pub(super) fn client(s: SmtpSettings, oauth: Option<OAuthSettings>, opts: &SendOptions) -> Smtp {
+    let oauth = oauth
+        .filter(|o| o.signs_in(&s.username))
+        .map(|cfg| OAuthLogin {
+            cfg,
+            ctx: opts.oauth.clone(),
+        });
+    // A signed-in account uses no password: none is looked up (no keyring prompt for it).
     let password = match &opts.password {
         Some(p) => Ok(Some(p.clone())),
+        None if oauth.is_some() => Ok(None),
         None => find_password(&s),
     };
     let t = opts
@@ -265,6 +313,7 @@ pub(super) fn client(s: SmtpSettings, opts: &SendOptions) -> Smtp {
         t,
         hello: ClientId::default(),
         pipelining: AtomicBool::new(false),
+        oauth,
     }
 }
 

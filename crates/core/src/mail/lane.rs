@@ -80,7 +80,7 @@ async fn one(
     };
     let ready = async {
         if conn.is_none() {
-            *conn = Some(smtp.connect().await?);
+            *conn = Some(smtp.connect(ledger.clock().now()).await?);
         }
         match conn.as_mut() {
             Some(c) => smtp.envelope(c, to, &m.raw).await,

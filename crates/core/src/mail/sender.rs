@@ -18,6 +18,8 @@ use super::client::{client, format, Fault, Smtp};
 use super::fault::quit_wait;
 use super::lane::{lane, LaneOutcome};
 use super::ledger::{self, Ledger};
+use super::oauth::{load_oauth, OAuthSettings};
+use super::oauth_token::OAuthContext;
 use super::outbox::{self, Claimed, Delivery};
 use super::smtp_settings::{load_settings, SmtpSettings};
 use crate::{Clock, Db, Error, Result};
@@ -39,6 +41,9 @@ pub struct SendOptions {
     pub step_timeout: Option<Duration>,
     /// SMTP connections used at once (1 to 16); each sends its share of a batch in order.
     pub connections: u32,
+    /// Where a signed-in account's refresh token is, and its access-token cache (kept across
+    /// passes by the desktop, so a token is refreshed only when it nears its expiry).
+    pub oauth: OAuthContext,
 }
 
 impl Default for SendOptions {
@@ -51,6 +56,7 @@ impl Default for SendOptions {
             password: None,
             step_timeout: None,
             connections: 3,
+            oauth: OAuthContext::default(),
         }
     }
 }
@@ -103,7 +109,7 @@ pub fn send_due(db: &Db, clock: &dyn Clock, opts: &SendOptions) -> Result<SendSu
             ..SendSummary::default()
         });
     }
-    let smtp = client(settings, opts);
+    let smtp = client(settings, load_oauth(&reader)?, opts);
     let rt = runtime()?;
     // Lock waits are taken in short slices, so the connections keep moving meanwhile.
     w.conn().busy_timeout(ledger::BUSY_SLICE)?;
@@ -297,12 +303,28 @@ pub fn send_now(
     message: &super::message::Rendered,
     now: Timestamp,
 ) -> Result<()> {
-    settings.validate()?;
     let opts = SendOptions {
         password,
         ..SendOptions::default()
     };
-    let smtp = client(settings.clone(), &opts);
+    send_now_with(settings, None, &opts, to, message, now)
+}
+
+/// As [`send_now`], logging in as `oauth`'s account when it is the SMTP user, with the
+/// password and token store of `opts`.
+///
+/// # Errors
+/// As [`send_now`].
+pub fn send_now_with(
+    settings: &SmtpSettings,
+    oauth: Option<OAuthSettings>,
+    opts: &SendOptions,
+    to: &str,
+    message: &super::message::Rendered,
+    now: Timestamp,
+) -> Result<()> {
+    settings.validate()?;
+    let smtp = client(settings.clone(), oauth, opts);
     let m = Claimed {
         message_id: 0,
         header: format!("<test.{}@{}>", now.as_millisecond(), settings.domain()),
@@ -320,7 +342,7 @@ pub fn send_now(
         .map_err(|_| Error::invalid("address", format!("'{to}' is not an email address")))?;
     let rt = runtime()?;
     rt.block_on(async {
-        let mut c = smtp.connect().await?;
+        let mut c = smtp.connect(now).await?;
         smtp.envelope(&mut c, addr, &raw).await?;
         smtp.body(&mut c, &raw).await?;
         timeout(smtp.t, c.quit()).await.ok();

@@ -5,7 +5,10 @@ use jiff::Timestamp;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::sender::test_send;
+use super::oauth::{load_oauth, AuthView, OAuthSettings};
+use super::oauth_account::auth_view;
+use super::oauth_token::OAuthContext;
+use super::sender::{send_now_with, test_send, SendOptions};
 use super::smtp_settings::{
     load_password, load_settings, save_password, save_settings, PasswordStore, SmtpSettings,
 };
@@ -16,6 +19,10 @@ use crate::{Result, Writer};
 pub struct SmtpView {
     pub settings: Option<SmtpSettings>,
     pub has_password: bool,
+    /// How the login works: a password, or a signed-in Microsoft or Google account.
+    pub auth: AuthView,
+    /// The OAuth app registration (tenant, client id), to sign in (again) with.
+    pub oauth: Option<OAuthSettings>,
 }
 
 /// The stored SMTP settings and whether a password is stored for them.
@@ -30,6 +37,8 @@ pub fn smtp_view(conn: &Connection) -> Result<SmtpView> {
     Ok(SmtpView {
         settings,
         has_password,
+        auth: auth_view(conn, &OAuthContext::default())?,
+        oauth: load_oauth(conn)?,
     })
 }
 
@@ -68,4 +77,29 @@ pub fn test_smtp(
         .filter(|p| !p.is_empty())
         .or_else(|| load_password(settings));
     test_send(settings, password, to, now)
+}
+
+/// As [`test_smtp`], logging in as the signed-in account of the store behind `conn` when it
+/// is the settings' SMTP user (XOAUTH2), else with `password` or the stored one.
+///
+/// # Errors
+/// As [`test_smtp`].
+pub fn test_smtp_in(
+    conn: &Connection,
+    settings: &SmtpSettings,
+    password: Option<String>,
+    to: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let oauth = load_oauth(conn)?.filter(|o| o.signs_in(&settings.username));
+    if oauth.is_none() {
+        return test_smtp(settings, password, to, now);
+    }
+    let text = "This is a test message from CertDesk. Your SMTP settings work.";
+    let message = super::message::Rendered {
+        subject: "CertDesk test message".into(),
+        html: super::message::text_to_html(text),
+        text: text.into(),
+    };
+    send_now_with(settings, oauth, &SendOptions::default(), to, &message, now)
 }

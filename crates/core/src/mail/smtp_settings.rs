@@ -195,7 +195,7 @@ pub fn save_password(s: &SmtpSettings, password: &str) -> Result<PasswordStore> 
     Ok(PasswordStore::File(path.display().to_string()))
 }
 
-fn write_private(path: &std::path::Path, text: &str) -> Result<()> {
+pub(super) fn write_private(path: &std::path::Path, text: &str) -> Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;

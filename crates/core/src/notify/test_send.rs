@@ -6,8 +6,9 @@ use jiff::Timestamp;
 use rusqlite::Connection;
 
 use super::template::preview;
+use crate::mail::oauth::load_oauth;
 use crate::mail::smtp_settings::{load_password, load_settings};
-use crate::mail::{send_now, Rendered};
+use crate::mail::{send_now_with, Rendered, SendOptions};
 use crate::{Error, Result};
 
 /// Sends each version of rule `rule_id` its recipients would get (the learner's, the
@@ -28,7 +29,11 @@ pub fn send_rule_test(
     let settings = load_settings(conn)?.ok_or_else(|| {
         Error::SmtpNotConfigured("save the SMTP settings first (Settings)".into())
     })?;
-    let password = load_password(&settings);
+    let opts = SendOptions {
+        password: load_password(&settings),
+        ..SendOptions::default()
+    };
+    let oauth = load_oauth(conn)?;
     let p = preview(conn, rule_id, learner_id)?;
     let versions = [("learner", p.learner), ("manager", p.manager)];
     let mut sent = 0;
@@ -38,7 +43,7 @@ pub fn send_rule_test(
             subject: format!("[Test, {who}'s message] {}", r.subject),
             ..r
         };
-        send_now(&settings, password.clone(), to, &marked, now)?;
+        send_now_with(&settings, oauth.clone(), &opts, to, &marked, now)?;
         sent += 1;
     }
     Ok(sent)

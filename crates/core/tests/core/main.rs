@@ -20,6 +20,7 @@ mod import;
 mod import_preview;
 mod lifecycle;
 mod notify;
+mod oauth_server;
 mod period;
 mod program;
 mod program_edit;

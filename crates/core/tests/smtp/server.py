@@ -12,6 +12,10 @@ request:
   --tls CERT KEY                    offer STARTTLS with this certificate (and require it)
   --port PORT                       listen on PORT instead of one the OS picks
   --implicit-tls CERT KEY           TLS from the first byte (port 465 style)
+  --xoauth2 USER TOKENS             require AUTH XOAUTH2 as USER with a bearer token listed (one
+                                    a line) in the file TOKENS (which oauth.py writes); anything
+                                    else gets a 334 error challenge, then 535 4.7.0. Each AUTH is
+                                    logged in OUT/auth.log as "ok TOKEN" or "refused TOKEN"
 
 Runs until killed.
 """
@@ -28,6 +32,10 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 # AUTH without TLS is what the 535 test wants; keep the test output quiet about it.
 warnings.filterwarnings("ignore")
+# aiosmtpd logs through `logging` (auth without TLS, deprecations): not for the test output.
+import logging  # noqa: E402
+
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 
 class Handler:
@@ -65,6 +73,46 @@ class Handler:
         return "250 OK"
 
 
+class XOAuth2Handler(Handler):
+    """A Handler that also takes AUTH XOAUTH2 (aiosmtpd finds auth_* methods on handlers)."""
+
+    def __init__(self, out, user, tokens, *args):
+        super().__init__(out, *args)
+        self.user = user
+        self.tokens = tokens
+
+    def _log(self, line):
+        with open(os.path.join(self.out, "auth.log"), "a") as f:
+            f.write(line + "\n")
+
+    async def auth_XOAUTH2(self, server, args):
+        import base64
+
+        blob = args[1] if len(args) > 1 else ""
+        try:
+            text = base64.b64decode(blob, validate=True).decode()
+        except Exception:
+            text = ""
+        parts = text.split("\x01")
+        ok_shape = len(parts) == 4 and parts[2:] == ["", ""] and parts[0].startswith("user=")
+        user = parts[0][len("user="):] if ok_shape else ""
+        token = parts[1][len("auth=Bearer "):] if ok_shape and parts[1].startswith("auth=Bearer ") else ""
+        try:
+            with open(self.tokens) as f:
+                valid = {l.strip() for l in f if l.strip()}
+        except FileNotFoundError:
+            valid = set()
+        if ok_shape and user == self.user and token in valid:
+            self._log("ok " + token)
+            return AuthResult(success=True, handled=False, auth_data=token)
+        self._log("refused " + (token or repr(text)))
+        # What Gmail and Office 365 do: an error challenge (base64 JSON), then 535.
+        await server.challenge_auth('{"status":"401","schemes":"bearer"}')
+        return AuthResult(
+            success=False, handled=False, message="535 4.7.0 Invalid credentials (token expired or revoked)"
+        )
+
+
 def authenticator(user, password):
     def check(server, session, envelope, mechanism, auth_data):
         if not isinstance(auth_data, LoginPassword):
@@ -90,14 +138,25 @@ async def main():
     p.add_argument("--tls", nargs=2)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--implicit-tls", nargs=2)
+    p.add_argument("--xoauth2", nargs=2)
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     loop = asyncio.get_running_loop()
     if a.silent:
         server = await asyncio.start_server(silent, "127.0.0.1", a.port)
     else:
-        handler = Handler(a.out, a.fail_code, a.fail_count, a.drop_after_data)
+        rest = (a.fail_code, a.fail_count, a.drop_after_data)
+        if a.xoauth2:
+            handler = XOAuth2Handler(a.out, a.xoauth2[0], a.xoauth2[1], *rest)
+        else:
+            handler = Handler(a.out, *rest)
         kw = {}
+        if a.xoauth2:
+            kw.update(
+                auth_required=True,
+                auth_require_tls=bool(a.tls),
+                auth_exclude_mechanism=["PLAIN", "LOGIN"],
+            )
         if a.tls:
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ctx.load_cert_chain(a.tls[0], a.tls[1])

@@ -12,6 +12,7 @@ mod faults;
 mod forecast;
 mod hostile;
 mod lock;
+mod oauth;
 mod repeats;
 mod rules;
 mod send_time;
