@@ -5,6 +5,7 @@ pub mod app;
 pub mod background;
 pub mod backup;
 pub mod exceptions;
+pub mod explain;
 pub mod first_run;
 pub mod import;
 pub mod messages;

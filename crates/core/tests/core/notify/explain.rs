@@ -16,6 +16,7 @@ fn why(fx: &Fx, now: &str) -> Explanation {
     let args = ExplainArgs {
         learner: "E1".into(),
         program: "SAFE".into(),
+        membership: None,
     };
     explain(&fx.db.reader().unwrap(), t(now), &args).unwrap()
 }
@@ -279,6 +280,7 @@ fn no_event_yet_and_not_a_member() {
     let args = ExplainArgs {
         learner: "E2".into(),
         program: "SAFE".into(),
+        membership: None,
     };
     let err = explain(&fx.db.reader().unwrap(), t("2027-01-03T00:00:00Z"), &args).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
