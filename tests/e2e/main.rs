@@ -6,6 +6,7 @@ mod close_to_tray;
 mod completion;
 mod dashboard;
 mod exceptions;
+mod explain;
 mod first_run;
 mod forecast;
 mod harness;
