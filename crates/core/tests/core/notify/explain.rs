@@ -285,3 +285,59 @@ fn no_event_yet_and_not_a_member() {
     let err = explain(&fx.db.reader().unwrap(), t("2027-01-03T00:00:00Z"), &args).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
 }
+
+#[test]
+fn the_timeline_lists_episodes_courses_cycles_and_dates_in_time_order() {
+    let fx = Fx::new("certification");
+    let a = ann(&fx);
+    fx.exec(
+        "INSERT INTO event (kind, assignment_id, cycle, course_set_id, occurred_at, episode)
+         VALUES ('unassigned', ?1, 1, 0, ?2, 1), ('assigned', ?1, 1, 0, ?3, 2),
+                ('course_set_completed', ?1, 1, 1, ?4, 2)",
+        params![
+            a,
+            s("2027-01-05T00:00:00Z"),
+            s("2027-01-10T00:00:00Z"),
+            s("2027-01-20T00:00:00Z")
+        ],
+    );
+    fx.exec(
+        "INSERT INTO course_completion (learner_id, course_id, completed_at)
+         SELECT learner_id, 1, ?2 FROM assignment WHERE id = ?1",
+        params![a, s("2027-01-20T00:00:00Z")],
+    );
+    fx.exec(
+        "INSERT INTO certification_record (assignment_id, cycle, path, state, started_at,
+            completed_at, window_opens_at, expires_at)
+         VALUES (?1, 1, 'certification', 'certified', ?2, ?3, ?4, ?5)",
+        params![
+            a,
+            s("2027-01-10T00:00:00Z"),
+            s("2027-01-20T00:00:00Z"),
+            s("2027-12-01T00:00:00Z"),
+            s("2028-01-20T00:00:00Z")
+        ],
+    );
+    let e = why(&fx, "2027-02-01T00:00:00Z");
+    let kinds: Vec<&str> = e.timeline.iter().map(|l| l.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "assigned",
+            "unassigned",
+            "reassigned",
+            "cycle_started",
+            "course_set_completed",
+            "course_completed",
+            "certified",
+            "window_opens",
+            "expires"
+        ]
+    );
+    assert!(e.timeline[5].text.contains("Fire drill"));
+    assert!(e.timeline[7].future && !e.timeline[6].future);
+    let at: Vec<&str> = e.timeline.iter().map(|l| l.at.as_str()).collect();
+    let mut sorted = at.clone();
+    sorted.sort();
+    assert_eq!(at, sorted);
+}
