@@ -137,6 +137,13 @@ pub(super) fn query_scoped(
         (String::new(), from.to_string())
     };
     let from = from.as_str();
+    // One membership: its events by the membership (`+` keeps the planner off the index
+    // of event instants, which a run walks).
+    let at = if one {
+        format!("+{at}")
+    } else {
+        at.to_string()
+    };
     let active = if active { ACTIVE } else { "1" };
     let filters = if one && from.starts_with("event") {
         // Which event it is, not a condition that stopped holding: no row, no reminder.
@@ -334,6 +341,41 @@ mod tests {
                     // The chunks' LIMIT stops the index walk early: no sort of the range.
                     assert!(
                         !plan.iter().any(|p| p.contains("ORDER BY")),
+                        "{t:?} {timing:?}: {plan:#?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The explainer's query of one membership starts from that membership (its primary
+    /// key, or its events by membership), not from the range of event instants a run walks.
+    #[test]
+    fn the_one_membership_query_starts_from_the_membership() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = crate::Db::open(dir.path().join("s.sqlite")).expect("open");
+        let r = db.reader().expect("reader");
+        for &t in Trigger::ALL.iter().filter(|t| **t != Trigger::Exception) {
+            for &timing in t.timings() {
+                for kind in [Kind::Learner, Kind::Manager, Kind::Second] {
+                    let sql = query_scoped(t, timing, kind, true, true);
+                    let plan: Vec<String> = r
+                        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                        .expect("prepare")
+                        .query_map(params!["[1]", 0, 1, 100, 0, 1], |x| x.get::<_, String>(3))
+                        .expect("plan")
+                        .collect::<rusqlite::Result<_>>()
+                        .expect("rows");
+                    let outer = plan.first().cloned().unwrap_or_default();
+                    assert!(
+                        outer.starts_with("SEARCH")
+                            && (outer.contains("(rowid=?)") || outer.contains("assignment_id=?")),
+                        "{t:?} {timing:?}: {plan:#?}"
+                    );
+                    assert!(
+                        !plan
+                            .iter()
+                            .any(|p| p.starts_with("SCAN") && !p.contains("json_each")),
                         "{t:?} {timing:?}: {plan:#?}"
                     );
                 }
