@@ -192,7 +192,7 @@ fn logged(conn: &Connection, rule: i64, a: i64) -> Result<Vec<Logged>> {
         "SELECT m.state, m.recipient_kind, ifnull(m.sent_at, m.created_at), m.skip_reason,
                 o.last_error
          FROM message m LEFT JOIN outbox o ON o.message_id = m.id
-         WHERE m.rule_id = ?1 AND m.assignment_id = ?2 ORDER BY m.id",
+         WHERE +m.rule_id = ?1 AND m.assignment_id = ?2 ORDER BY m.id",
     )?;
     let rows = st.query_map([rule, a], |r| {
         Ok(Logged {

@@ -104,7 +104,9 @@ fn events(conn: &Connection, a: i64, lines: &mut Lines) -> Result<()> {
     let mut st = conn.prepare_cached(
         "SELECT e.kind, e.occurred_at, e.cycle, e.episode, s.label FROM event e
          LEFT JOIN course_set s ON s.id = e.course_set_id AND e.kind = 'course_set_completed'
-         WHERE e.assignment_id = ?1",
+         WHERE e.kind IN ('assigned', 'completed', 'course_set_completed', 'unassigned',
+                          'window_open', 'failed_recertify')
+           AND e.assignment_id = ?1",
     )?;
     let rows = st.query_map([a], |r| {
         Ok((
@@ -139,7 +141,6 @@ fn events(conn: &Connection, a: i64, lines: &mut Lines) -> Result<()> {
                 "failed_recertify",
                 format!("Did not recertify in time (cycle {cycle})"),
             ),
-            "exception" => continue,
             other => ("event", other.replace('_', " ")),
         };
         lines.push(Some(at), kind, text);
