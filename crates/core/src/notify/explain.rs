@@ -135,15 +135,21 @@ struct Selected {
 
 /// The rule's candidates for membership `a`: every send instant from the epoch to the
 /// look-ahead, with the catch-up horizon a sweep at `now` would use; then the messages due
-/// by `now` but held by the send window, as `held.rs` counts them.
-fn select(conn: &Connection, rule: &Rule, a: i64, now: i64) -> Result<Selected> {
+/// by `now` but held by the send window, as `held.rs` counts them (from the rule's
+/// `effective_from`).
+fn select(conn: &Connection, rule: &Rule, a: i64, now: i64, eff: i64) -> Result<Selected> {
     let horizon = now - i64::from(super::catch_up::catch_up_days(conn)?) * 86_400;
-    let group = [(rule, 0)];
     let mut pending = Vec::new();
     let mut filtered = Vec::new();
     let mut held = Held::default();
     for (hi, count_held) in [(now + LOOK_AHEAD_DAYS * 86_400, false), (now, true)] {
         let mut ctx = Context::new(conn)?;
+        let lo = if count_held {
+            eff.max(now - ctx.max_hold)
+        } else {
+            0
+        };
+        let group = [(rule, lo)];
         ctx.only = Some(a);
         ctx.render = false;
         ctx.horizon = horizon;
@@ -215,7 +221,7 @@ fn explain_rule(conn: &Connection, rule: &Rule, a: i64, now: i64) -> Result<Rule
     } else {
         let eff = secs(rule.effective_from.parse::<Timestamp>().unwrap_or_default());
         decide(
-            &select(conn, rule, a, now)?,
+            &select(conn, rule, a, now, eff)?,
             &log,
             eff,
             now,
