@@ -298,11 +298,23 @@ fn decide(sel: &Selected, log: &[Logged], eff: i64, now: i64, trigger: Trigger) 
     if let Some(p) = sel.pending.first() {
         return from_outcome(p.0, p.1, p.2);
     }
-    Reason::new(
-        ReasonKind::NoEvent,
-        None,
-        "nothing to send yet: the event this rule waits for has not happened".into(),
-    )
+    Reason::new(ReasonKind::NoEvent, None, no_event(trigger).into())
+}
+
+/// What a run finds missing when a rule has no row for the membership at all.
+fn no_event(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::Assigned => "no assignment event is recorded for this membership",
+        Trigger::Completed => "the learner has not completed the program",
+        Trigger::CourseSetCompleted => "the learner has not completed a course set",
+        Trigger::CourseSetDue => "no course set of this membership has a due date",
+        Trigger::DueDate => "the membership has no due date",
+        Trigger::Unassigned => "the learner has not been unassigned",
+        Trigger::Expiry => "the membership has no expiry date",
+        Trigger::WindowOpen => "no recertification window is set for this membership",
+        Trigger::FailedRecertify => "the learner has not failed to recertify",
+        Trigger::Exception => "no exception has been raised for this membership",
+    }
 }
 
 /// An exception alert rule: its alerts go to the site administrators, at the run after an

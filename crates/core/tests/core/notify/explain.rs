@@ -272,9 +272,11 @@ fn no_event_yet_and_not_a_member() {
         "2027-01-01T00:00:00Z",
     );
     ann(&fx);
+    let (kind, _, sentence) = of(&why(&fx, "2027-01-03T00:00:00Z"), id);
+    assert_eq!(kind, ReasonKind::NoEvent);
     assert_eq!(
-        of(&why(&fx, "2027-01-03T00:00:00Z"), id).0,
-        ReasonKind::NoEvent
+        sentence,
+        "Not sent: the learner has not completed the program."
     );
     fx.learner("E2", "Bob", "UTC");
     let args = ExplainArgs {
