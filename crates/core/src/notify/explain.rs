@@ -3,7 +3,7 @@
 //!
 //! The reasons are the selection's own decisions, not a second set of rules: each rule is
 //! run through `candidates::page_of` for this one membership (`Context::only`), over all its
-//! history and the look-ahead of the rule editor's preview. The conditions a run applies in
+//! history and a century ahead. The conditions a run applies in
 //! SQL come back as a reason code on the row (`candidate_query::filtered`); what Rust decides
 //! comes back as the candidate's outcome (the skip and failure constants of `select.rs`,
 //! the catch-up horizon); the send window's hold is counted as `held.rs` counts it; a send
@@ -18,7 +18,6 @@ use super::candidates::{group_window, page_of, recipient_kinds, Page};
 pub use super::explain_reason::ReasonKind;
 use super::explain_reason::{from_filter, from_log, from_outcome, Reason};
 use super::explain_timeline::{timeline, TimelineEntry};
-use super::next_sends::LOOK_AHEAD_DAYS;
 use super::rule::{list_rules, Rule, Trigger};
 use super::select::{Candidate, Context, Held, Outcome};
 use crate::time::secs;
@@ -133,8 +132,12 @@ struct Selected {
     held: Held,
 }
 
-/// The rule's candidates for membership `a`: every send instant from the epoch to the
-/// look-ahead, with the catch-up horizon a sweep at `now` would use; then the messages due
+/// How far ahead the explainer looks for a rule's next send: far enough for any due date or
+/// expiry (one membership's rows cost nothing to read).
+const AHEAD_SECS: i64 = 100 * 366 * 86_400;
+
+/// The rule's candidates for membership `a`: every send instant from the epoch to
+/// [`AHEAD_SECS`] ahead, with the catch-up horizon a sweep at `now` would use; then the messages due
 /// by `now` but held by the send window, as `held.rs` counts them (from the rule's
 /// `effective_from`).
 fn select(conn: &Connection, rule: &Rule, a: i64, now: i64, eff: i64) -> Result<Selected> {
@@ -142,7 +145,7 @@ fn select(conn: &Connection, rule: &Rule, a: i64, now: i64, eff: i64) -> Result<
     let mut pending = Vec::new();
     let mut filtered = Vec::new();
     let mut held = Held::default();
-    for (hi, count_held) in [(now + LOOK_AHEAD_DAYS * 86_400, false), (now, true)] {
+    for (hi, count_held) in [(now + AHEAD_SECS, false), (now, true)] {
         let mut ctx = Context::new(conn)?;
         let lo = if count_held {
             eff.max(now - ctx.max_hold)

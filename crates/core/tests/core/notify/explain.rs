@@ -91,6 +91,10 @@ fn scheduled_gives_the_next_send() {
         sentence.starts_with("Scheduled for 2027-03-03"),
         "{sentence}"
     );
+    // A due date years ahead is scheduled too, not "no due date".
+    let (kind, at, _) = of(&why(&fx, "2025-01-01T00:00:00Z"), id);
+    assert_eq!(kind, ReasonKind::Scheduled);
+    assert!(at.unwrap().starts_with("2027-03-03"));
 }
 
 #[test]
