@@ -33,9 +33,9 @@ pub fn run(file: &str) -> Result<()> {
         for (learner, program) in [
             ("E1", "P1"),
             ("E3", "P1"),
-            ("E7", "P2"),
-            ("E22", "P2"),
-            ("E50001", "P1"),
+            ("E7", "P1"),
+            ("E50022", "P2"),
+            ("E50003", "P2"),
         ] {
             let args = ExplainArgs {
                 learner: learner.into(),
