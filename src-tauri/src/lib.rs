@@ -32,6 +32,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::reports::export_memberships,
         commands::reports::outlook,
         commands::reports::forecast,
+        commands::explain::explain,
         commands::exceptions::raised_exceptions,
         commands::exceptions::preview_exception_action,
         commands::exceptions::apply_exception_action,

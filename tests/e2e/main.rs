@@ -7,6 +7,7 @@ mod completion;
 mod dashboard;
 mod exceptions;
 mod files;
+mod explain;
 mod first_run;
 mod forecast;
 mod harness;

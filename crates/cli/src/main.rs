@@ -68,6 +68,9 @@ enum Command {
     /// Every message the runs would send in the next days if nothing changes: a count per
     /// UTC day and the messages (exception alerts are not forecast).
     Forecast(commands::forecast::Args),
+    /// Why a learner got, will get, or did not get each message of a program: the
+    /// membership's timeline and one sentence per rule.
+    Explain(commands::explain::Args),
     /// Advance certifications (and queue due notifications) as of --now.
     Run(commands::run::Args),
     /// List and resolve assignment exceptions.
@@ -163,6 +166,7 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
         Command::Settings(c) => commands::settings::run(c, &db, out),
         Command::Run(a) => commands::run::run(a, &db, out),
         Command::Forecast(a) => commands::forecast::run(a, &db, out),
+        Command::Explain(a) => commands::explain::run(a, &db, out),
         Command::Exceptions(c) => commands::exceptions::run(c, &db, out),
         Command::Report(c) => commands::report::run(c, &db, out),
         Command::Backup(a) => commands::backup::backup(a, &db, out),

@@ -17,11 +17,14 @@
 //! `... --example bench_notify -- --forecast FILE DAYS`: on a store made by `--fill-only`,
 //! runs `run(now)` once (so the backlog due at `now` is queued, as after any run), then
 //! times the forecast of the next DAYS days from a fresh reader (issue 13).
+//! `... --example bench_notify -- --explain FILE`: the explainer for a few learners.
 
 #[path = "support/bare_queue.rs"]
 mod bare_queue;
 #[path = "support/child_run.rs"]
 mod child_run;
+#[path = "support/explain_bench.rs"]
+mod explain_bench;
 #[path = "support/lock_probe.rs"]
 mod lock_probe;
 #[path = "support/sink.rs"]
@@ -183,6 +186,9 @@ fn main() -> Result<()> {
         args.get(3).and_then(|s| s.parse().ok()),
     ) {
         return forecast(file, days);
+    }
+    if let (Some("--explain"), Some(file)) = (args.get(1).map(String::as_str), args.get(2)) {
+        return explain_bench::run(file);
     }
     let dir = tempfile_dir();
     let path = args

@@ -6,6 +6,7 @@ pub mod background;
 pub mod backup;
 pub mod desktop;
 pub mod exceptions;
+pub mod explain;
 pub mod first_run;
 pub mod import;
 pub mod messages;

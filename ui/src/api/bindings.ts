@@ -27,6 +27,8 @@ export const commands = {
 	 *  day and the messages of the day asked for (or the first ones).
 	 */
 	forecast: (args: ForecastArgs) => typedError<Forecast, CommandError>(__TAURI_INVOKE("forecast", { args })),
+	/**  The membership's timeline and one sentence per rule, as of now. */
+	explain: (args: ExplainArgs) => typedError<Explanation, CommandError>(__TAURI_INVOKE("explain", { args })),
 	/**  A page of raised exceptions, optionally of one type, after exception id `after`. */
 	raisedExceptions: (kind: ExceptionKind | null, after: number | null, limit: number) => typedError<ExceptionRow[], CommandError>(__TAURI_INVOKE("raised_exceptions", { kind, after, limit })),
 	/**  How many selected rows `action` would change, and which it would skip and why. */
@@ -587,6 +589,34 @@ export type ExpiryRange = {
 	until: number,
 };
 
+/**  Whom and what to explain, by the names the administrator knows. */
+export type ExplainArgs = {
+	/**  The learner's id number. */
+	learner: string,
+	/**  The program's short name, or its id. */
+	program: string,
+	/**
+	 *  Or the membership itself (a message log line's `assignment_id`): then `learner` and
+	 *  `program` may be left empty.
+	 */
+	membership?: number | null,
+};
+
+/**  The explainer's answer for one learner in one program. */
+export type Explanation = {
+	learner: string,
+	learner_id_number: string,
+	program: string,
+	program_name: string,
+	assignment_id: number,
+	/**  The membership's status now (`in_progress`, `certified` ...). */
+	status: string,
+	/**  RFC 3339: the moment explained. */
+	now: string,
+	timeline: TimelineEntry[],
+	rules: RuleExplanation[],
+};
+
 /**  The file formats of an export. */
 export type ExportFormat = "csv" | "xlsx";
 
@@ -1015,6 +1045,55 @@ export type QueueStatus = {
 	next_attempt_at: string | null,
 };
 
+/**  Why a rule sent, will send, or did not send: the code the UI and scripts branch on. */
+export type ReasonKind = 
+/**  Sent (the last message of the rule about this membership). */
+"sent" | 
+/**  The next message goes at `at`. */
+"scheduled" | 
+/**  Due now: the next run queues it. */
+"due_now" | 
+/**  Queued, waiting in the outbox to be sent. */
+"queued" | 
+/**  The rule is disabled. */
+"disabled" | 
+/**  Due before the rule took effect (created or retimed later) and not backfilled. */
+"not_backfilled" | 
+/**  The learner is suspended. */
+"suspended" | 
+/**  An exception on the membership is raised and not yet handled. */
+"exception_raised" | 
+/**  The membership's exception was dismissed. */
+"exception_dismissed" | 
+/**  The membership's exception was resolved as not assigned. */
+"exception_not_assigned" | 
+/**  The learner was unassigned from the program. */
+"unassigned" | 
+/**  The membership is inactive. */
+"inactive" | 
+/**  The learner already completed (due date and course set reminders). */
+"already_complete" | 
+/**  The membership is no longer in the state the rule is about (expiry, window open). */
+"condition_not_met" | 
+/**  The rule's event has not happened (no due date, not completed ...). */
+"no_event" | 
+/**  A manager copy, but the learner has no manager. */
+"no_manager" | 
+/**  An escalation copy, but the learner's managers have no manager. */
+"no_second_manager" | 
+/**  The recipient has no email address. */
+"no_address" | 
+/**  The reminder came due after its event had passed. */
+"event_passed" | 
+/**  Older than the catch-up horizon: logged as skipped, never sent. */
+"outside_horizon" | 
+/**  Due, but held by the send window until `at`. */
+"held" | 
+/**  Delivery failed; the sentence gives the server's reply. */
+"delivery_failed" | 
+/**  Skipped for another reason (given in the sentence). */
+"skipped";
+
 /**  Who receives a rule's messages. */
 export type Recipients = "learner" | "managers" | "both" | "admins";
 
@@ -1068,6 +1147,21 @@ export type Rule = {
 	input: RuleInput,
 	/**  RFC 3339 instant: sends due before it are not made unless backfilled. */
 	effective_from: string,
+};
+
+/**  Why one rule sent, will send, or did not send a message about this membership. */
+export type RuleExplanation = {
+	rule_id: number,
+	trigger: string,
+	/**  The rule in words: "due date, 7 days before, to the learner and managers". */
+	rule: string,
+	enabled: boolean,
+	/**  The reason code the UI can branch on. */
+	reason: ReasonKind,
+	/**  RFC 3339: when it was sent, is scheduled, or is held until, when the reason has one. */
+	at: string | null,
+	/**  The one sentence an administrator reads. */
+	sentence: string,
 };
 
 /**  What the administrator edits: everything of a rule but its identity. */
@@ -1296,6 +1390,18 @@ export type Tick = {
 	run: RunSummary,
 	/**  The send pass; `None` while no SMTP server is configured (messages wait queued). */
 	send: SendSummary | null,
+};
+
+/**  One line of the timeline. */
+export type TimelineEntry = {
+	/**  RFC 3339. */
+	at: string,
+	/**  What happened: `assigned`, `due`, `course_completed`, `message_sent` ... */
+	kind: string,
+	/**  The line in words (learner and course names as stored: show them as text). */
+	text: string,
+	/**  After the moment explained (a due date or expiry still to come). */
+	future: boolean,
 };
 
 /**  What the dashboard shows of the timer. */

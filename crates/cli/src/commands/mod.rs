@@ -6,6 +6,7 @@ pub mod assign;
 pub mod backup;
 pub mod catalog;
 pub mod exceptions;
+pub mod explain;
 pub mod forecast;
 pub mod import;
 pub mod notify;

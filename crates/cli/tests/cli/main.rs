@@ -10,6 +10,7 @@ mod crash;
 mod digest;
 mod engine;
 mod exception_undo;
+mod explain;
 mod faults;
 mod forecast;
 mod init;

@@ -16,6 +16,7 @@ const MAPPED: &[(&str, &str)] = &[
     ("completion_page", "report completion"),
     ("run_now", "run"),
     ("forecast", "forecast"),
+    ("explain", "explain"),
     ("export_memberships", "report memberships --out"),
     ("outlook", "report outlook"),
     ("raised_exceptions", "exceptions list"),

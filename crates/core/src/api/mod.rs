@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod digest;
 pub mod enrolment;
 pub mod exceptions;
+pub mod explain;
 pub mod forecast;
 pub mod imports;
 pub mod messages;

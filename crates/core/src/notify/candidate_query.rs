@@ -92,8 +92,67 @@ const ACTIVE: &str = "a.active = 1 AND a.unassigned_at IS NULL
 /// the same way) is returned, flagged by column 21, not filtered out: a burst of rows all
 /// already queued then counts against ?4 too, and a page never checks more than ?4 rows.
 pub(super) fn query(trigger: Trigger, timing: Timing, kind: Kind, want_mgr: bool) -> String {
+    query_scoped(trigger, timing, kind, want_mgr, false)
+}
+
+/// Why a row of one membership ([`query_scoped`] with `one`) would be filtered out by a
+/// run: the trigger's condition no longer holds, the learner is suspended, or the
+/// membership is not active (unassigned, inactive, or an exception raised, not assigned or
+/// dismissed). NULL when the run would keep it. The explainer's reason codes.
+fn filtered(cond: &str, active: bool) -> String {
+    let inactive = if active {
+        format!(
+            "WHEN NOT ({ACTIVE}) THEN CASE
+                WHEN a.unassigned_at IS NOT NULL THEN 'unassigned'
+                WHEN a.exception_status IN ('raised', 'not_assigned', 'dismissed')
+                    THEN 'exception_' || a.exception_status
+                ELSE 'inactive' END"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "CASE WHEN NOT ({cond}) THEN 'condition' WHEN l.suspended <> 0 THEN 'suspended'
+         {inactive} END"
+    )
+}
+
+/// [`query`], or with `one` the same query for one membership (?6) for the explainer: it
+/// starts from that membership rather than the index range, and returns the rows a run
+/// filters out with the reason ([`filtered`]) as a last column instead of dropping them.
+pub(super) fn query_scoped(
+    trigger: Trigger,
+    timing: Timing,
+    kind: Kind,
+    want_mgr: bool,
+    one: bool,
+) -> String {
     let (from, at, cond, active) = source(trigger, timing);
+    let (why, from) = if one {
+        (
+            format!(", {}", filtered(cond, active)),
+            from.replace("CROSS JOIN", "JOIN"),
+        )
+    } else {
+        (String::new(), from.to_string())
+    };
+    let from = from.as_str();
+    // One membership: its events by the membership (`+` keeps the planner off the index
+    // of event instants, which a run walks).
+    let at = if one {
+        format!("+{at}")
+    } else {
+        at.to_string()
+    };
     let active = if active { ACTIVE } else { "1" };
+    let filters = if one && from.starts_with("event") {
+        // Which event it is, not a condition that stopped holding: no row, no reminder.
+        format!("a.id = ?6 AND {cond}")
+    } else if one {
+        "a.id = ?6".to_string()
+    } else {
+        format!("{cond} AND {active} AND l.suspended = 0")
+    };
     let per_event = !from.starts_with("assignment");
     let (cycle, set) = if per_event {
         ("e.cycle", "e.course_set_id")
@@ -168,15 +227,14 @@ pub(super) fn query(trigger: Trigger, timing: Timing, kind: Kind, want_mgr: bool
                      ELSE 'certification' END,
                 p.full_name, {rcols}, {rkey}, r.id, {key},
                 EXISTS (SELECT 1 FROM message WHERE dedup_key = {first_key}){in_digest},
-                {episode}
+                {episode}{why}
          FROM {from}
          CROSS JOIN notification_rule r ON r.program_id = a.program_id
             AND r.id IN (SELECT value FROM json_each(?1))
          JOIN learner l ON l.id = a.learner_id
          JOIN program p ON p.id = a.program_id
          {join}
-         WHERE {at} BETWEEN ?2 AND ?3 AND ({at} > ?2 OR {key} >= ?5) AND {cond} AND {active}
-           AND l.suspended = 0 {once}
+         WHERE {at} BETWEEN ?2 AND ?3 AND ({at} > ?2 OR {key} >= ?5) AND {filters} {once}
          ORDER BY {at}, {key}
          LIMIT ?4"
     );
@@ -283,6 +341,41 @@ mod tests {
                     // The chunks' LIMIT stops the index walk early: no sort of the range.
                     assert!(
                         !plan.iter().any(|p| p.contains("ORDER BY")),
+                        "{t:?} {timing:?}: {plan:#?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The explainer's query of one membership starts from that membership (its primary
+    /// key, or its events by membership), not from the range of event instants a run walks.
+    #[test]
+    fn the_one_membership_query_starts_from_the_membership() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = crate::Db::open(dir.path().join("s.sqlite")).expect("open");
+        let r = db.reader().expect("reader");
+        for &t in Trigger::ALL.iter().filter(|t| **t != Trigger::Exception) {
+            for &timing in t.timings() {
+                for kind in [Kind::Learner, Kind::Manager, Kind::Second] {
+                    let sql = query_scoped(t, timing, kind, true, true);
+                    let plan: Vec<String> = r
+                        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                        .expect("prepare")
+                        .query_map(params!["[1]", 0, 1, 100, 0, 1], |x| x.get::<_, String>(3))
+                        .expect("plan")
+                        .collect::<rusqlite::Result<_>>()
+                        .expect("rows");
+                    let outer = plan.first().cloned().unwrap_or_default();
+                    assert!(
+                        outer.starts_with("SEARCH")
+                            && (outer.contains("(rowid=?)") || outer.contains("assignment_id=?")),
+                        "{t:?} {timing:?}: {plan:#?}"
+                    );
+                    assert!(
+                        !plan
+                            .iter()
+                            .any(|p| p.starts_with("SCAN") && !p.contains("json_each")),
                         "{t:?} {timing:?}: {plan:#?}"
                     );
                 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use rusqlite::{params, Connection};
 
-use super::candidate_query::{query, CandidateRow, Kind};
+use super::candidate_query::{query, query_scoped, CandidateRow, Kind};
 use super::digest::to_digest;
 pub(super) use super::event_window::{group_window, recipient_kinds};
 use super::repeat::{self, Place, Seq};
@@ -129,11 +129,19 @@ pub(super) fn page_of(
     let want_mgr = group
         .iter()
         .any(|(r, _)| uses(r, &["managername", "manageremail"]));
-    let sql = query(i.trigger, i.timing, page.kind, want_mgr);
+    // The explainer reads one membership, and the rows a run would filter out with why.
+    let one = ctx.only;
+    let sql = match one {
+        None => query(i.trigger, i.timing, page.kind, want_mgr),
+        Some(_) => query_scoped(i.trigger, i.timing, page.kind, want_mgr, true),
+    };
     // With repeats, a row whose first message is logged may still have repeats due.
     let repeating = i.repeat_every_days > 0;
     let mut st = conn.prepare_cached(&sql)?;
-    let mut rows = st.query(params![ids, page.elo, page.ehi, page.check, page.after])?;
+    let mut rows = match one {
+        None => st.query(params![ids, page.elo, page.ehi, page.check, page.after])?,
+        Some(a) => st.query(params![ids, page.elo, page.ehi, page.check, page.after, a])?,
+    };
     let mut fresh = 0;
     // Stops after the row that reaches `limit`: the next page goes on from its (instant, key).
     while !fetched.full {
@@ -141,6 +149,12 @@ pub(super) fn page_of(
             break;
         };
         let row = CandidateRow::read(r)?;
+        if one.is_some() {
+            if let Some(why) = r.get::<_, Option<String>>(23)? {
+                ctx.filtered.push((row.rule_id, why));
+                continue;
+            }
+        }
         fetched.rows += 1;
         fetched.last_at = Some((row.event_at, row.key));
         // Out of time: this row is the page's last, once past where the page began (the next

@@ -127,6 +127,10 @@ pub(super) struct Context {
     pub(super) horizon: i64,
     /// False to leave messages unrendered (the forecast counts them).
     pub(super) render: bool,
+    /// The explainer's: read only this membership, and list in `filtered` the rows a run
+    /// would drop in SQL, each with its rule and why (`candidate_query::filtered`).
+    pub(super) only: Option<i64>,
+    pub(super) filtered: Vec<(i64, String)>,
 }
 
 /// Messages due but held by the send window: how many, and the earliest release.
@@ -149,6 +153,8 @@ impl Context {
             held: None,
             horizon: i64::MIN,
             render: true,
+            only: None,
+            filtered: Vec::new(),
         })
     }
 

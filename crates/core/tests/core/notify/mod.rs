@@ -7,6 +7,7 @@ mod chunks;
 mod digest;
 mod digest_timing;
 mod episodes;
+mod explain;
 mod fault_matrix;
 mod faults;
 mod forecast;
