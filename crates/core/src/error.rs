@@ -43,6 +43,8 @@ pub enum Error {
     NeedsConfirmation { batch: i64, sent: u32 },
     #[error("batch {batch} was already undone")]
     AlreadyUndone { batch: i64 },
+    #[error("the audit trail does not verify at entry {entry_id}: {detail}")]
+    AuditBroken { entry_id: i64, detail: String },
 }
 
 /// One bad row of an import: where it is (line 1 is the header of a CSV file) and what is
@@ -101,6 +103,7 @@ impl Error {
             Error::SecretStore(_) => ErrorKind::SecretStore,
             Error::NeedsConfirmation { .. } => ErrorKind::NeedsConfirmation,
             Error::AlreadyUndone { .. } => ErrorKind::AlreadyUndone,
+            Error::AuditBroken { .. } => ErrorKind::AuditBroken,
         }
     }
 }
@@ -128,4 +131,6 @@ pub enum ErrorKind {
     NeedsConfirmation,
     /// A batch undone once already.
     AlreadyUndone,
+    /// The audit trail's hash chain found an altered or missing entry.
+    AuditBroken,
 }

@@ -9,3 +9,5 @@ pub mod format;
 pub mod membership;
 pub mod outlook;
 pub mod summary;
+pub mod trail;
+pub mod message_log;
