@@ -2,6 +2,7 @@
 //! prints the result through [`crate::output::Output`].
 
 pub mod admins;
+pub mod audit;
 pub mod assign;
 pub mod backup;
 pub mod catalog;

@@ -69,13 +69,34 @@ impl Actor {
     }
 }
 
-/// The operating-system user: `$USER`, else `$USERNAME` (Windows), else "unknown". For the
-/// edges (the CLI's `main`, the desktop's start-up) only; the core takes an [`Actor`].
+/// The operating-system user: `$USER`, `$USERNAME` (Windows) or `$LOGNAME`, else (a cron
+/// job or a service, which may set none) the name of this process's user id in
+/// `/etc/passwd`, else "unknown". For the edges (the CLI's `main`, the desktop's start-up)
+/// only; the core takes an [`Actor`].
 pub fn os_user_from_env() -> String {
-    ["USER", "USERNAME"]
+    ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .or_else(user_of_process)
         .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(unix)]
+fn user_of_process() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)? == uid.to_string()).then(|| name.to_string())
+    });
+    Some(name.unwrap_or_else(|| format!("uid {uid}")))
+}
+
+#[cfg(not(unix))]
+fn user_of_process() -> Option<String> {
+    None
 }
 
 /// One change to record: an action name (`area.verb`, e.g. `rules.save`), what it changed
