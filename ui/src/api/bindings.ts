@@ -186,6 +186,14 @@ export const commands = {
 	 *  which the app (and the CLI) use from then on. Returns the path of the store in use.
 	 */
 	chooseFirstRun: (choice: FirstRunChoice, path: string | null) => typedError<string, CommandError>(__TAURI_INVOKE("choose_first_run", { choice, path })),
+	/**  A page of the audit trail, newest first, with the actions and users for the filters. */
+	auditList: (filter: AuditFilter) => typedError<AuditPage, CommandError>(__TAURI_INVOKE("audit_list", { filter })),
+	/**  Walks the hash chain: OK with the count, or the first altered or missing entry. */
+	verifyAudit: () => typedError<Verification, CommandError>(__TAURI_INVOKE("verify_audit")),
+	/**  Writes the entries matching `filter` to `path` (a full path) as CSV or JSON Lines. */
+	exportAudit: (filter: AuditFilter, format: TrailFormat, path: string) => typedError<TrailExport, CommandError>(__TAURI_INVOKE("export_audit", { filter, format, path })),
+	/**  Writes the message log of the UTC days `from` to `to` to `path` as CSV or JSON Lines. */
+	exportMessages: (from: string | null, to: string | null, format: TrailFormat, path: string) => typedError<TrailExport, CommandError>(__TAURI_INVOKE("export_messages", { from, to, format, path })),
 };
 
 /* Types */
@@ -238,6 +246,46 @@ export type AssignSummary = {
  *  and `expired`.
  */
 export type AssignmentStatus = "not_started" | "in_progress" | "complete" | "certified" | "window_open" | "expired";
+
+/**  Which entries to read. */
+export type AuditFilter = {
+	/**  First UTC day, `YYYY-MM-DD` (included). */
+	from: string | null,
+	/**  Last UTC day, `YYYY-MM-DD` (included). */
+	to: string | null,
+	/**  An action (`rules.save`) or an area (`rules`: every `rules.` action). */
+	action: string | null,
+	/**  The OS user, exactly. */
+	user: string | null,
+	/**  Keyset paging for the list: only entries with an id below this one. */
+	before_id: number | null,
+	/**  Page size of the list (default 100, at most 1000). */
+	limit: number | null,
+};
+
+/**  A page of the trail and the key of the next one. */
+export type AuditPage = {
+	entries: AuditRow[],
+	/**  Pass as `before_id` for the next page; `None` on the last page. */
+	next_before_id: number | null,
+	/**  The actions and users in the trail, for the screen's filters. */
+	actions: string[],
+	users: string[],
+};
+
+/**  One entry of the trail. */
+export type AuditRow = {
+	id: number,
+	/**  RFC 3339 instant. */
+	at: string,
+	os_user: string,
+	action: string,
+	subject: string,
+	/**  The values before and after, as compact JSON text (absent when none). */
+	before: string | null,
+	after: string | null,
+	hash: string,
+};
 
 /**  The options as the settings screen shows them. */
 export type BackgroundOptions = {
@@ -492,7 +540,9 @@ export type ErrorKind = "database" | "disk_full" | "busy" | "io" | "not_a_store"
 /**  An undo whose action already caused messages that were sent: ask, then undo the rest. */
 "needs_confirmation" | 
 /**  A batch undone once already. */
-"already_undone";
+"already_undone" | 
+/**  The audit trail's hash chain found an altered or missing entry. */
+"audit_broken";
 
 /**
  *  Whether, and from when, a rule's manager copies also go to the learner's managers'
@@ -868,6 +918,23 @@ export type Preview = {
 	manager: Rendered | null,
 };
 
+/**  The first problem `verify` found. */
+export type Problem = {
+	/**  The entry that was altered, or the first one missing. */
+	entry_id: number,
+	kind: ProblemKind,
+	detail: string,
+};
+
+/**  What is wrong with the trail, at the first entry found wrong. */
+export type ProblemKind = 
+/**  The entry's content or hash was changed after it was written. */
+"altered" | 
+/**  The entry is gone (an id gap, a broken link, or a cut-off tail). */
+"missing" | 
+/**  The chain's head (the `audit.head` setting) is gone or does not match the last entry. */
+"head";
+
 /**  A program or certification as the editor shows it. */
 export type ProgramDraft = {
 	/**  `None` for a new program. */
@@ -1226,6 +1293,22 @@ export type TimerUnit = {
 /**  When a rule sends, relative to its event instant. */
 export type Timing = "on" | "before" | "after";
 
+/**  Where an export went and how many entries it holds. */
+export type TrailExport = {
+	path: string,
+	rows: number,
+};
+
+/**  The formats of the audit and message-log exports. */
+export type TrailFormat = 
+/**
+ *  A header line, then one row per entry; cells that a spreadsheet would read as a
+ *  formula get a leading `'`.
+ */
+"csv" | 
+/**  One JSON object per line, values verbatim. */
+"jsonl";
+
 /**  What a rule reacts to (DOMAIN.md section 4). */
 export type Trigger = "assigned" | "completed" | "course_set_completed" | "course_set_due" | "due_date" | "exception" | "unassigned" | "expiry" | "failed_recertify" | "window_open";
 
@@ -1260,6 +1343,14 @@ export type UndoOutcome = {
 
 /**  The unit of a calendar period. */
 export type Unit = "day" | "week" | "month" | "year";
+
+/**  The result of walking the chain. */
+export type Verification = {
+	ok: boolean,
+	/**  Entries checked (all of them when `ok`). */
+	count: number,
+	problem: Problem | null,
+};
 
 /**  One week of the outlook. */
 export type WeekCount = {
