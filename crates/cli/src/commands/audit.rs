@@ -143,9 +143,12 @@ pub fn run(c: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
         Command::Export { filter, target } => {
             let f = filter.get();
             let format = TrailFormat::parse(&target.format)?;
-            write(out, target.out.as_deref(), |path| {
-                api::audit::export(&r, &f, format, path)
-            }, |w| api::audit::export_to(&r, &f, format, w))
+            write(
+                out,
+                target.out.as_deref(),
+                |path| api::audit::export(&r, &f, format, path),
+                |w| api::audit::export_to(&r, &f, format, w),
+            )
         }
     }
 }
@@ -173,7 +176,9 @@ fn write(
     match path {
         Some(p) => {
             let done = to_file(p)?;
-            out.print(&done, || format!("{} rows written to {}", done.rows, done.path))
+            out.print(&done, || {
+                format!("{} rows written to {}", done.rows, done.path)
+            })
         }
         None => {
             let mut stdout = std::io::stdout().lock();

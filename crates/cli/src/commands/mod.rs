@@ -2,8 +2,8 @@
 //! prints the result through [`crate::output::Output`].
 
 pub mod admins;
-pub mod audit;
 pub mod assign;
+pub mod audit;
 pub mod backup;
 pub mod catalog;
 pub mod exceptions;

@@ -38,13 +38,29 @@ fn changed_store(dir: &std::path::Path) -> std::path::PathBuf {
     json(&cli(&path, &["--json", "init"]));
     for args in [
         &["--json", "settings", "run-interval", "set", "15"][..],
-        &["--json", "admins", "add", "--name", "Ada", "--email", "ada@x.org"],
+        &[
+            "--json",
+            "admins",
+            "add",
+            "--name",
+            "Ada",
+            "--email",
+            "ada@x.org",
+        ],
     ] {
         json(&as_user(&path, "carol", args, ""));
     }
     let smtp = [
-        "--json", "smtp", "set", "--host", "mail.example.org", "--user", "clerk", "--from",
-        "a@example.org", "--password-stdin",
+        "--json",
+        "smtp",
+        "set",
+        "--host",
+        "mail.example.org",
+        "--user",
+        "clerk",
+        "--from",
+        "a@example.org",
+        "--password-stdin",
     ];
     json(&as_user(&path, "carol", &smtp, "hunter2\n"));
     path
@@ -55,10 +71,16 @@ fn verify_is_ok_then_names_the_entry_edited_in_the_file_and_exits_non_zero() {
     let dir = tempfile::tempdir().unwrap();
     let path = changed_store(dir.path());
     let v = json(&cli(&path, &["--json", "audit", "verify"]));
-    assert_eq!((v["ok"].as_bool(), v["count"].as_u64()), (Some(true), Some(3)));
+    assert_eq!(
+        (v["ok"].as_bool(), v["count"].as_u64()),
+        (Some(true), Some(3))
+    );
     let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute("UPDATE audit_entry SET subject = 'bob@x.org' WHERE id = 2", [])
-        .unwrap();
+    c.execute(
+        "UPDATE audit_entry SET subject = 'bob@x.org' WHERE id = 2",
+        [],
+    )
+    .unwrap();
     drop(c);
     let o = cli(&path, &["--json", "audit", "verify"]);
     assert_eq!(o.status.code(), Some(1));
@@ -84,11 +106,22 @@ fn list_and_exports_carry_the_user_the_columns_and_never_the_password() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["settings.smtp", "admins.add", "settings.run_interval"]);
+    assert_eq!(
+        actions,
+        ["settings.smtp", "admins.add", "settings.run_interval"]
+    );
     let out = dir.path().join("audit.csv");
     let done = json(&cli(
         &path,
-        &["--json", "audit", "export", "--format", "csv", "--out", out.to_str().unwrap()],
+        &[
+            "--json",
+            "audit",
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     ));
     assert_eq!(done["rows"], 3);
     let csv = std::fs::read_to_string(&out).unwrap();
@@ -96,8 +129,17 @@ fn list_and_exports_carry_the_user_the_columns_and_never_the_password() {
         csv.lines().next().unwrap(),
         "id,at,os_user,action,subject,before,after,hash"
     );
-    assert!(csv.lines().nth(1).unwrap().contains(",carol,settings.run_interval,store,"));
-    let jsonl = cli(&path, &["audit", "export", "--format", "jsonl", "--action", "settings"]);
+    assert!(csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .contains(",carol,settings.run_interval,store,"));
+    let jsonl = cli(
+        &path,
+        &[
+            "audit", "export", "--format", "jsonl", "--action", "settings",
+        ],
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8(jsonl.stdout)
         .unwrap()
         .lines()
@@ -118,9 +160,26 @@ fn the_message_log_exports_for_a_period_with_its_columns() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.sqlite");
     crate::assigned_store(&path, 2, "Welcome to %programfullname%");
-    json(&cli(&path, &["--json", "run", "--now", "2027-01-02T00:00:00Z"]));
-    let csv = cli(&path, &["messages", "export", "--from", "2027-01-01", "--to", "2027-01-31"]);
-    assert!(csv.status.success(), "{}", String::from_utf8_lossy(&csv.stderr));
+    json(&cli(
+        &path,
+        &["--json", "run", "--now", "2027-01-02T00:00:00Z"],
+    ));
+    let csv = cli(
+        &path,
+        &[
+            "messages",
+            "export",
+            "--from",
+            "2027-01-01",
+            "--to",
+            "2027-01-31",
+        ],
+    );
+    assert!(
+        csv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&csv.stderr)
+    );
     let text = String::from_utf8(csv.stdout).unwrap();
     let mut lines = text.lines();
     assert_eq!(
@@ -133,8 +192,17 @@ fn the_message_log_exports_for_a_period_with_its_columns() {
     let out = dir.path().join("log.jsonl");
     let done = json(&cli(
         &path,
-        &["--json", "messages", "export", "--format", "jsonl", "--from", "2027-02-01", "--out",
-          out.to_str().unwrap()],
+        &[
+            "--json",
+            "messages",
+            "export",
+            "--format",
+            "jsonl",
+            "--from",
+            "2027-02-01",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     ));
     assert_eq!(done["rows"], 0, "nothing was logged in February");
 }

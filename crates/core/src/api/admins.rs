@@ -25,7 +25,11 @@ pub fn add(w: &mut Writer, full_name: &str, email: &str) -> Result<Vec<SiteAdmin
     w.write(|tx| {
         let list = admins::add_site_admin(tx, full_name, email)?;
         let after = json!({ "full_name": full_name.trim(), "email": email.trim() });
-        audit::record(tx, &who, &Entry::new("admins.add", email.trim()).after(after))?;
+        audit::record(
+            tx,
+            &who,
+            &Entry::new("admins.add", email.trim()).after(after),
+        )?;
         Ok(list)
     })
 }
@@ -41,8 +45,14 @@ pub fn remove(w: &mut Writer, who: &str) -> Result<Vec<SiteAdmin>> {
         let id = admins::find(tx, who)?;
         let gone = admins::site_admins(tx)?.into_iter().find(|a| a.id == id);
         let list = admins::remove_site_admin(tx, id)?;
-        let subject = gone.as_ref().map_or_else(|| id.to_string(), |a| a.email.clone());
-        audit::record(tx, &actor, &Entry::new("admins.remove", subject).before(gone))?;
+        let subject = gone
+            .as_ref()
+            .map_or_else(|| id.to_string(), |a| a.email.clone());
+        audit::record(
+            tx,
+            &actor,
+            &Entry::new("admins.remove", subject).before(gone),
+        )?;
         Ok(list)
     })
 }

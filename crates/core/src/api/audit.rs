@@ -33,12 +33,7 @@ pub fn list(r: &Reader, f: &AuditFilter) -> Result<AuditPage> {
 /// # Errors
 /// [`crate::Error::Invalid`] for a relative path, a missing folder or a malformed date;
 /// database and file errors.
-pub fn export(
-    r: &Reader,
-    f: &AuditFilter,
-    format: TrailFormat,
-    path: &str,
-) -> Result<TrailExport> {
+pub fn export(r: &Reader, f: &AuditFilter, format: TrailFormat, path: &str) -> Result<TrailExport> {
     trail::to_file(path, |out| trail::audit(r, f, format, out))
 }
 

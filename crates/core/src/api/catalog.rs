@@ -48,7 +48,11 @@ pub fn add_course(w: &mut Writer, short_name: &str, full_name: &str) -> Result<C
     let who = w.actor();
     w.write(|tx| {
         let c = course::add_course(tx, short_name, full_name)?;
-        audit::record(tx, &who, &Entry::new("courses.add", &c.short_name).after(&c))?;
+        audit::record(
+            tx,
+            &who,
+            &Entry::new("courses.add", &c.short_name).after(&c),
+        )?;
         Ok(c)
     })
 }

@@ -59,7 +59,10 @@ pub fn assign_group(
     w.write(|tx| {
         let s = enrolment::assign_group(tx, now, program_id, group_id, due)?;
         let after = json!({ "group": group_id, "due": due, "result": s });
-        let e = Entry::new("enrolment.assign_group", audit::program_name(tx, program_id)?);
+        let e = Entry::new(
+            "enrolment.assign_group",
+            audit::program_name(tx, program_id)?,
+        );
         audit::record(tx, &who, &e.after(after))?;
         Ok(s)
     })
@@ -132,7 +135,10 @@ pub fn unassign_group(
     w.write(|tx| {
         let s = enrolment::unassign_group(tx, now, program_id, group_id)?;
         let after = json!({ "group": group_id, "result": s });
-        let e = Entry::new("enrolment.unassign_group", audit::program_name(tx, program_id)?);
+        let e = Entry::new(
+            "enrolment.unassign_group",
+            audit::program_name(tx, program_id)?,
+        );
         audit::record(tx, &who, &e.after(after))?;
         Ok(s)
     })

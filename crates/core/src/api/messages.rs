@@ -5,8 +5,8 @@ use rusqlite::Connection;
 
 use crate::mail::{self, LogFilter, LogPage, QueueStatus};
 use crate::report::message_log;
-use crate::store::audit::{self, Entry};
 use crate::report::trail::{self, TrailExport, TrailFormat};
+use crate::store::audit::{self, Entry};
 use crate::{Result, Writer};
 
 /// A page of the message log, newest first.
@@ -26,7 +26,11 @@ pub fn resend(w: &mut Writer, id: i64, now: Timestamp) -> Result<i64> {
     w.write(|tx| {
         let new_id = mail::resend(tx, id, now)?;
         let e = Entry::new("messages.resend", format!("message {id}"));
-        audit::record(tx, &who, &e.after(serde_json::json!({ "new_message": new_id })))?;
+        audit::record(
+            tx,
+            &who,
+            &e.after(serde_json::json!({ "new_message": new_id })),
+        )?;
         Ok(new_id)
     })
 }
@@ -47,7 +51,8 @@ pub fn pause(w: &mut Writer, reason: &str, now: Timestamp) -> Result<()> {
     let who = w.actor();
     w.write(|tx| {
         mail::pause(tx, reason, now)?;
-        let e = Entry::new("sending.pause", "sending").after(serde_json::json!({ "reason": reason }));
+        let e =
+            Entry::new("sending.pause", "sending").after(serde_json::json!({ "reason": reason }));
         audit::record(tx, &who, &e)?;
         Ok(())
     })
@@ -62,7 +67,8 @@ pub fn resume(w: &mut Writer) -> Result<()> {
     w.write(|tx| {
         let before = mail::queue_status(tx)?.paused_reason;
         mail::resume(tx)?;
-        let e = Entry::new("sending.resume", "sending").before(serde_json::json!({ "paused": before }));
+        let e =
+            Entry::new("sending.resume", "sending").before(serde_json::json!({ "paused": before }));
         audit::record(tx, &who, &e)?;
         Ok(())
     })

@@ -19,7 +19,10 @@ use crate::{Result, Writer};
 pub fn save(w: &mut Writer, draft: &ProgramDraft, now: Timestamp) -> Result<i64> {
     let who = w.actor();
     w.write(|tx| {
-        let before = draft.id.map(|id| program::program_draft(tx, id)).transpose()?;
+        let before = draft
+            .id
+            .map(|id| program::program_draft(tx, id))
+            .transpose()?;
         let id = program::save_program(tx, draft, now)?;
         resettle(tx, now, [id])?;
         let after = program::program_draft(tx, id)?;
@@ -53,7 +56,11 @@ pub fn import(w: &mut Writer, text: &str, now: Timestamp) -> Result<ImportSummar
         let (mut summary, changed) = program::import::programs(tx, now, text)?;
         let after = serde_json::json!({ "programs": audit::ids(&changed), "result": summary });
         summary.exceptions = resettle(tx, now, changed)?;
-        audit::record(tx, &who, &Entry::new("import.programs", "programs (JSON)").after(after))?;
+        audit::record(
+            tx,
+            &who,
+            &Entry::new("import.programs", "programs (JSON)").after(after),
+        )?;
         Ok(summary)
     })
 }

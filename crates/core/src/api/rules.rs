@@ -67,7 +67,11 @@ pub fn set_enabled(w: &mut Writer, id: i64, enabled: bool, now: Timestamp) -> Re
             ..old.input.clone()
         };
         let saved = rule_edit::save_rule(tx, old.program_id, Some(id), &input, now)?;
-        let action = if enabled { "rules.enable" } else { "rules.disable" };
+        let action = if enabled {
+            "rules.enable"
+        } else {
+            "rules.disable"
+        };
         record_rule(tx, &who, action, Some(&old), &saved.rule)?;
         Ok(saved)
     })

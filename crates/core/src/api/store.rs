@@ -62,7 +62,8 @@ pub fn backup(db: &Db, path: &str) -> Result<BackupSummary> {
     let summary = backup::backup(db, &absolute(path)?)?;
     // Recorded once the copy is complete (so the backup itself does not hold its entry).
     let e = Entry::new("store.backup", &summary.path).after(&summary);
-    db.writer()?.write(|tx| audit::record(tx, &db.actor(), &e))?;
+    db.writer()?
+        .write(|tx| audit::record(tx, &db.actor(), &e))?;
     Ok(summary)
 }
 
@@ -90,7 +91,11 @@ pub fn restore(db: &Db, path: &str, now: Timestamp) -> Result<RestoreSummary> {
         // the entry exists exactly when the restore replaced the store.
         audit::carry_over(staged, &live)?;
         let tx = staged.transaction()?;
-        audit::record(&tx, &who, &Entry::new("store.restore", &shown).after(&report))?;
+        audit::record(
+            &tx,
+            &who,
+            &Entry::new("store.restore", &shown).after(&report),
+        )?;
         tx.commit()?;
         Ok(report)
     }) {
@@ -142,6 +147,7 @@ pub fn choose_first_run(
     let e = Entry::new("store.first_run", choice.as_str())
         .after(serde_json::json!({ "path": path.map(|p| p.display().to_string()) }));
     let used = switched.as_ref().unwrap_or(db);
-    used.writer()?.write(|tx| audit::record(tx, &db.actor(), &e))?;
+    used.writer()?
+        .write(|tx| audit::record(tx, &db.actor(), &e))?;
     Ok(switched)
 }

@@ -67,10 +67,12 @@ pub fn export(
     let mut n = 0_u32;
     while let Some(r) = q.next()? {
         let text = |i: usize| -> rusqlite::Result<Value> {
-            Ok(r.get::<_, Option<String>>(i)?.map_or(Value::Null, Value::String))
+            Ok(r.get::<_, Option<String>>(i)?
+                .map_or(Value::Null, Value::String))
         };
         let int = |i: usize| -> rusqlite::Result<Value> {
-            Ok(r.get::<_, Option<i64>>(i)?.map_or(Value::Null, |v| json!(v)))
+            Ok(r.get::<_, Option<i64>>(i)?
+                .map_or(Value::Null, |v| json!(v)))
         };
         let values = [
             int(0)?,

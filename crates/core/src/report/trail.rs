@@ -61,14 +61,28 @@ pub(crate) struct Rows<W: Write> {
 }
 
 impl<W: Write> Rows<W> {
-    pub(crate) fn new(out: W, format: TrailFormat, columns: &'static [&'static str]) -> Result<Self> {
+    pub(crate) fn new(
+        out: W,
+        format: TrailFormat,
+        columns: &'static [&'static str],
+    ) -> Result<Self> {
         Ok(match format {
             TrailFormat::Csv => {
                 let mut w = csv::Writer::from_writer(out);
                 w.write_record(columns).map_err(csv_error)?;
-                Rows { format, csv: Some(w), out: None, columns }
+                Rows {
+                    format,
+                    csv: Some(w),
+                    out: None,
+                    columns,
+                }
             }
-            TrailFormat::Jsonl => Rows { format, csv: None, out: Some(out), columns },
+            TrailFormat::Jsonl => Rows {
+                format,
+                csv: None,
+                out: Some(out),
+                columns,
+            },
         })
     }
 
@@ -80,7 +94,8 @@ impl<W: Write> Rows<W> {
                 let cells: Vec<String> = values.iter().map(cell).collect();
                 let cells: Vec<std::borrow::Cow<'_, str>> =
                     cells.iter().map(|c| neutralise(c)).collect();
-                w.write_record(cells.iter().map(|c| c.as_ref())).map_err(csv_error)
+                w.write_record(cells.iter().map(|c| c.as_ref()))
+                    .map_err(csv_error)
             }
             (_, _, Some(out)) => {
                 let obj: serde_json::Map<String, Value> = self

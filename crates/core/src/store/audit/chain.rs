@@ -24,10 +24,9 @@ pub(super) struct Content<'a> {
 /// `[id, at, os_user, action, subject, before, after]` (before and after as their stored
 /// JSON text, or null).
 pub(super) fn hash(prev: &str, c: &Content<'_>) -> String {
-    let canonical = serde_json::json!([
-        c.id, c.at, c.os_user, c.action, c.subject, c.before, c.after
-    ])
-    .to_string();
+    let canonical =
+        serde_json::json!([c.id, c.at, c.os_user, c.action, c.subject, c.before, c.after])
+            .to_string();
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
     h.update(b"\n");
@@ -65,7 +64,17 @@ pub struct Verification {
     pub problem: Option<Problem>,
 }
 
-type Row = (i64, i64, String, String, String, Option<String>, Option<String>, String, String);
+type Row = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
 
 /// Walks the whole trail from its first entry and reports the first altered or missing
 /// entry, or OK with the number of entries.
@@ -140,7 +149,10 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
             count,
             last_id + 1,
             ProblemKind::Missing,
-            format!("entries {} to {id} are missing (the trail was cut off)", last_id + 1),
+            format!(
+                "entries {} to {id} are missing (the trail was cut off)",
+                last_id + 1
+            ),
         ),
         Some((id, h)) if id == last_id && h == last_hash => ok(count),
         Some((id, _)) if id < last_id => fail(

@@ -89,7 +89,14 @@ pub fn list(conn: &Connection, f: &AuditFilter) -> Result<AuditPage> {
     ))?;
     let mut entries = st
         .query_map(
-            params![start, end, blank(&f.action), blank(&f.user), f.before_id, limit + 1],
+            params![
+                start,
+                end,
+                blank(&f.action),
+                blank(&f.user),
+                f.before_id,
+                limit + 1
+            ],
             row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -100,8 +107,9 @@ pub fn list(conn: &Connection, f: &AuditFilter) -> Result<AuditPage> {
         None
     };
     let distinct = |col: &str| -> Result<Vec<String>> {
-        let mut st =
-            conn.prepare_cached(&format!("SELECT DISTINCT {col} FROM audit_entry ORDER BY 1"))?;
+        let mut st = conn.prepare_cached(&format!(
+            "SELECT DISTINCT {col} FROM audit_entry ORDER BY 1"
+        ))?;
         let v = st
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;

@@ -57,7 +57,11 @@ fn imports_are_recorded_with_their_counts_by_the_os_user_at_the_clock() {
     let mut w = db.writer().unwrap();
     let assignments = file(dir.path(), "a.csv", "learner,program\nL1,SAFE\nL3,SAFE\n");
     api::imports::assignments(&mut w, t(NOW), &assignments).unwrap();
-    let done = file(dir.path(), "c.csv", "learner,course,completed_at\nL1,SAFE1,2026-02-01\n");
+    let done = file(
+        dir.path(),
+        "c.csv",
+        "learner,course,completed_at\nL1,SAFE1,2026-02-01\n",
+    );
     api::imports::completions(&mut w, t(NOW), &done).unwrap();
     let roster = file(dir.path(), "r.csv", "id_number\nL2\n");
     let rush = id(&db, |c| names::program(c, "RUSH"));
@@ -79,7 +83,10 @@ fn imports_are_recorded_with_their_counts_by_the_os_user_at_the_clock() {
         ]
     );
     assert!(all.iter().all(|e| e.os_user == "alice" && e.at == AT));
-    assert_eq!(all[2].subject, dir.path().join("learners.csv").display().to_string());
+    assert_eq!(
+        all[2].subject,
+        dir.path().join("learners.csv").display().to_string()
+    );
     assert_eq!(json_of(&all[2].after)["created"], 3);
     assert_eq!(json_of(&all[3].after)["rows"], 2);
     assert_eq!(json_of(&all[5].after)["result"]["added"], 1);
@@ -91,11 +98,18 @@ fn assign_unassign_and_completions_name_the_program_and_learners() {
     let (_dir, db) = imported();
     let mut w = db.writer().unwrap();
     let safe = id(&db, |c| names::program(c, "SAFE"));
-    let (l1, l3) = (id(&db, |c| names::learner(c, "L1")), id(&db, |c| names::learner(c, "L3")));
+    let (l1, l3) = (
+        id(&db, |c| names::learner(c, "L1")),
+        id(&db, |c| names::learner(c, "L3")),
+    );
     let crew: i64 = db
         .reader()
         .unwrap()
-        .query_row("SELECT id FROM learner_group WHERE name = 'Crew'", [], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM learner_group WHERE name = 'Crew'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     let skip = entries(&db).len();
     api::enrolment::assign_learners(&mut w, t(NOW), safe, &[l1, l3], Some("2026-06-30")).unwrap();
@@ -131,7 +145,10 @@ fn a_program_edit_records_only_the_fields_that_changed() {
     let skip = entries(&db).len();
     api::programs::save(&mut w, &draft, t(NOW)).unwrap();
     let e = &entries(&db)[skip];
-    assert_eq!((e.action.as_str(), e.subject.as_str()), ("programs.save", "SAFE"));
+    assert_eq!(
+        (e.action.as_str(), e.subject.as_str()),
+        ("programs.save", "SAFE")
+    );
     assert_eq!(json_of(&e.before), json!({ "full_name": "Safety" }));
     assert_eq!(json_of(&e.after), json!({ "full_name": "Safety at Work" }));
     api::catalog::add_course(&mut w, "NEW1", "A New Course").unwrap();
@@ -160,10 +177,20 @@ fn rule_edits_record_the_changed_fields_and_template_edits_too() {
     let got: Vec<&str> = all[skip..].iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         got,
-        ["rules.defaults", "rules.save", "rules.disable", "rules.delete", "templates.digest"]
+        [
+            "rules.defaults",
+            "rules.save",
+            "rules.disable",
+            "rules.delete",
+            "templates.digest"
+        ]
     );
     let edit = &all[skip + 1];
-    assert!(edit.subject.starts_with(&format!("SAFE rule {}", rule.id)), "{}", edit.subject);
+    assert!(
+        edit.subject.starts_with(&format!("SAFE rule {}", rule.id)),
+        "{}",
+        edit.subject
+    );
     assert_eq!(
         json_of(&edit.before),
         json!({ "learner_subject": rule.input.learner_subject })
@@ -192,16 +219,32 @@ fn a_bulk_exception_action_and_its_undo_record_counts_and_the_batch() {
         kind: None,
         ids: vec![],
     };
-    let out = api::exceptions::apply(&mut w, t(NOW), &all, ExceptionAction::Dismiss, &mut |_, _| {})
-        .unwrap();
+    let out = api::exceptions::apply(
+        &mut w,
+        t(NOW),
+        &all,
+        ExceptionAction::Dismiss,
+        &mut |_, _| {},
+    )
+    .unwrap();
     assert_eq!(out.changed, 3);
     let batch = out.batch.unwrap();
     api::exceptions::undo(&mut w, t(NOW), batch, false).unwrap();
     let e = entries(&db);
-    assert_eq!(actions_after(&db, skip), ["exceptions.apply dismiss", &format!("exceptions.undo batch {batch}")]);
+    assert_eq!(
+        actions_after(&db, skip),
+        [
+            "exceptions.apply dismiss",
+            &format!("exceptions.undo batch {batch}")
+        ]
+    );
     let after = json_of(&e[skip].after);
     assert_eq!(
-        (after["changed"].clone(), after["batch"].clone(), after["all"].clone()),
+        (
+            after["changed"].clone(),
+            after["batch"].clone(),
+            after["all"].clone()
+        ),
         (json!(3), json!(batch), json!(true))
     );
     assert_eq!(json_of(&e[skip + 1].after)["restored"], 3);
@@ -237,7 +280,10 @@ fn settings_admins_sending_and_smtp_are_recorded_with_before_and_after() {
     };
     api::smtp::save(&mut w, &smtp, None).unwrap();
     let e = entries(&db);
-    let got: Vec<String> = e.iter().map(|e| format!("{} {}", e.action, e.subject)).collect();
+    let got: Vec<String> = e
+        .iter()
+        .map(|e| format!("{} {}", e.action, e.subject))
+        .collect();
     assert_eq!(
         got,
         [
@@ -257,7 +303,10 @@ fn settings_admins_sending_and_smtp_are_recorded_with_before_and_after() {
     assert_eq!(json_of(&e[3].before), json!({ "send_time": "08:00" }));
     assert_eq!(json_of(&e[3].after), json!({ "send_time": "07:15" }));
     assert_eq!(json_of(&e[5].before)["full_name"], "Ada Admin");
-    assert_eq!(json_of(&e[7].before), json!({ "paused": "mail server moves" }));
+    assert_eq!(
+        json_of(&e[7].before),
+        json!({ "paused": "mail server moves" })
+    );
     assert_eq!(json_of(&e[8].after)["host"], "mail.example.org");
 }
 
@@ -280,7 +329,10 @@ fn a_backup_and_a_restore_are_recorded_and_the_restore_keeps_the_trail() {
         ]
     );
     // The restored content is the backup's (15), the trail the store's own, unbroken.
-    assert_eq!(api::settings::run_interval(&db.reader().unwrap()).unwrap(), 15);
+    assert_eq!(
+        api::settings::run_interval(&db.reader().unwrap()).unwrap(),
+        15
+    );
     let v = api::audit::verify(&db.reader().unwrap()).unwrap();
     assert!(v.ok, "{v:?}");
     assert_eq!(v.count, 4);
@@ -301,7 +353,13 @@ fn a_change_that_fails_leaves_no_entry() {
         kind: None,
         ids: vec![12345],
     };
-    let e = api::exceptions::apply(&mut w, t(NOW), &sel, ExceptionAction::Dismiss, &mut |_, _| {});
+    let e = api::exceptions::apply(
+        &mut w,
+        t(NOW),
+        &sel,
+        ExceptionAction::Dismiss,
+        &mut |_, _| {},
+    );
     assert!(e.is_err());
     assert_eq!(entries(&db).len(), before);
     assert!(api::audit::verify(&db.reader().unwrap()).unwrap().ok);

@@ -112,13 +112,16 @@ fn an_entry_rewritten_with_a_fresh_hash_breaks_the_link_to_the_next() {
     let (_dir, db) = five();
     let r = db.reader().unwrap();
     let (at, prev): (i64, String) = r
-        .query_row("SELECT at, prev_hash FROM audit_entry WHERE id = 2", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT at, prev_hash FROM audit_entry WHERE id = 2",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     drop(r);
-    let canonical = serde_json::json!([2, at, "alice", "settings.run_interval", "store", "11", "99"])
-        .to_string();
+    let canonical =
+        serde_json::json!([2, at, "alice", "settings.run_interval", "store", "11", "99"])
+            .to_string();
     let hash = sha256_hex(&format!("{prev}\n{canonical}"));
     tamper(
         &db,
