@@ -88,15 +88,6 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
     )?;
     let mut rows = st.query([])?;
     let (mut last_id, mut last_hash, mut count) = (0_i64, String::new(), 0_u32);
-    let fail = |count, entry_id, kind, detail: String| Verification {
-        ok: false,
-        count,
-        problem: Some(Problem {
-            entry_id,
-            kind,
-            detail,
-        }),
-    };
     while let Some(r) = rows.next()? {
         let row: Row = (
             r.get(0)?,
@@ -137,6 +128,17 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
         (last_id, last_hash) = (id, stored);
         count += 1;
     }
+    check_head(conn, last_id, &last_hash, count)
+}
+
+/// After a whole walk: the head names the last entry, or the tail was cut off or the head
+/// changed.
+fn check_head(
+    conn: &Connection,
+    last_id: i64,
+    last_hash: &str,
+    count: u32,
+) -> Result<Verification> {
     Ok(match head(conn)? {
         None if last_id == 0 => ok(count),
         None => fail(
@@ -172,6 +174,18 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
             format!("entry {last_id} does not match the chain's head: it was rewritten"),
         ),
     })
+}
+
+fn fail(count: u32, entry_id: i64, kind: ProblemKind, detail: String) -> Verification {
+    Verification {
+        ok: false,
+        count,
+        problem: Some(Problem {
+            entry_id,
+            kind,
+            detail,
+        }),
+    }
 }
 
 fn ok(count: u32) -> Verification {
