@@ -17,3 +17,6 @@ CREATE TABLE audit_entry (
     hash       TEXT    NOT NULL
 );
 CREATE INDEX audit_entry_at ON audit_entry (at);
+-- The Audit screen's filters list the distinct actions and users, and filter by them.
+CREATE INDEX audit_entry_action ON audit_entry (action);
+CREATE INDEX audit_entry_user ON audit_entry (os_user);
