@@ -98,13 +98,14 @@ impl<W: Write> Rows<W> {
                     .map_err(csv_error)
             }
             (_, _, Some(out)) => {
-                let obj: serde_json::Map<String, Value> = self
+                // The keys in the columns' order (a JSON map would sort them).
+                let fields: Vec<String> = self
                     .columns
                     .iter()
                     .zip(values)
-                    .map(|(k, v)| ((*k).to_string(), v.clone()))
+                    .map(|(k, v)| format!("{}:{v}", Value::String((*k).to_string())))
                     .collect();
-                writeln!(out, "{}", Value::Object(obj))?;
+                writeln!(out, "{{{}}}", fields.join(","))?;
                 Ok(())
             }
             _ => Ok(()),

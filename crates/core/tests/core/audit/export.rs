@@ -39,8 +39,12 @@ fn the_audit_export_has_its_columns_in_both_formats_and_honours_the_filters() {
     assert_eq!(rows[0][7].len(), 64, "the SHA-256 in hex");
     let mut out = Vec::new();
     api::audit::export_to(&r, &all, TrailFormat::Jsonl, &mut out).unwrap();
-    let lines: Vec<Value> = String::from_utf8(out)
-        .unwrap()
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.starts_with("{\"id\":1,\"at\":"),
+        "the columns' order: {text}"
+    );
+    let lines: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
