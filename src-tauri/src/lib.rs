@@ -13,6 +13,7 @@ mod timer;
 
 use std::sync::{Arc, Mutex};
 
+use certdesk_core::store::audit::{self, Actor};
 use certdesk_core::SystemClock;
 use tauri::Manager;
 
@@ -101,6 +102,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::desktop::notices,
         commands::desktop::open_made_file,
         commands::desktop::show_made_file,
+        commands::audit::audit_list,
+        commands::audit::verify_audit,
+        commands::audit::export_audit,
+        commands::audit::export_messages,
     ])
 }
 
@@ -140,7 +145,10 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             let clock: Arc<dyn certdesk_core::Clock> = Arc::new(SystemClock);
-            let db = state::Store::new(startup::open_store(app.handle(), clock.as_ref())?);
+            // The OS user, read once here: the changes made in the window are theirs.
+            let actor = Actor::new(audit::os_user_from_env(), clock.clone());
+            let db = startup::open_store(app.handle(), clock.as_ref())?.with_actor(actor);
+            let db = state::Store::new(db);
             let timer = Arc::new(Mutex::new(timer::TimerStatus::starting()));
             let first_screen = Arc::new(timer::FirstScreen::default());
             let notifier = Arc::new(notifier::Notifier::default());

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `certdesk` binary in a real window under Xvfb, driven
 //! through tauri-driver and WebKitWebDriver. Run them one at a time (`--test-threads=1`).
 
+mod audit;
 mod benchmarks;
 mod close_to_tray;
 mod completion;

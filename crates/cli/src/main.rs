@@ -8,6 +8,7 @@ mod output;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use certdesk_core::store::audit::{self, Actor};
 use certdesk_core::{Clock, Db, SystemClock};
 use clap::{Parser, Subcommand};
 
@@ -99,6 +100,12 @@ enum Command {
     /// SMTP settings, test send, resume after a pause.
     #[command(subcommand)]
     Smtp(commands::notify::SmtpCommand),
+    /// The audit trail of every change a person made: verify its hash chain, list, export.
+    #[command(subcommand)]
+    Audit(commands::audit::Command),
+    /// The message log for auditors: export a period as CSV or JSON Lines.
+    #[command(subcommand)]
+    Messages(commands::audit::MessagesCommand),
 }
 
 fn main() -> ExitCode {
@@ -131,7 +138,9 @@ fn open_store(cli: &Cli) -> anyhow::Result<(PathBuf, Db)> {
         }
         .into());
     }
-    let db = Db::open(&path)?;
+    // The OS user, read once here: every change this command makes is recorded as theirs.
+    let actor = Actor::new(audit::os_user_from_env(), std::sync::Arc::new(SystemClock));
+    let db = Db::open(&path)?.with_actor(actor);
     Ok((path, db))
 }
 
@@ -177,6 +186,8 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
         Command::Placeholders => commands::admins::placeholders(out),
         Command::Log(a) => commands::notify::log(a, &db, out),
         Command::Smtp(c) => commands::notify::smtp(c, &db, out),
+        Command::Audit(c) => commands::audit::run(c, &db, out),
+        Command::Messages(c) => commands::audit::messages(c, &db, out),
         Command::Dashboard { now } => {
             let d = certdesk_core::api::reports::dashboard(&db.reader()?, now.get()?)?;
             out.print(&d, || {

@@ -46,6 +46,8 @@ pub enum Error {
     /// An OAuth sign-in that did not complete: refused, timed out, or a forged redirect.
     #[error("sign-in failed: {0}")]
     SignIn(String),
+    #[error("the audit trail does not verify at entry {entry_id}: {detail}")]
+    AuditBroken { entry_id: i64, detail: String },
 }
 
 /// One bad row of an import: where it is (line 1 is the header of a CSV file) and what is
@@ -105,6 +107,7 @@ impl Error {
             Error::NeedsConfirmation { .. } => ErrorKind::NeedsConfirmation,
             Error::AlreadyUndone { .. } => ErrorKind::AlreadyUndone,
             Error::SignIn(_) => ErrorKind::SignIn,
+            Error::AuditBroken { .. } => ErrorKind::AuditBroken,
         }
     }
 }
@@ -134,4 +137,6 @@ pub enum ErrorKind {
     AlreadyUndone,
     /// An OAuth sign-in (Microsoft, Google) that did not complete.
     SignIn,
+    /// The audit trail's hash chain found an altered or missing entry.
+    AuditBroken,
 }

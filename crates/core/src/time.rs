@@ -113,3 +113,24 @@ pub fn parse_instant(s: &str, tz: &TimeZone) -> Result<Timestamp> {
         .map(|z| z.timestamp())
         .map_err(|e| Error::invalid("instant", e.to_string()))
 }
+
+/// A period of whole UTC days typed `YYYY-MM-DD` (both ends included, either open), as the
+/// audit and message-log exports take it: `[start, end)` in stored seconds.
+///
+/// # Errors
+/// [`Error::Invalid`] (field `date`) for a malformed date, or `to` before `from`.
+pub fn utc_days(from: Option<&str>, to: Option<&str>) -> Result<(Option<i64>, Option<i64>)> {
+    let given = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(parse_date);
+    let start = given(from).transpose()?;
+    let last = given(to).transpose()?;
+    if let (Some(a), Some(b)) = (start, last) {
+        if b < a {
+            return Err(Error::invalid("date", format!("{b} is before {a}")));
+        }
+    }
+    let start = start.map(|d| day_start(d, &TimeZone::UTC)).transpose()?;
+    let end = last
+        .map(|d| end_of_day(d, &TimeZone::UTC).map(|s| s + 1))
+        .transpose()?;
+    Ok((start, end))
+}

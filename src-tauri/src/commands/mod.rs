@@ -2,6 +2,7 @@
 //! map the error. Listed once in [`crate::specta_builder`].
 
 pub mod app;
+pub mod audit;
 pub mod background;
 pub mod backup;
 pub mod desktop;

@@ -27,8 +27,6 @@ export const commands = {
 	 *  day and the messages of the day asked for (or the first ones).
 	 */
 	forecast: (args: ForecastArgs) => typedError<Forecast, CommandError>(__TAURI_INVOKE("forecast", { args })),
-	/**  The membership's timeline and one sentence per rule, as of now. */
-	explain: (args: ExplainArgs) => typedError<Explanation, CommandError>(__TAURI_INVOKE("explain", { args })),
 	/**  A page of raised exceptions, optionally of one type, after exception id `after`. */
 	raisedExceptions: (kind: ExceptionKind | null, after: number | null, limit: number) => typedError<ExceptionRow[], CommandError>(__TAURI_INVOKE("raised_exceptions", { kind, after, limit })),
 	/**  How many selected rows `action` would change, and which it would skip and why. */
@@ -103,8 +101,6 @@ export const commands = {
 	backfillRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("backfill_rule", { id })),
 	/**  A saved rule rendered for a chosen learner, as each recipient would get it. */
 	previewRule: (ruleId: number, learnerId: number) => typedError<Preview, CommandError>(__TAURI_INVOKE("preview_rule", { ruleId, learnerId })),
-	/**  A subject and body as typed, rendered for an example learner: the editor's live preview. */
-	previewTemplate: (subject: string, body: string) => typedError<Rendered, CommandError>(__TAURI_INVOKE("preview_template", { subject, body })),
 	/**  When a saved rule's next messages would go (the next five, for real memberships). */
 	ruleNextSends: (ruleId: number) => typedError<NextSend[], CommandError>(__TAURI_INVOKE("rule_next_sends", { ruleId })),
 	/**
@@ -132,13 +128,6 @@ export const commands = {
 	saveSmtpSettings: (settings: SmtpSettings, password: string | null) => typedError<PasswordStore | null, CommandError>(__TAURI_INVOKE("save_smtp_settings", { settings, password })),
 	/**  Sends a test message with these settings (saved or not). */
 	testSmtpSettings: (settings: SmtpSettings, password: string | null, to: string) => typedError<null, CommandError>(__TAURI_INVOKE("test_smtp_settings", { settings, password, to })),
-	/**
-	 *  Signs in with the provider of `registration` as its account, through the system
-	 *  browser; the SMTP user becomes the account and a pause is lifted.
-	 */
-	smtpSignIn: (registration: OAuthSettings) => typedError<SignedIn, CommandError>(__TAURI_INVOKE("smtp_sign_in", { registration })),
-	/**  Signs the OAuth account out; returns it, if one was signed in. */
-	smtpSignOut: () => typedError<string | null, CommandError>(__TAURI_INVOKE("smtp_sign_out")),
 	/**  The site administrators who receive exception alerts. */
 	siteAdmins: () => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("site_admins")),
 	/**  Adds a site administrator. */
@@ -197,15 +186,14 @@ export const commands = {
 	 *  which the app (and the CLI) use from then on. Returns the path of the store in use.
 	 */
 	chooseFirstRun: (choice: FirstRunChoice, path: string | null) => typedError<string, CommandError>(__TAURI_INVOKE("choose_first_run", { choice, path })),
-	/**
-	 *  The notifications raised while the window was hidden (newest first), and the screen the
-	 *  last one asks to open (returned once).
-	 */
-	notices: () => typedError<Notices, CommandError>(__TAURI_INVOKE("notices")),
-	/**  Opens `path`, a file this session exported or backed up, in its default application. */
-	openMadeFile: (path: string) => typedError<null, CommandError>(__TAURI_INVOKE("open_made_file", { path })),
-	/**  Shows `path`, a file this session exported or backed up, selected in its folder. */
-	showMadeFile: (path: string) => typedError<null, CommandError>(__TAURI_INVOKE("show_made_file", { path })),
+	/**  A page of the audit trail, newest first, with the actions and users for the filters. */
+	auditList: (filter: AuditFilter) => typedError<AuditPage, CommandError>(__TAURI_INVOKE("audit_list", { filter })),
+	/**  Walks the hash chain: OK with the count, or the first altered or missing entry. */
+	verifyAudit: () => typedError<Verification, CommandError>(__TAURI_INVOKE("verify_audit")),
+	/**  Writes the entries matching `filter` to `path` (a full path) as CSV or JSON Lines. */
+	exportAudit: (filter: AuditFilter, format: TrailFormat, path: string) => typedError<TrailExport, CommandError>(__TAURI_INVOKE("export_audit", { filter, format, path })),
+	/**  Writes the message log of the UTC days `from` to `to` to `path` as CSV or JSON Lines. */
+	exportMessages: (from: string | null, to: string | null, format: TrailFormat, path: string) => typedError<TrailExport, CommandError>(__TAURI_INVOKE("export_messages", { from, to, format, path })),
 };
 
 /* Types */
@@ -259,15 +247,45 @@ export type AssignSummary = {
  */
 export type AssignmentStatus = "not_started" | "in_progress" | "complete" | "certified" | "window_open" | "expired";
 
-/**  How the SMTP login works, as `smtp show` and the settings page show it. */
-export type AuthView = 
-/**  No login, or a password (stored or not). */
-{ method: "password" } | 
-/**
- *  Signed in with a provider as `account`; `signed_in` is false when no refresh token is
- *  stored for it (consent revoked, signed out elsewhere, another host): "Sign in again".
- */
-{ method: "oauth"; provider: Provider; account: string; signed_in: boolean };
+/**  Which entries to read. */
+export type AuditFilter = {
+	/**  First UTC day, `YYYY-MM-DD` (included). */
+	from: string | null,
+	/**  Last UTC day, `YYYY-MM-DD` (included). */
+	to: string | null,
+	/**  An action (`rules.save`) or an area (`rules`: every `rules.` action). */
+	action: string | null,
+	/**  The OS user, exactly. */
+	user: string | null,
+	/**  Keyset paging for the list: only entries with an id below this one. */
+	before_id: number | null,
+	/**  Page size of the list (default 100, at most 1000). */
+	limit: number | null,
+};
+
+/**  A page of the trail and the key of the next one. */
+export type AuditPage = {
+	entries: AuditRow[],
+	/**  Pass as `before_id` for the next page; `None` on the last page. */
+	next_before_id: number | null,
+	/**  The actions and users in the trail, for the screen's filters. */
+	actions: string[],
+	users: string[],
+};
+
+/**  One entry of the trail. */
+export type AuditRow = {
+	id: number,
+	/**  RFC 3339 instant. */
+	at: string,
+	os_user: string,
+	action: string,
+	subject: string,
+	/**  The values before and after, as compact JSON text (absent when none). */
+	before: string | null,
+	after: string | null,
+	hash: string,
+};
 
 /**  The options as the settings screen shows them. */
 export type BackgroundOptions = {
@@ -523,8 +541,8 @@ export type ErrorKind = "database" | "disk_full" | "busy" | "io" | "not_a_store"
 "needs_confirmation" | 
 /**  A batch undone once already. */
 "already_undone" | 
-/**  An OAuth sign-in (Microsoft, Google) that did not complete. */
-"sign_in";
+/**  The audit trail's hash chain found an altered or missing entry. */
+"audit_broken";
 
 /**
  *  Whether, and from when, a rule's manager copies also go to the learner's managers'
@@ -587,34 +605,6 @@ export type ExpiringFigure = {
 export type ExpiryRange = {
 	after: number,
 	until: number,
-};
-
-/**  Whom and what to explain, by the names the administrator knows. */
-export type ExplainArgs = {
-	/**  The learner's id number. */
-	learner: string,
-	/**  The program's short name, or its id. */
-	program: string,
-	/**
-	 *  Or the membership itself (a message log line's `assignment_id`): then `learner` and
-	 *  `program` may be left empty.
-	 */
-	membership?: number | null,
-};
-
-/**  The explainer's answer for one learner in one program. */
-export type Explanation = {
-	learner: string,
-	learner_id_number: string,
-	program: string,
-	program_name: string,
-	assignment_id: number,
-	/**  The membership's status now (`in_progress`, `certified` ...). */
-	status: string,
-	/**  RFC 3339: the moment explained. */
-	now: string,
-	timeline: TimelineEntry[],
-	rules: RuleExplanation[],
 };
 
 /**  The file formats of an export. */
@@ -894,52 +884,6 @@ export type NextSend = {
 	reminder_no: number,
 };
 
-/**  One notice: its kind, what it says, and the screen (a UI screen id) that explains it. */
-export type Notice = {
-	kind: NoticeKind,
-	title: string,
-	text: string,
-	screen: string,
-	/**  When it was raised (RFC 3339); empty until [`Notifier::notify`] stamps it. */
-	at: string,
-};
-
-/**  What a notice is about. */
-export type NoticeKind = 
-/**  Sending paused (the server refused the login or the sender). */
-"sending_paused" | 
-/**  Messages could not be delivered (refused, or the server could not be used). */
-"deliveries_failing" | 
-/**  A background run raised exceptions. */
-"new_exceptions";
-
-/**  What the window shows of the notices: the record (newest first) and the screen to open. */
-export type Notices = {
-	record: Notice[],
-	/**  The screen of the last notice raised while the window was hidden; cleared by reading. */
-	open_screen: string | null,
-};
-
-/**  The app registration and the signed-in account, as the settings page edits them. */
-export type OAuthSettings = {
-	provider: Provider,
-	/**  Microsoft: the directory (tenant) id or domain; `organizations` when empty. */
-	tenant?: string,
-	/**  The application (client) id of the organisation's app registration. */
-	client_id: string,
-	/**
-	 *  Google only: the client secret of a "Desktop app" client (Google requires it in the
-	 *  installed-app flow; it is not a secret there). Empty for Microsoft.
-	 */
-	client_secret?: string,
-	/**  The signed-in mailbox (the SMTP user); empty until signed in. */
-	account?: string,
-	/**  Overrides of the endpoints; empty: the provider's. */
-	authorize_url?: string,
-	token_url?: string,
-	device_url?: string,
-};
-
 /**  The unit of a rule's offset; calendar-aware in the recipient's time zone. */
 export type OffsetUnit = "day" | "week" | "month";
 
@@ -973,6 +917,23 @@ export type Preview = {
 	learner: Rendered | null,
 	manager: Rendered | null,
 };
+
+/**  The first problem `verify` found. */
+export type Problem = {
+	/**  The entry that was altered, or the first one missing. */
+	entry_id: number,
+	kind: ProblemKind,
+	detail: string,
+};
+
+/**  What is wrong with the trail, at the first entry found wrong. */
+export type ProblemKind = 
+/**  The entry's content or hash was changed after it was written. */
+"altered" | 
+/**  The entry is gone (an id gap, a broken link, or a cut-off tail). */
+"missing" | 
+/**  The chain's head (the `audit.head` setting) is gone or does not match the last entry. */
+"head";
 
 /**  A program or certification as the editor shows it. */
 export type ProgramDraft = {
@@ -1023,13 +984,6 @@ export type Progress = {
 	total: number,
 };
 
-/**  Who issues the tokens. */
-export type Provider = 
-/**  Microsoft 365 (Entra ID): smtp.office365.com:587 STARTTLS. */
-"microsoft" | 
-/**  Google Workspace or Gmail: smtp.gmail.com:587 STARTTLS. */
-"google";
-
 /**  How the outbox stands, for the status bar and `certdesk-cli send --status`. */
 export type QueueStatus = {
 	queued: number,
@@ -1044,55 +998,6 @@ export type QueueStatus = {
 	/**  The next retry instant of a queued message (RFC 3339), if any. */
 	next_attempt_at: string | null,
 };
-
-/**  Why a rule sent, will send, or did not send: the code the UI and scripts branch on. */
-export type ReasonKind = 
-/**  Sent (the last message of the rule about this membership). */
-"sent" | 
-/**  The next message goes at `at`. */
-"scheduled" | 
-/**  Due now: the next run queues it. */
-"due_now" | 
-/**  Queued, waiting in the outbox to be sent. */
-"queued" | 
-/**  The rule is disabled. */
-"disabled" | 
-/**  Due before the rule took effect (created or retimed later) and not backfilled. */
-"not_backfilled" | 
-/**  The learner is suspended. */
-"suspended" | 
-/**  An exception on the membership is raised and not yet handled. */
-"exception_raised" | 
-/**  The membership's exception was dismissed. */
-"exception_dismissed" | 
-/**  The membership's exception was resolved as not assigned. */
-"exception_not_assigned" | 
-/**  The learner was unassigned from the program. */
-"unassigned" | 
-/**  The membership is inactive. */
-"inactive" | 
-/**  The learner already completed (due date and course set reminders). */
-"already_complete" | 
-/**  The membership is no longer in the state the rule is about (expiry, window open). */
-"condition_not_met" | 
-/**  The rule's event has not happened (no due date, not completed ...). */
-"no_event" | 
-/**  A manager copy, but the learner has no manager. */
-"no_manager" | 
-/**  An escalation copy, but the learner's managers have no manager. */
-"no_second_manager" | 
-/**  The recipient has no email address. */
-"no_address" | 
-/**  The reminder came due after its event had passed. */
-"event_passed" | 
-/**  Older than the catch-up horizon: logged as skipped, never sent. */
-"outside_horizon" | 
-/**  Due, but held by the send window until `at`. */
-"held" | 
-/**  Delivery failed; the sentence gives the server's reply. */
-"delivery_failed" | 
-/**  Skipped for another reason (given in the sentence). */
-"skipped";
 
 /**  Who receives a rule's messages. */
 export type Recipients = "learner" | "managers" | "both" | "admins";
@@ -1147,21 +1052,6 @@ export type Rule = {
 	input: RuleInput,
 	/**  RFC 3339 instant: sends due before it are not made unless backfilled. */
 	effective_from: string,
-};
-
-/**  Why one rule sent, will send, or did not send a message about this membership. */
-export type RuleExplanation = {
-	rule_id: number,
-	trigger: string,
-	/**  The rule in words: "due date, 7 days before, to the learner and managers". */
-	rule: string,
-	enabled: boolean,
-	/**  The reason code the UI can branch on. */
-	reason: ReasonKind,
-	/**  RFC 3339: when it was sent, is scheduled, or is held until, when the reason has one. */
-	at: string | null,
-	/**  The one sentence an administrator reads. */
-	sentence: string,
 };
 
 /**  What the administrator edits: everything of a rule but its identity. */
@@ -1303,16 +1193,6 @@ export type SetProgress = {
 	next_operator: string | null,
 };
 
-/**  A completed sign-in. */
-export type SignedIn = {
-	provider: Provider,
-	account: string,
-	/**  The SMTP server the account now sends through. */
-	host: string,
-	/**  Where the refresh token went (the OS keyring, or the private file). */
-	token_stored_in: string,
-};
-
 /**  A person who receives the exception alerts. */
 export type SiteAdmin = {
 	id: number,
@@ -1354,10 +1234,6 @@ export type SmtpSettings = {
 export type SmtpView = {
 	settings: SmtpSettings | null,
 	has_password: boolean,
-	/**  How the login works: a password, or a signed-in Microsoft or Google account. */
-	auth: AuthView,
-	/**  The OAuth app registration (tenant, client id), to sign in (again) with. */
-	oauth: OAuthSettings | null,
 };
 
 /**  The columns the report can be sorted by. */
@@ -1392,18 +1268,6 @@ export type Tick = {
 	send: SendSummary | null,
 };
 
-/**  One line of the timeline. */
-export type TimelineEntry = {
-	/**  RFC 3339. */
-	at: string,
-	/**  What happened: `assigned`, `due`, `course_completed`, `message_sent` ... */
-	kind: string,
-	/**  The line in words (learner and course names as stored: show them as text). */
-	text: string,
-	/**  After the moment explained (a due date or expiry still to come). */
-	future: boolean,
-};
-
 /**  What the dashboard shows of the timer. */
 export type TimerStatus = {
 	/**  RFC 3339 instants. */
@@ -1428,6 +1292,22 @@ export type TimerUnit = {
 
 /**  When a rule sends, relative to its event instant. */
 export type Timing = "on" | "before" | "after";
+
+/**  Where an export went and how many entries it holds. */
+export type TrailExport = {
+	path: string,
+	rows: number,
+};
+
+/**  The formats of the audit and message-log exports. */
+export type TrailFormat = 
+/**
+ *  A header line, then one row per entry; cells that a spreadsheet would read as a
+ *  formula get a leading `'`.
+ */
+"csv" | 
+/**  One JSON object per line, values verbatim. */
+"jsonl";
 
 /**  What a rule reacts to (DOMAIN.md section 4). */
 export type Trigger = "assigned" | "completed" | "course_set_completed" | "course_set_due" | "due_date" | "exception" | "unassigned" | "expiry" | "failed_recertify" | "window_open";
@@ -1463,6 +1343,14 @@ export type UndoOutcome = {
 
 /**  The unit of a calendar period. */
 export type Unit = "day" | "week" | "month" | "year";
+
+/**  The result of walking the chain. */
+export type Verification = {
+	ok: boolean,
+	/**  Entries checked (all of them when `ok`). */
+	count: number,
+	problem: Problem | null,
+};
 
 /**  One week of the outlook. */
 export type WeekCount = {

@@ -3,6 +3,7 @@
 
 pub mod admins;
 pub mod assign;
+pub mod audit;
 pub mod backup;
 pub mod catalog;
 pub mod exceptions;

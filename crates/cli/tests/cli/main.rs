@@ -3,6 +3,7 @@
 // Shared helpers outside `#[test]` functions unwrap too: a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod audit;
 mod catch_up;
 mod compliance;
 mod conventions;

@@ -84,6 +84,11 @@ const MAPPED: &[(&str, &str)] = &[
     ("site_admins", "admins list"),
     ("add_site_admin", "admins add"),
     ("remove_site_admin", "admins remove"),
+    // The audit trail and the message log's export (docs/AUDIT.md).
+    ("audit_list", "audit list"),
+    ("verify_audit", "audit verify"),
+    ("export_audit", "audit export --out"),
+    ("export_messages", "messages export --out"),
 ];
 
 /// Commands that only make sense in the window, and why.

@@ -5,6 +5,7 @@ use crate::program::catalog::{
     self, CourseRef, CourseSetView, GroupSummary, LearnerSummary, ProgramSummary,
 };
 use crate::program::{self, course, ProgramDraft};
+use crate::store::audit::{self, Entry};
 use crate::{Reader, Result, Writer};
 
 /// Every program and certification, by name.
@@ -44,7 +45,16 @@ pub fn courses(r: &Reader) -> Result<Vec<CourseRef>> {
 /// # Errors
 /// [`crate::Error::Invalid`] for a blank or taken short name; nothing is written then.
 pub fn add_course(w: &mut Writer, short_name: &str, full_name: &str) -> Result<CourseRef> {
-    w.write(|tx| course::add_course(tx, short_name, full_name))
+    let who = w.actor();
+    w.write(|tx| {
+        let c = course::add_course(tx, short_name, full_name)?;
+        audit::record(
+            tx,
+            &who,
+            &Entry::new("courses.add", &c.short_name).after(&c),
+        )?;
+        Ok(c)
+    })
 }
 
 /// Every group of learners, by name, with its member count.

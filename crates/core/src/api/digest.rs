@@ -3,6 +3,7 @@
 //! digest-template`.
 
 use crate::notify::digest_template::{self, DigestTemplate};
+use crate::store::audit::{self, Entry};
 use crate::{Reader, Result, Writer};
 
 /// The digest template in use (the saved one, or the defaults).
@@ -20,8 +21,13 @@ pub fn template(r: &Reader) -> Result<DigestTemplate> {
 /// `%learnerlist%`, `%itemcount%`; [`crate::Error::Invalid`] for an empty or over-long
 /// subject. Nothing is written then.
 pub fn set_template(w: &mut Writer, t: &DigestTemplate) -> Result<DigestTemplate> {
+    let who = w.actor();
     w.write(|tx| {
+        let before = digest_template::load_template(tx)?;
         digest_template::save_template(tx, t)?;
-        digest_template::load_template(tx)
+        let after = digest_template::load_template(tx)?;
+        let e = Entry::new("templates.digest", "manager digest").changed(&before, &after);
+        audit::record(tx, &who, &e)?;
+        Ok(after)
     })
 }

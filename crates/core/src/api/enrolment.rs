@@ -2,10 +2,12 @@
 //! assignments, and recording a course completion. Each call is one transaction.
 
 use jiff::Timestamp;
+use serde_json::json;
 
 use crate::enrolment::completion::{record_completions, Completion, CompletionSummary};
 use crate::enrolment::{self, roster, AssignSummary, UnassignSummary};
 use crate::import::{self, ImportPreview};
+use crate::store::audit::{self, Entry};
 use crate::time::parse_date;
 use crate::{Reader, Result, Writer};
 
@@ -31,7 +33,14 @@ pub fn assign_learners(
     due: Option<&str>,
 ) -> Result<AssignSummary> {
     let due = due_date(due)?;
-    w.write(|tx| enrolment::assign(tx, now, program_id, learner_ids, due))
+    let who = w.actor();
+    w.write(|tx| {
+        let s = enrolment::assign(tx, now, program_id, learner_ids, due)?;
+        let after = json!({ "learners": audit::ids(learner_ids), "due": due, "result": s });
+        let e = Entry::new("enrolment.assign", audit::program_name(tx, program_id)?);
+        audit::record(tx, &who, &e.after(after))?;
+        Ok(s)
+    })
 }
 
 /// Assigns a program to a group: its members now and those who join later.
@@ -46,7 +55,17 @@ pub fn assign_group(
     due: Option<&str>,
 ) -> Result<AssignSummary> {
     let due = due_date(due)?;
-    w.write(|tx| enrolment::assign_group(tx, now, program_id, group_id, due))
+    let who = w.actor();
+    w.write(|tx| {
+        let s = enrolment::assign_group(tx, now, program_id, group_id, due)?;
+        let after = json!({ "group": group_id, "due": due, "result": s });
+        let e = Entry::new(
+            "enrolment.assign_group",
+            audit::program_name(tx, program_id)?,
+        );
+        audit::record(tx, &who, &e.after(after))?;
+        Ok(s)
+    })
 }
 
 /// What assigning the roster at `path` (a CSV `id_number` column) would do; writes nothing.
@@ -71,7 +90,14 @@ pub fn assign_roster(
     let due = due_date(due)?;
     // Read and checked before the write lock is taken; the learners' ids do not change.
     let ids = roster::check_roster(w.conn(), import::open(path)?)?;
-    w.write(|tx| enrolment::assign(tx, now, program_id, &ids, due))
+    let who = w.actor();
+    w.write(|tx| {
+        let s = enrolment::assign(tx, now, program_id, &ids, due)?;
+        let after = json!({ "file": path, "learners": audit::ids(&ids), "due": due, "result": s });
+        let e = Entry::new("import.roster", audit::program_name(tx, program_id)?);
+        audit::record(tx, &who, &e.after(after))?;
+        Ok(s)
+    })
 }
 
 /// Ends learners' individual assignment to a program (memberships another assignment
@@ -85,7 +111,14 @@ pub fn unassign_learners(
     program_id: i64,
     learner_ids: &[i64],
 ) -> Result<UnassignSummary> {
-    w.write(|tx| enrolment::unassign(tx, now, program_id, learner_ids))
+    let who = w.actor();
+    w.write(|tx| {
+        let s = enrolment::unassign(tx, now, program_id, learner_ids)?;
+        let after = json!({ "learners": audit::ids(learner_ids), "result": s });
+        let e = Entry::new("enrolment.unassign", audit::program_name(tx, program_id)?);
+        audit::record(tx, &who, &e.after(after))?;
+        Ok(s)
+    })
 }
 
 /// Ends a group's assignment to a program.
@@ -98,7 +131,17 @@ pub fn unassign_group(
     program_id: i64,
     group_id: i64,
 ) -> Result<UnassignSummary> {
-    w.write(|tx| enrolment::unassign_group(tx, now, program_id, group_id))
+    let who = w.actor();
+    w.write(|tx| {
+        let s = enrolment::unassign_group(tx, now, program_id, group_id)?;
+        let after = json!({ "group": group_id, "result": s });
+        let e = Entry::new(
+            "enrolment.unassign_group",
+            audit::program_name(tx, program_id)?,
+        );
+        audit::record(tx, &who, &e.after(after))?;
+        Ok(s)
+    })
 }
 
 /// Records that a learner completed a course at `at`, and advances their memberships.
@@ -117,5 +160,13 @@ pub fn record_completion(
         course_id,
         completed_at: at,
     };
-    w.write(|tx| record_completions(tx, now, &[c]))
+    let who = w.actor();
+    w.write(|tx| {
+        let s = record_completions(tx, now, &[c])?;
+        let after = json!({ "learner": learner_id, "course": course_id, "at": at,
+                            "recorded": s.recorded });
+        let e = Entry::new("enrolment.complete", format!("learner {learner_id}"));
+        audit::record(tx, &who, &e.after(after))?;
+        Ok(s)
+    })
 }

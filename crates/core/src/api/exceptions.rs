@@ -1,11 +1,13 @@
 //! The exception report, the bulk actions that fix its rows, their history and their undo.
 
 use jiff::Timestamp;
+use serde_json::json;
 
 use crate::exception::action::{self, ActionOutcome, ExceptionAction, ExceptionRow, Selection};
 use crate::exception::batch::{self, ActionBatch};
 use crate::exception::undo::{self, UndoOutcome};
 use crate::exception::ExceptionKind;
+use crate::store::audit::{self, Entry};
 use crate::time::secs;
 use crate::{Error, Reader, Result, Writer};
 
@@ -81,9 +83,16 @@ pub fn apply(
     act: ExceptionAction,
     progress: &mut dyn FnMut(u32, u32),
 ) -> Result<ActionOutcome> {
+    let who = w.actor();
     w.write(|tx| {
         let outcome = action::apply(tx, now, sel, act, progress)?;
         refuse_unknown(&outcome)?;
+        // Counts and the batch, not the rows: the batch (exception/batch.rs) holds those.
+        let after = json!({ "all": sel.all, "kind": sel.kind, "ids": audit::ids(&sel.ids),
+            "changed": outcome.changed, "skipped": outcome.skipped.len(),
+            "batch": outcome.batch });
+        let e = Entry::new("exceptions.apply", act.as_str()).after(after);
+        audit::record(tx, &who, &e)?;
         Ok(outcome)
     })
 }
@@ -103,5 +112,11 @@ pub fn history(r: &Reader) -> Result<Vec<ActionBatch>> {
 /// [`Error::NotFound`], [`Error::AlreadyUndone`], and [`Error::NeedsConfirmation`] (nothing
 /// written) when messages it caused were already sent and `confirm_sent` is false.
 pub fn undo(w: &mut Writer, now: Timestamp, id: i64, confirm_sent: bool) -> Result<UndoOutcome> {
-    w.write(|tx| undo::undo(tx, secs(now), id, confirm_sent))
+    let who = w.actor();
+    w.write(|tx| {
+        let o = undo::undo(tx, secs(now), id, confirm_sent)?;
+        let e = Entry::new("exceptions.undo", format!("batch {id}")).after(&o);
+        audit::record(tx, &who, &e)?;
+        Ok(o)
+    })
 }

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use crate::enrolment::{learners, records};
 use crate::import::{self, ImportPreview, ImportSummary};
+use crate::store::audit::{self, Entry};
 use crate::{Reader, Result, Writer};
 
 /// What importing the learners file at `path` would do; writes nothing.
@@ -27,7 +28,12 @@ pub fn preview_learners(r: &Reader, path: &str) -> Result<ImportPreview> {
 /// [`crate::Error::Rejected`] (nothing written) when any row is bad.
 pub fn learners(w: &mut Writer, now: Timestamp, path: &str) -> Result<ImportSummary> {
     let prepared = learners::prepare(w.conn(), || import::open(path))?;
-    w.write(|tx| learners::write(tx, now, prepared))
+    let who = w.actor();
+    w.write(|tx| {
+        let s = learners::write(tx, now, prepared)?;
+        audit::record(tx, &who, &Entry::new("import.learners", path).after(s))?;
+        Ok(s)
+    })
 }
 
 /// Imports the courses file at `path` (`short_name`, `full_name`).
@@ -36,7 +42,12 @@ pub fn learners(w: &mut Writer, now: Timestamp, path: &str) -> Result<ImportSumm
 /// As [`learners`].
 pub fn courses(w: &mut Writer, path: &str) -> Result<ImportSummary> {
     let rows = records::check_courses(import::open(path)?)?;
-    w.write(|tx| records::write_courses(tx, rows))
+    let who = w.actor();
+    w.write(|tx| {
+        let s = records::write_courses(tx, rows)?;
+        audit::record(tx, &who, &Entry::new("import.courses", path).after(s))?;
+        Ok(s)
+    })
 }
 
 /// Imports the assignments file at `path` (learner, program, optional due date).
@@ -45,7 +56,12 @@ pub fn courses(w: &mut Writer, path: &str) -> Result<ImportSummary> {
 /// As [`learners`].
 pub fn assignments(w: &mut Writer, now: Timestamp, path: &str) -> Result<ImportSummary> {
     let checked = records::check_assignments(w.conn(), import::open(path)?)?;
-    w.write(|tx| records::write_assignments(tx, now, checked))
+    let who = w.actor();
+    w.write(|tx| {
+        let s = records::write_assignments(tx, now, checked)?;
+        audit::record(tx, &who, &Entry::new("import.assignments", path).after(s))?;
+        Ok(s)
+    })
 }
 
 /// Imports the completions file at `path` (`learner`, `course`, `completed_at`: a date or
@@ -55,5 +71,10 @@ pub fn assignments(w: &mut Writer, now: Timestamp, path: &str) -> Result<ImportS
 /// As [`learners`].
 pub fn completions(w: &mut Writer, now: Timestamp, path: &str) -> Result<ImportSummary> {
     let checked = records::check_completions(w.conn(), now, import::open(path)?)?;
-    w.write(|tx| records::write_completions(tx, now, &checked))
+    let who = w.actor();
+    w.write(|tx| {
+        let s = records::write_completions(tx, now, &checked)?;
+        audit::record(tx, &who, &Entry::new("import.completions", path).after(s))?;
+        Ok(s)
+    })
 }

@@ -3,6 +3,7 @@
 //! both call: they add nothing but argument parsing and output.
 
 pub mod admins;
+pub mod audit;
 pub mod catalog;
 pub mod digest;
 pub mod enrolment;

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use crate::enrolment::resettle;
 use crate::import::ImportSummary;
 use crate::program::{self, ProgramDraft};
+use crate::store::audit::{self, Entry};
 use crate::{Result, Writer};
 
 /// Creates (`draft.id` is `None`) or updates a program or certification, then brings its
@@ -16,9 +17,21 @@ use crate::{Result, Writer};
 /// # Errors
 /// As [`program::save_program`]; nothing is written then.
 pub fn save(w: &mut Writer, draft: &ProgramDraft, now: Timestamp) -> Result<i64> {
+    let who = w.actor();
     w.write(|tx| {
+        let before = draft
+            .id
+            .map(|id| program::program_draft(tx, id))
+            .transpose()?;
         let id = program::save_program(tx, draft, now)?;
         resettle(tx, now, [id])?;
+        let after = program::program_draft(tx, id)?;
+        let e = Entry::new("programs.save", &after.short_name);
+        let e = match before {
+            Some(b) => e.changed(&b, &after),
+            None => e.after(&after),
+        };
+        audit::record(tx, &who, &e)?;
         Ok(id)
     })
 }
@@ -38,9 +51,16 @@ pub fn import(w: &mut Writer, text: &str, now: Timestamp) -> Result<ImportSummar
         let read = w.conn().unchecked_transaction()?; // deferred: reads only, rolled back
         program::import::check(&read, text)?;
     }
+    let who = w.actor();
     w.write(|tx| {
         let (mut summary, changed) = program::import::programs(tx, now, text)?;
+        let after = serde_json::json!({ "programs": audit::ids(&changed), "result": summary });
         summary.exceptions = resettle(tx, now, changed)?;
+        audit::record(
+            tx,
+            &who,
+            &Entry::new("import.programs", "programs (JSON)").after(after),
+        )?;
         Ok(summary)
     })
 }

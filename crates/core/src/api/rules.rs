@@ -14,6 +14,7 @@ use crate::notify::rule_edit::{self, SavedRule};
 use crate::notify::rules_file::{self, AppliedRules, RulesFile};
 use crate::notify::template::{self, Preview};
 use crate::notify::test_send;
+use crate::store::audit::{self, Entry};
 use crate::{names, Error, Result, Writer};
 
 /// The rules of one program, in the order they were made.
@@ -43,7 +44,13 @@ pub fn save(
     input: &RuleInput,
     now: Timestamp,
 ) -> Result<SavedRule> {
-    w.write(|tx| rule_edit::save_rule(tx, program_id, id, input, now))
+    let who = w.actor();
+    w.write(|tx| {
+        let before = id.map(|id| rule::get_rule(tx, id)).transpose()?;
+        let saved = rule_edit::save_rule(tx, program_id, id, input, now)?;
+        record_rule(tx, &who, "rules.save", before.as_ref(), &saved.rule)?;
+        Ok(saved)
+    })
 }
 
 /// Enables or disables a rule, keeping everything else. Enabling a disabled rule moves its
@@ -52,13 +59,21 @@ pub fn save(
 /// # Errors
 /// [`Error::NotFound`] for an unknown rule.
 pub fn set_enabled(w: &mut Writer, id: i64, enabled: bool, now: Timestamp) -> Result<SavedRule> {
+    let who = w.actor();
     w.write(|tx| {
         let old = rule::get_rule(tx, id)?;
         let input = RuleInput {
             enabled,
-            ..old.input
+            ..old.input.clone()
         };
-        rule_edit::save_rule(tx, old.program_id, Some(id), &input, now)
+        let saved = rule_edit::save_rule(tx, old.program_id, Some(id), &input, now)?;
+        let action = if enabled {
+            "rules.enable"
+        } else {
+            "rules.disable"
+        };
+        record_rule(tx, &who, action, Some(&old), &saved.rule)?;
+        Ok(saved)
     })
 }
 
@@ -67,7 +82,14 @@ pub fn set_enabled(w: &mut Writer, id: i64, enabled: bool, now: Timestamp) -> Re
 /// # Errors
 /// [`Error::NotFound`] for an unknown rule.
 pub fn delete(w: &mut Writer, id: i64) -> Result<()> {
-    w.write(|tx| rule::delete_rule(tx, id))
+    let who = w.actor();
+    w.write(|tx| {
+        let old = rule::get_rule(tx, id)?;
+        rule::delete_rule(tx, id)?;
+        let e = Entry::new("rules.delete", rule_subject(tx, &old)?).before(&old.input);
+        audit::record(tx, &who, &e)?;
+        Ok(())
+    })
 }
 
 /// How many past messages a backfill of the rule would send, without opting in.
@@ -83,9 +105,13 @@ pub fn backfill_count(conn: &Connection, id: i64, now: Timestamp) -> Result<u32>
 /// # Errors
 /// [`Error::NotFound`] for an unknown rule.
 pub fn backfill(w: &mut Writer, id: i64, now: Timestamp) -> Result<u32> {
+    let who = w.actor();
     w.write(|tx| {
         let n = rule::backfill_count(tx, id, now)?;
         rule::backfill(tx, id)?;
+        let old = rule::get_rule(tx, id)?;
+        let e = Entry::new("rules.backfill", rule_subject(tx, &old)?);
+        audit::record(tx, &who, &e.after(serde_json::json!({ "messages": n })))?;
         Ok(n)
     })
 }
@@ -96,7 +122,13 @@ pub fn backfill(w: &mut Writer, id: i64, now: Timestamp) -> Result<u32> {
 /// # Errors
 /// [`Error::NotFound`] for an unknown program.
 pub fn defaults(w: &mut Writer, program_id: i64, now: Timestamp) -> Result<Vec<i64>> {
-    w.write(|tx| rule::create_default_rules(tx, program_id, now))
+    let who = w.actor();
+    w.write(|tx| {
+        let ids = rule::create_default_rules(tx, program_id, now)?;
+        let e = Entry::new("rules.defaults", audit::program_name(tx, program_id)?);
+        audit::record(tx, &who, &e.after(serde_json::json!({ "rules": ids })))?;
+        Ok(ids)
+    })
 }
 
 /// When a saved rule's next `count` messages would go, for real memberships (the run's own
@@ -173,6 +205,7 @@ pub fn import(
     file: &RulesFile,
     now: Timestamp,
 ) -> Result<Vec<AppliedRules>> {
+    let who = w.actor();
     w.write(|tx| {
         let named;
         let ids = match (program_ids, &file.program) {
@@ -188,6 +221,37 @@ pub fn import(
             }
             (ids, _) => ids,
         };
-        rules_file::apply(tx, ids, file, now)
+        let applied = rules_file::apply(tx, ids, file, now)?;
+        let e = Entry::new("rules.import", "rules file").after(&applied);
+        audit::record(tx, &who, &e)?;
+        Ok(applied)
     })
+}
+
+/// A rule as an entry's subject: its program, id and what it does.
+fn rule_subject(conn: &Connection, r: &Rule) -> Result<String> {
+    let program = audit::program_name(conn, r.program_id)?;
+    Ok(format!(
+        "{program} rule {} ({} {})",
+        r.id,
+        r.input.trigger.as_str(),
+        r.input.timing.as_str()
+    ))
+}
+
+/// Records a rule saved (created when `before` is `None`) with the fields that changed.
+fn record_rule(
+    tx: &rusqlite::Transaction,
+    who: &audit::Actor,
+    action: &'static str,
+    before: Option<&Rule>,
+    after: &Rule,
+) -> Result<()> {
+    let e = Entry::new(action, rule_subject(tx, after)?);
+    let e = match before {
+        Some(b) => e.changed(&b.input, &after.input),
+        None => e.after(&after.input),
+    };
+    audit::record(tx, who, &e)?;
+    Ok(())
 }

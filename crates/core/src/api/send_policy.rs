@@ -10,6 +10,7 @@ use crate::notify::holidays::{self, Holiday};
 use crate::notify::select::Held;
 use crate::notify::send_time;
 use crate::notify::send_window::{self, ProgramWindow, SendWindow};
+use crate::store::audit::{self, Entry};
 use crate::{names, Error, Reader, Result, Writer};
 
 /// The store-wide sending policy.
@@ -33,7 +34,14 @@ pub fn send_time(r: &Reader) -> Result<String> {
 /// # Errors
 /// [`crate::Error::Invalid`] for a malformed time; nothing is written then.
 pub fn set_send_time(w: &mut Writer, value: &str) -> Result<String> {
-    w.write(|tx| send_time::set_send_time(tx, value))
+    let who = w.actor();
+    w.write(|tx| {
+        let before = send_time::format_time(send_time::send_time(tx)?);
+        let after = send_time::set_send_time(tx, value)?;
+        let e = Entry::new("settings.send_time", "store").changed(&before, &after);
+        audit::record(tx, &who, &e)?;
+        Ok(after)
+    })
 }
 
 /// The store's send time and window.
@@ -41,9 +49,13 @@ pub fn set_send_time(w: &mut Writer, value: &str) -> Result<String> {
 /// # Errors
 /// Database errors.
 pub fn policy(r: &Reader) -> Result<SendPolicy> {
+    policy_in(r)
+}
+
+fn policy_in(conn: &rusqlite::Connection) -> Result<SendPolicy> {
     Ok(SendPolicy {
-        send_time: send_time(r)?,
-        window: send_window::store_window(r)?,
+        send_time: send_time::format_time(send_time::send_time(conn)?),
+        window: send_window::store_window(conn)?,
     })
 }
 
@@ -52,11 +64,16 @@ pub fn policy(r: &Reader) -> Result<SendPolicy> {
 /// # Errors
 /// [`crate::Error::Invalid`] for a bad time or window; nothing is written then.
 pub fn set_policy(w: &mut Writer, p: &SendPolicy) -> Result<SendPolicy> {
+    let who = w.actor();
     w.write(|tx| {
-        Ok(SendPolicy {
+        let before = policy_in(tx)?;
+        let after = SendPolicy {
             send_time: send_time::set_send_time(tx, &p.send_time)?,
             window: send_window::set_store_window(tx, &p.window)?,
-        })
+        };
+        let e = Entry::new("settings.send_policy", "store").changed(&before, &after);
+        audit::record(tx, &who, &e)?;
+        Ok(after)
     })
 }
 
@@ -79,9 +96,14 @@ pub fn set_program_window(
     program: &str,
     window: Option<&ProgramWindow>,
 ) -> Result<Option<ProgramWindow>> {
+    let who = w.actor();
     w.write(|tx| {
         let id = names::program(tx, program)?;
-        send_window::set_program_window(tx, id, window)
+        let before = send_window::program_window(tx, id)?;
+        let after = send_window::set_program_window(tx, id, window)?;
+        let e = Entry::new("settings.program_window", program).changed(&before, &after);
+        audit::record(tx, &who, &e)?;
+        Ok(after)
     })
 }
 
@@ -107,7 +129,14 @@ pub fn import_holidays(w: &mut Writer, program: Option<&str>, path: &Path) -> Re
     let text = std::fs::read(path)?;
     let text = String::from_utf8(text)
         .map_err(|_| Error::invalid("holidays", "the file is not UTF-8 text"))?;
-    w.write(|tx| holidays::import(tx, scope(tx, program)?, &text))
+    let who = w.actor();
+    w.write(|tx| {
+        let n = holidays::import(tx, scope(tx, program)?, &text)?;
+        let after = serde_json::json!({ "file": path.display().to_string(), "dates": n });
+        let e = Entry::new("import.holidays", program.unwrap_or("store")).after(after);
+        audit::record(tx, &who, &e)?;
+        Ok(n)
+    })
 }
 
 /// Removes every holiday of the store's list (or `program`'s own); returns how many.
@@ -115,7 +144,13 @@ pub fn import_holidays(w: &mut Writer, program: Option<&str>, path: &Path) -> Re
 /// # Errors
 /// [`crate::Error::NotFound`] for an unknown program.
 pub fn clear_holidays(w: &mut Writer, program: Option<&str>) -> Result<u32> {
-    w.write(|tx| holidays::clear(tx, scope(tx, program)?))
+    let who = w.actor();
+    w.write(|tx| {
+        let n = holidays::clear(tx, scope(tx, program)?)?;
+        let e = Entry::new("settings.holidays_clear", program.unwrap_or("store"));
+        audit::record(tx, &who, &e.before(serde_json::json!({ "dates": n })))?;
+        Ok(n)
+    })
 }
 
 /// How many messages the send window holds right now, and until when.

@@ -2,6 +2,7 @@
 //! too: the timer's run interval and whether closing the window keeps CertDesk in the tray.
 
 use crate::app;
+use crate::store::audit::{self, Entry};
 use crate::{Reader, Result, Writer};
 
 /// How many minutes the app's timer waits between runs (run + send).
@@ -17,9 +18,14 @@ pub fn run_interval(r: &Reader) -> Result<u32> {
 /// # Errors
 /// [`crate::Error::Invalid`] outside that range; nothing is written then.
 pub fn set_run_interval(w: &mut Writer, minutes: u32) -> Result<u32> {
+    let who = w.actor();
     w.write(|tx| {
+        let before = app::run_interval_minutes(tx)?;
         app::set_run_interval_minutes(tx, minutes)?;
-        app::run_interval_minutes(tx)
+        let after = app::run_interval_minutes(tx)?;
+        let e = Entry::new("settings.run_interval", "store").changed(before, after);
+        audit::record(tx, &who, &e)?;
+        Ok(after)
     })
 }
 
@@ -37,9 +43,14 @@ pub fn close_to_tray(r: &Reader) -> Result<bool> {
 /// # Errors
 /// Database errors.
 pub fn set_close_to_tray(w: &mut Writer, on: bool) -> Result<bool> {
+    let who = w.actor();
     w.write(|tx| {
+        let before = app::close_to_tray(tx)?;
         app::set_close_to_tray(tx, on)?;
-        app::close_to_tray(tx)
+        let after = app::close_to_tray(tx)?;
+        let e = Entry::new("settings.close_to_tray", "store").changed(before, after);
+        audit::record(tx, &who, &e)?;
+        Ok(after)
     })
 }
 
@@ -57,8 +68,13 @@ pub fn catch_up_days(r: &Reader) -> Result<u32> {
 /// # Errors
 /// [`crate::Error::Invalid`] outside that range; nothing is written then.
 pub fn set_catch_up_days(w: &mut Writer, days: u32) -> Result<u32> {
+    let who = w.actor();
     w.write(|tx| {
+        let before = crate::notify::catch_up::catch_up_days(tx)?;
         crate::notify::catch_up::set_catch_up_days(tx, days)?;
-        crate::notify::catch_up::catch_up_days(tx)
+        let after = crate::notify::catch_up::catch_up_days(tx)?;
+        let e = Entry::new("settings.catch_up_days", "store").changed(before, after);
+        audit::record(tx, &who, &e)?;
+        Ok(after)
     })
 }

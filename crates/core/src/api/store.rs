@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::app::{self, FirstRunChoice};
 use crate::mail::{outbox, restore as sending};
 use crate::notify;
+use crate::store::audit::{self, Entry};
 use crate::store::backup::{self, BackupSummary};
 use crate::{Db, Error, Reader, Result};
 
@@ -58,7 +59,12 @@ pub fn absolute(path: &str) -> Result<PathBuf> {
 /// [`Error::Invalid`] for a relative path, the live store or its `-wal`/`-shm`, a symbolic
 /// link or a non-regular file; file and database errors.
 pub fn backup(db: &Db, path: &str) -> Result<BackupSummary> {
-    backup::backup(db, &absolute(path)?)
+    let summary = backup::backup(db, &absolute(path)?)?;
+    // Recorded once the copy is complete (so the backup itself does not hold its entry).
+    let e = Entry::new("store.backup", &summary.path).after(&summary);
+    db.writer()?
+        .write(|tx| audit::record(tx, &db.actor(), &e))?;
+    Ok(summary)
 }
 
 /// Replaces the store's content with the backup at `path` (a full path), without sending
@@ -76,10 +82,22 @@ pub fn restore(db: &Db, path: &str, now: Timestamp) -> Result<RestoreSummary> {
     let before = db.writer()?.write(|tx| sending::hold(tx, now))?;
     let shown = src.display().to_string();
     let live = db.path().to_path_buf();
+    let who = db.actor();
     match backup::restore_with(db, &src, |staged| {
-        sending::carry_over(staged, &live, &shown, now, |tx| {
+        let report = sending::carry_over(staged, &live, &shown, now, |tx| {
             notify::restored::render_again(tx, sending::SET_ASIDE, now)
-        })
+        })?;
+        // The live trail goes on, with the restore recorded in the restored content itself:
+        // the entry exists exactly when the restore replaced the store.
+        audit::carry_over(staged, &live)?;
+        let tx = staged.transaction()?;
+        audit::record(
+            &tx,
+            &who,
+            &Entry::new("store.restore", &shown).after(&report),
+        )?;
+        tx.commit()?;
+        Ok(report)
     }) {
         Ok((b, r)) => Ok(RestoreSummary {
             path: b.path,
@@ -124,5 +142,12 @@ pub fn choose_first_run(
     now: Timestamp,
 ) -> Result<Option<Db>> {
     let path = path.map(absolute).transpose()?;
-    app::choose_first_run(db, choice, path.as_deref(), now)
+    let switched = app::choose_first_run(db, choice, path.as_deref(), now)?;
+    // Recorded in the store used from now on (the existing file, when one was chosen).
+    let e = Entry::new("store.first_run", choice.as_str())
+        .after(serde_json::json!({ "path": path.map(|p| p.display().to_string()) }));
+    let used = switched.as_ref().unwrap_or(db);
+    used.writer()?
+        .write(|tx| audit::record(tx, &db.actor(), &e))?;
+    Ok(switched)
 }

@@ -44,7 +44,7 @@ pub enum FirstRunChoice {
 }
 
 impl FirstRunChoice {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             FirstRunChoice::Demo => "demo",
             FirstRunChoice::Empty => "empty",
@@ -107,7 +107,7 @@ fn open_existing(db: &Db, existing: Option<&Path>) -> Result<Db> {
         });
     }
     backup::summarise(path)?; // refuses foreign files and newer schemas before touching them
-    let opened = Db::open(path)?;
+    let opened = Db::open(path)?.with_actor((*db.actor()).clone());
     let folder = db.path().parent().unwrap_or(Path::new("."));
     location::point_to(folder, path)?;
     Ok(opened)

@@ -12,6 +12,7 @@ use super::sender::{send_now_with, test_send, SendOptions};
 use super::smtp_settings::{
     load_password, load_settings, save_password, save_settings, PasswordStore, SmtpSettings,
 };
+use crate::store::audit::{self, Entry};
 use crate::{Result, Writer};
 
 /// The SMTP settings as the screen shows them: no password, only whether one is stored.
@@ -58,7 +59,18 @@ pub fn save_smtp(
         Some(p) => Some(save_password(settings, p)?),
         None => None,
     };
-    w.write(|tx| save_settings(tx, settings))?;
+    let who = w.actor();
+    w.write(|tx| {
+        let before = load_settings(tx)?;
+        save_settings(tx, settings)?;
+        // Never the password itself: only that a new one was stored.
+        let mut e = Entry::new("settings.smtp", &settings.host).changed(&before, settings);
+        if let (Some(serde_json::Value::Object(a)), true) = (e.after.as_mut(), stored.is_some()) {
+            a.insert("password".into(), "changed".into());
+        }
+        audit::record(tx, &who, &e)?;
+        Ok(())
+    })?;
     Ok(stored)
 }
 

@@ -7,5 +7,7 @@ pub mod dashboard;
 pub mod export;
 pub mod format;
 pub mod membership;
+pub mod message_log;
 pub mod outlook;
 pub mod summary;
+pub mod trail;

@@ -4,6 +4,7 @@
 //! whose [`Writer::write`] wraps the work in one `BEGIN IMMEDIATE` transaction, so a write
 //! never fails half-way with "database is locked" and never leaves half its rows behind.
 
+pub mod audit;
 pub mod backup;
 pub mod location;
 mod migrations;
@@ -12,6 +13,7 @@ pub(crate) mod setting;
 
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -32,6 +34,8 @@ pub const APPLICATION_ID: i64 = 0x4344_534B;
 pub struct Db {
     path: PathBuf,
     readers: ReaderPool,
+    /// Who the changes made through this store's writers are recorded as (audit/).
+    actor: Arc<audit::Actor>,
 }
 
 impl Db {
@@ -51,6 +55,7 @@ impl Db {
         let db = Db {
             path,
             readers: ReaderPool::default(),
+            actor: Arc::new(audit::Actor::unknown()),
         };
         let mut conn = db.connect(OpenFlags::default())?;
         migrations::migrate(&mut conn, &db.path)?;
@@ -59,6 +64,19 @@ impl Db {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// This store, its writers recording their changes as made by `actor` (the OS user read
+    /// at the edge, and the clock). A store opened without one records user "unknown".
+    #[must_use]
+    pub fn with_actor(mut self, actor: audit::Actor) -> Db {
+        self.actor = Arc::new(actor);
+        self
+    }
+
+    /// Who this store's writers record their changes as made by.
+    pub fn actor(&self) -> Arc<audit::Actor> {
+        self.actor.clone()
     }
 
     /// A query-only connection: an idle one of this store's if there is one, else a new one.
@@ -84,7 +102,7 @@ impl Db {
     pub fn writer(&self) -> Result<Writer> {
         let conn =
             self.connect(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        Ok(Writer(conn))
+        Ok(Writer(conn, self.actor.clone()))
     }
 
     fn connect(&self, flags: OpenFlags) -> Result<Connection> {
@@ -225,7 +243,7 @@ impl Drop for Reader {
 
 /// A connection that writes, one transaction at a time.
 #[derive(Debug)]
-pub struct Writer(Connection);
+pub struct Writer(Connection, Arc<audit::Actor>);
 
 impl Writer {
     /// Runs `f` inside one `BEGIN IMMEDIATE` transaction: committed if `f` returns `Ok`,
@@ -242,6 +260,11 @@ impl Writer {
     pub fn dry_run<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
         let tx = Transaction::new(&mut self.0, TransactionBehavior::Immediate)?;
         f(&tx) // dropping `tx` rolls it back
+    }
+
+    /// Who this writer's changes are recorded as made by: pass it to [`audit::record`].
+    pub fn actor(&self) -> Arc<audit::Actor> {
+        self.1.clone()
     }
 
     /// Reads through the writer's connection (to see what it has just written).

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod api;
+mod audit;
 mod backup;
 mod calendar_dates;
 mod certification;
