@@ -5,6 +5,7 @@
 pub mod admins;
 pub mod catalog;
 pub mod digest;
+pub mod drop_folder;
 pub mod enrolment;
 pub mod exceptions;
 pub mod forecast;
