@@ -31,9 +31,7 @@ enum Checked {
 fn check(conn: &Connection, now: Timestamp, kind: HrFileKind, bytes: &[u8]) -> Result<Checked> {
     Ok(match kind {
         HrFileKind::Learners => Checked::Learners(learners::prepare(conn, || Ok(bytes))?),
-        HrFileKind::Assignments => {
-            Checked::Assignments(records::check_assignments(conn, bytes)?)
-        }
+        HrFileKind::Assignments => Checked::Assignments(records::check_assignments(conn, bytes)?),
         HrFileKind::Completions => {
             Checked::Completions(records::check_completions(conn, now, bytes)?)
         }
@@ -107,7 +105,10 @@ fn import(w: &mut Writer, root: &Path, t: &Taken<'_>, checked: Checked) -> Resul
             "{}Imported {} rows: {} created, {} updated, {} exceptions raised.\n",
             t.head, s.rows, s.created, s.updated, s.exceptions
         );
-        let id = insert(tx, &new_file(t, HrOutcome::Imported, s.rows, 0, &rel, &report))?;
+        let id = insert(
+            tx,
+            &new_file(t, HrOutcome::Imported, s.rows, 0, &rel, &report),
+        )?;
         Ok(Ok((id, s, report)))
     })?;
     let (id, summary, report) = match done {
