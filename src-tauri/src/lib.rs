@@ -92,6 +92,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::backup::restore_store,
         commands::first_run::first_run_pending,
         commands::first_run::choose_first_run,
+        commands::hr::drop_folder,
+        commands::hr::set_drop_folder,
+        commands::hr::sync_hr_folder,
+        commands::hr::hr_files,
+        commands::hr::hr_file_report,
     ])
 }
 

@@ -6,6 +6,7 @@ pub mod background;
 pub mod backup;
 pub mod exceptions;
 pub mod first_run;
+pub mod hr;
 pub mod import;
 pub mod messages;
 pub mod programs;

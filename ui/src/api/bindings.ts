@@ -186,6 +186,16 @@ export const commands = {
 	 *  which the app (and the CLI) use from then on. Returns the path of the store in use.
 	 */
 	chooseFirstRun: (choice: FirstRunChoice, path: string | null) => typedError<string, CommandError>(__TAURI_INVOKE("choose_first_run", { choice, path })),
+	/**  The HR drop folder, if one is set. */
+	dropFolder: () => typedError<string | null, CommandError>(__TAURI_INVOKE("drop_folder")),
+	/**  Sets the HR drop folder (an existing folder, full path), or none with `null`. */
+	setDropFolder: (path: string | null) => typedError<string | null, CommandError>(__TAURI_INVOKE("set_drop_folder", { path })),
+	/**  Takes the drop folder's ready files now. */
+	syncHrFolder: () => typedError<HrSync, CommandError>(__TAURI_INVOKE("sync_hr_folder")),
+	/**  The files taken from the drop folder, newest first. */
+	hrFiles: () => typedError<HrFileRecord[], CommandError>(__TAURI_INVOKE("hr_files")),
+	/**  The report of one HR file: what it imported, or every problem found. */
+	hrFileReport: (id: number) => typedError<string, CommandError>(__TAURI_INVOKE("hr_file_report", { id })),
 };
 
 /* Types */
@@ -655,6 +665,65 @@ export type Holiday = {
 	name: string,
 };
 
+/**  Which import a dropped file feeds; the order of the variants is the order of a sync. */
+export type HrFileKind = "learners" | "assignments" | "completions";
+
+/**  What one sync did with one file. */
+export type HrFileOutcome = {
+	/**  Its row in the list of HR files (for its report). */
+	id: number,
+	/**  The name it was dropped under. */
+	name: string,
+	kind: HrFileKind,
+	outcome: HrOutcome,
+	/**  Data rows read. */
+	rows: number,
+	/**  Problems found (every bad row counted, header included). */
+	problems: number,
+	/**  What the import wrote (imported files only). */
+	summary: ImportSummary | null,
+	/**
+	 *  Where it went, relative to the drop folder (e.g. `rejected/learners.csv`); `None`
+	 *  when the move failed (see `move_error`: the file stays and is never imported again).
+	 */
+	moved_to: string | null,
+	move_error: string | null,
+};
+
+/**  One file taken from the drop folder, as the list of recent HR files shows it. */
+export type HrFileRecord = {
+	id: number,
+	/**  The name it was dropped under. */
+	name: string,
+	kind: HrFileKind,
+	outcome: HrOutcome,
+	/**  When a sync took it (RFC 3339). */
+	taken_at: string,
+	rows: number,
+	problems: number,
+	/**  Where it went, relative to the drop folder; `None` while it could not be moved. */
+	moved_to: string | null,
+};
+
+/**  What became of a file. */
+export type HrOutcome = 
+/**  Every row was good: imported and moved to `processed/`. */
+"imported" | 
+/**  Some row was bad: nothing imported, moved to `rejected/`, administrators mailed. */
+"rejected" | 
+/**  The same content was imported before: not imported again, moved to `rejected/`. */
+"duplicate";
+
+/**  What one sync did. */
+export type HrSync = {
+	/**  The drop folder; `None` when none is set (nothing to do). */
+	folder: string | null,
+	/**  The files taken, in the order they were taken. */
+	files: HrFileOutcome[],
+	/**  Files left for a later sync: still being written (changed within the quiet period). */
+	waiting: string[],
+};
+
 /**
  *  What an import would do, found without writing anything. The file is imported only when
  *  `problems` is empty.
@@ -1026,6 +1095,16 @@ export type RunSummary = {
 	engine: EngineSummary,
 	/**  Messages that came due: queued in the outbox, skipped (with a reason) or failed. */
 	notifications: EnqueueSummary,
+	/**
+	 *  The files taken from the HR drop folder before the engine step (imported, rejected
+	 *  or duplicate), in the order taken; empty when no folder is set.
+	 */
+	hr_files: HrFileOutcome[],
+	/**
+	 *  Why the drop folder could not be synced (an unmounted drive, say); the run went on
+	 *  without it and nothing in the folder was touched.
+	 */
+	hr_folder_error: string | null,
 };
 
 /**  A saved rule and the size of the backfill it could make. */

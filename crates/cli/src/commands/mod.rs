@@ -7,6 +7,7 @@ pub mod backup;
 pub mod catalog;
 pub mod exceptions;
 pub mod forecast;
+pub mod hr;
 pub mod import;
 pub mod notify;
 pub mod program;

@@ -12,6 +12,7 @@ mod engine;
 mod exception_undo;
 mod faults;
 mod forecast;
+mod hr_files;
 mod init;
 mod lock;
 mod notify;

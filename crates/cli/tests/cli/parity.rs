@@ -80,6 +80,12 @@ const MAPPED: &[(&str, &str)] = &[
     ("site_admins", "admins list"),
     ("add_site_admin", "admins add"),
     ("remove_site_admin", "admins remove"),
+    // The HR drop folder.
+    ("drop_folder", "settings drop-folder"),
+    ("set_drop_folder", "settings drop-folder --off"),
+    ("sync_hr_folder", "sync"),
+    ("hr_files", "hr-files"),
+    ("hr_file_report", "hr-files --report"),
 ];
 
 /// Commands that only make sense in the window, and why.
