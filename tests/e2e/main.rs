@@ -9,6 +9,7 @@ mod exceptions;
 mod first_run;
 mod forecast;
 mod harness;
+mod hr_files;
 mod import;
 mod membership;
 mod program_edit;

@@ -303,3 +303,31 @@ fn a_folder_that_cannot_be_reached_is_a_clear_error_and_loses_nothing() {
     assert_eq!(api::set_folder(&mut w, None).unwrap(), None);
     assert_eq!(sync(&db, t(NOW)), Default::default());
 }
+
+#[test]
+fn a_file_that_cannot_be_moved_after_its_import_is_not_imported_again() {
+    let (_dir, db, folder) = setup();
+    // A file named `processed` where the folder should be: the move fails.
+    std::fs::write(folder.join("processed"), "in the way").unwrap();
+    put(&folder, "learners.csv", LEARNERS, 60);
+    let s = sync(&db, t(NOW));
+    let f = &s.files[0];
+    assert_eq!(f.outcome, HrOutcome::Imported);
+    assert_eq!(f.moved_to, None);
+    assert!(f.move_error.is_some());
+    assert!(folder.join("learners.csv").exists());
+    let report = api::report(&db.reader().unwrap(), f.id).unwrap();
+    assert!(report.contains("could not be moved"), "{report}");
+    // The next sync finds it again: a duplicate, set aside in rejected/, not imported twice.
+    let s = sync(&db, t(NOW) + SignedDuration::from_mins(1));
+    assert_eq!(s.files[0].outcome, HrOutcome::Duplicate);
+    assert!(folder.join("rejected/learners.csv").exists());
+    assert_eq!(count(&db, "SELECT count(*) FROM learner"), 2);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM hr_file WHERE outcome = 'imported'"
+        ),
+        1
+    );
+}
