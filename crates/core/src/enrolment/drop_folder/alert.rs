@@ -48,7 +48,7 @@ pub(super) fn queue(
         );
         let key = format!("hr{file_id}.adm{}", admin.id);
         let failed = admin.email.trim().is_empty();
-        tx.prepare_cached(
+        let added = tx.prepare_cached(
             "INSERT INTO message (dedup_key, recipient_kind, recipient_email, subject,
                  body_html, body_text, state, skip_reason, created_at, trigger, cycle)
              VALUES (?1, 'admin', ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'hr_file', 0)
@@ -64,7 +64,7 @@ pub(super) fn queue(
             failed.then_some("no email address"),
             now,
         ])?;
-        if !failed && tx.changes() == 1 {
+        if !failed && added == 1 {
             let header = outbox::message_id(&key, &instance, &domain);
             outbox::add(tx, tx.last_insert_rowid(), &header, now)?;
         }
