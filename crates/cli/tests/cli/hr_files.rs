@@ -95,6 +95,8 @@ fn sync_imports_good_files_rejects_bad_ones_and_lists_them_with_their_reports() 
         got[0].subject(),
         "CertDesk: HR file assignments-monday.csv rejected (3 problems)"
     );
+    let log = ok_json(&db, &["log", "--trigger", "hr_file"]);
+    assert_eq!(log["entries"].as_array().unwrap().len(), 1, "{log}");
     // Text output names each file.
     let out = cli(&db, &["hr-files"]);
     let text = String::from_utf8_lossy(&out.stdout);

@@ -48,22 +48,23 @@ pub(super) fn queue(
         );
         let key = format!("hr{file_id}.adm{}", admin.id);
         let failed = admin.email.trim().is_empty();
-        let added = tx.prepare_cached(
-            "INSERT INTO message (dedup_key, recipient_kind, recipient_email, subject,
+        let added = tx
+            .prepare_cached(
+                "INSERT INTO message (dedup_key, recipient_kind, recipient_email, subject,
                  body_html, body_text, state, skip_reason, created_at, trigger, cycle)
              VALUES (?1, 'admin', ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'hr_file', 0)
              ON CONFLICT (dedup_key) DO NOTHING",
-        )?
-        .execute(params![
-            key,
-            admin.email,
-            subject,
-            text_to_html(&text),
-            text,
-            if failed { "failed" } else { "queued" },
-            failed.then_some("no email address"),
-            now,
-        ])?;
+            )?
+            .execute(params![
+                key,
+                admin.email,
+                subject,
+                text_to_html(&text),
+                text,
+                if failed { "failed" } else { "queued" },
+                failed.then_some("no email address"),
+                now,
+            ])?;
         if !failed && added == 1 {
             let header = outbox::message_id(&key, &instance, &domain);
             outbox::add(tx, tx.last_insert_rowid(), &header, now)?;
