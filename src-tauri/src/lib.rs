@@ -106,6 +106,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::audit::verify_audit,
         commands::audit::export_audit,
         commands::audit::export_messages,
+        commands::hr::drop_folder,
+        commands::hr::set_drop_folder,
+        commands::hr::sync_hr_folder,
+        commands::hr::hr_files,
+        commands::hr::hr_file_report,
     ])
 }
 

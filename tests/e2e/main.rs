@@ -12,6 +12,7 @@ mod explain;
 mod first_run;
 mod forecast;
 mod harness;
+mod hr_files;
 mod import;
 mod membership;
 mod notices;

@@ -74,6 +74,11 @@ enum Command {
     Explain(commands::explain::Args),
     /// Advance certifications (and queue due notifications) as of --now.
     Run(commands::run::Args),
+    /// Take the HR drop folder's ready files now (learners, then assignments, then
+    /// completions): each imported whole or rejected whole, then moved with a report.
+    Sync(commands::hr::SyncArgs),
+    /// The files taken from the HR drop folder, newest first; --report ID prints one's report.
+    HrFiles(commands::hr::FilesArgs),
     /// List and resolve assignment exceptions.
     #[command(subcommand)]
     Exceptions(commands::exceptions::Command),
@@ -174,6 +179,8 @@ fn run(cli: Cli, out: &Output) -> anyhow::Result<()> {
         Command::Learners(c) => commands::catalog::learners(c, &db, out),
         Command::Settings(c) => commands::settings::run(c, &db, out),
         Command::Run(a) => commands::run::run(a, &db, out),
+        Command::Sync(a) => commands::hr::sync(a, &db, out),
+        Command::HrFiles(a) => commands::hr::files(a, &db, out),
         Command::Forecast(a) => commands::forecast::run(a, &db, out),
         Command::Explain(a) => commands::explain::run(a, &db, out),
         Command::Exceptions(c) => commands::exceptions::run(c, &db, out),

@@ -9,6 +9,7 @@ pub mod desktop;
 pub mod exceptions;
 pub mod explain;
 pub mod first_run;
+pub mod hr;
 pub mod import;
 pub mod messages;
 pub mod oauth;

@@ -27,6 +27,8 @@ export const commands = {
 	 *  day and the messages of the day asked for (or the first ones).
 	 */
 	forecast: (args: ForecastArgs) => typedError<Forecast, CommandError>(__TAURI_INVOKE("forecast", { args })),
+	/**  The membership's timeline and one sentence per rule, as of now. */
+	explain: (args: ExplainArgs) => typedError<Explanation, CommandError>(__TAURI_INVOKE("explain", { args })),
 	/**  A page of raised exceptions, optionally of one type, after exception id `after`. */
 	raisedExceptions: (kind: ExceptionKind | null, after: number | null, limit: number) => typedError<ExceptionRow[], CommandError>(__TAURI_INVOKE("raised_exceptions", { kind, after, limit })),
 	/**  How many selected rows `action` would change, and which it would skip and why. */
@@ -101,6 +103,8 @@ export const commands = {
 	backfillRule: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("backfill_rule", { id })),
 	/**  A saved rule rendered for a chosen learner, as each recipient would get it. */
 	previewRule: (ruleId: number, learnerId: number) => typedError<Preview, CommandError>(__TAURI_INVOKE("preview_rule", { ruleId, learnerId })),
+	/**  A subject and body as typed, rendered for an example learner: the editor's live preview. */
+	previewTemplate: (subject: string, body: string) => typedError<Rendered, CommandError>(__TAURI_INVOKE("preview_template", { subject, body })),
 	/**  When a saved rule's next messages would go (the next five, for real memberships). */
 	ruleNextSends: (ruleId: number) => typedError<NextSend[], CommandError>(__TAURI_INVOKE("rule_next_sends", { ruleId })),
 	/**
@@ -128,6 +132,13 @@ export const commands = {
 	saveSmtpSettings: (settings: SmtpSettings, password: string | null) => typedError<PasswordStore | null, CommandError>(__TAURI_INVOKE("save_smtp_settings", { settings, password })),
 	/**  Sends a test message with these settings (saved or not). */
 	testSmtpSettings: (settings: SmtpSettings, password: string | null, to: string) => typedError<null, CommandError>(__TAURI_INVOKE("test_smtp_settings", { settings, password, to })),
+	/**
+	 *  Signs in with the provider of `registration` as its account, through the system
+	 *  browser; the SMTP user becomes the account and a pause is lifted.
+	 */
+	smtpSignIn: (registration: OAuthSettings) => typedError<SignedIn, CommandError>(__TAURI_INVOKE("smtp_sign_in", { registration })),
+	/**  Signs the OAuth account out; returns it, if one was signed in. */
+	smtpSignOut: () => typedError<string | null, CommandError>(__TAURI_INVOKE("smtp_sign_out")),
 	/**  The site administrators who receive exception alerts. */
 	siteAdmins: () => typedError<SiteAdmin[], CommandError>(__TAURI_INVOKE("site_admins")),
 	/**  Adds a site administrator. */
@@ -186,6 +197,15 @@ export const commands = {
 	 *  which the app (and the CLI) use from then on. Returns the path of the store in use.
 	 */
 	chooseFirstRun: (choice: FirstRunChoice, path: string | null) => typedError<string, CommandError>(__TAURI_INVOKE("choose_first_run", { choice, path })),
+	/**
+	 *  The notifications raised while the window was hidden (newest first), and the screen the
+	 *  last one asks to open (returned once).
+	 */
+	notices: () => typedError<Notices, CommandError>(__TAURI_INVOKE("notices")),
+	/**  Opens `path`, a file this session exported or backed up, in its default application. */
+	openMadeFile: (path: string) => typedError<null, CommandError>(__TAURI_INVOKE("open_made_file", { path })),
+	/**  Shows `path`, a file this session exported or backed up, selected in its folder. */
+	showMadeFile: (path: string) => typedError<null, CommandError>(__TAURI_INVOKE("show_made_file", { path })),
 	/**  A page of the audit trail, newest first, with the actions and users for the filters. */
 	auditList: (filter: AuditFilter) => typedError<AuditPage, CommandError>(__TAURI_INVOKE("audit_list", { filter })),
 	/**  Walks the hash chain: OK with the count, or the first altered or missing entry. */
@@ -194,6 +214,16 @@ export const commands = {
 	exportAudit: (filter: AuditFilter, format: TrailFormat, path: string) => typedError<TrailExport, CommandError>(__TAURI_INVOKE("export_audit", { filter, format, path })),
 	/**  Writes the message log of the UTC days `from` to `to` to `path` as CSV or JSON Lines. */
 	exportMessages: (from: string | null, to: string | null, format: TrailFormat, path: string) => typedError<TrailExport, CommandError>(__TAURI_INVOKE("export_messages", { from, to, format, path })),
+	/**  The HR drop folder, if one is set. */
+	dropFolder: () => typedError<string | null, CommandError>(__TAURI_INVOKE("drop_folder")),
+	/**  Sets the HR drop folder (an existing folder, full path), or none with `null`. */
+	setDropFolder: (path: string | null) => typedError<string | null, CommandError>(__TAURI_INVOKE("set_drop_folder", { path })),
+	/**  Takes the drop folder's ready files now. */
+	syncHrFolder: () => typedError<HrSync, CommandError>(__TAURI_INVOKE("sync_hr_folder")),
+	/**  The files taken from the drop folder, newest first. */
+	hrFiles: () => typedError<HrFileRecord[], CommandError>(__TAURI_INVOKE("hr_files")),
+	/**  The report of one HR file: what it imported, or every problem found. */
+	hrFileReport: (id: number) => typedError<string, CommandError>(__TAURI_INVOKE("hr_file_report", { id })),
 };
 
 /* Types */
@@ -286,6 +316,16 @@ export type AuditRow = {
 	after: string | null,
 	hash: string,
 };
+
+/**  How the SMTP login works, as `smtp show` and the settings page show it. */
+export type AuthView = 
+/**  No login, or a password (stored or not). */
+{ method: "password" } | 
+/**
+ *  Signed in with a provider as `account`; `signed_in` is false when no refresh token is
+ *  stored for it (consent revoked, signed out elsewhere, another host): "Sign in again".
+ */
+{ method: "oauth"; provider: Provider; account: string; signed_in: boolean };
 
 /**  The options as the settings screen shows them. */
 export type BackgroundOptions = {
@@ -541,6 +581,8 @@ export type ErrorKind = "database" | "disk_full" | "busy" | "io" | "not_a_store"
 "needs_confirmation" | 
 /**  A batch undone once already. */
 "already_undone" | 
+/**  An OAuth sign-in (Microsoft, Google) that did not complete. */
+"sign_in" | 
 /**  The audit trail's hash chain found an altered or missing entry. */
 "audit_broken";
 
@@ -605,6 +647,34 @@ export type ExpiringFigure = {
 export type ExpiryRange = {
 	after: number,
 	until: number,
+};
+
+/**  Whom and what to explain, by the names the administrator knows. */
+export type ExplainArgs = {
+	/**  The learner's id number. */
+	learner: string,
+	/**  The program's short name, or its id. */
+	program: string,
+	/**
+	 *  Or the membership itself (a message log line's `assignment_id`): then `learner` and
+	 *  `program` may be left empty.
+	 */
+	membership?: number | null,
+};
+
+/**  The explainer's answer for one learner in one program. */
+export type Explanation = {
+	learner: string,
+	learner_id_number: string,
+	program: string,
+	program_name: string,
+	assignment_id: number,
+	/**  The membership's status now (`in_progress`, `certified` ...). */
+	status: string,
+	/**  RFC 3339: the moment explained. */
+	now: string,
+	timeline: TimelineEntry[],
+	rules: RuleExplanation[],
 };
 
 /**  The file formats of an export. */
@@ -703,6 +773,65 @@ export type Holiday = {
 	/**  `YYYY-MM-DD`. */
 	date: string,
 	name: string,
+};
+
+/**  Which import a dropped file feeds; the order of the variants is the order of a sync. */
+export type HrFileKind = "learners" | "assignments" | "completions";
+
+/**  What one sync did with one file. */
+export type HrFileOutcome = {
+	/**  Its row in the list of HR files (for its report). */
+	id: number,
+	/**  The name it was dropped under. */
+	name: string,
+	kind: HrFileKind,
+	outcome: HrOutcome,
+	/**  Data rows read. */
+	rows: number,
+	/**  Problems found (every bad row counted, header included). */
+	problems: number,
+	/**  What the import wrote (imported files only). */
+	summary: ImportSummary | null,
+	/**
+	 *  Where it went, relative to the drop folder (e.g. `rejected/learners.csv`); `None`
+	 *  when the move failed (see `move_error`: the file stays and is never imported again).
+	 */
+	moved_to: string | null,
+	move_error: string | null,
+};
+
+/**  One file taken from the drop folder, as the list of recent HR files shows it. */
+export type HrFileRecord = {
+	id: number,
+	/**  The name it was dropped under. */
+	name: string,
+	kind: HrFileKind,
+	outcome: HrOutcome,
+	/**  When a sync took it (RFC 3339). */
+	taken_at: string,
+	rows: number,
+	problems: number,
+	/**  Where it went, relative to the drop folder; `None` while it could not be moved. */
+	moved_to: string | null,
+};
+
+/**  What became of a file. */
+export type HrOutcome = 
+/**  Every row was good: imported and moved to `processed/`. */
+"imported" | 
+/**  Some row was bad: nothing imported, moved to `rejected/`, administrators mailed. */
+"rejected" | 
+/**  The same content was imported before: not imported again, moved to `rejected/`. */
+"duplicate";
+
+/**  What one sync did. */
+export type HrSync = {
+	/**  The drop folder; `None` when none is set (nothing to do). */
+	folder: string | null,
+	/**  The files taken, in the order they were taken. */
+	files: HrFileOutcome[],
+	/**  Files left for a later sync: still being written (changed within the quiet period). */
+	waiting: string[],
 };
 
 /**
@@ -884,6 +1013,52 @@ export type NextSend = {
 	reminder_no: number,
 };
 
+/**  One notice: its kind, what it says, and the screen (a UI screen id) that explains it. */
+export type Notice = {
+	kind: NoticeKind,
+	title: string,
+	text: string,
+	screen: string,
+	/**  When it was raised (RFC 3339); empty until [`Notifier::notify`] stamps it. */
+	at: string,
+};
+
+/**  What a notice is about. */
+export type NoticeKind = 
+/**  Sending paused (the server refused the login or the sender). */
+"sending_paused" | 
+/**  Messages could not be delivered (refused, or the server could not be used). */
+"deliveries_failing" | 
+/**  A background run raised exceptions. */
+"new_exceptions";
+
+/**  What the window shows of the notices: the record (newest first) and the screen to open. */
+export type Notices = {
+	record: Notice[],
+	/**  The screen of the last notice raised while the window was hidden; cleared by reading. */
+	open_screen: string | null,
+};
+
+/**  The app registration and the signed-in account, as the settings page edits them. */
+export type OAuthSettings = {
+	provider: Provider,
+	/**  Microsoft: the directory (tenant) id or domain; `organizations` when empty. */
+	tenant?: string,
+	/**  The application (client) id of the organisation's app registration. */
+	client_id: string,
+	/**
+	 *  Google only: the client secret of a "Desktop app" client (Google requires it in the
+	 *  installed-app flow; it is not a secret there). Empty for Microsoft.
+	 */
+	client_secret?: string,
+	/**  The signed-in mailbox (the SMTP user); empty until signed in. */
+	account?: string,
+	/**  Overrides of the endpoints; empty: the provider's. */
+	authorize_url?: string,
+	token_url?: string,
+	device_url?: string,
+};
+
 /**  The unit of a rule's offset; calendar-aware in the recipient's time zone. */
 export type OffsetUnit = "day" | "week" | "month";
 
@@ -984,6 +1159,13 @@ export type Progress = {
 	total: number,
 };
 
+/**  Who issues the tokens. */
+export type Provider = 
+/**  Microsoft 365 (Entra ID): smtp.office365.com:587 STARTTLS. */
+"microsoft" | 
+/**  Google Workspace or Gmail: smtp.gmail.com:587 STARTTLS. */
+"google";
+
 /**  How the outbox stands, for the status bar and `certdesk-cli send --status`. */
 export type QueueStatus = {
 	queued: number,
@@ -998,6 +1180,55 @@ export type QueueStatus = {
 	/**  The next retry instant of a queued message (RFC 3339), if any. */
 	next_attempt_at: string | null,
 };
+
+/**  Why a rule sent, will send, or did not send: the code the UI and scripts branch on. */
+export type ReasonKind = 
+/**  Sent (the last message of the rule about this membership). */
+"sent" | 
+/**  The next message goes at `at`. */
+"scheduled" | 
+/**  Due now: the next run queues it. */
+"due_now" | 
+/**  Queued, waiting in the outbox to be sent. */
+"queued" | 
+/**  The rule is disabled. */
+"disabled" | 
+/**  Due before the rule took effect (created or retimed later) and not backfilled. */
+"not_backfilled" | 
+/**  The learner is suspended. */
+"suspended" | 
+/**  An exception on the membership is raised and not yet handled. */
+"exception_raised" | 
+/**  The membership's exception was dismissed. */
+"exception_dismissed" | 
+/**  The membership's exception was resolved as not assigned. */
+"exception_not_assigned" | 
+/**  The learner was unassigned from the program. */
+"unassigned" | 
+/**  The membership is inactive. */
+"inactive" | 
+/**  The learner already completed (due date and course set reminders). */
+"already_complete" | 
+/**  The membership is no longer in the state the rule is about (expiry, window open). */
+"condition_not_met" | 
+/**  The rule's event has not happened (no due date, not completed ...). */
+"no_event" | 
+/**  A manager copy, but the learner has no manager. */
+"no_manager" | 
+/**  An escalation copy, but the learner's managers have no manager. */
+"no_second_manager" | 
+/**  The recipient has no email address. */
+"no_address" | 
+/**  The reminder came due after its event had passed. */
+"event_passed" | 
+/**  Older than the catch-up horizon: logged as skipped, never sent. */
+"outside_horizon" | 
+/**  Due, but held by the send window until `at`. */
+"held" | 
+/**  Delivery failed; the sentence gives the server's reply. */
+"delivery_failed" | 
+/**  Skipped for another reason (given in the sentence). */
+"skipped";
 
 /**  Who receives a rule's messages. */
 export type Recipients = "learner" | "managers" | "both" | "admins";
@@ -1054,6 +1285,21 @@ export type Rule = {
 	effective_from: string,
 };
 
+/**  Why one rule sent, will send, or did not send a message about this membership. */
+export type RuleExplanation = {
+	rule_id: number,
+	trigger: string,
+	/**  The rule in words: "due date, 7 days before, to the learner and managers". */
+	rule: string,
+	enabled: boolean,
+	/**  The reason code the UI can branch on. */
+	reason: ReasonKind,
+	/**  RFC 3339: when it was sent, is scheduled, or is held until, when the reason has one. */
+	at: string | null,
+	/**  The one sentence an administrator reads. */
+	sentence: string,
+};
+
 /**  What the administrator edits: everything of a rule but its identity. */
 export type RuleInput = {
 	trigger: Trigger,
@@ -1093,6 +1339,16 @@ export type RunSummary = {
 	engine: EngineSummary,
 	/**  Messages that came due: queued in the outbox, skipped (with a reason) or failed. */
 	notifications: EnqueueSummary,
+	/**
+	 *  The files taken from the HR drop folder before the engine step (imported, rejected
+	 *  or duplicate), in the order taken; empty when no folder is set.
+	 */
+	hr_files: HrFileOutcome[],
+	/**
+	 *  Why the drop folder could not be synced (an unmounted drive, say); the run went on
+	 *  without it and nothing in the folder was touched.
+	 */
+	hr_folder_error: string | null,
 };
 
 /**  A saved rule and the size of the backfill it could make. */
@@ -1193,6 +1449,16 @@ export type SetProgress = {
 	next_operator: string | null,
 };
 
+/**  A completed sign-in. */
+export type SignedIn = {
+	provider: Provider,
+	account: string,
+	/**  The SMTP server the account now sends through. */
+	host: string,
+	/**  Where the refresh token went (the OS keyring, or the private file). */
+	token_stored_in: string,
+};
+
 /**  A person who receives the exception alerts. */
 export type SiteAdmin = {
 	id: number,
@@ -1234,6 +1500,10 @@ export type SmtpSettings = {
 export type SmtpView = {
 	settings: SmtpSettings | null,
 	has_password: boolean,
+	/**  How the login works: a password, or a signed-in Microsoft or Google account. */
+	auth: AuthView,
+	/**  The OAuth app registration (tenant, client id), to sign in (again) with. */
+	oauth: OAuthSettings | null,
 };
 
 /**  The columns the report can be sorted by. */
@@ -1266,6 +1536,18 @@ export type Tick = {
 	run: RunSummary,
 	/**  The send pass; `None` while no SMTP server is configured (messages wait queued). */
 	send: SendSummary | null,
+};
+
+/**  One line of the timeline. */
+export type TimelineEntry = {
+	/**  RFC 3339. */
+	at: string,
+	/**  What happened: `assigned`, `due`, `course_completed`, `message_sent` ... */
+	kind: string,
+	/**  The line in words (learner and course names as stored: show them as text). */
+	text: string,
+	/**  After the moment explained (a due date or expiry still to come). */
+	future: boolean,
 };
 
 /**  What the dashboard shows of the timer. */

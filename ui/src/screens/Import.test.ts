@@ -33,6 +33,10 @@ function backend(preview: ImportPreview) {
         return preview;
       case "import_learners":
         return { rows: 2, created: 1, updated: 1, exceptions: 0 };
+      case "drop_folder":
+        return null;
+      case "hr_files":
+        return [];
       default:
         throw new Error(cmd);
     }

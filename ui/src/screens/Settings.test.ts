@@ -110,6 +110,8 @@ function backend(opts: { testFails?: boolean } = {}) {
         return catchUp;
       case "app_info":
         return { version: "0.1.0", db_path: "/home/me/.local/share/certdesk/certdesk.sqlite" };
+      case "drop_folder":
+        return null;
       default:
         throw new Error(cmd);
     }

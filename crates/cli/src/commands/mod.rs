@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod exceptions;
 pub mod explain;
 pub mod forecast;
+pub mod hr;
 pub mod import;
 pub mod notify;
 pub mod program;

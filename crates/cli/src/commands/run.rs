@@ -19,7 +19,15 @@ pub fn run(args: Args, db: &Db, out: &Output) -> anyhow::Result<()> {
     let s = scheduler::run(&mut db.writer()?, now)?;
     out.print(&s, || {
         let (e, n) = (&s.engine, &s.notifications);
-        format!(
+        let mut hr: String = s
+            .hr_files
+            .iter()
+            .map(|f| format!("\nHR file {}", super::hr::outcome_line(f)))
+            .collect();
+        if let Some(err) = &s.hr_folder_error {
+            hr.push_str(&format!("\nHR drop folder not synced: {err}"));
+        }
+        let summary = format!(
             "run at {now}: {} windows opened, {} expired, {} certified, {} completed; \
              {} messages queued, {} skipped, {} failed, {} exception alerts",
             e.windows_opened,
@@ -30,6 +38,7 @@ pub fn run(args: Args, db: &Db, out: &Output) -> anyhow::Result<()> {
             n.skipped,
             n.failed,
             n.alerts
-        )
+        );
+        format!("{summary}{hr}")
     })
 }

@@ -1,8 +1,8 @@
-//! `settings run-interval show|set`, `settings close-to-tray show|set` and
-//! `settings catch-up-days [N]`: preferences kept in the store; `settings digest-template
-//! show|set`: the manager digest template.
+//! `settings run-interval show|set`, `settings close-to-tray show|set`,
+//! `settings catch-up-days [N]` and `settings drop-folder [PATH|--off]`: preferences kept in
+//! the store; `settings digest-template show|set`: the manager digest template.
 
-use certdesk_core::api::{digest, settings};
+use certdesk_core::api::{digest, drop_folder, settings};
 use certdesk_core::notify::digest_template::DigestTemplate;
 use certdesk_core::Db;
 
@@ -35,6 +35,17 @@ pub enum Command {
     CatchUpDays {
         /// The new horizon, 1 to 365 days.
         days: Option<u32>,
+    },
+    /// The HR drop folder, where an HR system drops learners, assignments and completions
+    /// files that every run (and `sync`) takes. Prints it, sets it to PATH (an existing
+    /// folder), or turns it off with --off.
+    DropFolder {
+        /// The folder (made absolute from the current directory).
+        #[arg(conflicts_with = "off")]
+        path: Option<std::path::PathBuf>,
+        /// No drop folder: runs take no HR files.
+        #[arg(long)]
+        off: bool,
     },
 }
 
@@ -115,6 +126,21 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
 {}",
                     t.subject, t.body
                 )
+            })
+        }
+        Command::DropFolder { path, off } => {
+            let folder = if off {
+                drop_folder::set_folder(&mut db.writer()?, None)?
+            } else if let Some(p) = path {
+                let p = std::path::absolute(&p)?;
+                drop_folder::set_folder(&mut db.writer()?, Some(&p.to_string_lossy()))?
+            } else {
+                drop_folder::folder(&db.reader()?)?
+            };
+            out.print(&serde_json::json!({ "drop_folder": folder }), || {
+                folder
+                    .as_ref()
+                    .map_or("no drop folder".to_string(), |f| format!("drop folder {f}"))
             })
         }
         Command::CatchUpDays { days } => {

@@ -14,6 +14,7 @@ mod exception_undo;
 mod explain;
 mod faults;
 mod forecast;
+mod hr_files;
 mod init;
 mod lock;
 mod notify;

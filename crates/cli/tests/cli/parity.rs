@@ -89,6 +89,12 @@ const MAPPED: &[(&str, &str)] = &[
     ("verify_audit", "audit verify"),
     ("export_audit", "audit export --out"),
     ("export_messages", "messages export --out"),
+    // The HR drop folder.
+    ("drop_folder", "settings drop-folder"),
+    ("set_drop_folder", "settings drop-folder --off"),
+    ("sync_hr_folder", "sync"),
+    ("hr_files", "hr-files"),
+    ("hr_file_report", "hr-files --report"),
 ];
 
 /// Commands that only make sense in the window, and why.

@@ -6,6 +6,7 @@ pub mod admins;
 pub mod audit;
 pub mod catalog;
 pub mod digest;
+pub mod drop_folder;
 pub mod enrolment;
 pub mod exceptions;
 pub mod explain;

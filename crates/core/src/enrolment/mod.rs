@@ -12,6 +12,7 @@ use serde::Serialize;
 
 mod assign;
 pub mod completion;
+pub mod drop_folder;
 mod groups;
 pub mod learners;
 pub mod records;

@@ -83,10 +83,11 @@ impl LogFilter {
             ));
         }
         if let Some(t) = &self.trigger {
-            // `digest`: a manager digest (notify/digest.rs), which has no rule of its own.
-            if Trigger::parse(t).is_err() && t != "digest" {
+            // `digest`: a manager digest (notify/digest.rs), which has no rule of its own;
+            // `hr_file`: a rejected HR file's alert (enrolment/drop_folder/alert.rs).
+            if Trigger::parse(t).is_err() && t != "digest" && t != "hr_file" {
                 let mut all: Vec<&str> = Trigger::ALL.iter().map(|t| t.as_str()).collect();
-                all.push("digest");
+                all.extend(["digest", "hr_file"]);
                 return Err(Error::invalid(
                     "trigger",
                     format!("unknown trigger '{t}' (valid: {})", all.join(", ")),

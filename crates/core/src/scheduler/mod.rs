@@ -1,5 +1,5 @@
-//! The head of the data path: `run(now)` advances every certification up to `now`, then
-//! queues every message that came due into the outbox; [`tick`] is the app's timer step,
+//! The head of the data path: `run(now)` takes the HR drop folder's new files, advances
+//! every certification up to `now`, then queues every message that came due into the outbox; [`tick`] is the app's timer step,
 //! `run(now)` then a send pass (store → run(now) → outbox → SMTP).
 //!
 //! A run works in chunks, each its own short `BEGIN IMMEDIATE` transaction (a batch of
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::enrolment::drop_folder::{self, HrFileOutcome};
 use crate::mail::{send_due, SendOptions, SendSummary};
 use crate::membership::engine::{
     advance_batch, calendar_dates_pending, due, normalise_stored_dates, EngineSummary,
@@ -58,6 +59,12 @@ pub struct RunSummary {
     pub engine: EngineSummary,
     /// Messages that came due: queued in the outbox, skipped (with a reason) or failed.
     pub notifications: EnqueueSummary,
+    /// The files taken from the HR drop folder before the engine step (imported, rejected
+    /// or duplicate), in the order taken; empty when no folder is set.
+    pub hr_files: Vec<HrFileOutcome>,
+    /// Why the drop folder could not be synced (an unmounted drive, say); the run went on
+    /// without it and nothing in the folder was touched.
+    pub hr_folder_error: Option<String>,
 }
 
 /// Runs the scheduler step at `now`, in chunks of [`Chunking::default`]. Idempotent: a
@@ -81,6 +88,12 @@ pub fn run_in_chunks(
     chunking: &Chunking,
     after_chunk: &mut dyn FnMut() -> Result<()>,
 ) -> Result<RunSummary> {
+    // First, so that the engine step sees what HR dropped in this same run.
+    let (hr_files, hr_folder_error) = match drop_folder::sync(db, now) {
+        Ok(s) => (s.files, None),
+        Err(e @ Error::Database(_)) => return Err(e),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
     let conn = db.conn();
     let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
     let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
@@ -92,8 +105,10 @@ pub fn run_in_chunks(
     let restored = conn
         .pragma_update(None, "synchronous", sync)
         .and_then(|()| conn.pragma_update(None, "cache_size", cache));
-    let out = out?;
+    let mut out = out?;
     restored?;
+    out.hr_files = hr_files;
+    out.hr_folder_error = hr_folder_error;
     Ok(out)
 }
 
@@ -153,6 +168,7 @@ fn chunks(
     Ok(RunSummary {
         engine,
         notifications,
+        ..RunSummary::default()
     })
 }
 

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/012_action_batch.sql"),
     include_str!("../../migrations/013_compliance.sql"),
     include_str!("../../migrations/014_audit.sql"),
+    include_str!("../../migrations/015_hr_files.sql"),
 ];
 
 /// The schema version this build writes.

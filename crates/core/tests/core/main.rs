@@ -11,6 +11,7 @@ mod certification;
 mod completion_report;
 mod compliance;
 mod demo;
+mod drop_folder;
 mod enrolment;
 mod exception_undo;
 mod exceptions;
