@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 
 use crate::enrolment::drop_folder::{self, HrFileRecord, HrSync};
+use crate::store::audit::{self, Entry};
 use crate::{Reader, Result, Writer};
 
 /// How many files the list of recent HR files shows.
@@ -23,7 +24,14 @@ pub fn folder(r: &Reader) -> Result<Option<String>> {
 /// # Errors
 /// [`crate::Error::Invalid`] (field `drop_folder`): nothing is written then.
 pub fn set_folder(w: &mut Writer, path: Option<&str>) -> Result<Option<String>> {
-    w.write(|tx| drop_folder::set_folder(tx, path))
+    let who = w.actor();
+    w.write(|tx| {
+        let before = drop_folder::folder(tx)?;
+        let after = drop_folder::set_folder(tx, path)?;
+        let e = Entry::new("settings.drop_folder", "store").changed(&before, &after);
+        audit::record(tx, &who, &e)?;
+        Ok(after)
+    })
 }
 
 /// Takes the ready files of the drop folder now: each checked whole, imported in its own

@@ -12,6 +12,7 @@ use super::oauth::{load_oauth, save_oauth, AuthView, OAuthSettings, Provider};
 use super::oauth_flow::{device_code, loopback, Flow, Prompt};
 use super::oauth_token::OAuthContext;
 use super::smtp_settings::{load_settings, save_settings, Security, SmtpSettings};
+use crate::store::audit::{self, Entry};
 use crate::{Error, Result, Writer};
 
 /// A completed sign-in.
@@ -93,9 +94,16 @@ pub fn sign_in(
     cfg.account = account.clone();
     let key = cfg.token_key(&smtp.host);
     let token_stored_in = ctx.tokens.set(&key, &refresh)?;
+    let who = w.actor();
     w.write(|tx| {
         save_oauth(tx, &cfg)?;
-        save_settings(tx, &smtp)
+        save_settings(tx, &smtp)?;
+        let after = serde_json::json!({"provider": cfg.provider.label(), "host": smtp.host});
+        audit::record(
+            tx,
+            &who,
+            &Entry::new("settings.smtp_sign_in", &account).after(after),
+        )
     })?;
     ctx.cache.put(&key, &set, now);
     Ok(SignedIn {
@@ -123,7 +131,11 @@ pub fn sign_out(w: &mut Writer, ctx: &OAuthContext) -> Result<Option<String>> {
     }
     ctx.cache.clear();
     let account = std::mem::take(&mut cfg.account);
-    w.write(|tx| save_oauth(tx, &cfg))?;
+    let who = w.actor();
+    w.write(|tx| {
+        save_oauth(tx, &cfg)?;
+        audit::record(tx, &who, &Entry::new("settings.smtp_sign_out", &account))
+    })?;
     Ok(Some(account))
 }
 

@@ -331,3 +331,34 @@ fn a_file_that_cannot_be_moved_after_its_import_is_not_imported_again() {
         1
     );
 }
+
+#[test]
+fn the_folder_setting_and_each_imported_file_are_in_the_audit_trail_a_rejection_is_not() {
+    let (_dir, db, folder) = setup();
+    put(&folder, "learners.csv", LEARNERS, 60);
+    put(
+        &folder,
+        "assignments.csv",
+        "learner,program\nH9,BASIC\n",
+        60,
+    );
+    sync(&db, t(NOW));
+    let rows: Vec<(String, String)> = db
+        .reader()
+        .unwrap()
+        .prepare("SELECT action, subject FROM audit_entry ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let actions: Vec<&str> = rows.iter().map(|(a, _)| a.as_str()).collect();
+    // The fixture's program import first, then the folder and the one file imported.
+    assert_eq!(
+        actions,
+        ["import.programs", "settings.drop_folder", "import.hr_drop"]
+    );
+    assert_eq!(rows[2].1, "learners.csv");
+    let v = certdesk_core::api::audit::verify(&db.reader().unwrap()).unwrap();
+    assert!(v.problem.is_none(), "{v:?}");
+}

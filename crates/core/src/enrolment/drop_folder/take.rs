@@ -18,6 +18,7 @@ use crate::enrolment::completion::Completion;
 use crate::enrolment::{learners, records};
 use crate::error::RowProblem;
 use crate::import::ImportSummary;
+use crate::store::audit::{self, Entry};
 use crate::time::secs;
 use crate::{Error, Result, Writer};
 
@@ -95,12 +96,15 @@ pub(super) fn take(
 
 fn import(w: &mut Writer, root: &Path, t: &Taken<'_>, checked: Checked) -> Result<HrFileOutcome> {
     let (target, rel) = target(root, "processed", &t.f.name, t.now);
+    let who = w.actor();
     let done = w.write(|tx| {
         // Checked again under the write lock: another process may have imported it since.
         if let Some(prev) = imported_before(tx, &t.sha256)? {
             return Ok(Err(prev));
         }
         let s = write(tx, t.now, checked)?;
+        let e = Entry::new("import.hr_drop", &t.f.name).after(&s);
+        audit::record(tx, &who, &e)?;
         let report = format!(
             "{}Imported {} rows: {} created, {} updated, {} exceptions raised.\n",
             t.head, s.rows, s.created, s.updated, s.exceptions

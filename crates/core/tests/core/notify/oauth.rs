@@ -323,6 +323,24 @@ fn sign_out_forgets_the_token_and_sending_pauses_with_a_reason() {
     let out = sign_out(&mut fx.db.writer().unwrap(), &s.ctx).unwrap();
     assert_eq!(out.as_deref(), Some(ACCOUNT));
     assert!(s.tokens.all().is_empty());
+    // Both are in the audit trail, by account, with no token anywhere in it.
+    let trail: Vec<String> = fx
+        .db
+        .reader()
+        .unwrap()
+        .prepare("SELECT action || ' ' || subject || ' ' || coalesce(after, '') FROM audit_entry")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let signs: Vec<&String> = trail.iter().filter(|l| l.contains("sign_")).collect();
+    assert_eq!(signs.len(), 2, "{trail:?}");
+    assert!(signs[0].starts_with(&format!("settings.smtp_sign_in {ACCOUNT}")));
+    assert!(signs[1].starts_with(&format!("settings.smtp_sign_out {ACCOUNT}")));
+    assert!(!trail
+        .iter()
+        .any(|l| l.contains("refresh") || l.contains("access")));
     // Without the sign-in the account has no password either: the queue pauses, nothing lost.
     let sum = send_due(
         &fx.db,
