@@ -14,6 +14,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+use certdesk_core::enrolment::drop_folder::HrOutcome;
 use certdesk_core::scheduler::Tick;
 use certdesk_core::{Clock, Db};
 use serde::Serialize;
@@ -35,6 +36,8 @@ pub enum NoticeKind {
     DeliveriesFailing,
     /// A background run raised exceptions.
     NewExceptions,
+    /// A file in the HR drop folder was rejected (its report lists the bad rows).
+    HrFileRejected,
 }
 
 /// One notice: its kind, what it says, and the screen (a UI screen id) that explains it.
@@ -71,6 +74,9 @@ pub struct Observed {
     pub server_problem: Option<String>,
     /// Exceptions raised and not yet dealt with.
     pub raised_exceptions: u32,
+    /// The HR files this run rejected (each file is taken once, so each is new), with
+    /// their problem counts.
+    pub hr_rejected: Vec<(String, u32)>,
 }
 
 /// What was already notified (or seen with the window open).
@@ -125,6 +131,16 @@ pub fn decide(seen: &Seen, now: &Observed) -> (Vec<Notice>, Seen) {
                 "exceptions",
             ));
         }
+    }
+    for (name, problems) in &now.hr_rejected {
+        notices.push(Notice::new(
+            NoticeKind::HrFileRejected,
+            "HR file rejected",
+            format!(
+                "{name} was not imported: {problems} problems. Its report is on the Import screen."
+            ),
+            "import",
+        ));
     }
     let next = Seen {
         pause_at,
@@ -221,6 +237,13 @@ fn read_observed(db: &Db, tick: &Tick) -> certdesk_core::Result<Observed> {
         failed: send.map_or(0, |s| s.failed),
         server_problem: send.and_then(|s| s.server_problem.clone()),
         raised_exceptions: certdesk_core::report::summary::raised_exceptions(&reader)?,
+        hr_rejected: tick
+            .run
+            .hr_files
+            .iter()
+            .filter(|f| f.outcome == HrOutcome::Rejected)
+            .map(|f| (f.name.clone(), f.problems))
+            .collect(),
     })
 }
 
@@ -295,6 +318,20 @@ mod tests {
         assert!(n.is_empty(), "resumed: {n:?}");
         let (n, _) = decide(&seen, &paused("11:00"));
         assert_eq!(kinds(&n), [NoticeKind::SendingPaused]);
+    }
+
+    #[test]
+    fn each_rejected_hr_file_is_notified_and_opens_the_import_screen() {
+        let run = Observed {
+            hr_rejected: vec![("learners.csv".into(), 3)],
+            ..Observed::default()
+        };
+        let (n, seen) = decide(&Seen::default(), &run);
+        assert_eq!(kinds(&n), [NoticeKind::HrFileRejected]);
+        assert!(n[0].text.contains("learners.csv") && n[0].text.contains("3 problems"));
+        assert_eq!(n[0].screen, "import");
+        let (n, _) = decide(&seen, &Observed::default());
+        assert!(n.is_empty(), "the next run rejected nothing: {n:?}");
     }
 
     #[test]

@@ -1030,7 +1030,9 @@ export type NoticeKind =
 /**  Messages could not be delivered (refused, or the server could not be used). */
 "deliveries_failing" | 
 /**  A background run raised exceptions. */
-"new_exceptions";
+"new_exceptions" | 
+/**  A file in the HR drop folder was rejected (its report lists the bad rows). */
+"hr_file_rejected";
 
 /**  What the window shows of the notices: the record (newest first) and the screen to open. */
 export type Notices = {
