@@ -28,13 +28,22 @@ pub fn repo_root() -> PathBuf {
 pub fn app_binary() -> PathBuf {
     std::env::var_os("CERTDESK_APP")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/debug/certdesk"))
+        .unwrap_or_else(|| built("certdesk"))
 }
 
 fn cli_binary() -> PathBuf {
     std::env::var_os("CERTDESK_CLI")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/debug/certdesk-cli"))
+        .unwrap_or_else(|| built("certdesk-cli"))
+}
+
+/// A debug binary in `$CARGO_TARGET_DIR` when it is set (as `.ci/run` sets it), else in the
+/// repository's `target/`.
+fn built(name: &str) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| repo_root().join("target"), PathBuf::from)
+        .join("debug")
+        .join(name)
 }
 
 /// The Python of `scripts/test-deps.sh` (aiosmtpd, python-xlib), or `$CERTDESK_TEST_PYTHON`.
