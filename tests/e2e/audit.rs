@@ -10,12 +10,17 @@ async fn a_change_made_in_the_window_is_listed_on_the_audit_screen() {
     app.click("#nav-settings").await;
     fill(&app, "#run-interval", "17").await;
     app.click("#run-interval-save").await;
-    wait_text(&app, "section[aria-labelledby=interval-title] [role=status]", |t| {
-        !t.is_empty()
-    })
+    wait_text(
+        &app,
+        "section[aria-labelledby=interval-title] [role=status]",
+        |t| !t.is_empty(),
+    )
     .await;
 
-    let cli = cli_json(&app.db, &["audit", "list", "--action", "settings.run_interval"]);
+    let cli = cli_json(
+        &app.db,
+        &["audit", "list", "--action", "settings.run_interval"],
+    );
     let entry = &cli["entries"][0];
     assert_eq!(entry["after"], "17", "{cli}");
     let user = entry["os_user"].as_str().unwrap().to_string();

@@ -12,10 +12,7 @@ async fn a_rejected_hr_file_shows_in_the_window_with_its_report() {
     cli_json(&db, &["init", "--demo"]);
     let folder = dir.path().join("hr-drop");
     std::fs::create_dir(&folder).unwrap();
-    cli_json(
-        &db,
-        &["settings", "drop-folder", folder.to_str().unwrap()],
-    );
+    cli_json(&db, &["settings", "drop-folder", folder.to_str().unwrap()]);
     let file = folder.join("learners-e2e.csv");
     std::fs::write(
         &file,
