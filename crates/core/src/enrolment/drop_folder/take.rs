@@ -103,7 +103,7 @@ fn import(w: &mut Writer, root: &Path, t: &Taken<'_>, checked: Checked) -> Resul
             return Ok(Err(prev));
         }
         let s = write(tx, t.now, checked)?;
-        let e = Entry::new("import.hr_drop", &t.f.name).after(&s);
+        let e = Entry::new("import.hr_drop", &t.f.name).after(s);
         audit::record(tx, &who, &e)?;
         let report = format!(
             "{}Imported {} rows: {} created, {} updated, {} exceptions raised.\n",
