@@ -60,6 +60,8 @@ function backend(
         return save((args as { options: SaveOptions }).options);
       case "export_audit":
       case "export_messages":
+        if (args.path === "/gone/audit.csv")
+          throw { kind: "invalid", message: "invalid path: the folder /gone does not exist" };
         return { path: args.path as string, rows: 2 };
       case "open_made_file":
       case "show_made_file":
@@ -158,5 +160,16 @@ describe("Audit", () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(calls.some((c) => c.cmd === "export_audit")).toBe(false);
     expect(screen.queryByTestId("audit-export-result")).toBeNull();
+  });
+
+  it("says beside the export why an export failed", async () => {
+    backend(() => "/gone/audit.csv");
+    render(Audit);
+    await screen.findByRole("cell", { name: "settings.run_interval" });
+    await fireEvent.click(screen.getByRole("button", { name: "Export the trail…" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Export failed: ");
+    expect(alert.textContent).toContain("/gone does not exist");
+    expect(screen.queryByRole("button", { name: "Show in folder" })).toBeNull();
   });
 });
