@@ -27,7 +27,8 @@ pub async fn verify_audit(state: State<'_, AppState>) -> CommandResult<Verificat
     state.read(audit::verify).await
 }
 
-/// Writes the entries matching `filter` to `path` (a full path) as CSV or JSON Lines.
+/// Writes the entries matching `filter` to `path` (a full path) as CSV or JSON Lines, and
+/// records the file so "Open" and "Show in folder" may open it.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_audit(
@@ -36,12 +37,15 @@ pub async fn export_audit(
     format: TrailFormat,
     path: String,
 ) -> CommandResult<TrailExport> {
-    state
+    let made = state
         .read(move |r| audit::export(r, &filter, format, &path))
-        .await
+        .await?;
+    state.made.add(&made.path);
+    Ok(made)
 }
 
-/// Writes the message log of the UTC days `from` to `to` to `path` as CSV or JSON Lines.
+/// Writes the message log of the UTC days `from` to `to` to `path` as CSV or JSON Lines, and
+/// records the file so "Open" and "Show in folder" may open it.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_messages(
@@ -51,7 +55,9 @@ pub async fn export_messages(
     format: TrailFormat,
     path: String,
 ) -> CommandResult<TrailExport> {
-    state
+    let made = state
         .read(move |r| messages::export(r, from.as_deref(), to.as_deref(), format, &path))
-        .await
+        .await?;
+    state.made.add(&made.path);
+    Ok(made)
 }

@@ -210,9 +210,15 @@ export const commands = {
 	auditList: (filter: AuditFilter) => typedError<AuditPage, CommandError>(__TAURI_INVOKE("audit_list", { filter })),
 	/**  Walks the hash chain: OK with the count, or the first altered or missing entry. */
 	verifyAudit: () => typedError<Verification, CommandError>(__TAURI_INVOKE("verify_audit")),
-	/**  Writes the entries matching `filter` to `path` (a full path) as CSV or JSON Lines. */
+	/**
+	 *  Writes the entries matching `filter` to `path` (a full path) as CSV or JSON Lines, and
+	 *  records the file so "Open" and "Show in folder" may open it.
+	 */
 	exportAudit: (filter: AuditFilter, format: TrailFormat, path: string) => typedError<TrailExport, CommandError>(__TAURI_INVOKE("export_audit", { filter, format, path })),
-	/**  Writes the message log of the UTC days `from` to `to` to `path` as CSV or JSON Lines. */
+	/**
+	 *  Writes the message log of the UTC days `from` to `to` to `path` as CSV or JSON Lines, and
+	 *  records the file so "Open" and "Show in folder" may open it.
+	 */
 	exportMessages: (from: string | null, to: string | null, format: TrailFormat, path: string) => typedError<TrailExport, CommandError>(__TAURI_INVOKE("export_messages", { from, to, format, path })),
 	/**  The HR drop folder, if one is set. */
 	dropFolder: () => typedError<string | null, CommandError>(__TAURI_INVOKE("drop_folder")),

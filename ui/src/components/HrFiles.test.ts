@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { render, screen, cleanup, fireEvent } from "@testing-library/svelte";
+import { render, screen, cleanup, fireEvent, waitFor } from "@testing-library/svelte";
 import { mockIPC, clearMocks } from "@tauri-apps/api/mocks";
 import HrFiles from "./HrFiles.svelte";
 import DropFolder from "./DropFolder.svelte";
@@ -33,7 +33,11 @@ const imported: HrFileRecord = {
 const report =
   "Rejected: nothing was imported. 3 problem(s)\nline 2: program 'NOPE' not found\nline 3: learner 'H9' not found\n";
 
-function backend(opts: { folder?: string | null; files?: HrFileRecord[] } = {}) {
+/** The backend; `open` answers the OS folder dialog (tauri-plugin-dialog), `null` a cancel. */
+function backend(
+  opts: { folder?: string | null; files?: HrFileRecord[] } = {},
+  open: (options: unknown) => string | null = () => null,
+) {
   const calls: { cmd: string; args: Record<string, unknown> }[] = [];
   let folder = opts.folder === undefined ? "/srv/hr-drop" : opts.folder;
   let files = opts.files ?? [];
@@ -43,6 +47,8 @@ function backend(opts: { folder?: string | null; files?: HrFileRecord[] } = {}) 
     switch (cmd) {
       case "drop_folder":
         return folder;
+      case "plugin:dialog|open":
+        return open((args as { options: unknown }).options);
       case "set_drop_folder":
         if (args.path === "/nope")
           throw {
@@ -112,20 +118,29 @@ describe("HR files", () => {
 });
 
 describe("HR drop folder setting", () => {
-  it("saves a folder, shows a refusal, and turns it off", async () => {
-    const calls = backend({ folder: null });
+  it("saves the folder chosen in the folder dialog, shows a refusal, and turns it off", async () => {
+    const chosen: (string | null)[] = ["/nope", "/srv/hr-drop", null];
+    const asked: unknown[] = [];
+    const calls = backend({ folder: null }, (options) => {
+      asked.push(options);
+      return chosen.shift() ?? null;
+    });
     render(DropFolder);
-    // The stored folder (none) is loaded before anything is typed.
-    await new Promise((r) => setTimeout(r, 0));
-    const input = screen.getByLabelText("Folder (full path)");
-    await fireEvent.input(input, { target: { value: "/nope" } });
-    await fireEvent.click(screen.getByRole("button", { name: "Save the folder" }));
+    expect((await screen.findByText("none")).id).toBe("drop-folder");
+    const choose = screen.getByRole("button", { name: "Choose a folder…" });
+    await fireEvent.click(choose);
     expect(await screen.findByText(/Not saved: invalid drop_folder/)).toBeTruthy();
-    await fireEvent.input(input, { target: { value: " /srv/hr-drop " } });
-    await fireEvent.click(screen.getByRole("button", { name: "Save the folder" }));
+    expect(asked[0]).toMatchObject({ directory: true, title: "Choose the HR drop folder" });
+    await fireEvent.click(choose);
     expect((await screen.findByRole("status")).textContent).toContain(
       "Saved: every run takes the HR files dropped in /srv/hr-drop.",
     );
+    expect(document.getElementById("drop-folder")?.textContent).toBe("/srv/hr-drop");
+    // A cancelled dialog changes nothing.
+    await fireEvent.click(choose);
+    await waitFor(() => expect(asked).toHaveLength(3));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(document.getElementById("drop-folder")?.textContent).toBe("/srv/hr-drop");
     await fireEvent.click(screen.getByRole("button", { name: "No drop folder" }));
     expect((await screen.findByRole("status")).textContent).toContain("Saved: no HR drop folder");
     expect(calls.filter((c) => c.cmd === "set_drop_folder").map((c) => c.args.path)).toEqual([

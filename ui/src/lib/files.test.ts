@@ -8,7 +8,7 @@ const dialog = vi.hoisted(() => ({
 }));
 vi.mock("@tauri-apps/plugin-dialog", () => dialog);
 
-import { dayStamp, fileName, pickFile, saveFile } from "./files";
+import { dayStamp, fileName, pickFile, pickFolder, saveFile } from "./files";
 
 beforeEach(() => {
   dialog.open.mockReset();
@@ -57,16 +57,38 @@ describe("files", () => {
     });
   });
 
+  it("saves a JSON Lines export with its own filter", async () => {
+    dialog.save.mockResolvedValue("/home/ana/certdesk-audit-2026-11-30.jsonl");
+    await saveFile("jsonl", "certdesk-audit-2026-11-30.jsonl");
+    expect(dialog.save).toHaveBeenCalledWith({
+      title: "Export as JSON Lines",
+      defaultPath: "certdesk-audit-2026-11-30.jsonl",
+      filters: [{ name: "JSON Lines", extensions: ["jsonl"] }],
+    });
+  });
+
+  it("picks one folder in the folder dialog, null when cancelled", async () => {
+    dialog.open.mockResolvedValueOnce("/srv/hr-drop").mockResolvedValueOnce(null);
+    expect(await pickFolder("drop")).toBe("/srv/hr-drop");
+    expect(await pickFolder("drop")).toBeNull();
+    expect(dialog.open).toHaveBeenCalledWith({
+      title: "Choose the HR drop folder",
+      multiple: false,
+      directory: true,
+    });
+  });
+
   it("gives null when the save dialog is cancelled", async () => {
     dialog.save.mockResolvedValue(null);
     expect(await saveFile("backup", "certdesk-backup-2026-11-30.sqlite")).toBeNull();
   });
 
   it("takes the end-to-end tests' queued answers instead of a dialog, in order", async () => {
-    window.__certdeskTestPaths = ["/tmp/a.csv", null, "/tmp/b.sqlite"];
+    window.__certdeskTestPaths = ["/tmp/a.csv", null, "/tmp/b.sqlite", "/tmp/drop"];
     expect(await pickFile("csv")).toBe("/tmp/a.csv");
     expect(await pickFile("csv")).toBeNull();
     expect(await saveFile("backup", "x.sqlite")).toBe("/tmp/b.sqlite");
+    expect(await pickFolder("drop")).toBe("/tmp/drop");
     expect(window.__certdeskTestPaths).toEqual([]);
     expect(dialog.open).not.toHaveBeenCalled();
     expect(dialog.save).not.toHaveBeenCalled();

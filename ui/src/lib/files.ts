@@ -1,12 +1,12 @@
-// Every file a person picks or saves goes through here: the OS open and save dialogs
-// (tauri-plugin-dialog; the window holds `dialog:allow-open` and `dialog:allow-save`, nothing
-// more). A cancelled dialog gives `null`.
+// Every file or folder a person picks or saves goes through here: the OS open and save
+// dialogs (tauri-plugin-dialog; the window holds `dialog:allow-open` and `dialog:allow-save`,
+// nothing more). A cancelled dialog gives `null`.
 //
 // Test hook: WebDriver cannot drive a native dialog, so the end-to-end tests queue the
 // answers in `window.__certdeskTestPaths` (an array, set with execute-script) before the
-// click that opens a dialog; each pick or save then takes the first answer instead of
-// showing a dialog (a `null` answer is a cancel). The hook is inert unless that array is set
-// and not empty: the product never sets it.
+// click that opens a dialog; each pick (of a file or a folder) or save then takes the first
+// answer instead of showing a dialog (a `null` answer is a cancel). The hook is inert unless
+// that array is set and not empty: the product never sets it.
 import { open, save, type DialogFilter } from "@tauri-apps/plugin-dialog";
 
 declare global {
@@ -19,7 +19,9 @@ declare global {
 /** What is being picked: decides the dialog's title and file filters. */
 export type PickKind = "csv" | "holidays" | "store" | "backup";
 /** What is being saved. */
-export type SaveKind = "csv" | "xlsx" | "backup";
+export type SaveKind = "csv" | "xlsx" | "jsonl" | "backup";
+/** Which folder is being picked: decides the dialog's title. */
+export type FolderKind = "drop";
 
 const pickFilters: Record<PickKind, DialogFilter[]> = {
   csv: [{ name: "CSV files", extensions: ["csv"] }],
@@ -38,13 +40,19 @@ const pickTitles: Record<PickKind, string> = {
 const saveFilters: Record<SaveKind, DialogFilter[]> = {
   csv: [{ name: "CSV files", extensions: ["csv"] }],
   xlsx: [{ name: "Excel workbooks", extensions: ["xlsx"] }],
+  jsonl: [{ name: "JSON Lines", extensions: ["jsonl"] }],
   backup: [{ name: "CertDesk backups", extensions: ["sqlite"] }],
 };
 
 const saveTitles: Record<SaveKind, string> = {
   csv: "Export as CSV",
   xlsx: "Export as an Excel workbook",
+  jsonl: "Export as JSON Lines",
   backup: "Back up the store to",
+};
+
+const folderTitles: Record<FolderKind, string> = {
+  drop: "Choose the HR drop folder",
 };
 
 /** The next answer the end-to-end tests queued, or `undefined` when none is (the product). */
@@ -64,6 +72,14 @@ export async function pickFile(kind: PickKind): Promise<string | null> {
     directory: false,
     filters: pickFilters[kind],
   });
+  return typeof chosen === "string" ? chosen : null;
+}
+
+/** Asks for one existing folder; its full path, or `null` when cancelled. */
+export async function pickFolder(kind: FolderKind): Promise<string | null> {
+  const queued = testAnswer();
+  if (queued !== undefined) return queued;
+  const chosen = await open({ title: folderTitles[kind], multiple: false, directory: true });
   return typeof chosen === "string" ? chosen : null;
 }
 

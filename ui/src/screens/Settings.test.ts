@@ -197,7 +197,7 @@ describe("Settings", () => {
     ]);
   });
 
-  it("saves the sending times and imports holidays from a typed path", async () => {
+  it("saves the sending times and imports holidays from the file the open dialog names", async () => {
     const calls = backend();
     render(Settings);
     const time = (await screen.findByLabelText("Send time")) as HTMLInputElement;
