@@ -63,6 +63,16 @@ pub(crate) struct Queueing {
     streams: VecDeque<Stream>,
     ctx: Context,
     sum: EnqueueSummary,
+    /// The rules as the last step read them, and the store's `data_version` then.
+    seen: Option<Seen>,
+}
+
+/// The enabled rules and their `effective_from`, as read at `PRAGMA data_version` `version`
+/// of the run's connection: read again only once another connection has committed.
+struct Seen {
+    version: i64,
+    effective: HashMap<i64, i64>,
+    rules: HashMap<i64, Rule>,
 }
 
 const MIN_WIDTH: i64 = 60;
@@ -160,6 +170,7 @@ impl Queueing {
             streams,
             ctx,
             sum: EnqueueSummary::default(),
+            seen: None,
         })
     }
 
@@ -172,12 +183,28 @@ impl Queueing {
         };
         let started = Instant::now();
         // Rules read afresh: a rule deleted, disabled or retimed since the run began is left
-        // out (its new timing is the next run's), an edited text is used at once.
-        let eff = effective(tx)?;
-        let rules: HashMap<i64, Rule> = list_all_enabled(tx)?
-            .into_iter()
-            .map(|r| (r.id, r))
-            .collect();
+        // out (its new timing is the next run's), an edited text is used at once. Only this
+        // run writes on its connection, and it writes no rule: the rules can have changed
+        // only if another connection committed since the last step read them.
+        let version: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if self.seen.as_ref().is_none_or(|x| x.version != version) {
+            self.seen = Some(Seen {
+                version,
+                effective: effective(tx)?,
+                rules: list_all_enabled(tx)?
+                    .into_iter()
+                    .map(|r| (r.id, r))
+                    .collect(),
+            });
+        }
+        let Some(Seen {
+            effective: eff,
+            rules,
+            ..
+        }) = &self.seen
+        else {
+            return Ok(false);
+        };
         let g = &self.groups[s.group];
         let group: Vec<(&Rule, i64)> = g
             .rules

@@ -280,10 +280,48 @@ fn pages_cut_between_the_recipients_of_one_membership_queue_what_one_transaction
     assert!(second_level > 10, "{second_level}");
     assert!(expected.iter().any(|m| m.2 == "mb@example.org"));
     let fx = store_with_teams();
-    let one_row = Chunking {
-        rows: 1,
-        ..tiny()
-    };
-    run_in_chunks(&mut fx.db.writer().unwrap(), t(NOW), &one_row, &mut || Ok(())).unwrap();
+    let one_row = Chunking { rows: 1, ..tiny() };
+    run_in_chunks(&mut fx.db.writer().unwrap(), t(NOW), &one_row, &mut || {
+        Ok(())
+    })
+    .unwrap();
     assert_eq!(messages(&fx.db), expected);
+}
+
+/// A rule's text edited by another connection while a run goes is used from the next chunk
+/// on (the run reads the rules again once another connection has committed); the same
+/// messages are queued, once each.
+#[test]
+fn a_rule_text_edited_between_chunks_is_used_from_the_next_chunk() {
+    let expected = in_one_transaction();
+    let fx = store();
+    let mut n = 0;
+    run_in_chunks(&mut fx.db.writer().unwrap(), t(NOW), &tiny(), &mut || {
+        n += 1;
+        if n == 3 {
+            fx.db
+                .writer()
+                .unwrap()
+                .conn()
+                .execute(
+                    "UPDATE notification_rule SET learner_subject = 'Edited'",
+                    [],
+                )
+                .unwrap();
+        }
+        Ok(())
+    })
+    .unwrap();
+    let got = messages(&fx.db);
+    let keys = |v: &[(String, String, String, String, String, i64)]| -> Vec<String> {
+        v.iter().map(|m| m.0.clone()).collect()
+    };
+    assert_eq!(keys(&got), keys(&expected));
+    let queued = || got.iter().filter(|m| m.1 == "queued");
+    let edited = queued().filter(|m| m.3 == "Edited").count();
+    assert!(edited > 0, "the edit was not used");
+    assert!(
+        queued().count() > edited,
+        "the edit came after the first chunks"
+    );
 }
