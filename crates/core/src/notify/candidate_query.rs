@@ -180,7 +180,10 @@ pub(super) fn query(trigger: Trigger, timing: Timing, kinds: &[Kind], want_mgr: 
     );
     // A manager copy (either level) listed in a digest is logged there under the same key.
     let in_digest = if kinds.iter().any(|k| *k != Kind::Learner) {
-        format!(" OR k.value <> 'l' AND EXISTS (SELECT 1 FROM digest_item WHERE dedup_key = {first_key})")
+        format!(
+            " OR k.value <> 'l'
+               AND EXISTS (SELECT 1 FROM digest_item WHERE dedup_key = {first_key})"
+        )
     } else {
         String::new()
     };

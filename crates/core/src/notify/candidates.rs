@@ -1,6 +1,6 @@
 //! The candidates of a group of rules: the rows of one set-based query per rule shape, for
-//! all its recipient kinds at once (`candidate_query.rs`), each turned into a rendered message with its exact
-//! send instant.
+//! all its recipient kinds at once (`candidate_query.rs`), each turned into a rendered
+//! message with its exact send instant.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -66,11 +66,10 @@ pub(super) fn candidates(
 }
 
 /// A slice of a group's event instants, for its recipient kinds: the rows (one per membership
-/// or event and recipient) with an event instant in `[elo, ehi]`, in the order of
-/// (instant, key), up to whichever cap comes first:
-/// `limit` rows not yet queued (rendered), `check` rows checked, already queued or not
-/// (-1: no cap), or the time `until` (checked at each row past the page's first key, so a
-/// page always moves on).
+/// or event and recipient) with an event instant in `[elo, ehi]`, in the order of (instant,
+/// key), up to whichever cap comes first: `limit` rows not yet queued (rendered), `check`
+/// rows checked, already queued or not (-1: no cap), or the time `until` (checked at each row
+/// past the page's first key, so a page always moves on).
 pub(super) struct Page {
     pub kinds: Vec<Kind>,
     pub elo: i64,

@@ -3,11 +3,11 @@
 //! recording what it delivered) waits long while a large run or the hourly sweep goes.
 //!
 //! A [`Queueing`] walks each group of rules (one query shape, each row read once for all its
-//! recipient kinds) through its event instants, oldest first, in pages: a window of event instants whose width adapts to
-//! take about `target` per step (each stream's width starts narrow and at most doubles from
-//! one page to the next), at most `rows` rows to queue, reading for at most half of `target`
-//! (a page of a dense burst stops there and the next goes on), and at most [`CHECKED_PER_ROW`] times
-//! as many rows checked, already queued or not (the query flags those whose dedup key is in
+//! recipient kinds) through its event instants, oldest first, in pages: a window of event
+//! instants whose width adapts to take about `target` per step (each stream's width starts
+//! narrow and at most doubles from one page to the next), at most `rows` rows to queue,
+//! reading for at most half of `target` (a page of a dense burst stops there and the next
+//! goes on), and at most [`CHECKED_PER_ROW`] times as many rows checked, already queued or not (the query flags those whose dedup key is in
 //! the log rather than filtering them out, so a burst of rows all already queued, as in the
 //! hourly sweep, is cut into pages too). Rows come in the order of (instant, event or
 //! membership id), so a page cut by a cap goes on from the last (instant, id) it saw: a
