@@ -251,7 +251,7 @@ fn candidates_of(
     if due.is_empty() {
         return Ok(Vec::new());
     }
-    let v = Values {
+    let mut v = Values {
         user_full_name: row.learner_name,
         user_id_number: row.learner_id_number,
         program_full_name: row.program_name,
@@ -273,12 +273,11 @@ fn candidates_of(
         .manager_id
         .filter(|_| kind != Kind::Learner && i.digest.frequency.is_on());
     let mut out = Vec::new();
+    // The row's values, with each message's number and instant set in turn (not a copy of
+    // every text per message: the forecast counts hundreds of thousands).
     for d in due {
-        let v = Values {
-            reminder_no: d.k + 1,
-            sent_at: Some(d.send_at),
-            ..v.clone()
-        };
+        v.reminder_no = d.k + 1;
+        v.sent_at = Some(d.send_at);
         let (rendered, recipient_kind) = match kind {
             _ if !ctx.render && kind == Kind::Learner => (unrendered(), "learner"),
             _ if !ctx.render => (unrendered(), "manager"),
