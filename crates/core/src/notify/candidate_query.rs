@@ -73,14 +73,14 @@ impl Kind {
 }
 
 /// The recipients of each membership row, joined after it (the row is read once for all
-/// kinds): `k.value` is the kind; a manager row per manager of the learner (`ml`), or one
+/// kinds): `rk.value` is the kind; a manager row per manager of the learner (`ml`), or one
 /// with none; a second-level row per manager's manager (`sl`). Both joins are empty for the
 /// learner's own row.
-const RECIPIENTS: &str = "LEFT JOIN manager_link ml ON k.value IN ('m', 's')
+const RECIPIENTS: &str = "LEFT JOIN manager_link ml ON rk.value IN ('m', 's')
         AND ml.learner_id = a.learner_id
-     LEFT JOIN manager_link sl ON k.value = 's' AND sl.learner_id = ml.manager_id
+     LEFT JOIN manager_link sl ON rk.value = 's' AND sl.learner_id = ml.manager_id
         AND sl.manager_id <> a.learner_id
-     LEFT JOIN learner m ON m.id = (CASE k.value WHEN 'm' THEN ml.manager_id
+     LEFT JOIN learner m ON m.id = (CASE rk.value WHEN 'm' THEN ml.manager_id
         WHEN 's' THEN sl.manager_id END)";
 /// The learner's managers' managers, each once: a row per second-level manager, or one row
 /// with none (`sl.manager_id` NULL) when no manager of the learner has a manager.
@@ -162,15 +162,15 @@ pub(super) fn query(trigger: Trigger, timing: Timing, kinds: &[Kind], want_mgr: 
     } else {
         ("NULL", "NULL")
     };
-    let rid = "CASE k.value WHEN 'm' THEN ml.manager_id WHEN 's' THEN sl.manager_id END";
+    let rid = "CASE rk.value WHEN 'm' THEN ml.manager_id WHEN 's' THEN sl.manager_id END";
     let rcols = format!(
-        "CASE k.value WHEN 'l' THEN {lname} ELSE m.full_name END,
-         CASE k.value WHEN 'l' THEN {lemail} ELSE m.email END,
-         CASE k.value WHEN 'l' THEN NULL ELSE m.time_zone END, {rid}"
+        "CASE rk.value WHEN 'l' THEN {lname} ELSE m.full_name END,
+         CASE rk.value WHEN 'l' THEN {lemail} ELSE m.email END,
+         CASE rk.value WHEN 'l' THEN NULL ELSE m.time_zone END, {rid}"
     );
-    let rkey = format!("CASE k.value WHEN 'l' THEN 'l' ELSE k.value || ifnull({rid}, 0) END");
+    let rkey = format!("CASE rk.value WHEN 'l' THEN 'l' ELSE rk.value || ifnull({rid}, 0) END");
     let once = if kinds.contains(&Kind::Second) {
-        format!("AND (k.value <> 's' OR {SECOND_LEVEL_ONCE})")
+        format!("AND (rk.value <> 's' OR {SECOND_LEVEL_ONCE})")
     } else {
         String::new()
     };
@@ -181,7 +181,7 @@ pub(super) fn query(trigger: Trigger, timing: Timing, kinds: &[Kind], want_mgr: 
     // A manager copy (either level) listed in a digest is logged there under the same key.
     let in_digest = if kinds.iter().any(|k| *k != Kind::Learner) {
         format!(
-            " OR k.value <> 'l'
+            " OR rk.value <> 'l'
                AND EXISTS (SELECT 1 FROM digest_item WHERE dedup_key = {first_key})"
         )
     } else {
@@ -194,13 +194,13 @@ pub(super) fn query(trigger: Trigger, timing: Timing, kinds: &[Kind], want_mgr: 
                      ELSE 'certification' END,
                 p.full_name, {rcols}, {rkey}, r.id, {key},
                 EXISTS (SELECT 1 FROM message WHERE dedup_key = {first_key}){in_digest},
-                {episode}, k.value
+                {episode}, rk.value
          FROM {from}
          CROSS JOIN notification_rule r ON r.program_id = a.program_id
             AND r.id IN (SELECT value FROM json_each(?1))
          JOIN learner l ON l.id = a.learner_id
          JOIN program p ON p.id = a.program_id
-         CROSS JOIN json_each('{kinds_json}') k
+         CROSS JOIN json_each('{kinds_json}') rk
          {RECIPIENTS}
          WHERE {at} BETWEEN ?2 AND ?3 AND ({at} > ?2 OR {key} >= ?5) AND {cond} AND {active}
            AND l.suspended = 0 {once}
