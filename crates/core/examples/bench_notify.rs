@@ -413,11 +413,13 @@ fn forecast(file: &str, days: u32) -> Result<()> {
             ..ForecastArgs::default()
         };
         let t = Instant::now();
+        let cpu = child_run::cpu_secs();
         let f = forecast(&*db.reader()?, now, &args)?;
         let took = t.elapsed();
+        let cpu = child_run::cpu_secs() - cpu;
         let busiest = f.days.iter().max_by_key(|d| d.count);
         println!(
-            "forecast {days} days over {members} memberships (round {round}): {} messages, busiest day {} ({}), {} listed, in {took:.3?}",
+            "forecast {days} days over {members} memberships (round {round}): {} messages, busiest day {} ({}), {} listed, in {took:.3?} (CPU {cpu:.2} s)",
             f.total,
             busiest.map_or("-", |d| d.date.as_str()),
             busiest.map_or(0, |d| d.count),

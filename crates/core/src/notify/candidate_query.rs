@@ -60,13 +60,31 @@ pub(super) enum Kind {
     Second,
 }
 
+impl Kind {
+    /// The letter that starts the recipient part of the dedup key (`l`, `m<id>`, `s<id>`),
+    /// and the kind's value in the query's kinds column.
+    fn letter(self) -> &'static str {
+        match self {
+            Kind::Learner => "l",
+            Kind::Manager => "m",
+            Kind::Second => "s",
+        }
+    }
+}
+
+/// The recipients of each membership row, joined after it (the row is read once for all
+/// kinds): `rk.value` is the kind; a manager row per manager of the learner (`ml`), or one
+/// with none; a second-level row per manager's manager (`sl`). Both joins are empty for the
+/// learner's own row.
+const RECIPIENTS: &str = "LEFT JOIN manager_link ml ON rk.value IN ('m', 's')
+        AND ml.learner_id = a.learner_id
+     LEFT JOIN manager_link sl ON rk.value = 's' AND sl.learner_id = ml.manager_id
+        AND sl.manager_id <> a.learner_id
+     LEFT JOIN learner m ON m.id = (CASE rk.value WHEN 'm' THEN ml.manager_id
+        WHEN 's' THEN sl.manager_id END)";
 /// The learner's managers' managers, each once: a row per second-level manager, or one row
 /// with none (`sl.manager_id` NULL) when no manager of the learner has a manager.
-const SECOND_LEVEL: &str = "LEFT JOIN manager_link ml ON ml.learner_id = a.learner_id
-     LEFT JOIN manager_link sl ON sl.learner_id = ml.manager_id
-        AND sl.manager_id <> a.learner_id
-     LEFT JOIN learner m ON m.id = sl.manager_id";
-const SECOND_LEVEL_ONCE: &str = "AND (sl.manager_id IS NOT NULL
+const SECOND_LEVEL_ONCE: &str = "(sl.manager_id IS NOT NULL
         AND ml.manager_id = (SELECT min(x.manager_id) FROM manager_link x
             JOIN manager_link y ON y.learner_id = x.manager_id AND y.manager_id = sl.manager_id
             WHERE x.learner_id = a.learner_id)
@@ -81,18 +99,21 @@ const SECOND_LEVEL_ONCE: &str = "AND (sl.manager_id IS NOT NULL
 const ACTIVE: &str = "a.active = 1 AND a.unassigned_at IS NULL
      AND a.exception_status NOT IN ('raised', 'not_assigned', 'dismissed')";
 
-/// The candidate query of one rule shape and recipient kind. Parameters: ?1 the rule ids as
-/// a JSON array, ?2 and ?3 the range of event instants, ?4 the most rows to check (-1: all),
-/// ?5 the lowest tie-break key at instant ?2 (the event's or membership's id). The last
-/// column is the assignment episode.
-/// Rows come in the order of (event instant, key) (the index order: no sort), so a chunked
+/// The candidate query of one rule shape for the recipient kinds `kinds` (issue 12: one
+/// query reads each membership once for all of them, rather than one query per kind reading
+/// the same rows again). Parameters: ?1 the rule ids as a JSON array, ?2 and ?3 the range of
+/// event instants, ?4 the most rows to check (-1: all), ?5 the lowest tie-break key at
+/// instant ?2 (the event's or membership's id). The last two columns are the assignment
+/// episode and the recipient kind.
+/// Rows come in the order of (event instant, key) (the index order: no sort; the rows of one
+/// key, a recipient each, in the order of `kinds` then of the managers' ids), so a chunked
 /// run can stop after ?4 rows and go on from the last (instant, key) it saw without reading
 /// again the rows of that instant it already queued. A row already queued (its first
 /// message's dedup key in the log: `candidates::dedup_key` with repeat 0, built here in SQL
 /// the same way) is returned, flagged by column 21, not filtered out: a burst of rows all
 /// already queued then counts against ?4 too, and a page never checks more than ?4 rows.
-pub(super) fn query(trigger: Trigger, timing: Timing, kind: Kind, want_mgr: bool) -> String {
-    query_scoped(trigger, timing, kind, want_mgr, false)
+pub(super) fn query(trigger: Trigger, timing: Timing, kinds: &[Kind], want_mgr: bool) -> String {
+    query_scoped(trigger, timing, kinds, want_mgr, false)
 }
 
 /// Why a row of one membership ([`query_scoped`] with `one`) would be filtered out by a
@@ -123,7 +144,7 @@ fn filtered(cond: &str, active: bool) -> String {
 pub(super) fn query_scoped(
     trigger: Trigger,
     timing: Timing,
-    kind: Kind,
+    kinds: &[Kind],
     want_mgr: bool,
     one: bool,
 ) -> String {
@@ -183,42 +204,47 @@ pub(super) fn query_scoped(
     } else {
         "''"
     };
-    let (join, rkey, rcols, once) = if kind == Kind::Second {
+    let kinds_json = format!(
+        "[{}]",
+        kinds
+            .iter()
+            .map(|k| format!("\"{}\"", k.letter()))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    // The learner's own copy names every manager when its template does.
+    let (lname, lemail) = if want_mgr {
         (
-            SECOND_LEVEL,
-            "'s' || ifnull(sl.manager_id, 0)",
-            "m.full_name, m.email, m.time_zone, sl.manager_id",
-            SECOND_LEVEL_ONCE,
-        )
-    } else if kind == Kind::Manager {
-        (
-            "LEFT JOIN manager_link ml ON ml.learner_id = a.learner_id
-             LEFT JOIN learner m ON m.id = ml.manager_id",
-            "'m' || ifnull(ml.manager_id, 0)",
-            "m.full_name, m.email, m.time_zone, ml.manager_id",
-            "",
-        )
-    } else if want_mgr {
-        (
-            "",
-            "'l'",
-            "(SELECT group_concat(x.full_name, ', ') FROM manager_link k JOIN learner x ON x.id = k.manager_id WHERE k.learner_id = a.learner_id),
-             (SELECT group_concat(x.email, ', ') FROM manager_link k JOIN learner x ON x.id = k.manager_id WHERE k.learner_id = a.learner_id),
-             NULL, NULL",
-            "",
+            "(SELECT group_concat(x.full_name, ', ') FROM manager_link k JOIN learner x ON x.id = k.manager_id WHERE k.learner_id = a.learner_id)",
+            "(SELECT group_concat(x.email, ', ') FROM manager_link k JOIN learner x ON x.id = k.manager_id WHERE k.learner_id = a.learner_id)",
         )
     } else {
-        ("", "'l'", "NULL, NULL, NULL, NULL", "")
+        ("NULL", "NULL")
+    };
+    let rid = "CASE rk.value WHEN 'm' THEN ml.manager_id WHEN 's' THEN sl.manager_id END";
+    let rcols = format!(
+        "CASE rk.value WHEN 'l' THEN {lname} ELSE m.full_name END,
+         CASE rk.value WHEN 'l' THEN {lemail} ELSE m.email END,
+         CASE rk.value WHEN 'l' THEN NULL ELSE m.time_zone END, {rid}"
+    );
+    let rkey = format!("CASE rk.value WHEN 'l' THEN 'l' ELSE rk.value || ifnull({rid}, 0) END");
+    let once = if kinds.contains(&Kind::Second) {
+        format!("AND (rk.value <> 's' OR {SECOND_LEVEL_ONCE})")
+    } else {
+        String::new()
     };
     // The first message's dedup key, as `candidates::dedup_key` builds it.
     let first_key = format!(
         "r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey} || {episode_key}"
     );
     // A manager copy (either level) listed in a digest is logged there under the same key.
-    let in_digest = if kind == Kind::Learner {
-        String::new()
+    let in_digest = if kinds.iter().any(|k| *k != Kind::Learner) {
+        format!(
+            " OR rk.value <> 'l'
+               AND EXISTS (SELECT 1 FROM digest_item WHERE dedup_key = {first_key})"
+        )
     } else {
-        format!(" OR EXISTS (SELECT 1 FROM digest_item WHERE dedup_key = {first_key})")
+        String::new()
     };
     let sql = format!(
         "SELECT a.id, {cycle}, {set}, {at}, l.full_name, l.id_number, l.email, l.time_zone,
@@ -227,13 +253,14 @@ pub(super) fn query_scoped(
                      ELSE 'certification' END,
                 p.full_name, {rcols}, {rkey}, r.id, {key},
                 EXISTS (SELECT 1 FROM message WHERE dedup_key = {first_key}){in_digest},
-                {episode}{why}
+                {episode}, rk.value{why}
          FROM {from}
          CROSS JOIN notification_rule r ON r.program_id = a.program_id
             AND r.id IN (SELECT value FROM json_each(?1))
          JOIN learner l ON l.id = a.learner_id
          JOIN program p ON p.id = a.program_id
-         {join}
+         CROSS JOIN json_each('{kinds_json}') rk
+         {RECIPIENTS}
          WHERE {at} BETWEEN ?2 AND ?3 AND ({at} > ?2 OR {key} >= ?5) AND {filters} {once}
          ORDER BY {at}, {key}
          LIMIT ?4"
@@ -274,6 +301,8 @@ pub(super) struct CandidateRow {
     pub(super) logged: bool,
     /// The assignment episode (1 until the learner is assigned again after an unassignment).
     pub(super) episode: i64,
+    /// Whom this row's messages go to.
+    pub(super) kind: Kind,
 }
 
 impl CandidateRow {
@@ -302,6 +331,11 @@ impl CandidateRow {
             key: r.get(20)?,
             logged: r.get(21)?,
             episode: r.get(22)?,
+            kind: match r.get_ref(23)? {
+                rusqlite::types::ValueRef::Text(b"m") => Kind::Manager,
+                rusqlite::types::ValueRef::Text(b"s") => Kind::Second,
+                _ => Kind::Learner,
+            },
         })
     }
 }
@@ -320,8 +354,12 @@ mod tests {
         let r = db.reader().expect("reader");
         for &t in Trigger::ALL.iter().filter(|t| **t != Trigger::Exception) {
             for &timing in t.timings() {
-                for kind in [Kind::Learner, Kind::Manager, Kind::Second] {
-                    let sql = query(t, timing, kind, true);
+                for kinds in [
+                    &[Kind::Learner][..],
+                    &[Kind::Manager],
+                    &[Kind::Learner, Kind::Manager, Kind::Second],
+                ] {
+                    let sql = query(t, timing, kinds, true);
                     let plan: Vec<String> = r
                         .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
                         .expect("prepare")
@@ -357,8 +395,8 @@ mod tests {
         let r = db.reader().expect("reader");
         for &t in Trigger::ALL.iter().filter(|t| **t != Trigger::Exception) {
             for &timing in t.timings() {
-                for kind in [Kind::Learner, Kind::Manager, Kind::Second] {
-                    let sql = query_scoped(t, timing, kind, true, true);
+                for kinds in [&[Kind::Learner][..], &[Kind::Learner, Kind::Manager, Kind::Second]] {
+                    let sql = query_scoped(t, timing, kinds, true, true);
                     let plan: Vec<String> = r
                         .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
                         .expect("prepare")

@@ -1,6 +1,6 @@
-//! The candidates of a group of rules: the rows of one set-based query per rule shape and
-//! recipient kind (`candidate_query.rs`), each turned into a rendered message with its exact
-//! send instant.
+//! The candidates of a group of rules: the rows of one set-based query per rule shape, for
+//! all its recipient kinds at once (`candidate_query.rs`), each turned into a rendered
+//! message with its exact send instant.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -9,7 +9,7 @@ use rusqlite::{params, Connection};
 
 use super::candidate_query::{query, query_scoped, CandidateRow, Kind};
 use super::digest::to_digest;
-pub(super) use super::event_window::{group_window, recipient_kinds};
+pub(super) use super::event_window::{all_kinds_window, recipient_kinds};
 use super::repeat::{self, Place, Seq};
 use super::rule::{Rule, Timing};
 use super::select::{Candidate, Context, Outcome};
@@ -38,8 +38,9 @@ fn uses(rule: &Rule, names: &[&str]) -> bool {
 /// `[lo of its rule, hi]` (unix seconds) and a dedup key not yet in the log: rendered, with
 /// what to do with it at `now`, and the index of its rule in `group`.
 ///
-/// One query per recipient kind serves the whole group: it walks the event instants in range
-/// once (the event table or column comes first in the join), then finds the rule by program.
+/// One query serves the whole group and all its recipient kinds: it walks the event instants
+/// in range once (the event table or column comes first in the join), then finds the rule by
+/// program and the recipients of each row.
 pub(super) fn candidates(
     conn: &Connection,
     group: &[(&Rule, i64)],
@@ -48,31 +49,29 @@ pub(super) fn candidates(
     ctx: &mut Context,
 ) -> Result<Vec<(usize, Candidate)>> {
     let mut out = Vec::new();
-    for kind in recipient_kinds(group) {
-        let Some((elo, ehi)) = group_window(group, kind, hi, ctx.max_hold) else {
-            continue;
-        };
-        let page = Page {
-            kind,
-            elo,
-            ehi,
-            after: i64::MIN,
-            limit: -1,
-            check: -1,
-            until: None,
-        };
-        page_of(conn, group, &page, hi, now, ctx, &mut out)?;
-    }
+    let Some((elo, ehi)) = all_kinds_window(group, hi, ctx.max_hold) else {
+        return Ok(out);
+    };
+    let page = Page {
+        kinds: recipient_kinds(group),
+        elo,
+        ehi,
+        after: i64::MIN,
+        limit: -1,
+        check: -1,
+        until: None,
+    };
+    page_of(conn, group, &page, hi, now, ctx, &mut out)?;
     Ok(out)
 }
 
-/// A slice of a group's event instants, for one recipient kind: the rows with an event
-/// instant in `[elo, ehi]`, in the order of (instant, key), up to whichever cap comes first:
-/// `limit` rows not yet queued (rendered), `check` rows checked, already queued or not
-/// (-1: no cap), or the time `until` (checked at each row past the page's first key, so a
-/// page always moves on).
+/// A slice of a group's event instants, for its recipient kinds: the rows (one per membership
+/// or event and recipient) with an event instant in `[elo, ehi]`, in the order of (instant,
+/// key), up to whichever cap comes first: `limit` rows not yet queued (rendered), `check`
+/// rows checked, already queued or not (-1: no cap), or the time `until` (checked at each row
+/// past the page's first key, so a page always moves on).
 pub(super) struct Page {
-    pub kind: Kind,
+    pub kinds: Vec<Kind>,
     pub elo: i64,
     pub ehi: i64,
     /// The lowest tie-break key read at instant `elo`.
@@ -132,8 +131,8 @@ pub(super) fn page_of(
     // The explainer reads one membership, and the rows a run would filter out with why.
     let one = ctx.only;
     let sql = match one {
-        None => query(i.trigger, i.timing, page.kind, want_mgr),
-        Some(_) => query_scoped(i.trigger, i.timing, page.kind, want_mgr, true),
+        None => query(i.trigger, i.timing, &page.kinds, want_mgr),
+        Some(_) => query_scoped(i.trigger, i.timing, &page.kinds, want_mgr, true),
     };
     // With repeats, a row whose first message is logged may still have repeats due.
     let repeating = i.repeat_every_days > 0;
@@ -150,7 +149,7 @@ pub(super) fn page_of(
         };
         let row = CandidateRow::read(r)?;
         if one.is_some() {
-            if let Some(why) = r.get::<_, Option<String>>(23)? {
+            if let Some(why) = r.get::<_, Option<String>>(24)? {
                 ctx.filtered.push((row.rule_id, why));
                 continue;
             }
@@ -175,7 +174,7 @@ pub(super) fn page_of(
             continue;
         };
         let (rule, lo) = group[k];
-        for c in candidates_of(conn, row, rule, (lo, hi), now, page.kind, ctx)? {
+        for c in candidates_of(conn, row, rule, (lo, hi), now, ctx)? {
             fetched.taken += 1;
             out.push((k, c));
         }
@@ -196,10 +195,10 @@ fn candidates_of(
     rule: &Rule,
     (lo, hi): (i64, i64),
     now: i64,
-    kind: Kind,
     ctx: &mut Context,
 ) -> Result<Vec<Candidate>> {
     let i = &rule.input;
+    let kind = row.kind;
     let tz = ctx.zone(&row.learner_zone);
     let rtz = if kind == Kind::Learner {
         tz.clone()
@@ -266,7 +265,7 @@ fn candidates_of(
     if due.is_empty() {
         return Ok(Vec::new());
     }
-    let v = Values {
+    let mut v = Values {
         user_full_name: row.learner_name,
         user_id_number: row.learner_id_number,
         program_full_name: row.program_name,
@@ -288,12 +287,11 @@ fn candidates_of(
         .manager_id
         .filter(|_| kind != Kind::Learner && i.digest.frequency.is_on());
     let mut out = Vec::new();
+    // The row's values, with each message's number and instant set in turn (not a copy of
+    // every text per message: the forecast counts hundreds of thousands).
     for d in due {
-        let v = Values {
-            reminder_no: d.k + 1,
-            sent_at: Some(d.send_at),
-            ..v.clone()
-        };
+        v.reminder_no = d.k + 1;
+        v.sent_at = Some(d.send_at);
         let (rendered, recipient_kind) = match kind {
             _ if !ctx.render && kind == Kind::Learner => (unrendered(), "learner"),
             _ if !ctx.render => (unrendered(), "manager"),

@@ -2,12 +2,12 @@
 //! can run in its own `BEGIN IMMEDIATE` transaction so that no other writer (the app, `send`
 //! recording what it delivered) waits long while a large run or the hourly sweep goes.
 //!
-//! A [`Queueing`] walks each group of rules (one query shape) and recipient kind through its
-//! event instants, oldest first, in pages: a window of event instants whose width adapts to
-//! take about `target` per step (each stream's width starts narrow and at most doubles from
-//! one page to the next), at most `rows` rows to queue, reading for at most half of `target`
-//! (a page of a dense burst stops there and the next goes on), and at most [`CHECKED_PER_ROW`] times
-//! as many rows checked, already queued or not (the query flags those whose dedup key is in
+//! A [`Queueing`] walks each group of rules (one query shape, each row read once for all its
+//! recipient kinds) through its event instants, oldest first, in pages: a window of event
+//! instants whose width adapts to take about `target` per step (each stream's width starts
+//! narrow and at most doubles from one page to the next), at most `rows` rows to queue,
+//! reading for at most half of `target` (a page of a dense burst stops there and the next
+//! goes on), and at most [`CHECKED_PER_ROW`] times as many rows checked, already queued or not (the query flags those whose dedup key is in
 //! the log rather than filtering them out, so a burst of rows all already queued, as in the
 //! hourly sweep, is cut into pages too). Rows come in the order of (instant, event or
 //! membership id), so a page cut by a cap goes on from the last (instant, id) it saw: a
@@ -26,7 +26,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, Transaction};
 
 use super::candidate_query::Kind;
-use super::candidates::{group_window, page_of, recipient_kinds, Page};
+use super::candidates::{all_kinds_window, page_of, recipient_kinds, Page};
 use super::catch_up::{mark_done, scan_floor, Floor};
 use super::rule::{list_all_enabled, Rule, Trigger};
 use super::select::{Context, EnqueueSummary, Shape, Sink};
@@ -39,10 +39,10 @@ struct Group {
     rules: Vec<(i64, i64)>,
 }
 
-/// One group and recipient kind, walked through its event instants.
+/// One group, walked through its event instants for all its recipient kinds at once.
 struct Stream {
     group: usize,
-    kind: Kind,
+    kinds: Vec<Kind>,
     cursor: i64,
     /// The lowest tie-break key (event or membership id) still to read at `cursor`.
     after: i64,
@@ -63,6 +63,16 @@ pub(crate) struct Queueing {
     streams: VecDeque<Stream>,
     ctx: Context,
     sum: EnqueueSummary,
+    /// The rules as the last step read them, and the store's `data_version` then.
+    seen: Option<Seen>,
+}
+
+/// The enabled rules and their `effective_from`, as read at `PRAGMA data_version` `version`
+/// of the run's connection: read again only once another connection has committed.
+struct Seen {
+    version: i64,
+    effective: HashMap<i64, i64>,
+    rules: HashMap<i64, Rule>,
 }
 
 const MIN_WIDTH: i64 = 60;
@@ -137,13 +147,10 @@ impl Queueing {
             let Some((first, _)) = g.first() else {
                 continue;
             };
-            for kind in recipient_kinds(&g) {
-                let Some((elo, ehi)) = group_window(&g, kind, now, ctx.max_hold) else {
-                    continue;
-                };
+            if let Some((elo, ehi)) = all_kinds_window(&g, now, ctx.max_hold) {
                 streams.push_back(Stream {
                     group: groups.len(),
-                    kind,
+                    kinds: recipient_kinds(&g),
                     cursor: elo,
                     after: i64::MIN,
                     ehi,
@@ -163,6 +170,7 @@ impl Queueing {
             streams,
             ctx,
             sum: EnqueueSummary::default(),
+            seen: None,
         })
     }
 
@@ -175,12 +183,28 @@ impl Queueing {
         };
         let started = Instant::now();
         // Rules read afresh: a rule deleted, disabled or retimed since the run began is left
-        // out (its new timing is the next run's), an edited text is used at once.
-        let eff = effective(tx)?;
-        let rules: HashMap<i64, Rule> = list_all_enabled(tx)?
-            .into_iter()
-            .map(|r| (r.id, r))
-            .collect();
+        // out (its new timing is the next run's), an edited text is used at once. Only this
+        // run writes on its connection, and it writes no rule: the rules can have changed
+        // only if another connection committed since the last step read them.
+        let version: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if self.seen.as_ref().is_none_or(|x| x.version != version) {
+            self.seen = Some(Seen {
+                version,
+                effective: effective(tx)?,
+                rules: list_all_enabled(tx)?
+                    .into_iter()
+                    .map(|r| (r.id, r))
+                    .collect(),
+            });
+        }
+        let Some(Seen {
+            effective: eff,
+            rules,
+            ..
+        }) = &self.seen
+        else {
+            return Ok(false);
+        };
         let g = &self.groups[s.group];
         let group: Vec<(&Rule, i64)> = g
             .rules
@@ -198,7 +222,7 @@ impl Queueing {
             s.cursor.saturating_add(s.width - 1).min(s.ehi)
         };
         let mut page = Page {
-            kind: s.kind,
+            kinds: s.kinds.clone(),
             elo: s.cursor,
             ehi: wend,
             after: s.after,
@@ -263,16 +287,8 @@ impl Queueing {
             let scale = (target.as_secs_f64() / took).clamp(0.25, grow);
             s.width = ((s.width as f64 * scale) as i64).clamp(MIN_WIDTH, MAX_WIDTH);
         }
-        let done = s.cursor > s.ehi;
-        if let Some(s) = self.streams.pop_front().filter(|_| !done) {
-            // The group's recipient kinds take turns, page by page: they read the same
-            // memberships over the same instants, which the last page left in the cache.
-            let n = self
-                .streams
-                .iter()
-                .take_while(|x| x.group == s.group)
-                .count();
-            self.streams.insert(n, s);
+        if s.cursor > s.ehi {
+            self.streams.pop_front();
         }
         Ok(!self.streams.is_empty())
     }

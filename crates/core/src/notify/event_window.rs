@@ -45,6 +45,16 @@ pub(super) fn group_window(
     Some((elo, ehi))
 }
 
+/// The event instants `[elo, ehi]` a group reads for all its recipient kinds at once (one
+/// query reads each row once for every kind): the union of each kind's [`group_window`].
+/// `None` for a group without recipients.
+pub(super) fn all_kinds_window(group: &[(&Rule, i64)], hi: i64, hold: i64) -> Option<(i64, i64)> {
+    recipient_kinds(group)
+        .into_iter()
+        .filter_map(|k| group_window(group, k, hi, hold))
+        .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
+}
+
 /// The recipient kinds a group sends to: the learner, each manager, and each manager's
 /// manager for an escalating rule.
 pub(super) fn recipient_kinds(group: &[(&Rule, i64)]) -> Vec<Kind> {

@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::candidates::{group_window, page_of, recipient_kinds, Page};
+use super::candidates::{all_kinds_window, page_of, recipient_kinds, Page};
 use super::chunk::{by_shape, effective};
 use super::rule::{list_all_enabled, Rule, Trigger};
 use super::select::{Candidate, Context, Outcome};
@@ -143,15 +143,16 @@ fn forecast_in(conn: &Connection, now: Timestamp, q: &ForecastQuery) -> Result<F
     let mut listed: Vec<(usize, Candidate, i64)> = Vec::new();
     let mut total = 0u32;
     for group in &groups {
-        for kind in recipient_kinds(group) {
-            let Some((elo, ehi)) = group_window(group, kind, hi, ctx.max_hold) else {
-                continue;
-            };
+        let kinds = recipient_kinds(group);
+        let Some((elo, ehi)) = all_kinds_window(group, hi, ctx.max_hold) else {
+            continue;
+        };
+        {
             let mut cursor = elo;
             while cursor <= ehi {
                 let end = cursor.saturating_add(SLICE - 1).min(ehi);
                 let page = Page {
-                    kind,
+                    kinds: kinds.clone(),
                     elo: cursor,
                     ehi: end,
                     after: i64::MIN,

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::candidates::{group_window, page_of, recipient_kinds, Page};
+use super::candidates::{all_kinds_window, page_of, recipient_kinds, Page};
 use super::rule::{get_rule, Trigger};
 use super::select::{Context, Outcome};
 use crate::time::secs;
@@ -54,17 +54,17 @@ pub fn next_sends(
     let group = [(&rule, now)];
     let mut ctx = Context::new(conn)?;
     let mut found = Vec::new();
-    for kind in recipient_kinds(&group) {
-        let Some((elo, ehi)) = group_window(&group, kind, hi, ctx.max_hold) else {
-            continue;
-        };
+    let kinds = recipient_kinds(&group);
+    if let Some((elo, ehi)) = all_kinds_window(&group, hi, ctx.max_hold) {
+        // As many rows for each recipient kind as one kind had when each was a query.
+        let rows = ROWS * kinds.len() as i64;
         let page = Page {
-            kind,
+            kinds,
             elo,
             ehi,
             after: i64::MIN,
-            limit: ROWS,
-            check: ROWS * 10,
+            limit: rows,
+            check: rows * 10,
             until: None,
         };
         page_of(conn, &group, &page, hi, now, &mut ctx, &mut found)?;

@@ -102,6 +102,8 @@ pub(super) fn due(
         .then(|| send_instant(s.event_at, s.learner, s.recipient, timing(i), 0, send_time))
         .flatten();
     let mut out = Vec::new();
+    // The repeats of this sequence already in the log, read once when first needed.
+    let mut repeats_logged: Option<Vec<u32>> = None;
     for k in 0..=last {
         if kind == Kind::Second
             && (!escalating(k) || (s.no_recipient && Some(k) != first_escalating))
@@ -143,7 +145,10 @@ pub(super) fn due(
         let logged = if k == 0 {
             s.first_logged
         } else {
-            logged(conn, &key)?
+            if repeats_logged.is_none() {
+                repeats_logged = Some(logged_repeats(conn, s.base)?);
+            }
+            repeats_logged.as_ref().is_some_and(|l| l.contains(&k))
         };
         if !logged {
             out.push(Due {
@@ -157,14 +162,30 @@ pub(super) fn due(
     Ok(out)
 }
 
-/// Whether `key` is in the message log, or listed (to be listed) in a manager digest
-/// (`digest.rs`: a manager copy of a digest rule is an item under its own key).
-fn logged(conn: &Connection, key: &str) -> Result<bool> {
+/// The repeats (k ≥ 1) of the sequence whose first message has key `base` that are in the
+/// message log, or listed (to be listed) in a manager digest (`digest.rs`: a manager copy of
+/// a digest rule is an item under its own key): one range of each key index
+/// (`base.r<k>` sorts between `base.r` and `base.s`) rather than a look-up per repeat.
+fn logged_repeats(conn: &Connection, base: &str) -> Result<Vec<u32>> {
     let mut st = conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM message WHERE dedup_key = ?1)
-             OR EXISTS (SELECT 1 FROM digest_item WHERE dedup_key = ?1)",
+        "SELECT dedup_key FROM message WHERE dedup_key > ?1 AND dedup_key < ?2
+         UNION ALL
+         SELECT dedup_key FROM digest_item WHERE dedup_key > ?1 AND dedup_key < ?2",
     )?;
-    Ok(st.query_row([key], |r| r.get(0))?)
+    let (from, to) = (format!("{base}.r"), format!("{base}.s"));
+    let mut rows = st.query([&from, &to])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let key = r.get_ref(0)?.as_str().unwrap_or_default();
+        // Only `base.r<k>`: another sequence's key cannot start with `base.r`.
+        let k = key.strip_prefix(from.as_str()).and_then(|k| {
+            (k.bytes().all(|b| b.is_ascii_digit()) && !k.starts_with('0'))
+                .then(|| k.parse::<u32>().ok())
+                .flatten()
+        });
+        out.extend(k);
+    }
+    Ok(out)
 }
 
 /// Whether message `k` of a sequence goes to the managers' managers too.
@@ -209,5 +230,53 @@ pub(super) fn lookback_secs(i: &RuleInput) -> i64 {
         0
     } else {
         days * 86_400 + 3_600
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The repeats in the log are read off one key range: `base.r1` and `base.r10` are told
+    /// apart, a digest item counts, another episode's or recipient's repeats do not.
+    #[test]
+    fn the_logged_repeats_of_a_sequence_are_its_own_and_only_its_own() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = crate::Db::open(dir.path().join("s.sqlite")).expect("open");
+        let w = db.writer().expect("writer");
+        let conn = w.conn();
+        conn.execute_batch(
+            "INSERT INTO learner (id, id_number, full_name, email, time_zone)
+                 VALUES (7, 'M7', 'Meg', 'm7@example.org', 'UTC');",
+        )
+        .expect("learner");
+        for key in [
+            "1.2.0.0.l.r1",
+            "1.2.0.0.l.r10",
+            "1.2.0.0.l.e2.r3",
+            "1.2.0.0.m7.r2",
+            "1.2.0.0.l",
+            "11.2.0.0.l.r5",
+        ] {
+            conn.execute(
+                "INSERT INTO message (dedup_key, recipient_kind, recipient_email, subject,
+                    body_html, body_text, state, created_at, trigger)
+                 VALUES (?1, 'learner', '', '', '', '', 'skipped', 0, 'due_date')",
+                [key],
+            )
+            .expect("message");
+        }
+        conn.execute_batch(
+            "INSERT INTO digest_item (dedup_key, manager_id, frequency, trigger, program_name,
+                learner_name, learner_id_number, event_at, due_at, digest_at, created_at)
+             VALUES ('1.2.0.0.l.r4', 7, 'daily', 'due_date', 'P', 'L', 'E1', 0, 0, 0, 0);",
+        )
+        .expect("digest item");
+        let mut got = logged_repeats(conn, "1.2.0.0.l").expect("logged");
+        got.sort_unstable();
+        assert_eq!(got, vec![1, 4, 10]);
+        assert_eq!(logged_repeats(conn, "1.2.0.0.m7").expect("m7"), vec![2]);
+        assert_eq!(logged_repeats(conn, "1.2.0.0.l.e2").expect("e2"), vec![3]);
+        assert!(logged_repeats(conn, "1.2.0.0.m").expect("m").is_empty());
     }
 }

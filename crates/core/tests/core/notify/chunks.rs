@@ -141,7 +141,11 @@ fn messages(db: &Db) -> Vec<(String, String, String, String, String, i64)> {
 
 /// The same store queued in one transaction (advance, then the selection).
 fn in_one_transaction() -> Vec<(String, String, String, String, String, i64)> {
-    let fx = store();
+    queued_at_once(store())
+}
+
+/// `fx` queued in one transaction (advance, then the selection).
+fn queued_at_once(fx: Fx) -> Vec<(String, String, String, String, String, i64)> {
     fx.db
         .writer()
         .unwrap()
@@ -208,4 +212,116 @@ fn a_run_cut_short_between_chunks_leaves_no_duplicate_and_the_next_finishes() {
             Default::default()
         );
     }
+}
+
+/// [`store`] with teams: every fourth learner has two managers, who report to one or two
+/// managers of their own (one in common), and an overdue rule that repeats every 3 days
+/// and copies the managers' managers from its first repeat on.
+fn store_with_teams() -> Fx {
+    use certdesk_core::notify::Escalation;
+    let fx = store();
+    let boss = fx.learner("B1", "Big Boss", "Europe/Paris");
+    let boss2 = fx.learner("B2", "Other Boss", "America/New_York");
+    let (ma, mb) = (
+        fx.learner("MA", "Meg A", "UTC"),
+        fx.learner("MB", "Max B", "America/New_York"),
+    );
+    fx.manage(ma, boss);
+    fx.manage(mb, boss);
+    fx.manage(mb, boss2);
+    let learners: Vec<i64> = {
+        let r = fx.db.reader().unwrap();
+        let mut st = r
+            .prepare("SELECT learner_id FROM assignment ORDER BY id")
+            .unwrap();
+        let ids = st.query_map([], |r| r.get(0)).unwrap();
+        ids.collect::<Result<_, _>>().unwrap()
+    };
+    for l in learners.iter().step_by(4) {
+        fx.manage(*l, ma);
+        fx.manage(*l, mb);
+    }
+    let text = "%userfullname%: %programfullname% due %duedate%, reminder %reminderno%";
+    let id = fx.rule(
+        notify::RuleInput {
+            repeat_every_days: 3,
+            repeat_max: 10,
+            escalation: Escalation::AfterRepeat,
+            escalate_after: 1,
+            ..rule(
+                Trigger::DueDate,
+                Timing::After,
+                1,
+                Recipients::Both,
+                "Overdue",
+                text,
+            )
+        },
+        "2027-05-31T00:00:00Z",
+    );
+    fx.db
+        .writer()
+        .unwrap()
+        .write(|tx| notify::backfill(tx, id))
+        .unwrap();
+    fx
+}
+
+/// One query reads each membership for the learner, each manager and each manager's manager
+/// (several rows per membership, issue 12): pages cut between those rows, one row a page,
+/// queue exactly what one transaction does.
+#[test]
+fn pages_cut_between_the_recipients_of_one_membership_queue_what_one_transaction_does() {
+    let expected = queued_at_once(store_with_teams());
+    let second_level = expected
+        .iter()
+        .filter(|m| m.2 == "b1@example.org" || m.2 == "b2@example.org")
+        .count();
+    assert!(second_level > 10, "{second_level}");
+    assert!(expected.iter().any(|m| m.2 == "mb@example.org"));
+    let fx = store_with_teams();
+    let one_row = Chunking { rows: 1, ..tiny() };
+    run_in_chunks(&mut fx.db.writer().unwrap(), t(NOW), &one_row, &mut || {
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(messages(&fx.db), expected);
+}
+
+/// A rule's text edited by another connection while a run goes is used from the next chunk
+/// on (the run reads the rules again once another connection has committed); the same
+/// messages are queued, once each.
+#[test]
+fn a_rule_text_edited_between_chunks_is_used_from_the_next_chunk() {
+    let expected = in_one_transaction();
+    let fx = store();
+    let mut n = 0;
+    run_in_chunks(&mut fx.db.writer().unwrap(), t(NOW), &tiny(), &mut || {
+        n += 1;
+        if n == 3 {
+            fx.db
+                .writer()
+                .unwrap()
+                .conn()
+                .execute(
+                    "UPDATE notification_rule SET learner_subject = 'Edited'",
+                    [],
+                )
+                .unwrap();
+        }
+        Ok(())
+    })
+    .unwrap();
+    let got = messages(&fx.db);
+    let keys = |v: &[(String, String, String, String, String, i64)]| -> Vec<String> {
+        v.iter().map(|m| m.0.clone()).collect()
+    };
+    assert_eq!(keys(&got), keys(&expected));
+    let queued = || got.iter().filter(|m| m.1 == "queued");
+    let edited = queued().filter(|m| m.3 == "Edited").count();
+    assert!(edited > 0, "the edit was not used");
+    assert!(
+        queued().count() > edited,
+        "the edit came after the first chunks"
+    );
 }
