@@ -14,12 +14,12 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
-use super::candidates::{group_window, page_of, recipient_kinds, Page};
+use super::candidates::candidates;
 pub use super::explain_reason::ReasonKind;
 use super::explain_reason::{from_filter, from_log, from_outcome, Reason};
 use super::explain_timeline::{timeline, TimelineEntry};
 use super::rule::{list_rules, Rule, Trigger};
-use super::select::{Candidate, Context, Held, Outcome};
+use super::select::{Context, Held, Outcome};
 use crate::time::secs;
 use crate::{Error, Result};
 
@@ -159,22 +159,7 @@ fn select(conn: &Connection, rule: &Rule, a: i64, now: i64, eff: i64) -> Result<
         if count_held {
             ctx.held = Some(Held::default());
         }
-        let mut out: Vec<(usize, Candidate)> = Vec::new();
-        for kind in recipient_kinds(&group) {
-            let Some((elo, ehi)) = group_window(&group, kind, hi, ctx.max_hold) else {
-                continue;
-            };
-            let page = Page {
-                kind,
-                elo,
-                ehi,
-                after: i64::MIN,
-                limit: -1,
-                check: -1,
-                until: None,
-            };
-            page_of(conn, &group, &page, hi, now, &mut ctx, &mut out)?;
-        }
+        let out = candidates(conn, &group, hi, now, &mut ctx)?;
         if count_held {
             held = ctx.held.unwrap_or_default();
         } else {
