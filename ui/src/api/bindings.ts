@@ -743,6 +743,11 @@ export type ForecastMessage = {
 	 *  moment of its digest).
 	 */
 	at: string,
+	/**
+	 *  The same moment on the recipient's own clock: `YYYY-MM-DD HH:MM` and their time zone
+	 *  (the learner's for theirs, the manager's for a manager copy).
+	 */
+	local_at: string,
 	rule_id: number,
 	trigger: string,
 	/**  The program's short name. */

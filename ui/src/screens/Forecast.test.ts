@@ -11,6 +11,7 @@ afterEach(() => {
 
 const message = (at: string, learner: string): ForecastMessage => ({
   at,
+  local_at: `${at.slice(0, 10)} 08:00 UTC`,
   rule_id: 1,
   trigger: "due_date",
   program: "SAFE",

@@ -51,8 +51,9 @@ fn text(f: &Forecast) -> String {
     }
     for m in &f.messages {
         s.push_str(&format!(
-            "{}  {:<9} {:<8} {:<7} {} ({}) -> {}{} #{}\n",
+            "{}  ({})  {:<9} {:<8} {:<7} {} ({}) -> {}{} #{}\n",
             m.at,
+            m.local_at,
             m.trigger,
             m.program,
             m.recipient_kind,

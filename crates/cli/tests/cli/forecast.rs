@@ -22,7 +22,7 @@ fn store(path: &Path) {
                  INSERT INTO course_set_course VALUES (1, 1);
                  INSERT INTO learner (id_number, full_name, email, time_zone) VALUES
                      ('E1', 'Ann Lee', 'e1@example.org', 'UTC'),
-                     ('E2', 'Bob Ray', 'e2@example.org', 'UTC');
+                     ('E2', 'Bob Ray', 'e2@example.org', 'America/New_York');
                  INSERT INTO assignment (learner_id, program_id, assigned_at, status, due_at)
                      VALUES (1, 1, 1798848000, 'in_progress', 1802303999),
                             (2, 1, 1798848000, 'in_progress', 1803167999);",
@@ -94,7 +94,12 @@ fn forecast_lists_the_days_and_messages_the_runs_will_send() {
         &["forecast", "--days", "30", "--learner", "E2", "--now", now],
     );
     assert_eq!(bob["total"], 3);
-    assert_eq!(bob["messages"][0]["at"], "2027-02-21T08:00:00Z");
+    // At the send time on Bob's own clock, which the list shows beside the instant.
+    assert_eq!(bob["messages"][0]["at"], "2027-02-21T13:00:00Z");
+    assert_eq!(
+        bob["messages"][0]["local_at"],
+        "2027-02-21 08:00 America/New_York"
+    );
     let day = ok_json(
         &db,
         &[

@@ -54,6 +54,9 @@ pub struct ForecastMessage {
     /// RFC 3339 instant it would go (after any hold by the send window; a digest item: the
     /// moment of its digest).
     pub at: String,
+    /// The same moment on the recipient's own clock: `YYYY-MM-DD HH:MM` and their time zone
+    /// (the learner's for theirs, the manager's for a manager copy).
+    pub local_at: String,
     pub rule_id: i64,
     pub trigger: String,
     /// The program's short name.
@@ -252,21 +255,31 @@ fn describe(
     sort(&mut listed);
     listed.truncate(limit);
     let mut who = conn.prepare_cached(
-        "SELECT l.full_name, l.id_number, p.short_name FROM assignment a
+        "SELECT l.full_name, l.id_number, p.short_name, l.time_zone FROM assignment a
          JOIN learner l ON l.id = a.learner_id JOIN program p ON p.id = a.program_id
          WHERE a.id = ?1",
     )?;
+    // A manager copy goes at the send time in the manager's zone (managers are learners).
+    let mut manager_zone = conn.prepare_cached(
+        "SELECT time_zone FROM learner WHERE email = ?1 COLLATE NOCASE ORDER BY id LIMIT 1",
+    )?;
     let mut out = Vec::new();
     for (_, c, rule_id) in listed {
-        let (learner, idn, program): (String, String, String) = who
+        let (learner, idn, program, mut zone): (String, String, String, String) = who
             .query_row([c.assignment_id.unwrap_or(0)], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .unwrap_or_default();
+        if c.recipient_kind != "learner" {
+            zone = manager_zone
+                .query_row([&c.email], |r| r.get(0))
+                .unwrap_or_default();
+        }
         out.push(ForecastMessage {
             at: Timestamp::from_second(c.send_at)
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
+            local_at: local_at(c.send_at, &zone),
             rule_id,
             trigger: rule_of
                 .get(&rule_id)
@@ -283,4 +296,15 @@ fn describe(
         });
     }
     Ok(out)
+}
+
+/// `YYYY-MM-DD HH:MM zone` of instant `s` in `zone` (UTC when the zone is unknown).
+fn local_at(s: i64, zone: &str) -> String {
+    let (tz, name) = match crate::time::zone(zone) {
+        Ok(tz) => (tz, zone),
+        Err(_) => (jiff::tz::TimeZone::UTC, "UTC"),
+    };
+    Timestamp::from_second(s)
+        .map(|t| format!("{} {name}", t.to_zoned(tz).strftime("%Y-%m-%d %H:%M")))
+        .unwrap_or_default()
 }
