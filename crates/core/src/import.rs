@@ -87,16 +87,34 @@ pub fn open(path: &str) -> Result<BufReader<File>> {
 /// How many problems an import lists; the rest are counted ("and N more").
 pub const PROBLEM_LIMIT: usize = 100;
 
-/// The bad rows found so far: the first [`PROBLEM_LIMIT`] by line, a count of the rest, and
-/// which lines are bad (a bit a line, so a file of a million bad rows stays small).
-#[derive(Debug, Default)]
+/// The bad rows found so far: the first `limit` ([`PROBLEM_LIMIT`] unless told otherwise) by
+/// line, a count of the rest, and which lines are bad (a bit a line, so a file of a million
+/// bad rows stays small).
+#[derive(Debug)]
 pub(crate) struct Problems {
     listed: Vec<RowProblem>,
     omitted: u32,
     bad: Vec<u64>,
+    limit: usize,
+}
+
+impl Default for Problems {
+    fn default() -> Problems {
+        Problems::listing(PROBLEM_LIMIT)
+    }
 }
 
 impl Problems {
+    /// Lists the first `limit` problems by line (`usize::MAX`: every one).
+    pub(crate) fn listing(limit: usize) -> Problems {
+        Problems {
+            listed: Vec::new(),
+            omitted: 0,
+            bad: Vec::new(),
+            limit: limit.max(1),
+        }
+    }
+
     pub(crate) fn add(&mut self, line: u32, message: impl Into<String>) {
         let (word, bit) = (line as usize / 64, line % 64);
         if self.bad.len() <= word {
@@ -107,7 +125,7 @@ impl Problems {
             line,
             message: message.into(),
         });
-        if self.listed.len() >= 4 * PROBLEM_LIMIT {
+        if self.listed.len() >= self.limit.saturating_mul(4) {
             self.trim();
         }
     }
@@ -130,17 +148,17 @@ impl Problems {
         all - u32::from(self.is_bad(0)) - u32::from(self.is_bad(1))
     }
 
-    /// Keeps the first [`PROBLEM_LIMIT`] problems by line, counting the others.
+    /// Keeps the first `limit` problems by line, counting the others.
     fn trim(&mut self) {
         self.listed.sort_by_key(|p| p.line);
-        if self.listed.len() > PROBLEM_LIMIT {
-            self.omitted += (self.listed.len() - PROBLEM_LIMIT) as u32;
-            self.listed.truncate(PROBLEM_LIMIT);
+        if self.listed.len() > self.limit {
+            self.omitted += (self.listed.len() - self.limit) as u32;
+            self.listed.truncate(self.limit);
         }
     }
 
-    /// The problems by line; past [`PROBLEM_LIMIT`], a last one counting the rest, on the
-    /// line after the last one listed.
+    /// The problems by line; past the limit, a last one counting the rest, on the line after
+    /// the last one listed.
     fn sorted(mut self) -> Vec<RowProblem> {
         self.trim();
         if self.omitted > 0 {
@@ -148,8 +166,8 @@ impl Problems {
             self.listed.push(RowProblem {
                 line,
                 message: format!(
-                    "and {} more problems after this line (only the first {PROBLEM_LIMIT} are listed)",
-                    self.omitted
+                    "and {} more problems after this line (only the first {} are listed)",
+                    self.omitted, self.limit
                 ),
             });
         }

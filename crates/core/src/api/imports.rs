@@ -9,7 +9,7 @@
 use jiff::Timestamp;
 
 use crate::enrolment::{learners, records};
-use crate::import::{self, ImportPreview, ImportSummary};
+use crate::import::{self, ImportPreview, ImportSummary, PROBLEM_LIMIT};
 use crate::store::audit::{self, Entry};
 use crate::{Reader, Result, Writer};
 
@@ -55,7 +55,7 @@ pub fn courses(w: &mut Writer, path: &str) -> Result<ImportSummary> {
 /// # Errors
 /// As [`learners`].
 pub fn assignments(w: &mut Writer, now: Timestamp, path: &str) -> Result<ImportSummary> {
-    let checked = records::check_assignments(w.conn(), import::open(path)?)?;
+    let checked = records::check_assignments(w.conn(), import::open(path)?, PROBLEM_LIMIT)?;
     let who = w.actor();
     w.write(|tx| {
         let s = records::write_assignments(tx, now, checked)?;
@@ -70,7 +70,7 @@ pub fn assignments(w: &mut Writer, now: Timestamp, path: &str) -> Result<ImportS
 /// # Errors
 /// As [`learners`].
 pub fn completions(w: &mut Writer, now: Timestamp, path: &str) -> Result<ImportSummary> {
-    let checked = records::check_completions(w.conn(), now, import::open(path)?)?;
+    let checked = records::check_completions(w.conn(), now, import::open(path)?, PROBLEM_LIMIT)?;
     let who = w.actor();
     w.write(|tx| {
         let s = records::write_completions(tx, now, &checked)?;

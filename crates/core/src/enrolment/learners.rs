@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::enrolment::sync_groups;
 use crate::exception::review_counting_from;
-use crate::import::{cell, CsvRows, ImportPreview, ImportSummary, Problems, Zones};
+use crate::import::{cell, CsvRows, ImportPreview, ImportSummary, Problems, Zones, PROBLEM_LIMIT};
 use crate::time::secs;
 use crate::{idset, Result};
 
@@ -76,11 +76,23 @@ pub fn learners(tx: &Connection, now: Timestamp, mut input: impl Read) -> Result
 /// [`crate::Error::Rejected`] listing the first bad rows and counting the others; database
 /// and read errors.
 pub fn prepare<R: Read>(conn: &Connection, open: impl Fn() -> Result<R>) -> Result<Prepared> {
+    prepare_listing(conn, open, PROBLEM_LIMIT)
+}
+
+/// [`prepare`], listing the first `limit` bad rows (`usize::MAX`: every one).
+///
+/// # Errors
+/// As [`prepare`].
+pub fn prepare_listing<R: Read>(
+    conn: &Connection,
+    open: impl Fn() -> Result<R>,
+    limit: usize,
+) -> Result<Prepared> {
     let existing = existing(conn)?;
-    check(&existing, open()?, false)?
+    check(&existing, open()?, false, limit)?
         .problems
         .finish("learners")?;
-    let c = check(&existing, open()?, true)?;
+    let c = check(&existing, open()?, true, limit)?;
     c.problems.finish("learners")?;
     Ok(Prepared {
         rows: c.rows,
@@ -100,7 +112,7 @@ fn existing(conn: &Connection) -> Result<HashMap<String, i64>> {
 /// # Errors
 /// Database errors.
 pub fn preview_learners(conn: &Connection, input: impl Read) -> Result<ImportPreview> {
-    let c = check(&existing(conn)?, input, false)?;
+    let c = check(&existing(conn)?, input, false, PROBLEM_LIMIT)?;
     Ok(ImportPreview::new(c.problems, c.lines.into_iter()))
 }
 
@@ -126,8 +138,13 @@ struct Known<'a> {
     zones: Zones,
 }
 
-fn check(existing: &HashMap<String, i64>, input: impl Read, keep: bool) -> Result<Checked> {
-    let mut problems = Problems::default();
+fn check(
+    existing: &HashMap<String, i64>,
+    input: impl Read,
+    keep: bool,
+    limit: usize,
+) -> Result<Checked> {
+    let mut problems = Problems::listing(limit);
     let mut csv = CsvRows::open(input, &mut problems);
     let cols = Columns {
         id: csv.need("id_number", &mut problems),

@@ -14,7 +14,7 @@ use rusqlite::Connection;
 
 use crate::enrolment::completion::{record_completions, Completion};
 use crate::enrolment::{assign, assign_group};
-use crate::import::{cell, instant, CsvRows, ImportSummary, Problems, Zones};
+use crate::import::{cell, instant, CsvRows, ImportSummary, Problems, Zones, PROBLEM_LIMIT};
 use crate::time::parse_date;
 use crate::Result;
 
@@ -101,7 +101,7 @@ pub(crate) enum Who {
 /// # Errors
 /// [`crate::Error::Rejected`] listing every bad row (nothing written); database errors.
 pub fn assignments(tx: &Connection, now: Timestamp, input: impl Read) -> Result<ImportSummary> {
-    let checked = check_assignments(tx, input)?;
+    let checked = check_assignments(tx, input, PROBLEM_LIMIT)?;
     write_assignments(tx, now, checked)
 }
 
@@ -115,9 +115,10 @@ pub struct Assignments {
 /// (or a connection outside any transaction) will do.
 ///
 /// # Errors
-/// [`crate::Error::Rejected`] listing bad rows; database errors.
-pub fn check_assignments(tx: &Connection, input: impl Read) -> Result<Assignments> {
-    let mut problems = Problems::default();
+/// [`crate::Error::Rejected`] listing the first `limit` bad rows (`usize::MAX`: every one);
+/// database errors.
+pub fn check_assignments(tx: &Connection, input: impl Read, limit: usize) -> Result<Assignments> {
+    let mut problems = Problems::listing(limit);
     let mut table = CsvRows::open(input, &mut problems);
     let c_program = table.need("program", &mut problems);
     let (c_learner, c_group, c_due) = (table.col("learner"), table.col("group"), table.col("due"));
@@ -224,21 +225,22 @@ pub fn write_assignments(tx: &Connection, now: Timestamp, a: Assignments) -> Res
 /// [`crate::Error::Rejected`] listing every bad row (nothing written), including completions
 /// after `now`; database errors.
 pub fn completions(tx: &Connection, now: Timestamp, input: impl Read) -> Result<ImportSummary> {
-    let checked = check_completions(tx, now, input)?;
+    let checked = check_completions(tx, now, input, PROBLEM_LIMIT)?;
     write_completions(tx, now, &checked)
 }
 
 /// Reads and checks a completions file against the store; nothing written.
 ///
 /// # Errors
-/// [`crate::Error::Rejected`] listing bad rows, including completions after `now`;
-/// database errors.
+/// [`crate::Error::Rejected`] listing the first `limit` bad rows (`usize::MAX`: every one),
+/// including completions after `now`; database errors.
 pub fn check_completions(
     tx: &Connection,
     now: Timestamp,
     input: impl Read,
+    limit: usize,
 ) -> Result<Vec<Completion>> {
-    let mut problems = Problems::default();
+    let mut problems = Problems::listing(limit);
     let mut table = CsvRows::open(input, &mut problems);
     let (c_learner, c_course, c_at) = (
         table.need("learner", &mut problems),

@@ -362,3 +362,26 @@ fn the_folder_setting_and_each_imported_file_are_in_the_audit_trail_a_rejection_
     let v = certdesk_core::api::audit::verify(&db.reader().unwrap()).unwrap();
     assert!(v.problem.is_none(), "{v:?}");
 }
+
+#[test]
+fn the_report_of_a_rejected_file_lists_every_bad_row_past_the_first_hundred() {
+    let (_dir, db, folder) = setup();
+    let mut bad = String::from("id_number,full_name,email\n");
+    for i in 0..250 {
+        bad.push_str(&format!("X{i},Bad {i},not-an-address-{i}\n"));
+    }
+    put(&folder, "learners.csv", &bad, 60);
+    let s = sync(&db, t(NOW));
+    assert_eq!(
+        (s.files[0].outcome, s.files[0].problems),
+        (HrOutcome::Rejected, 250)
+    );
+    let report = read(folder.join("rejected/learners.csv.report.txt"));
+    for line in [2, 101, 102, 251] {
+        assert!(
+            report.contains(&format!("line {line}: ")),
+            "line {line}:\n{report}"
+        );
+    }
+    assert!(!report.contains("more problems"), "{report}");
+}

@@ -29,12 +29,19 @@ enum Checked {
     Completions(Vec<Completion>),
 }
 
+/// The report beside a rejected file lists every bad row, not only the first hundred.
+const EVERY: usize = usize::MAX;
+
 fn check(conn: &Connection, now: Timestamp, kind: HrFileKind, bytes: &[u8]) -> Result<Checked> {
     Ok(match kind {
-        HrFileKind::Learners => Checked::Learners(learners::prepare(conn, || Ok(bytes))?),
-        HrFileKind::Assignments => Checked::Assignments(records::check_assignments(conn, bytes)?),
+        HrFileKind::Learners => {
+            Checked::Learners(learners::prepare_listing(conn, || Ok(bytes), EVERY)?)
+        }
+        HrFileKind::Assignments => {
+            Checked::Assignments(records::check_assignments(conn, bytes, EVERY)?)
+        }
         HrFileKind::Completions => {
-            Checked::Completions(records::check_completions(conn, now, bytes)?)
+            Checked::Completions(records::check_completions(conn, now, bytes, EVERY)?)
         }
     })
 }
