@@ -67,6 +67,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::templates::test_send_rule,
         commands::templates::digest_template,
         commands::templates::save_digest_template,
+        commands::templates::preview_digest_template,
         commands::messages::list_messages,
         commands::messages::resend_message,
         commands::messages::queue_status,

@@ -118,6 +118,16 @@ pub async fn preview_template(subject: String, body: String) -> CommandResult<Re
     Ok(rules::render_example(&subject, &body))
 }
 
+/// A digest subject and body as typed, rendered for an example manager: the digest editor's
+/// live preview.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_digest_template(
+    template: certdesk_core::notify::digest_template::DigestTemplate,
+) -> CommandResult<Rendered> {
+    Ok(certdesk_core::api::digest::render_example(&template))
+}
+
 /// Sends the rule, rendered for a chosen learner, to `to` now through the saved SMTP
 /// settings (each recipient's version, marked as a test); returns how many were sent.
 #[tauri::command]

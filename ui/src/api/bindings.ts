@@ -116,6 +116,11 @@ export const commands = {
 	digestTemplate: () => typedError<DigestTemplate, CommandError>(__TAURI_INVOKE("digest_template")),
 	/**  Saves the manager digest template; unknown placeholders are refused. */
 	saveDigestTemplate: (template: DigestTemplate) => typedError<DigestTemplate, CommandError>(__TAURI_INVOKE("save_digest_template", { template })),
+	/**
+	 *  A digest subject and body as typed, rendered for an example manager: the digest editor's
+	 *  live preview.
+	 */
+	previewDigestTemplate: (template: DigestTemplate) => typedError<Rendered, CommandError>(__TAURI_INVOKE("preview_digest_template", { template })),
 	/**  A page of the message log, newest first. */
 	listMessages: (filter: LogFilter) => typedError<LogPage, CommandError>(__TAURI_INVOKE("list_messages", { filter })),
 	/**  Sends a message again as a new, queued message; returns its id. */

@@ -130,6 +130,11 @@ function backend(
       }
       case "digest_template":
         return digestTemplate;
+      case "preview_digest_template": {
+        const t = args.template as typeof digestTemplate;
+        const body = t.body.replace(/</g, "&lt;").replace("%learnerlist%", "<table></table>");
+        return { subject: t.subject, text: t.body, html: `<p>${body}</p>` };
+      }
       case "save_digest_template": {
         const t = args.template as typeof digestTemplate;
         const bad = `${t.subject} ${t.body}`
@@ -483,6 +488,12 @@ describe("Notification templates", () => {
         body: "Hi %managername%: %learnerlist%",
       },
     });
+    // Beside the body, its HTML for an example manager, from the digest's own renderer.
+    const frame = await screen.findByTitle("Digest body as HTML, for an example manager");
+    await waitFor(() =>
+      expect(frame.getAttribute("srcdoc")).toBe("<p>Hi %managername%: <table></table></p>"),
+    );
+    expect(calls.some((c) => c.cmd === "preview_digest_template")).toBe(true);
   });
 
   it("saves repeats and escalation, offered only where the trigger and recipients allow", async () => {

@@ -63,6 +63,14 @@ pub enum DigestTemplateCmd {
         #[arg(long, value_name = "FILE")]
         body_file: Option<std::path::PathBuf>,
     },
+    /// Render a subject and body (the saved ones where not given) for an example manager
+    /// with three items, as the digest editor's preview shows them; nothing is saved.
+    Render {
+        #[arg(long)]
+        subject: Option<String>,
+        #[arg(long)]
+        body: Option<String>,
+    },
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -117,6 +125,15 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
                 format!("close to tray {}", if on { "on" } else { "off" })
             })
         }
+        Command::DigestTemplate(DigestTemplateCmd::Render { subject, body }) => {
+            let saved = digest::template(&db.reader()?)?;
+            let t = DigestTemplate {
+                subject: subject.unwrap_or(saved.subject),
+                body: body.unwrap_or(saved.body),
+            };
+            let r = digest::render_example(&t);
+            out.print(&r, || format!("subject: {}\n\n{}", r.subject, r.text))
+        }
         Command::DigestTemplate(c) => {
             let t = digest_template(c, db)?;
             out.print(&t, || {
@@ -158,7 +175,7 @@ pub fn run(cmd: Command, db: &Db, out: &Output) -> anyhow::Result<()> {
 fn digest_template(c: DigestTemplateCmd, db: &Db) -> anyhow::Result<DigestTemplate> {
     let current = digest::template(&db.reader()?)?;
     Ok(match c {
-        DigestTemplateCmd::Show => current,
+        DigestTemplateCmd::Show | DigestTemplateCmd::Render { .. } => current,
         DigestTemplateCmd::Set {
             subject,
             body,

@@ -10,6 +10,7 @@ use certdesk_core::Db;
 
 use crate::cli;
 use crate::crash::{deliveries, spawn_send};
+use crate::engine::ok_json;
 use crate::smtp_server::SmtpServer;
 
 const MANAGERS: i64 = 150;
@@ -164,4 +165,40 @@ fn digests_are_composed_and_delivered_once_across_killed_runs_and_sends() {
     // A kill can cost the one message in flight (accepted by the server, not yet recorded):
     // it goes again under the same Message-ID (docs/RELIABILITY.md).
     assert!(extra <= 1, "{extra} digests delivered twice");
+}
+
+#[test]
+fn the_digest_editor_preview_renders_the_list_as_a_table_with_every_value_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite");
+    let v = ok_json(
+        &db,
+        &[
+            "settings",
+            "digest-template",
+            "render",
+            "--subject",
+            "%itemcount% for %managername%",
+            "--body",
+            "<b>Team</b>\n%learnerlist%\n%nosuch%",
+        ],
+    );
+    assert_eq!(v["subject"], "3 for Morgan Manager");
+    let text = v["text"].as_str().unwrap();
+    assert!(
+        text.contains("Fire Safety\n- Alex Example (E1001): due 7 March 2027"),
+        "{text}"
+    );
+    assert!(text.contains("%nosuch%"), "{text}");
+    let html = v["html"].as_str().unwrap();
+    assert!(
+        html.contains("&lt;b&gt;Team&lt;/b&gt;") && html.contains("<table"),
+        "{html}"
+    );
+    // Nothing saved: the stored template is still the default.
+    let saved = ok_json(&db, &["settings", "digest-template", "show"]);
+    assert!(!saved["subject"]
+        .as_str()
+        .unwrap()
+        .contains("for %managername%"));
 }

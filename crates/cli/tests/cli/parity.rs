@@ -59,6 +59,7 @@ const MAPPED: &[(&str, &str)] = &[
     ("set_catch_up_days", "settings catch-up-days"),
     ("digest_template", "settings digest-template show"),
     ("save_digest_template", "settings digest-template set"),
+    ("preview_digest_template", "settings digest-template render"),
     // Notification rules, site administrators, SMTP and the message log.
     ("program_rules", "rules list"),
     ("placeholders", "placeholders"),

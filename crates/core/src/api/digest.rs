@@ -31,3 +31,9 @@ pub fn set_template(w: &mut Writer, t: &DigestTemplate) -> Result<DigestTemplate
         Ok(after)
     })
 }
+
+/// A digest subject and body as typed, rendered for an example manager and three items: the
+/// template editor's live preview (unknown placeholders left as written; saving refuses them).
+pub fn render_example(t: &DigestTemplate) -> crate::mail::Rendered {
+    crate::notify::example::render_digest_example(t)
+}

@@ -4,6 +4,7 @@
 
 use jiff::tz::TimeZone;
 
+use super::digest_template::{compose, DigestTemplate, Line};
 use super::template::{render, Values};
 use crate::mail::Rendered;
 
@@ -36,4 +37,45 @@ fn example_values() -> Values {
 /// as written: a preview never fails, saving is where a template is refused.
 pub fn render_example(subject: &str, body: &str) -> Rendered {
     render(subject, body, &example_values(), &TimeZone::UTC)
+}
+
+/// A digest template as typed, rendered for an example manager with three items in two
+/// programs (the same [`compose`] as a real digest, so `%learnerlist%` is the real table).
+pub fn render_digest_example(t: &DigestTemplate) -> Rendered {
+    let line = |trigger: &str, program: &str, learner: &str, id: &str, at: i64, state: &str| Line {
+        trigger: trigger.to_string(),
+        program: program.to_string(),
+        learner: learner.to_string(),
+        id_number: id.to_string(),
+        event_at: at,
+        state: state.to_string(),
+        reminder_no: 1,
+    };
+    let lines = [
+        line(
+            "due_date",
+            "Fire Safety",
+            "Alex Example",
+            "E1001",
+            DUE,
+            "in_progress",
+        ),
+        line(
+            "assigned",
+            "Fire Safety",
+            "Sam Sample",
+            "E1002",
+            DUE - 30 * DAY,
+            "not_started",
+        ),
+        line(
+            "expiry",
+            "First Aid",
+            "Alex Example",
+            "E1001",
+            DUE + 60 * DAY,
+            "certified",
+        ),
+    ];
+    compose(t, "Morgan Manager", &lines, &TimeZone::UTC)
 }
