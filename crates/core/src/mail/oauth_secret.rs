@@ -77,7 +77,7 @@ fn entry(key: &str) -> Result<keyring::Entry> {
 
 /// Runs a keyring call on a thread of its own: the Secret Service client starts its own
 /// runtime, which panics inside another (the sender's, a Tauri blocking task).
-fn on_own_thread<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+pub(super) fn on_own_thread<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
     std::thread::scope(|s| s.spawn(f).join())
         .unwrap_or_else(|_| Err(Error::SecretStore("the keyring call failed".into())))
 }

@@ -24,6 +24,7 @@ use rusqlite::{Connection, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::message::check_header;
+use super::oauth_secret::on_own_thread;
 use super::outbox::resume;
 use crate::store::setting::{get_setting, set_setting};
 use crate::{Error, Result};
@@ -163,6 +164,8 @@ pub enum PasswordStore {
     File(String),
 }
 
+/// The keyring entry of `s`'s password; use it through [`on_own_thread`] (the Secret Service
+/// client starts a runtime of its own, which panics inside the sender's or a Tauri task's).
 fn entry(s: &SmtpSettings) -> Result<keyring::Entry> {
     keyring::Entry::new("certdesk", &format!("smtp:{}@{}", s.username, s.host))
         .map_err(|e| Error::SecretStore(e.to_string()))
@@ -181,8 +184,9 @@ pub fn password_file() -> Option<PathBuf> {
 /// # Errors
 /// [`Error::SecretStore`] when neither works.
 pub fn save_password(s: &SmtpSettings, password: &str) -> Result<PasswordStore> {
-    let keyring_error = match entry(s).and_then(|e| {
-        e.set_password(password)
+    let keyring_error = match on_own_thread(|| {
+        entry(s)?
+            .set_password(password)
             .map_err(|e| Error::SecretStore(e.to_string()))
     }) {
         Ok(()) => return Ok(PasswordStore::Keyring),
@@ -245,8 +249,9 @@ pub fn find_password(s: &SmtpSettings) -> Result<Option<String>> {
             "{PASSWORD_ENV} is set but not for {owner}: set {PASSWORD_FOR_ENV}={owner} to use it"
         )));
     }
-    if let Ok(p) = entry(s).and_then(|e| {
-        e.get_password()
+    if let Ok(p) = on_own_thread(|| {
+        entry(s)?
+            .get_password()
             .map_err(|e| Error::SecretStore(e.to_string()))
     }) {
         return Ok(Some(p));
