@@ -151,6 +151,47 @@ describe("Membership report", () => {
     await waitFor(() => expect(queries.some((q) => q.after?.learner_id === 200)).toBe(true));
   });
 
+  it("scrolls far through a long report and back to its first rows, read again", async () => {
+    const all = Array.from({ length: 5000 }, (_, i) =>
+      row(i + 1, `Learner ${String(i).padStart(4, "0")}`),
+    );
+    const queries = backend((q) => {
+      const start = q.after ? q.after.learner_id : 0;
+      const rows = all.slice(start, start + q.limit);
+      const lastRow = rows.at(-1);
+      return {
+        rows,
+        next:
+          lastRow && start + q.limit < all.length
+            ? { learner_name: lastRow.learner_name, learner_id: lastRow.learner_id, program_id: 1 }
+            : null,
+      };
+    });
+    render(Membership);
+    await screen.findByText("Learner 0000");
+    const viewport = screen.getByTestId("membership-viewport");
+    // Down 4,500 rows, 300 at a time, as a reader dragging the scroll bar.
+    for (let top = 300; top <= 4500; top += 300) {
+      viewport.scrollTop = 33 * top;
+      await fireEvent.scroll(viewport);
+      await screen.findByText(`Learner ${String(top).padStart(4, "0")}`);
+    }
+    expect(screen.getByTestId("membership-count").textContent).toMatch(/4,[6-9]\d\d\+\s+rows/);
+    const firstReads = queries.filter((q) => q.after === null).length;
+
+    // Back to the top: the first page was dropped, so it is read again from the start, with
+    // the query as it was shown (not the unsent search text).
+    await fireEvent.input(screen.getByLabelText(/Learner name/), { target: { value: "Zed" } });
+    viewport.scrollTop = 0;
+    await fireEvent.scroll(viewport);
+    expect(await screen.findByText("Learner 0000")).toBeTruthy();
+    expect(screen.queryByTestId("membership-pending")).toBeNull();
+    const again = queries.filter((q) => q.after === null);
+    expect(again.length).toBe(firstReads + 1);
+    expect(again.at(-1)?.text).toBeNull();
+    expect(screen.getByTestId("membership-count").textContent).toMatch(/4,[6-9]\d\d\+\s+rows/);
+  }, 20_000);
+
   it("hides a column chosen off", async () => {
     backend(() => ({ rows: [row(1, "Alan Turing")], next: null }));
     const { container } = render(Membership);
