@@ -11,6 +11,9 @@
 //! times the CSV and XLSX exports of one certification and of every membership.
 //! With `CERTDESK_BENCH_KEEP=/path/store.sqlite` (a file that does not exist yet) the store
 //! is built there and kept, for the window benchmark in `tests/e2e/benchmarks.rs`.
+//! `CERTDESK_BENCH_T0=2026-11-30T00:00:00Z` dates the store then instead of 2026-06-01 (a
+//! store with little to catch up at that date), and `CERTDESK_BENCH_BUILD_ONLY=1` stops once
+//! the store is written.
 
 #![allow(clippy::unwrap_used)]
 
@@ -34,8 +37,14 @@ fn main() {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| dir.path().join("bench.sqlite"));
     assert!(!path.exists(), "{} exists already", path.display());
-    let t0: Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
+    let t0: Timestamp = std::env::var("CERTDESK_BENCH_T0")
+        .unwrap_or_else(|_| "2026-06-01T00:00:00Z".into())
+        .parse()
+        .unwrap();
     let (db, w, _) = bench_store::build(&path, learners, programs, t0);
+    if std::env::var_os("CERTDESK_BENCH_BUILD_ONLY").is_some() {
+        return;
+    }
 
     drop(w);
     let r = db.reader().unwrap();

@@ -21,7 +21,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use crate::{Error, Result};
 
 pub use migrations::{LATEST_VERSION, MIGRATIONS};
-pub use pool::IDLE_READERS;
+pub use pool::{IDLE_READERS, READER_CACHE_KIB};
 
 use pool::ReaderPool;
 
@@ -89,6 +89,7 @@ impl Db {
                 let conn = self
                     .connect(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
                 conn.pragma_update(None, "query_only", true)?;
+                conn.pragma_update(None, "cache_size", -READER_CACHE_KIB)?;
                 conn
             }
         };

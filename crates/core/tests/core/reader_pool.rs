@@ -1,7 +1,7 @@
 //! Readers reuse a few open connections (store/pool.rs): a reused one is never stuck in an
 //! old snapshot, and never keeps the write-ahead log from being checkpointed.
 
-use certdesk_core::store::IDLE_READERS;
+use certdesk_core::store::{IDLE_READERS, READER_CACHE_KIB};
 
 use crate::temp_db;
 
@@ -99,7 +99,7 @@ fn at_most_a_few_idle_readers_are_kept() {
         .map(|_| db.reader().unwrap())
         .collect();
     for (i, r) in many.iter().enumerate() {
-        mark(r, 1000 + i as i64); // the default is negative (-2000)
+        mark(r, 1000 + i as i64); // a new reader's is negative (KiB)
     }
     drop(many);
     let again: Vec<_> = (0..IDLE_READERS + 3)
@@ -107,4 +107,18 @@ fn at_most_a_few_idle_readers_are_kept() {
         .collect();
     let reused = again.iter().filter(|r| marked(r) >= 1000).count();
     assert_eq!(reused, IDLE_READERS);
+}
+
+#[test]
+fn a_new_reader_has_a_small_page_cache_and_keeps_it_when_reused() {
+    let (_dir, db) = temp_db();
+    let r = db.reader().unwrap();
+    assert_eq!(marked(&r), -READER_CACHE_KIB, "KiB, not the default 2 MiB");
+    assert_eq!(learners(&r), 0);
+    drop(r);
+    add_learner(&db, 1);
+    // The same connection, reused: its cache size stays, and it sees the write.
+    let again = db.reader().unwrap();
+    assert_eq!(marked(&again), -READER_CACHE_KIB);
+    assert_eq!(learners(&again), 1);
 }
