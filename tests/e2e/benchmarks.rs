@@ -201,14 +201,33 @@ async fn memory_benchmark_pss_of_all_processes() {
     app.find("[data-testid=membership-row]").await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     print_tree("membership report open", &app_tree(&db));
+    // 45 rows a step, 100 steps (`$CERTDESK_BENCH_SCROLL_STEPS` to scroll further).
+    let steps: u32 = std::env::var("CERTDESK_BENCH_SCROLL_STEPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100);
     let scrolled = app
         .client
-        .execute_async(SCROLL_FOR_GAPS, vec![1500.into(), 100.into()])
+        .execute_async(SCROLL_FOR_GAPS, vec![1500.into(), steps.into()])
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_secs(3)).await;
-    print_tree("membership report scrolled 4,500 rows", &app_tree(&db));
+    let rows = steps * 45;
+    print_tree(&format!("membership report scrolled {rows} rows"), &app_tree(&db));
     println!("(scroll: {scrolled})");
+    // What of that is garbage the page lets go of later, and what scrolling back costs.
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    print_tree("the same, 20 s later", &app_tree(&db));
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=membership-viewport]').scrollTop = 0",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.find("[data-testid=membership-row]").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    print_tree("scrolled back to the first row", &app_tree(&db));
     if let Some(tree) = app_tree(&db).first() {
         println!(
             "app process peak resident size (VmHWM): {:.1} MB after the start-up run, {:.1} MB now",
