@@ -213,7 +213,10 @@ async fn memory_benchmark_pss_of_all_processes() {
         .unwrap();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let rows = steps * 45;
-    print_tree(&format!("membership report scrolled {rows} rows"), &app_tree(&db));
+    print_tree(
+        &format!("membership report scrolled {rows} rows"),
+        &app_tree(&db),
+    );
     println!("(scroll: {scrolled})");
     // What of that is garbage the page lets go of later, and what scrolling back costs.
     tokio::time::sleep(Duration::from_secs(20)).await;
