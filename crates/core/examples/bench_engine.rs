@@ -2,13 +2,14 @@
 //! id sets"):
 //!
 //! ```text
+//! cargo run --release -p certdesk-core --example bench_engine [-- --learners N] [--programs N]
 //! cargo run --release -p certdesk-core --example bench_engine [-- LEARNERS PROGRAMS]
 //! BENCH_LEARNERS=300000 cargo run --release -p certdesk-core --example bench_engine
 //! ```
 //!
 //! Imports LEARNERS learners from CSV (default 100,000; or the `BENCH_LEARNERS` variable),
 //! assigns each to PROGRAMS certifications (default 10, so 1,000,000 memberships, written
-//! set-based), then measures `engine::advance` when about 1% of certifications change state,
+//! set-based; the bulk action's rows, one per learner, are then 10% of them), then measures `engine::advance` when about 1% of certifications change state,
 //! assigning a program that raises an exception for every learner, a bulk exception action
 //! over all those rows through `api::exceptions::apply` (recording its undo batch, which the
 //! bound writes too, and its audit entry), its undo, and the mean cost of one audit entry.

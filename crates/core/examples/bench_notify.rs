@@ -12,7 +12,13 @@
 //! resident memory; the large run is printed beside its bare SQL bound (`support/bare_queue.rs`,
 //! on a copy of the store made just before it) and the ratio of the two.
 //!
-//! `cargo run --release -p certdesk-core --example bench_notify [-- --db FILE [--fill-only]]`
+//! `cargo run --release -p certdesk-core --example bench_notify [-- [--learners N] --db FILE [--fill-only]]`
+//!
+//! `--learners N` sizes the store (default 100,000): N learners, 20 programs of N / 2
+//! memberships each (10 N memberships), the rules and the ratios of the default store.
+//! `... --example bench_notify -- --ratio FILE`: on a store made by `--fill-only`, the bare
+//! bound on one copy, then `run(now)` in a child process on another (each copy deleted after
+//! it), printed with the ratio of the two and the child's peak resident memory.
 //!
 //! `... --example bench_notify -- --forecast FILE DAYS`: on a store made by `--fill-only`,
 //! runs `run(now)` once (so the backlog due at `now` is queued, as after any run), then
@@ -38,9 +44,16 @@ use certdesk_core::notify::{self, Escalation, OffsetUnit, Recipients, RuleInput,
 use certdesk_core::{scheduler, Db, ManualClock, Result};
 use jiff::Timestamp;
 
-const LEARNERS: i64 = 100_000;
 const PROGRAMS: i64 = 20;
-const PER_PROGRAM: i64 = 50_000;
+
+/// `--learners N` (default 100,000).
+fn learners(args: &[String]) -> i64 {
+    args.iter()
+        .position(|a| a == "--learners")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
 
 fn rule(trigger: Trigger, timing: Timing, n: u32, recipients: Recipients) -> RuleInput {
     RuleInput {
@@ -75,11 +88,12 @@ fn digest(program: i64) -> Digest {
     }
 }
 
-fn fill(db: &Db, now: i64) -> Result<()> {
-    let day = 86_400;
+/// `learners` learners, each in half the programs (`learners / 2` memberships a program).
+fn fill(db: &Db, now: i64, learners: i64) -> Result<()> {
+    let (day, per_program) = (86_400, learners / 2);
     db.writer()?.write(|tx| {
         tx.execute_batch(&format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {LEARNERS})
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {learners})
              INSERT INTO learner (id_number, full_name, email, time_zone)
              SELECT 'E' || i, 'Learner ' || i, 'learner' || i || '@example.org',
                     CASE i % 3 WHEN 0 THEN 'UTC' WHEN 1 THEN 'Europe/Paris' ELSE 'America/New_York' END
@@ -99,9 +113,9 @@ fn fill(db: &Db, now: i64) -> Result<()> {
              INSERT INTO course_set_course SELECT id, 1 FROM course_set;
              INSERT INTO course_set_course SELECT id, 2 FROM course_set;
              INSERT INTO site_admin (full_name, email) VALUES ('Ada', 'ada@example.org'), ('Ben', 'ben@example.org');
-             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {PROGRAMS} * {PER_PROGRAM} - 1)
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {PROGRAMS} * {per_program} - 1)
              INSERT INTO assignment (learner_id, program_id, assigned_at, due_at, status)
-             SELECT i % {LEARNERS} + 1, i / {PER_PROGRAM} + 1, {now} - 400 * {day},
+             SELECT i % {learners} + 1, i / {per_program} + 1, {now} - 400 * {day},
                     {now} + ((i * 7919) % 1460 - 730) * {day} + (i * 13) % {day},
                     CASE WHEN i % 10 = 0 THEN 'complete' ELSE 'in_progress' END
              FROM n;
@@ -190,6 +204,11 @@ fn main() -> Result<()> {
     if let (Some("--explain"), Some(file)) = (args.get(1).map(String::as_str), args.get(2)) {
         return explain_bench::run(file);
     }
+    if let (Some("--ratio"), Some(file)) = (args.get(1).map(String::as_str), args.get(2)) {
+        return ratio(file);
+    }
+    let learners = learners(&args);
+    let per_program = learners / 2;
     let dir = tempfile_dir();
     let path = args
         .iter()
@@ -202,10 +221,10 @@ fn main() -> Result<()> {
         .parse()
         .map_err(|e: jiff::Error| certdesk_core::Error::invalid("now", e.to_string()))?;
     let t = Instant::now();
-    fill(&db, now.as_second())?;
+    fill(&db, now.as_second(), learners)?;
     println!(
-        "fill: {LEARNERS} learners, {} assignments, {} rules: {:.2?}",
-        PROGRAMS * PER_PROGRAM,
+        "fill: {learners} learners, {} assignments, {} rules: {:.2?}",
+        PROGRAMS * per_program,
         PROGRAMS * 10,
         t.elapsed()
     );
@@ -345,8 +364,54 @@ fn main() -> Result<()> {
         Ok(())
     })?;
     let r = child_run::run(&path, later + 120);
-    println!("exception alerts over {PER_PROGRAM} exceptions in one program: {r}");
+    println!("exception alerts over {per_program} exceptions in one program: {r}");
     Ok(())
+}
+
+/// `--ratio FILE`: the bare bound on a copy of the filled store at FILE, then `run(now)` in
+/// a child process on a fresh copy, and their ratio; at most one copy exists at a time.
+fn ratio(file: &str) -> Result<()> {
+    let now: Timestamp = "2027-06-01T12:00:00Z"
+        .parse()
+        .map_err(|e: jiff::Error| certdesk_core::Error::invalid("now", e.to_string()))?;
+    let members: i64 =
+        Db::open(file)?
+            .reader()?
+            .query_row("SELECT count(*) FROM assignment", [], |r| r.get(0))?;
+    let copy = format!("{file}.copy");
+    let fresh = || -> Result<()> {
+        remove_store(&copy);
+        std::fs::copy(file, &copy)?;
+        Ok(())
+    };
+    fresh()?;
+    let cpu = child_run::cpu_secs();
+    let bare = bare_queue::bound(&copy, now.as_second())?;
+    let bare_cpu = child_run::cpu_secs() - cpu;
+    fresh()?;
+    let run = child_run::run(&copy, now.as_second());
+    remove_store(&copy);
+    println!(
+        "{members} memberships: bare SQL bound queued {} (+{} skipped) in {:.3?} (CPU {bare_cpu:.3} s)",
+        bare.queued, bare.skipped, bare.took
+    );
+    println!("run(now): {run}");
+    println!(
+        "  ratio to the bound: {:.2} wall, {:.2} CPU",
+        run.took.as_secs_f64() / bare.took.as_secs_f64(),
+        run.cpu_ms as f64 / 1000.0 / bare_cpu.max(1e-3)
+    );
+    Ok(())
+}
+
+fn remove_store(path: &str) {
+    for f in [
+        path.to_string(),
+        format!("{path}-wal"),
+        format!("{path}-shm"),
+    ] {
+        let _ = std::fs::remove_file(f);
+    }
 }
 
 /// What the large run wrote, by kind: repeats, escalation copies, digest items.

@@ -8,15 +8,30 @@ use std::time::Instant;
 use certdesk_core::{Db, Writer};
 use jiff::Timestamp;
 
-/// `[-- LEARNERS PROGRAMS]`, default 100,000 and 10 (1,000,000 memberships).
+/// `[-- --learners N] [--programs N]` (or positional `[-- LEARNERS PROGRAMS]`), default
+/// 100,000 and 10 (1,000,000 memberships).
 pub fn args() -> (usize, usize) {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+    };
+    // Positional numbers are those not following a flag.
+    let positional: Vec<usize> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i == 0 || !args[i - 1].starts_with("--"))
+        .filter_map(|(_, a)| a.parse().ok())
         .collect();
     (
-        args.first().copied().unwrap_or(100_000),
-        args.get(1).copied().unwrap_or(10),
+        flag("--learners")
+            .or(positional.first().copied())
+            .unwrap_or(100_000),
+        flag("--programs")
+            .or(positional.get(1).copied())
+            .unwrap_or(10),
     )
 }
 
