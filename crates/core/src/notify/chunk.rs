@@ -245,6 +245,9 @@ impl Queueing {
             } else {
                 rows.saturating_mul(CHECKED_PER_ROW)
             },
+            // As many messages as rows: a page's rendered messages wait in memory, and
+            // writing them is the other half of its time.
+            messages: rows,
             // Reading and rendering take about half a page's time, writing the rest.
             until: (!whole).then(|| started + target / 2),
         };
@@ -267,6 +270,7 @@ impl Queueing {
                     page.ehi = s.cursor;
                     page.limit = -1;
                     page.check = -1;
+                    page.messages = -1;
                     page.until = None;
                     page_of(
                         tx,
