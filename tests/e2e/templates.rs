@@ -138,6 +138,9 @@ async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_s
         t == "%programfullname%"
     })
     .await;
+    // CodeMirror takes Enter for a completion only once its list has been open 75 ms
+    // (`interactionDelay`); a person is never that quick, a loaded test machine may be.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     subject.send_keys("\u{E007}").await.unwrap();
     wait_text(&app, "#rule-learner_subject", |t| {
         t == "Welcome to %programfullname% %programfullname%"

@@ -24,6 +24,8 @@
 //! runs `run(now)` once (so the backlog due at `now` is queued, as after any run), then
 //! times the forecast of the next DAYS days from a fresh reader (issue 13).
 //! `... --example bench_notify -- --explain FILE`: the explainer for a few learners.
+//! `... --example bench_notify -- --backfill FILE`: backfills every rule (the "old rules").
+//! `... --example bench_notify -- --probe-run FILE SECS`: one child run with the lock probe.
 
 #[path = "support/bare_queue.rs"]
 mod bare_queue;
@@ -209,6 +211,22 @@ fn main() -> Result<()> {
     }
     let learners = learners(&args);
     let per_program = learners / 2;
+    if let (Some("--backfill"), Some(file)) = (args.get(1).map(String::as_str), args.get(2)) {
+        // Makes the rules as old as the data on a copy (as the benchmark's "old rules" do).
+        return backfill(&Db::open(file)?);
+    }
+    if let (Some("--probe-run"), Some(file), Some(at)) = (
+        args.get(1).map(String::as_str),
+        args.get(2),
+        args.get(3).and_then(|s| s.parse().ok()),
+    ) {
+        // One child run on a copy with the lock probe watching (the catch-up runs' holds).
+        let probe = lock_probe::Probe::start(file);
+        let r = child_run::run(file, at);
+        let seen = probe.stop();
+        println!("run(now): {r}\n  during it: {seen}");
+        return Ok(());
+    }
     let dir = tempfile_dir();
     let path = args
         .iter()
@@ -324,16 +342,7 @@ fn main() -> Result<()> {
 
     // Steady state: rules as old as the data. The first run queues everything inside the
     // catch-up horizon; the runs after it (every minute in the app) find nothing new.
-    db.writer()?.write(|tx| {
-        let ids: Vec<i64> = tx
-            .prepare("SELECT id FROM notification_rule")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        for id in ids {
-            notify::backfill(tx, id)?;
-        }
-        Ok(())
-    })?;
+    backfill(&db)?;
     let probe = lock_probe::Probe::start(&path);
     let old = child_run::run(&path, now.as_second());
     let seen = probe.stop();
@@ -412,6 +421,20 @@ fn remove_store(path: &str) {
     ] {
         let _ = std::fs::remove_file(f);
     }
+}
+
+/// Backfills every rule: the rules become as old as the data.
+fn backfill(db: &Db) -> Result<()> {
+    db.writer()?.write(|tx| {
+        let ids: Vec<i64> = tx
+            .prepare("SELECT id FROM notification_rule")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in ids {
+            notify::backfill(tx, id)?;
+        }
+        Ok(())
+    })
 }
 
 /// What the large run wrote, by kind: repeats, escalation copies, digest items.

@@ -59,6 +59,7 @@ pub(super) fn candidates(
         after: i64::MIN,
         limit: -1,
         check: -1,
+        messages: -1,
         until: None,
     };
     page_of(conn, group, &page, hi, now, ctx, &mut out)?;
@@ -68,7 +69,8 @@ pub(super) fn candidates(
 /// A slice of a group's event instants, for its recipient kinds: the rows (one per membership
 /// or event and recipient) with an event instant in `[elo, ehi]`, in the order of (instant,
 /// key), up to whichever cap comes first: `limit` rows not yet queued (rendered), `check`
-/// rows checked, already queued or not (-1: no cap), or the time `until` (checked at each row
+/// rows checked, already queued or not, `messages` messages made (a row of a repeating rule
+/// with several recipients makes many; -1: no cap), or the time `until` (checked at each row
 /// past the page's first key, so a page always moves on).
 pub(super) struct Page {
     pub kinds: Vec<Kind>,
@@ -78,6 +80,8 @@ pub(super) struct Page {
     pub after: i64,
     pub limit: i64,
     pub check: i64,
+    /// At most this many candidates (rendered messages, held in memory until written).
+    pub messages: i64,
     pub until: Option<Instant>,
 }
 
@@ -177,6 +181,9 @@ pub(super) fn page_of(
         for c in candidates_of(conn, row, rule, (lo, hi), now, ctx)? {
             fetched.taken += 1;
             out.push((k, c));
+        }
+        if page.messages >= 0 && fetched.taken >= page.messages {
+            fetched.full = true;
         }
     }
     if page.check >= 0 && fetched.rows >= page.check {

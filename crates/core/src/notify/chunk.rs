@@ -28,6 +28,7 @@ use rusqlite::{Connection, Transaction};
 use super::candidate_query::Kind;
 use super::candidates::{all_kinds_window, page_of, recipient_kinds, Page};
 use super::catch_up::{mark_done, scan_floor, Floor};
+use super::digest_compose::{self, Due};
 use super::rule::{list_all_enabled, Rule, Trigger};
 use super::select::{Context, EnqueueSummary, Shape, Sink};
 use crate::time::secs;
@@ -65,6 +66,9 @@ pub(crate) struct Queueing {
     sum: EnqueueSummary,
     /// The rules as the last step read them, and the store's `data_version` then.
     seen: Option<Seen>,
+    /// The managers whose digests are still to compose, once the pages are done
+    /// (`digest_compose.rs`); `None` before.
+    digests: Option<VecDeque<Due>>,
 }
 
 /// The enabled rules and their `effective_from`, as read at `PRAGMA data_version` `version`
@@ -171,17 +175,26 @@ impl Queueing {
             ctx,
             sum: EnqueueSummary::default(),
             seen: None,
+            digests: None,
         })
     }
 
     /// Queues one page (at most `rows` rows queued and `CHECKED_PER_ROW` times as many checked,
-    /// -1 for no limit, from a window of event instants sized to take about `target`) in `tx`.
-    /// Returns whether pages remain.
+    /// -1 for no limit, from a window of event instants sized to take about `target`) in `tx`;
+    /// once the pages are done, composes the digests due, a few managers per step (at most
+    /// `rows` digests for about `target`; all of them with no limit). Returns whether steps
+    /// remain.
     pub(crate) fn step(&mut self, tx: &Transaction, rows: i64, target: Duration) -> Result<bool> {
-        let Some(s) = self.streams.front_mut() else {
-            return Ok(false);
-        };
         let started = Instant::now();
+        let Some(s) = self.streams.front_mut() else {
+            let due = match &mut self.digests {
+                Some(due) => due,
+                None => self.digests.insert(digest_compose::plan(tx, self.now)?),
+            };
+            // A digest is one message queued: at most `rows` of them, for about `target`.
+            let budget = usize::try_from(rows).ok().map(|n| (target, n.max(1)));
+            return digest_compose::compose_some(tx, self.now, due, started, budget, &mut self.sum);
+        };
         // Rules read afresh: a rule deleted, disabled or retimed since the run began is left
         // out (its new timing is the next run's), an edited text is used at once. Only this
         // run writes on its connection, and it writes no rule: the rules can have changed
@@ -232,6 +245,9 @@ impl Queueing {
             } else {
                 rows.saturating_mul(CHECKED_PER_ROW)
             },
+            // As many messages as rows: a page's rendered messages wait in memory, and
+            // writing them is the other half of its time.
+            messages: rows,
             // Reading and rendering take about half a page's time, writing the rest.
             until: (!whole).then(|| started + target / 2),
         };
@@ -254,6 +270,7 @@ impl Queueing {
                     page.ehi = s.cursor;
                     page.limit = -1;
                     page.check = -1;
+                    page.messages = -1;
                     page.until = None;
                     page_of(
                         tx,
@@ -290,16 +307,22 @@ impl Queueing {
         if s.cursor > s.ehi {
             self.streams.pop_front();
         }
-        Ok(!self.streams.is_empty())
+        // The digests due are composed in the steps after the last page.
+        Ok(!self.streams.is_empty() || self.digests.as_ref().is_none_or(|d| !d.is_empty()))
     }
 
-    /// Queues the exception alerts and moves the catch-up marks: the run's last step.
+    /// Queues the exception alerts, composes any digests the steps left (none after steps
+    /// run until they returned false) and moves the catch-up marks: the run's last step.
     pub(crate) fn finish(mut self, tx: &Transaction) -> Result<EnqueueSummary> {
         let now = Timestamp::from_second(self.now)
             .map_err(|e| crate::Error::invalid("now", e.to_string()))?;
         let mut sink = Sink::new(tx, self.now)?;
         super::exception_alert::enqueue_alerts(tx, now, &mut sink, &mut self.sum)?;
-        super::digest::compose_due(tx, self.now, &mut sink, &mut self.sum)?;
+        let mut due = match self.digests.take() {
+            Some(due) => due,
+            None => digest_compose::plan(tx, self.now)?,
+        };
+        digest_compose::compose_some(tx, self.now, &mut due, Instant::now(), None, &mut self.sum)?;
         // A rule backfilled (or enabled) while the run went has sends older than this run
         // looked for: the sweep then does not count as done.
         let valid = effective(tx)?

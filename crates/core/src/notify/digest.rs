@@ -6,13 +6,11 @@
 //! `digest_item` row ([`to_digest`] in `candidates.rs`, [`put_item`] in `select.rs`) under the
 //! dedup key the single message would have had, episode and repeat parts included, so the
 //! candidate query and the repeat look-up see it as logged and it is made at most once. Its
-//! digest moment is the store's send time in the manager's zone, held by the send window. At the end of each queueing run, [`compose_due`] gathers each
-//! manager's items whose digest moment has come into ONE message (per frequency), queues it
-//! with its outbox row and marks the items as listed, all in the run's last transaction:
-//! killed before that commit, nothing is composed and the next run composes the same items;
-//! after it, the items are marked and never listed again.
-
-use std::collections::BTreeMap;
+//! digest moment is the store's send time in the manager's zone, held by the send window. Once a run's queueing pages are done, `digest_compose.rs` gathers
+//! each manager's items whose digest moment has come into ONE message (per frequency), queues
+//! it with its outbox row and marks the items as listed, in one transaction per few managers:
+//! killed before a commit, that transaction's digests are not composed and the next run
+//! composes the same items; after it, its items are marked and never listed again.
 
 use jiff::civil::{Time, Weekday};
 use jiff::tz::TimeZone;
@@ -20,9 +18,8 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
 
-use super::digest_template::{compose, load_template, Line};
 use super::rule::Rule;
-use super::select::{Candidate, Context, EnqueueSummary, Outcome, Sink};
+use super::select::{Candidate, Context, EnqueueSummary, Outcome};
 use super::template::Values;
 use crate::{Error, Result};
 
@@ -224,95 +221,9 @@ pub(super) fn put_item(
     Ok(n > 0)
 }
 
-/// One manager's pending items of one frequency.
-struct Batch {
-    name: String,
-    email: String,
-    zone: String,
-    last_moment: i64,
-    ids: Vec<i64>,
-    lines: Vec<Line>,
-}
-
-/// Composes and queues every digest whose moment has come at `now`: per manager and
-/// frequency, one message listing all their items not yet in a digest, and marks those items
-/// — in the caller's transaction, so composing and marking stand or fall together.
-///
-/// # Errors
-/// Database errors.
-pub(super) fn compose_due(
-    tx: &Transaction,
-    now: i64,
-    sink: &mut Sink,
-    sum: &mut EnqueueSummary,
-) -> Result<()> {
-    let mut batches: BTreeMap<(i64, String), Batch> = BTreeMap::new();
-    {
-        let mut st = tx.prepare_cached(
-            "SELECT d.id, d.manager_id, d.frequency, d.digest_at, m.full_name, m.email,
-                    m.time_zone, d.trigger, d.program_name, d.learner_name,
-                    d.learner_id_number, d.event_at,
-                    CASE WHEN a.id IS NULL OR a.unassigned_at IS NOT NULL THEN 'unassigned'
-                         ELSE a.status END,
-                    d.reminder_no
-             FROM digest_item d
-             JOIN learner m ON m.id = d.manager_id
-             LEFT JOIN assignment a ON a.id = d.assignment_id
-             WHERE d.digest_message_id IS NULL AND d.digest_at <= ?1
-             ORDER BY d.manager_id, d.frequency, d.program_name, d.learner_name, d.event_at, d.id",
-        )?;
-        let mut rows = st.query([now])?;
-        while let Some(r) = rows.next()? {
-            let key = (r.get::<_, i64>(1)?, r.get::<_, String>(2)?);
-            let moment: i64 = r.get(3)?;
-            let b = batches.entry(key).or_insert(Batch {
-                name: r.get(4)?,
-                email: r.get(5)?,
-                zone: r.get(6)?,
-                last_moment: moment,
-                ids: Vec::new(),
-                lines: Vec::new(),
-            });
-            b.last_moment = b.last_moment.max(moment);
-            b.ids.push(r.get(0)?);
-            b.lines.push(Line {
-                trigger: r.get(7)?,
-                program: r.get(8)?,
-                learner: r.get(9)?,
-                id_number: r.get(10)?,
-                event_at: r.get(11)?,
-                state: r.get(12)?,
-                reminder_no: r.get(13)?,
-            });
-        }
-    }
-    if batches.is_empty() {
-        return Ok(());
-    }
-    let template = load_template(tx)?;
-    for ((manager_id, frequency), b) in batches {
-        let tz = crate::time::zone(&b.zone).unwrap_or(TimeZone::UTC);
-        let day = Timestamp::from_second(b.last_moment)
-            .map(|t| t.to_zoned(tz.clone()).date().to_string())
-            .unwrap_or_default();
-        let f = if frequency == "weekly" { 'w' } else { 'd' };
-        let key = free_key(tx, &format!("digest.{f}.{manager_id}.{day}"))?;
-        let rendered = compose(&template, &b.name, &b.lines, &tz);
-        let message_id = sink.put_digest(&key, &b.email, &rendered, sum)?;
-        let mut mark = tx.prepare_cached(
-            "UPDATE digest_item SET digest_message_id = ?1
-             WHERE id = ?2 AND digest_message_id IS NULL",
-        )?;
-        for id in b.ids {
-            mark.execute(params![message_id, id])?;
-        }
-    }
-    Ok(())
-}
-
 /// `base`, or `base.2`, `base.3` .. when a digest of that period was already composed (items
 /// that came due for a period after its digest went, e.g. a backfill).
-fn free_key(conn: &Connection, base: &str) -> Result<String> {
+pub(super) fn free_key(conn: &Connection, base: &str) -> Result<String> {
     let mut st = conn.prepare_cached("SELECT 1 FROM message WHERE dedup_key = ?1")?;
     let mut key = base.to_string();
     let mut n = 1;

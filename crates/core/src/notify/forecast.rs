@@ -161,6 +161,7 @@ fn forecast_in(conn: &Connection, now: Timestamp, q: &ForecastQuery) -> Result<F
                     after: i64::MIN,
                     limit: -1,
                     check: -1,
+                    messages: -1,
                     until: None,
                 };
                 let mut found = Vec::new();

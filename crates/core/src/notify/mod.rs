@@ -9,6 +9,7 @@ mod candidates;
 pub mod catch_up;
 mod chunk;
 pub mod digest;
+mod digest_compose;
 pub mod digest_template;
 mod event_window;
 pub mod example;

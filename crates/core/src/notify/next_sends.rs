@@ -65,6 +65,7 @@ pub fn next_sends(
             after: i64::MIN,
             limit: rows,
             check: rows * 10,
+            messages: -1,
             until: None,
         };
         page_of(conn, &group, &page, hi, now, &mut ctx, &mut found)?;

@@ -3,10 +3,10 @@
 //! `run(now)` then a send pass (store → run(now) → outbox → SMTP).
 //!
 //! A run works in chunks, each its own short `BEGIN IMMEDIATE` transaction (a batch of
-//! memberships, a page of candidates), with a pause after each as long as the chunk took
-//! (at most [`Chunking::max_pause`]), so another writer (the app, `send` recording what it
-//! delivered) gets the lock within about one chunk even while a large run or the hourly
-//! sweep goes. Cut short between chunks, nothing is lost or doubled and the next run
+//! memberships, a page of candidates, a few managers' digests), with a pause after each as
+//! long as the chunk took (at most [`Chunking::max_pause`]), so another writer (the app,
+//! `send` recording what it delivered) gets the lock within about one chunk even while a
+//! large run or the hourly sweep goes. Cut short between chunks, nothing is lost or doubled and the next run
 //! finishes the work (`notify/chunk.rs`).
 
 use std::time::{Duration, Instant};
@@ -28,7 +28,8 @@ pub struct Chunking {
     /// Memberships settled per transaction.
     pub memberships: usize,
     /// At most this many candidate rows queued (rendered) per transaction, and ten times as
-    /// many checked (rows already queued included).
+    /// many checked (rows already queued included); at most this many manager digests
+    /// composed per transaction.
     pub rows: i64,
     /// The time a page of event instants aims to take (its width adapts to it); a page stops
     /// reading after half of it (the rest is for writing what it read).

@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/013_compliance.sql"),
     include_str!("../../migrations/014_audit.sql"),
     include_str!("../../migrations/015_hr_files.sql"),
+    include_str!("../../migrations/016_digest_pending_by_manager.sql"),
 ];
 
 /// The schema version this build writes.

@@ -5,6 +5,7 @@ mod bounded;
 mod catch_up;
 mod chunks;
 mod digest;
+pub mod digest_chunks;
 mod digest_timing;
 mod episodes;
 mod explain;

@@ -9,6 +9,7 @@
 
 mod actions;
 mod capture;
+mod digests;
 
 use actions::everything;
 use capture::{find, squeeze, uses};
