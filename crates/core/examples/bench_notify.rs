@@ -476,25 +476,7 @@ fn tempfile_dir() -> String {
 /// `--forecast FILE DAYS`: the forecast at the fill's `now` (after one run), timed.
 fn forecast(file: &str, days: u32) -> Result<()> {
     use certdesk_core::api::forecast::{forecast, ForecastArgs};
-    let db = Db::open(file)?;
-    let now: Timestamp = "2027-06-01T12:00:00Z"
-        .parse()
-        .map_err(|e: jiff::Error| certdesk_core::Error::invalid("now", e.to_string()))?;
-    let queued: i64 = db
-        .reader()?
-        .query_row("SELECT count(*) FROM message", [], |r| r.get(0))?;
-    if queued == 0 {
-        let t = Instant::now();
-        let r = scheduler::run(&mut db.writer()?, now)?;
-        println!(
-            "run(now) first: queued {} in {:.2?}",
-            r.notifications.queued,
-            t.elapsed()
-        );
-    }
-    let members: i64 = db
-        .reader()?
-        .query_row("SELECT count(*) FROM assignment", [], |r| r.get(0))?;
+    let (db, now, members) = explain_bench::after_one_run(file)?;
     for round in 0..3 {
         let args = ForecastArgs {
             days,
