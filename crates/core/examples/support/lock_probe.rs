@@ -4,9 +4,9 @@
 //! - a watcher tries `BEGIN IMMEDIATE` with no busy timeout every millisecond and records
 //!   the longest stretch during which it could not get the lock (the longest hold, to about
 //!   a millisecond; back-to-back transactions with no gap between them count as one hold);
-//! - a small writer does a one-row `BEGIN IMMEDIATE` write every 20 ms, as the app's writes
-//!   and `send`'s outcome records would, with the store's 10 s busy timeout, and records its
-//!   worst wait (from asking for the lock to its commit).
+//! - a small writer does a one-row `Writer::write` every 20 ms, as the app's writes and
+//!   `send`'s outcome records do, with the store's 10 s busy timeout, and records its worst
+//!   wait (from asking for the lock to its commit).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -60,22 +60,24 @@ impl Probe {
         });
         let (p, s) = (path.to_string(), stop.clone());
         let writer = std::thread::spawn(move || {
-            // The small writer waits for the lock as the store's own connections do.
-            let c = connect(&p, Duration::from_secs(10));
-            certdesk_core::store::wait_for_locks(&c).expect("busy handler");
+            // The small writer writes as the app's writes and `send` do: through the store's
+            // own `Writer::write`, whose busy handler waits (and says it waits) for the lock.
+            let db = certdesk_core::Db::open(&p).expect("open");
+            let mut w = db.writer().expect("writer");
             let (mut worst, mut writes, mut failed) = (Duration::ZERO, 0, 0);
             while !s.load(Ordering::Relaxed) {
                 let t = Instant::now();
-                let ok = c
-                    .execute_batch(
-                        "BEGIN IMMEDIATE;
-                         INSERT INTO setting (key, value) VALUES ('bench.probe', '1')
-                           ON CONFLICT (key) DO UPDATE SET value = value + 1;
-                         COMMIT;",
-                    )
+                let ok = w
+                    .write(|tx| {
+                        tx.execute(
+                            "INSERT INTO setting (key, value) VALUES ('bench.probe', '1')
+                               ON CONFLICT (key) DO UPDATE SET value = value + 1",
+                            [],
+                        )?;
+                        Ok(())
+                    })
                     .is_ok();
                 if !ok {
-                    let _ = c.execute_batch("ROLLBACK");
                     failed += 1;
                 }
                 worst = worst.max(t.elapsed());

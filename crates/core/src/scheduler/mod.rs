@@ -20,6 +20,7 @@ use crate::membership::engine::{
     advance_batch, calendar_dates_pending, due, normalise_stored_dates, EngineSummary,
 };
 use crate::notify::{EnqueueSummary, Queueing};
+use crate::store::Waiters;
 use crate::{Clock, Db, Error, Result, Writer};
 
 /// How a run cuts its work into transactions.
@@ -135,6 +136,7 @@ fn chunks(
     sync: i64,
 ) -> Result<RunSummary> {
     let mut engine = EngineSummary::default();
+    let mut waiters = Waiters::new(db.conn().path());
     // Once, in a store upgraded from instants to calendar dates (migration 010).
     if calendar_dates_pending(db.conn())? {
         loop {
@@ -144,7 +146,7 @@ fn chunks(
             if !more {
                 break;
             }
-            pause(t, chunking);
+            pause(t, chunking, &mut waiters);
         }
     }
     let ids = due(db.conn(), now)?;
@@ -152,7 +154,7 @@ fn chunks(
         let t = Instant::now();
         engine.add(db.write(|tx| advance_batch(tx, now, batch))?);
         after_chunk()?;
-        pause(t, chunking);
+        pause(t, chunking, &mut waiters);
     }
     let mut q = Queueing::new(db.conn(), now)?;
     loop {
@@ -162,7 +164,7 @@ fn chunks(
         if !more {
             break;
         }
-        pause(t, chunking);
+        pause(t, chunking, &mut waiters);
     }
     db.conn().pragma_update(None, "synchronous", sync)?;
     let notifications = db.write(|tx| q.finish(tx))?;
@@ -174,10 +176,11 @@ fn chunks(
 }
 
 /// Leaves the lock free for as long as the chunk held it (bounded), so that a writer waiting
-/// in SQLite's busy handler finds it free at one of its polls.
-fn pause(since: Instant, chunking: &Chunking) {
+/// in SQLite's busy handler finds it free at one of its polls: when a writer says it waits,
+/// and at least every [`Waiters::QUIET_MAX`] (store/waiting.rs).
+fn pause(since: Instant, chunking: &Chunking, waiters: &mut Waiters) {
     let held = since.elapsed();
-    if held >= Duration::from_millis(2) {
+    if held >= Duration::from_millis(2) && waiters.should_pause() {
         std::thread::sleep(held.min(chunking.max_pause));
     }
 }

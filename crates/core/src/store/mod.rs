@@ -10,6 +10,7 @@ pub mod location;
 mod migrations;
 mod pool;
 pub(crate) mod setting;
+mod waiting;
 
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use crate::{Error, Result};
 
 pub use migrations::{LATEST_VERSION, MIGRATIONS};
 pub use pool::{IDLE_READERS, READER_CACHE_KIB};
+pub use waiting::Waiters;
 
 use pool::ReaderPool;
 
@@ -142,6 +144,7 @@ pub fn wait_for_locks(conn: &Connection) -> Result<()> {
         if waited >= BUSY_TIMEOUT {
             return false;
         }
+        waiting::on_busy();
         std::thread::sleep(BUSY_POLL);
         true
     }
@@ -250,7 +253,7 @@ impl Writer {
     /// Runs `f` inside one `BEGIN IMMEDIATE` transaction: committed if `f` returns `Ok`,
     /// rolled back (nothing written) otherwise.
     pub fn write<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
-        let tx = Transaction::new(&mut self.0, TransactionBehavior::Immediate)?;
+        let tx = self.begin()?;
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
@@ -259,8 +262,17 @@ impl Writer {
     /// Runs `f` inside one transaction that is always rolled back: what a write would do,
     /// without doing it (a count before saving, say).
     pub fn dry_run<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
-        let tx = Transaction::new(&mut self.0, TransactionBehavior::Immediate)?;
+        let tx = self.begin()?;
         f(&tx) // dropping `tx` rolls it back
+    }
+
+    /// `BEGIN IMMEDIATE`, saying while it waits for the lock that it does (waiting.rs).
+    fn begin(&mut self) -> rusqlite::Result<Transaction<'_>> {
+        let store = self.0.path().map(str::to_owned);
+        let conn = &mut self.0;
+        waiting::beginning(store.as_deref(), || {
+            Transaction::new(conn, TransactionBehavior::Immediate)
+        })
     }
 
     /// Who this writer's changes are recorded as made by: pass it to [`audit::record`].

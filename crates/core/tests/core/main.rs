@@ -33,6 +33,7 @@ mod screens;
 mod smtp_server;
 mod store;
 mod summary;
+mod waiting_writers;
 
 use certdesk_core::Db;
 
