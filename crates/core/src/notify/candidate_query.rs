@@ -172,7 +172,11 @@ pub(super) fn query_scoped(
     } else if one {
         "a.id = ?6".to_string()
     } else {
-        format!("{cond} AND {active} AND l.suspended = 0")
+        // Last: the cheap conditions first, then whether a message is due in range at all.
+        format!(
+            "{cond} AND {active} AND l.suspended = 0 AND {}",
+            super::near::condition(&at)
+        )
     };
     let per_event = !from.starts_with("assignment");
     let (cycle, set) = if per_event {
@@ -352,6 +356,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let db = crate::Db::open(dir.path().join("s.sqlite")).expect("open");
         let r = db.reader().expect("reader");
+        super::super::near::register(&r).expect("near");
         for &t in Trigger::ALL.iter().filter(|t| **t != Trigger::Exception) {
             for &timing in t.timings() {
                 for kinds in [

@@ -10,6 +10,7 @@ use rusqlite::{params, Connection};
 use super::candidate_query::{query, query_scoped, CandidateRow, Kind};
 use super::digest::to_digest;
 pub(super) use super::event_window::{all_kinds_window, recipient_kinds};
+use super::near;
 use super::repeat::{self, Place, Seq};
 use super::rule::{Rule, Timing};
 use super::select::{Candidate, Context, Outcome};
@@ -106,6 +107,44 @@ pub(super) fn page_of(
     ctx: &mut Context,
     out: &mut Vec<(usize, Candidate)>,
 ) -> Result<Fetched> {
+    let Some((first, _)) = group.first() else {
+        return Ok(Fetched {
+            rows: 0,
+            last_at: None,
+            taken: 0,
+            full: false,
+        });
+    };
+    let i = &first.input;
+    let want_mgr = group
+        .iter()
+        .any(|(r, _)| uses(r, &["managername", "manageremail"]));
+    // The explainer reads one membership, and the rows a run would filter out with why.
+    let sql = match ctx.only {
+        None => query(i.trigger, i.timing, &page.kinds, want_mgr),
+        Some(_) => query_scoped(i.trigger, i.timing, &page.kinds, want_mgr, true),
+    };
+    // A run's query tests first whether a row has a message due in range (near.rs).
+    near::register(conn)?;
+    let timed: Vec<_> = group
+        .iter()
+        .map(|(r, lo)| (*r, *lo, ctx.windows.send_time(r, ctx.send_time)))
+        .collect();
+    near::reading(&timed, ctx.max_hold, hi, || {
+        rows_of(conn, &sql, group, page, (hi, now), ctx, out)
+    })
+}
+
+/// The rows of [`page_of`]'s query `sql`, each turned into its candidates.
+fn rows_of(
+    conn: &Connection,
+    sql: &str,
+    group: &[(&Rule, i64)],
+    page: &Page,
+    (hi, now): (i64, i64),
+    ctx: &mut Context,
+    out: &mut Vec<(usize, Candidate)>,
+) -> Result<Fetched> {
     let mut fetched = Fetched {
         rows: 0,
         last_at: None,
@@ -128,19 +167,10 @@ pub(super) fn page_of(
             .collect::<Vec<_>>()
             .join(",")
     );
-    let i = &first.input;
-    let want_mgr = group
-        .iter()
-        .any(|(r, _)| uses(r, &["managername", "manageremail"]));
-    // The explainer reads one membership, and the rows a run would filter out with why.
-    let one = ctx.only;
-    let sql = match one {
-        None => query(i.trigger, i.timing, &page.kinds, want_mgr),
-        Some(_) => query_scoped(i.trigger, i.timing, &page.kinds, want_mgr, true),
-    };
     // With repeats, a row whose first message is logged may still have repeats due.
-    let repeating = i.repeat_every_days > 0;
-    let mut st = conn.prepare_cached(&sql)?;
+    let repeating = first.input.repeat_every_days > 0;
+    let one = ctx.only;
+    let mut st = conn.prepare_cached(sql)?;
     let mut rows = match one {
         None => st.query(params![ids, page.elo, page.ehi, page.check, page.after])?,
         Some(a) => st.query(params![ids, page.elo, page.ehi, page.check, page.after, a])?,

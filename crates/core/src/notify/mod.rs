@@ -20,6 +20,7 @@ pub mod explain_timeline;
 pub mod forecast;
 pub mod held;
 pub mod holidays;
+mod near;
 pub mod next_sends;
 mod repeat;
 pub mod restored;

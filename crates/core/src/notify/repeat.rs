@@ -81,6 +81,38 @@ fn timing(i: &RuleInput) -> RuleTiming {
     }
 }
 
+/// The messages of a sequence (its first and each repeat: number k, the instant it comes
+/// due) that may lie within `near`, in order: the repeats surely before `near` (sent by an
+/// earlier run) or after it are passed over without working out their local day. The one
+/// walk of a sequence's instants, for [`due`] and for the candidate query's first test
+/// (`near.rs`).
+pub(super) fn instants<'a>(
+    i: &'a RuleInput,
+    event_at: i64,
+    (learner, recipient): (&'a TimeZone, &'a TimeZone),
+    near: (i64, i64),
+    send_time: Time,
+) -> impl Iterator<Item = (u32, i64)> + 'a {
+    let every = i64::from(i.repeat_every_days);
+    let last = if every > 0 { i.repeat_max } else { 0 };
+    let first = (last > 0)
+        .then(|| send_instant(event_at, learner, recipient, timing(i), 0, send_time))
+        .flatten();
+    (0..=last)
+        .map(move |k| (k, every * i64::from(k)))
+        // Surely after the range: so are the later ones.
+        .take_while(move |(_, days)| {
+            first.is_none_or(|f| f + days * 86_400 - NEAR_MARGIN_SECS <= near.1)
+        })
+        // Surely before the range.
+        .filter(move |(_, days)| {
+            first.is_none_or(|f| f + days * 86_400 + NEAR_MARGIN_SECS >= near.0)
+        })
+        .filter_map(move |(k, days)| {
+            send_instant(event_at, learner, recipient, timing(i), days, send_time).map(|at| (k, at))
+        })
+}
+
 /// The messages of the sequence `s` for recipient kind `kind` that `place` puts in this
 /// run's range and whose dedup key is not in the log, in order.
 ///
@@ -94,17 +126,17 @@ pub(super) fn due(
     send_time: Time,
     mut place: impl FnMut(i64) -> Place,
 ) -> Result<Vec<Due>> {
-    let every = i64::from(i.repeat_every_days);
-    let last = if every > 0 { i.repeat_max } else { 0 };
+    let last = if i.repeat_every_days > 0 {
+        i.repeat_max
+    } else {
+        0
+    };
     let escalating = |k: u32| escalates(i, k, s.event_at, s.learner, send_time);
     let first_escalating = (0..=last).find(|&k| escalating(k));
-    let first = (last > 0)
-        .then(|| send_instant(s.event_at, s.learner, s.recipient, timing(i), 0, send_time))
-        .flatten();
     let mut out = Vec::new();
     // The repeats of this sequence already in the log, read once when first needed.
     let mut repeats_logged: Option<Vec<u32>> = None;
-    for k in 0..=last {
+    for (k, at) in instants(i, s.event_at, (s.learner, s.recipient), s.near, send_time) {
         if kind == Kind::Second
             && (!escalating(k) || (s.no_recipient && Some(k) != first_escalating))
         {
@@ -115,27 +147,6 @@ pub(super) fn due(
         if kind == Kind::Manager && s.no_recipient && k > 0 {
             break;
         }
-        let days = every * i64::from(k);
-        // Surely before the range (sent by an earlier run), or surely after it.
-        if let Some(first) = first {
-            let about = first + days * 86_400;
-            if about + NEAR_MARGIN_SECS < s.near.0 {
-                continue;
-            }
-            if about - NEAR_MARGIN_SECS > s.near.1 {
-                break;
-            }
-        }
-        let Some(at) = send_instant(
-            s.event_at,
-            s.learner,
-            s.recipient,
-            timing(i),
-            days,
-            send_time,
-        ) else {
-            continue;
-        };
         let send_at = match place(at) {
             Place::Before => continue,
             Place::After => break,
