@@ -237,15 +237,16 @@ pub(super) fn query_scoped(
     } else {
         String::new()
     };
-    // The first message's dedup key, as `candidates::dedup_key` builds it.
-    let first_key = format!(
-        "r.id || '.' || a.id || '.' || {cycle} || '.' || {set} || '.' || {rkey} || {episode_key}"
-    );
-    // A manager copy (either level) listed in a digest is logged there under the same key.
+    // The first message's dedup key, as `candidates::dedup_key` builds it (one `printf`
+    // rather than a chain of `||`, each of which makes a string: every row builds it).
+    let first_key =
+        format!("printf('%d.%d.%d.%d.%s%s', r.id, a.id, {cycle}, {set}, {rkey}, {episode_key})");
+    // A manager copy (either level) listed in a digest is logged there under the same key
+    // (looked up only for those: a CASE goes no further than its first true branch).
     let in_digest = if kinds.iter().any(|k| *k != Kind::Learner) {
         format!(
-            " OR rk.value <> 'l'
-               AND EXISTS (SELECT 1 FROM digest_item WHERE dedup_key = {first_key})"
+            " WHEN rk.value <> 'l'
+               THEN EXISTS (SELECT 1 FROM digest_item WHERE dedup_key = {first_key})"
         )
     } else {
         String::new()
@@ -256,7 +257,8 @@ pub(super) fn query_scoped(
                 CASE WHEN a.status IN ('certified', 'window_open') THEN 'recertification'
                      ELSE 'certification' END,
                 p.full_name, {rcols}, {rkey}, r.id, {key},
-                EXISTS (SELECT 1 FROM message WHERE dedup_key = {first_key}){in_digest},
+                CASE WHEN EXISTS (SELECT 1 FROM message WHERE dedup_key = {first_key}) THEN 1
+                     {in_digest} ELSE 0 END,
                 {episode}, rk.value{why}
          FROM {from}
          CROSS JOIN notification_rule r ON r.program_id = a.program_id
