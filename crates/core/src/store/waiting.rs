@@ -74,7 +74,7 @@ pub struct Waiters {
 impl Waiters {
     /// The longest a run goes without pausing, waiting writers or not (for a writer that
     /// cannot say it waits).
-    pub const QUIET_MAX: Duration = Duration::from_millis(250);
+    pub const QUIET_MAX: Duration = Duration::from_millis(500);
 
     /// For the store at `store` (a connection's path; `None` or empty for an in-memory
     /// database, whose run then pauses as if someone always waited).
