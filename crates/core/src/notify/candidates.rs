@@ -130,7 +130,7 @@ pub(super) fn page_of(
         .iter()
         .map(|(r, lo)| (*r, *lo, ctx.windows.send_time(r, ctx.send_time)))
         .collect();
-    near::reading(&timed, ctx.max_hold, hi, || {
+    near::reading(&timed, ctx.max_hold, (hi, page.until), || {
         rows_of(conn, &sql, group, page, (hi, now), ctx, out)
     })
 }

@@ -12,6 +12,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::time::Instant;
 
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
@@ -40,10 +41,12 @@ struct RuleRange {
     send_time: Time,
 }
 
-/// The rules of the page being read on this thread, and the range's high end.
+/// The rules of the page being read on this thread, the range's high end, and when the page
+/// stops reading.
 struct Range {
     rules: HashMap<i64, RuleRange>,
     hi: i64,
+    until: Option<Instant>,
 }
 
 thread_local! {
@@ -79,11 +82,14 @@ pub(super) fn register(conn: &Connection) -> Result<()> {
 }
 
 /// Runs `read` (the candidate query of a page) with the test set to the rules of `group`
-/// (each with its lowest instant) and the range's high end `hi`.
+/// (each with its lowest instant) and the range's high end `hi`. Past `until` (the page's
+/// time to stop reading) every row passes: the page stops at the first row it then gets
+/// (candidates.rs) and the next page goes on from there, so a page does not go on reading
+/// rows the test drops, out of the page's sight, for longer than it should hold the lock.
 pub(super) fn reading<T>(
     group: &[(&Rule, i64, Time)],
     max_hold: i64,
-    hi: i64,
+    (hi, until): (i64, Option<Instant>),
     read: impl FnOnce() -> T,
 ) -> T {
     let rules = group
@@ -97,7 +103,7 @@ pub(super) fn reading<T>(
             (rule.id, range)
         })
         .collect();
-    RANGE.with(|r| *r.borrow_mut() = Some(Range { rules, hi }));
+    RANGE.with(|r| *r.borrow_mut() = Some(Range { rules, hi, until }));
     let out = read();
     RANGE.with(|r| r.borrow_mut().take());
     out
@@ -123,6 +129,9 @@ fn near(c: &FnContext) -> bool {
         let Some(range) = r.as_ref() else {
             return true;
         };
+        if range.until.is_some_and(|u| Instant::now() >= u) {
+            return true;
+        }
         let Some(rr) = range.rules.get(&rule) else {
             return true;
         };
@@ -174,7 +183,7 @@ mod tests {
     fn kept(conn: &Connection, due: &str, zone: &str, kind: &str, hi: &str) -> bool {
         let rule = overdue(7);
         let eight = Time::constant(8, 0, 0, 0);
-        reading(&[(&rule, s(hi) - 86_400, eight)], 0, s(hi), || {
+        reading(&[(&rule, s(hi) - 86_400, eight)], 0, (s(hi), None), || {
             conn.query_row(
                 "SELECT certdesk_near(?1, 7, ?2, ?3, ?3)",
                 rusqlite::params![s(due), kind, zone],
@@ -227,9 +236,18 @@ mod tests {
         assert!(near("SELECT certdesk_near(0, 7, 'l', 'UTC', NULL)"));
         let rule = overdue(7);
         let eight = Time::constant(8, 0, 0, 0);
-        reading(&[(&rule, 0, eight)], 0, 1, || {
+        reading(&[(&rule, 0, eight)], 0, (1, None), || {
             assert!(near("SELECT certdesk_near(0, 8, 'l', 'UTC', NULL)"));
             assert!(near("SELECT certdesk_near(NULL, 7, 'l', 'UTC', NULL)"));
+            // A row with nothing due in range is dropped ...
+            assert!(!near(
+                "SELECT certdesk_near(100000000, 7, 'l', 'UTC', NULL)"
+            ));
+        });
+        // ... but once the page's time to stop reading has come, it passes, so that the
+        // page stops at it rather than going on reading rows it drops.
+        reading(&[(&rule, 0, eight)], 0, (1, Some(Instant::now())), || {
+            assert!(near("SELECT certdesk_near(100000000, 7, 'l', 'UTC', NULL)"));
         });
     }
 }
