@@ -99,14 +99,17 @@ pub fn run_in_chunks(
     let conn = db.conn();
     let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
     let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    let checkpoint: i64 = conn.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))?;
     conn.pragma_update(None, "cache_size", -RUN_CACHE_KIB)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "wal_autocheckpoint", RUN_WAL_CHECKPOINT_PAGES)?;
     let out = chunks(db, now, chunking, after_chunk, sync);
     // Whatever happened, the connection goes back to its own settings.
     let conn = db.conn();
     let restored = conn
         .pragma_update(None, "synchronous", sync)
-        .and_then(|()| conn.pragma_update(None, "cache_size", cache));
+        .and_then(|()| conn.pragma_update(None, "cache_size", cache))
+        .and_then(|()| conn.pragma_update(None, "wal_autocheckpoint", checkpoint));
     let mut out = out?;
     restored?;
     out.hr_files = hr_files;
@@ -118,6 +121,12 @@ pub fn run_in_chunks(
 /// the message log and of the event instants a run walks stay in memory from one chunk to
 /// the next, instead of being read again from the OS for every chunk.
 const RUN_CACHE_KIB: i64 = 16 * 1024;
+
+/// The write-ahead log's size (pages) at which a run's commit copies it back into the store:
+/// 32 MB rather than SQLite's 4 MB, so a large run checkpoints (two fsyncs each) a few times
+/// rather than fifty, and copies a page its chunks wrote again and again once per checkpoint
+/// (docs/BENCHMARKS.md, "run(now) under 2 s"). The log can grow that much beyond a chunk.
+const RUN_WAL_CHECKPOINT_PAGES: i64 = 8_000;
 
 /// The chunks of [`run_in_chunks`]. Each commits with `synchronous=NORMAL` (no fsync: still
 /// safe against a crashed or killed process, and an fsync per chunk was a fifth of a large

@@ -92,11 +92,13 @@ fn a_short_alert_lists_every_exception_and_no_count() {
 #[test]
 fn a_run_gives_its_connection_back_with_the_stores_settings() {
     let fx = raised(3);
-    let pragmas = |w: &certdesk_core::Writer| -> (i64, i64) {
+    let pragmas = |w: &certdesk_core::Writer| -> (i64, i64, i64) {
         let c = w.conn();
         (
             c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap(),
             c.query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap(),
+            c.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+                .unwrap(),
         )
     };
     let mut w = fx.db.writer().unwrap();
