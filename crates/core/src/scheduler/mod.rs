@@ -3,10 +3,11 @@
 //! `run(now)` then a send pass (store → run(now) → outbox → SMTP).
 //!
 //! A run works in chunks, each its own short `BEGIN IMMEDIATE` transaction (a batch of
-//! memberships, a page of candidates, a few managers' digests), with a pause after each as
-//! long as the chunk took (at most [`Chunking::max_pause`]), so another writer (the app,
-//! `send` recording what it delivered) gets the lock within about one chunk even while a
-//! large run or the hourly sweep goes. Cut short between chunks, nothing is lost or doubled and the next run
+//! memberships, a page of candidates, a few managers' digests). Between two, it leaves the
+//! lock to any writer waiting for it (the app, `send` recording what it delivered; such a
+//! writer says it waits, store/waiting.rs), so that writer gets the lock within about one
+//! chunk even while a large run or the hourly sweep goes; with nobody waiting it goes on at
+//! once. Cut short between chunks, nothing is lost or doubled and the next run
 //! finishes the work (`notify/chunk.rs`).
 
 use std::time::{Duration, Instant};
@@ -35,11 +36,9 @@ pub struct Chunking {
     /// The time a page of event instants aims to take (its width adapts to it); a page stops
     /// reading after half of it (the rest is for writing what it read).
     pub target: Duration,
-    /// The longest pause after a chunk (the pause is as long as the chunk took, capped, so
-    /// that a waiting writer, whose busy handler polls every 2 ms, finds the lock free).
-    /// 3 ms: longer than one poll, so a waiting writer gets in; every pause is time the run
-    /// itself waits (a pause of 10 ms after each of the hundred or so chunks of a large run
-    /// was a third of its time).
+    /// The pause now and then after a chunk for a writer that cannot say it waits (as long
+    /// as the chunk took, at most this; every 500 ms, store/waiting.rs): longer than one
+    /// poll of a waiting writer's busy handler (2 ms), so that it gets in.
     pub max_pause: Duration,
 }
 
@@ -184,14 +183,11 @@ fn chunks(
     })
 }
 
-/// Leaves the lock free for as long as the chunk held it (bounded), so that a writer waiting
-/// in SQLite's busy handler finds it free at one of its polls: when a writer says it waits,
-/// and at least every [`Waiters::QUIET_MAX`] (store/waiting.rs).
+/// Leaves the lock free after a chunk: until a writer that waits has it, else now and then
+/// for as long as the chunk held it (bounded) for one that cannot say it waits
+/// ([`Waiters::pause`], store/waiting.rs).
 fn pause(since: Instant, chunking: &Chunking, waiters: &mut Waiters) {
-    let held = since.elapsed();
-    if held >= Duration::from_millis(2) && waiters.should_pause() {
-        std::thread::sleep(held.min(chunking.max_pause));
-    }
+    waiters.pause(since.elapsed(), chunking.max_pause);
 }
 
 /// What one [`tick`] did.

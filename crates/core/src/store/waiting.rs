@@ -75,6 +75,9 @@ impl Waiters {
     /// The longest a run goes without pausing, waiting writers or not (for a writer that
     /// cannot say it waits).
     pub const QUIET_MAX: Duration = Duration::from_millis(500);
+    /// The longest a run waits for a waiting writer to take the lock (one stopped in the
+    /// debugger, say, must not stop the run).
+    pub const HANDOFF_MAX: Duration = Duration::from_millis(50);
 
     /// For the store at `store` (a connection's path; `None` or empty for an in-memory
     /// database, whose run then pauses as if someone always waited).
@@ -87,14 +90,24 @@ impl Waiters {
         }
     }
 
-    /// Whether a run should pause now: a writer is waiting (or it cannot tell), or it has not
-    /// paused for [`Self::QUIET_MAX`]. Counts as a pause when true.
-    pub fn should_pause(&mut self) -> bool {
-        let pause = self.last_pause.elapsed() >= Self::QUIET_MAX || self.any();
-        if pause {
+    /// Pauses a run between two transactions, the last of which held the lock for `held`:
+    /// while a writer waits, until it has the lock (so it cannot miss a short gap while the
+    /// machine is busy), at most [`Self::HANDOFF_MAX`]; else, once every
+    /// [`Self::QUIET_MAX`], for `held` (at most `max`) for a writer that cannot say it waits.
+    pub fn pause(&mut self, held: Duration, max: Duration) {
+        if self.any() {
+            let t = Instant::now();
+            while t.elapsed() < Self::HANDOFF_MAX {
+                std::thread::sleep(Duration::from_millis(1));
+                if !self.any() {
+                    break;
+                }
+            }
+            self.last_pause = Instant::now();
+        } else if self.last_pause.elapsed() >= Self::QUIET_MAX {
+            std::thread::sleep(held.min(max));
             self.last_pause = Instant::now();
         }
-        pause
     }
 
     /// Whether some writer holds the `-wait` file's shared lock (true when unknown).
