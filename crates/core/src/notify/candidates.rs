@@ -236,11 +236,11 @@ fn candidates_of(
 ) -> Result<Vec<Candidate>> {
     let i = &rule.input;
     let kind = row.kind;
-    let tz = ctx.zone(&row.learner_zone);
+    let tz = near::zone(&row.learner_zone);
     let rtz = if kind == Kind::Learner {
         tz.clone()
     } else {
-        ctx.zone(row.manager_zone.as_deref().unwrap_or("UTC"))
+        near::zone(row.manager_zone.as_deref().unwrap_or("UTC"))
     };
     let (a, cycle, set) = (row.assignment_id, row.cycle, row.course_set_id);
     // The first message's key: the SQL of candidate_query.rs builds the same string.

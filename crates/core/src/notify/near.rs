@@ -54,7 +54,8 @@ thread_local! {
     static ZONES: RefCell<HashMap<String, TimeZone>> = RefCell::new(HashMap::new());
 }
 
-fn zone(name: &str) -> TimeZone {
+/// The time zone named `name` (UTC for an unknown name), each looked up once per thread.
+pub(super) fn zone(name: &str) -> TimeZone {
     ZONES.with(|z| {
         if let Some(tz) = z.borrow().get(name) {
             return tz.clone();

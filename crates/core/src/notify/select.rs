@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use jiff::{tz::TimeZone, Timestamp};
+use jiff::Timestamp;
 use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
 
@@ -114,7 +114,6 @@ pub(super) type Shape = (
 
 /// Caches shared by every rule of one run.
 pub(super) struct Context {
-    zones: HashMap<String, TimeZone>,
     pub(super) criteria: HashMap<(i64, String), String>,
     /// The store's send time (local time of day).
     pub(super) send_time: jiff::civil::Time,
@@ -145,7 +144,6 @@ impl Context {
     pub(super) fn new(conn: &Connection) -> Result<Self> {
         let windows = Windows::load(conn)?;
         Ok(Self {
-            zones: HashMap::new(),
             criteria: criteria(conn)?,
             send_time: super::send_time::send_time(conn)?,
             max_hold: windows.max_hold(),
@@ -156,15 +154,6 @@ impl Context {
             only: None,
             filtered: Vec::new(),
         })
-    }
-
-    pub(super) fn zone(&mut self, name: &str) -> TimeZone {
-        if let Some(z) = self.zones.get(name) {
-            return z.clone();
-        }
-        let z = crate::time::zone(name).unwrap_or(TimeZone::UTC);
-        self.zones.insert(name.to_string(), z.clone());
-        z
     }
 }
 
