@@ -39,6 +39,27 @@ pub fn message_id(dedup_key: &str, instance: &str, domain: &str) -> String {
     format!("<{dedup_key}.{instance}@{domain}>")
 }
 
+/// Puts in the outbox, due at once under [`message_id`]'s header, every queued message with
+/// an id above `since` that has none yet: the messages a queueing step has just written (in
+/// its transaction, whose lock keeps other writers out), in one statement rather than one
+/// `INSERT` each (a tenth of a large `run(now)`). Returns how many.
+pub(crate) fn add_queued_since(
+    tx: &Transaction,
+    since: i64,
+    (instance, domain): (&str, &str),
+    now: i64,
+) -> Result<usize> {
+    Ok(tx
+        .prepare_cached(
+            "INSERT INTO outbox (message_id, message_id_hdr, raw, state, next_attempt_at)
+             SELECT m.id, '<' || m.dedup_key || '.' || ?2 || '@' || ?3 || '>', X'', 'queued', ?4
+             FROM message m
+             WHERE m.id > ?1 AND m.state = 'queued'
+               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id)",
+        )?
+        .execute(params![since, instance, domain, now])?)
+}
+
 /// Puts message `message_id` in the outbox, due at once. Its bytes are formatted when it is
 /// first claimed (so the From address is the one configured when it leaves).
 pub(crate) fn add(tx: &Transaction, message_id: i64, header: &str, now: i64) -> Result<()> {

@@ -296,6 +296,7 @@ impl Queueing {
                 sink.put(rule, c, &mut self.sum)?;
             }
         }
+        sink.flush()?;
         if !whole {
             // Aim this stream's next window at `target`: narrower when slow, wider while
             // quick (at most `MAX_GROWTH` times, and not after a page cut by `rows`).
@@ -318,6 +319,7 @@ impl Queueing {
             .map_err(|e| crate::Error::invalid("now", e.to_string()))?;
         let mut sink = Sink::new(tx, self.now)?;
         super::exception_alert::enqueue_alerts(tx, now, &mut sink, &mut self.sum)?;
+        sink.flush()?;
         let mut due = match self.digests.take() {
             Some(due) => due,
             None => digest_compose::plan(tx, self.now)?,

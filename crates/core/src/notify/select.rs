@@ -191,6 +191,9 @@ pub(super) struct Sink<'t> {
     instance: String,
     domain: String,
     too_old: String,
+    /// The highest message id when the sink was made: the queued messages above it go to
+    /// the outbox in [`Sink::flush`].
+    since: i64,
 }
 
 impl<'t> Sink<'t> {
@@ -205,7 +208,17 @@ impl<'t> Sink<'t> {
             instance: crate::mail::outbox::instance_id(tx, now)?,
             domain,
             too_old: horizon_reason(super::catch_up::catch_up_days(tx)?),
+            since: tx.query_row("SELECT ifnull(max(id), 0) FROM message", [], |r| r.get(0))?,
         })
+    }
+
+    /// Puts the messages queued through [`Sink::put`] in the outbox, in one statement: call
+    /// it before the transaction commits (a queued message without its outbox row would
+    /// never be sent).
+    pub(super) fn flush(&self) -> Result<()> {
+        let ids = (self.instance.as_str(), self.domain.as_str());
+        crate::mail::outbox::add_queued_since(self.tx, self.since, ids, self.now)?;
+        Ok(())
     }
 
     pub(super) fn put(
@@ -248,10 +261,8 @@ impl<'t> Sink<'t> {
             return Ok(false);
         }
         match c.outcome {
+            // Its outbox row comes with the others in `flush`.
             Outcome::Send => {
-                let header =
-                    crate::mail::outbox::message_id(&c.dedup_key, &self.instance, &self.domain);
-                crate::mail::outbox::add(self.tx, self.tx.last_insert_rowid(), &header, self.now)?;
                 if c.recipient_kind == "admin" {
                     sum.alerts += 1;
                 } else {
