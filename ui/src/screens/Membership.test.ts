@@ -151,6 +151,47 @@ describe("Membership report", () => {
     await waitFor(() => expect(queries.some((q) => q.after?.learner_id === 200)).toBe(true));
   });
 
+  it("shows the rows scrolled to in the row elements already drawn", async () => {
+    const all = Array.from({ length: 1000 }, (_, i) =>
+      row(i + 1, `Learner ${String(i).padStart(4, "0")}`),
+    );
+    const explained: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "program_list") return programs;
+      if (cmd === "explain") {
+        explained.push(args);
+        throw new Error("not in this test");
+      }
+      if (cmd !== "membership_page") throw new Error(cmd);
+      const q = (args as { query: MembershipQuery }).query;
+      const start = q.after ? q.after.learner_id : 0;
+      const rows = all.slice(start, start + q.limit);
+      const lastRow = rows.at(-1);
+      const more = lastRow && start + q.limit < all.length;
+      return {
+        rows,
+        next: more
+          ? { learner_name: lastRow.learner_name, learner_id: lastRow.learner_id, program_id: 1 }
+          : null,
+      };
+    });
+    render(Membership);
+    await screen.findByText("Learner 0000");
+    const before = new Set(screen.getAllByTestId("membership-row"));
+    const viewport = screen.getByTestId("membership-viewport");
+    // A jump of 45 rows, as one step of a fast scroll.
+    viewport.scrollTop = 33 * 45;
+    await fireEvent.scroll(viewport);
+    await screen.findByText("Learner 0045");
+    const after = screen.getAllByTestId("membership-row");
+    expect(after.filter((r) => before.has(r)).length).toBeGreaterThanOrEqual(before.size - 1);
+    // A row element now showing another row acts on the row it shows.
+    const shown = after.find((r) => r.textContent?.includes("Learner 0045")) as HTMLElement;
+    await fireEvent.click(shown.querySelector("[data-testid=membership-action]") as Element);
+    await waitFor(() => expect(explained).toHaveLength(1));
+    expect(JSON.stringify(explained[0])).toContain('"membership":46');
+  });
+
   it("scrolls far through a long report and back to its first rows, read again", async () => {
     const all = Array.from({ length: 5000 }, (_, i) =>
       row(i + 1, `Learner ${String(i).padStart(4, "0")}`),
