@@ -80,7 +80,7 @@ impl Waiters {
     pub const HANDOFF_MAX: Duration = Duration::from_millis(50);
 
     /// For the store at `store` (a connection's path; `None` or empty for an in-memory
-    /// database, whose run then pauses as if someone always waited).
+    /// database, whose run then pauses briefly after every transaction, as before).
     pub fn new(store: Option<&str>) -> Self {
         Waiters {
             file: store
@@ -93,34 +93,41 @@ impl Waiters {
     /// Pauses a run between two transactions, the last of which held the lock for `held`:
     /// while a writer waits, until it has the lock (so it cannot miss a short gap while the
     /// machine is busy), at most [`Self::HANDOFF_MAX`]; else, once every
-    /// [`Self::QUIET_MAX`], for `held` (at most `max`) for a writer that cannot say it waits.
+    /// [`Self::QUIET_MAX`] (after every transaction when it cannot tell), for `held` (at most
+    /// `max`) for a writer that cannot say it waits.
     pub fn pause(&mut self, held: Duration, max: Duration) {
-        if self.any() {
-            let t = Instant::now();
-            while t.elapsed() < Self::HANDOFF_MAX {
-                std::thread::sleep(Duration::from_millis(1));
-                if !self.any() {
-                    break;
+        match self.waiting() {
+            Some(true) => {
+                let t = Instant::now();
+                while t.elapsed() < Self::HANDOFF_MAX {
+                    std::thread::sleep(Duration::from_millis(1));
+                    if self.waiting() != Some(true) {
+                        break;
+                    }
                 }
             }
-            self.last_pause = Instant::now();
-        } else if self.last_pause.elapsed() >= Self::QUIET_MAX {
-            std::thread::sleep(held.min(max));
-            self.last_pause = Instant::now();
+            Some(false) if self.last_pause.elapsed() < Self::QUIET_MAX => return,
+            _ => std::thread::sleep(held.min(max)),
         }
+        self.last_pause = Instant::now();
     }
 
-    /// Whether some writer holds the `-wait` file's shared lock (true when unknown).
+    /// Whether some writer holds the `-wait` file's shared lock (true when it cannot tell).
     pub fn any(&self) -> bool {
-        let Some(f) = &self.file else {
-            return true;
-        };
+        self.waiting() != Some(false)
+    }
+
+    /// Whether some writer holds the `-wait` file's shared lock; `None` when it cannot tell
+    /// (no file, or the lock fails).
+    fn waiting(&self) -> Option<bool> {
+        let f = self.file.as_ref()?;
         match f.try_lock() {
             Ok(()) => {
                 let _ = f.unlock();
-                false
+                Some(false)
             }
-            Err(TryLockError::WouldBlock | TryLockError::Error(_)) => true,
+            Err(TryLockError::WouldBlock) => Some(true),
+            Err(TryLockError::Error(_)) => None,
         }
     }
 }

@@ -71,8 +71,21 @@ fn a_writer_waiting_for_the_lock_is_seen_until_it_gets_in() {
 }
 
 #[test]
-fn a_run_that_cannot_tell_pauses_as_if_someone_waited() {
-    // An in-memory store (no file beside it) cannot carry the mark.
-    assert!(Waiters::new(None).any());
-    assert!(Waiters::new(Some("")).any());
+fn a_run_pauses_for_nobody_unless_it_cannot_tell() {
+    let (_dir, db) = temp_db();
+    let path = path_of(&db);
+    // Nobody waits, and the run has just begun: it goes straight on.
+    let mut w = Waiters::new(Some(&path));
+    let t = Instant::now();
+    w.pause(Duration::from_millis(40), Duration::from_millis(3));
+    assert!(t.elapsed() < Waiters::QUIET_MAX, "{:?}", t.elapsed());
+    // A store without a file beside it (in memory) cannot say who waits: the run pauses
+    // after every transaction, as long as it held the lock, at most `max`.
+    for store in [None, Some("")] {
+        let mut w = Waiters::new(store);
+        assert!(w.any());
+        let t = Instant::now();
+        w.pause(Duration::from_millis(40), Duration::from_millis(3));
+        assert!(t.elapsed() >= Duration::from_millis(3));
+    }
 }
