@@ -45,6 +45,22 @@ afterEach(() => {
 });
 
 /** A backend whose report is `page(query)`; returns every query it was asked. */
+/** The report's pages over `all`, read by learner id from each page's cursor. */
+function pagesOf(all: MembershipRow[]) {
+  return (q: MembershipQuery) => {
+    const start = q.after ? q.after.learner_id : 0;
+    const rows = all.slice(start, start + q.limit);
+    const lastRow = rows.at(-1);
+    return {
+      rows,
+      next:
+        lastRow && start + q.limit < all.length
+          ? { learner_name: lastRow.learner_name, learner_id: lastRow.learner_id, program_id: 1 }
+          : null,
+    };
+  };
+}
+
 function backend(
   page: (q: MembershipQuery) => { rows: MembershipRow[]; next: MembershipCursor | null },
   onExport?: (args: ExportArgs) => unknown,
@@ -127,18 +143,7 @@ describe("Membership report", () => {
     const all = Array.from({ length: 1000 }, (_, i) =>
       row(i + 1, `Learner ${String(i).padStart(4, "0")}`),
     );
-    const queries = backend((q) => {
-      const start = q.after ? q.after.learner_id : 0;
-      const rows = all.slice(start, start + q.limit);
-      const lastRow = rows.at(-1);
-      return {
-        rows,
-        next:
-          lastRow && start + q.limit < all.length
-            ? { learner_name: lastRow.learner_name, learner_id: lastRow.learner_id, program_id: 1 }
-            : null,
-      };
-    });
+    const queries = backend(pagesOf(all));
     render(Membership);
     await screen.findByText("Learner 0000");
     const rendered = screen.getAllByTestId("membership-row").length;
@@ -163,17 +168,7 @@ describe("Membership report", () => {
         throw new Error("not in this test");
       }
       if (cmd !== "membership_page") throw new Error(cmd);
-      const q = (args as { query: MembershipQuery }).query;
-      const start = q.after ? q.after.learner_id : 0;
-      const rows = all.slice(start, start + q.limit);
-      const lastRow = rows.at(-1);
-      const more = lastRow && start + q.limit < all.length;
-      return {
-        rows,
-        next: more
-          ? { learner_name: lastRow.learner_name, learner_id: lastRow.learner_id, program_id: 1 }
-          : null,
-      };
+      return pagesOf(all)((args as { query: MembershipQuery }).query);
     });
     render(Membership);
     await screen.findByText("Learner 0000");
@@ -196,18 +191,7 @@ describe("Membership report", () => {
     const all = Array.from({ length: 5000 }, (_, i) =>
       row(i + 1, `Learner ${String(i).padStart(4, "0")}`),
     );
-    const queries = backend((q) => {
-      const start = q.after ? q.after.learner_id : 0;
-      const rows = all.slice(start, start + q.limit);
-      const lastRow = rows.at(-1);
-      return {
-        rows,
-        next:
-          lastRow && start + q.limit < all.length
-            ? { learner_name: lastRow.learner_name, learner_id: lastRow.learner_id, program_id: 1 }
-            : null,
-      };
-    });
+    const queries = backend(pagesOf(all));
     render(Membership);
     await screen.findByText("Learner 0000");
     const viewport = screen.getByTestId("membership-viewport");
