@@ -78,8 +78,10 @@ async fn a_template_with_an_unknown_placeholder_is_refused_then_a_valid_one_is_s
     );
     watch_csp(&app).await;
     app.click("#nav-templates").await;
-    // Wait for the programs (each starts with the default rules).
+    // Wait for the first program's rules (each program starts with the default rules): the
+    // programs come first, their rules a moment later.
     app.find("#templates-program option").await;
+    app.find("[data-testid=rule-row]").await;
     let before = app
         .client
         .find_all(fantoccini::Locator::Css("[data-testid=rule-row]"))
