@@ -2,6 +2,7 @@
 //! the exceptions raised since the last alert, to every site administrator. An exception is
 //! alerted once: its `alerted_at` is set in the same transaction that queues the alert.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use jiff::{tz::TimeZone, Timestamp};
@@ -31,6 +32,20 @@ fn describe(kind: &str) -> &'static str {
 /// `effective_from` (?2).
 const UNALERTED: &str = "FROM exception x JOIN assignment a ON a.id = x.assignment_id
      WHERE a.program_id = ?1 AND x.alerted_at IS NULL AND x.raised_at >= ?2";
+
+/// The programs with an exception not yet alerted, from the (usually short) index of those
+/// exceptions: a program without one is not walked membership by membership.
+fn programs_with_unalerted(conn: &Connection) -> Result<HashSet<i64>> {
+    let mut st = conn.prepare_cached(
+        "SELECT DISTINCT a.program_id
+         FROM exception x CROSS JOIN assignment a ON a.id = x.assignment_id
+         WHERE x.alerted_at IS NULL",
+    )?;
+    let ids = st
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
 
 /// How many exceptions of `program_id` are not yet alerted (raised at or after `eff`), with
 /// the lowest and highest of their ids.
@@ -115,8 +130,9 @@ pub(super) fn enqueue_alerts(
         // Nobody to tell yet: the exceptions wait for the first administrator.
         return Ok(());
     }
+    let pending = programs_with_unalerted(tx)?;
     for rule in list_all_enabled(tx)? {
-        if rule.input.trigger != Trigger::Exception {
+        if rule.input.trigger != Trigger::Exception || !pending.contains(&rule.program_id) {
             continue;
         }
         let eff: i64 = tx.query_row(

@@ -98,6 +98,13 @@ fn the_engine_and_the_bulk_action_find_their_rows_by_index() {
         &["status = 'window_open' AND expires_at < ?1"],
         "assignment_status_expires (status=? AND expires_at<?)",
     );
+    // run(now)'s exception alerts: which programs have an exception to tell of, from the
+    // index of the exceptions not yet alerted, not a walk of every program's memberships.
+    uses(
+        plans,
+        &["SELECT DISTINCT a.program_id", "x.alerted_at IS NULL"],
+        "SCAN x USING INDEX exception_unalerted",
+    );
     // The engine's batch load: each membership's records by their key.
     uses(
         plans,
