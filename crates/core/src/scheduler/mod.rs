@@ -40,6 +40,11 @@ pub struct Chunking {
     /// as the chunk took, at most this; every 500 ms, store/waiting.rs): longer than one
     /// poll of a waiting writer's busy handler (2 ms), so that it gets in.
     pub max_pause: Duration,
+    /// How long one transaction of the queueing steps may go on, a step after another, while
+    /// no writer says it waits (store/waiting.rs): each commit writes every page its
+    /// transaction changed to the WAL again, so fewer, longer transactions write less. Zero:
+    /// one step a transaction.
+    pub quiet_hold: Duration,
 }
 
 impl Default for Chunking {
@@ -49,6 +54,7 @@ impl Default for Chunking {
             rows: 2_000,
             target: Duration::from_millis(40),
             max_pause: Duration::from_millis(3),
+            quiet_hold: RUN_QUIET_HOLD,
         }
     }
 }
@@ -116,6 +122,12 @@ pub fn run_in_chunks(
     Ok(out)
 }
 
+/// How long a run's queueing transaction goes on while nobody waits for the lock: a writer
+/// that says it waits has it after the step under way, as with one step a transaction, and
+/// one that cannot say so waits no longer than it did for the run's pause every
+/// [`Waiters::QUIET_MAX`] (docs/BENCHMARKS.md, "run(now): fewer commits").
+const RUN_QUIET_HOLD: Duration = Duration::from_millis(250);
+
 /// The page cache of a run's connection (KiB; SQLite's default is 2,000): the index pages of
 /// the message log and of the event instants a run walks stay in memory from one chunk to
 /// the next, instead of being read again from the OS for every chunk.
@@ -167,7 +179,10 @@ fn chunks(
     let mut q = Queueing::new(db.conn(), now)?;
     loop {
         let t = Instant::now();
-        let more = db.write(|tx| q.step(tx, chunking.rows, chunking.target))?;
+        let more = db.write_steps(
+            |tx| q.step(tx, chunking.rows, chunking.target),
+            || waiters.may_hold(t, chunking.quiet_hold),
+        )?;
         after_chunk()?;
         if !more {
             break;

@@ -259,6 +259,24 @@ impl Writer {
         Ok(out)
     }
 
+    /// Runs `step` again and again in one `BEGIN IMMEDIATE` transaction while it says more
+    /// remains and `go_on()` allows it, then commits: the steps of a long job, several to a
+    /// transaction while nobody waits for the lock. Returns whether more remains. An error
+    /// rolls back every step of the transaction.
+    pub fn write_steps(
+        &mut self,
+        mut step: impl FnMut(&Transaction) -> Result<bool>,
+        mut go_on: impl FnMut() -> bool,
+    ) -> Result<bool> {
+        let tx = self.begin()?;
+        let mut more = step(&tx)?;
+        while more && go_on() {
+            more = step(&tx)?;
+        }
+        tx.commit()?;
+        Ok(more)
+    }
+
     /// Runs `f` inside one transaction that is always rolled back: what a write would do,
     /// without doing it (a count before saving, say).
     pub fn dry_run<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {

@@ -112,6 +112,12 @@ impl Waiters {
         self.last_pause = Instant::now();
     }
 
+    /// Whether a transaction begun at `since` may take another step: it has held the lock
+    /// for less than `hold`, and no writer waits (false when it cannot tell).
+    pub fn may_hold(&self, since: Instant, hold: Duration) -> bool {
+        since.elapsed() < hold && self.waiting() == Some(false)
+    }
+
     /// Whether some writer holds the `-wait` file's shared lock (true when it cannot tell).
     pub fn any(&self) -> bool {
         self.waiting() != Some(false)

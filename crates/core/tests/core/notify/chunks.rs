@@ -12,13 +12,15 @@ use super::{rule, s, t, Fx};
 
 const NOW: &str = "2027-06-01T12:00:00Z";
 
-/// Tiny chunks, so that a small store takes many: 5 rows, 3 memberships a transaction.
+/// Tiny chunks, so that a small store takes many: 5 rows, 3 memberships a transaction, one
+/// step each.
 fn tiny() -> Chunking {
     Chunking {
         memberships: 3,
         rows: 5,
         target: Duration::from_millis(2),
         max_pause: Duration::ZERO,
+        quiet_hold: Duration::ZERO,
     }
 }
 
@@ -212,6 +214,56 @@ fn a_run_cut_short_between_chunks_leaves_no_duplicate_and_the_next_finishes() {
             Default::default()
         );
     }
+}
+
+/// While nobody waits for the lock, the queueing steps share a transaction (each commit writes
+/// every page it changed to the WAL again); while a writer says it waits, the run commits
+/// after every step, as with one step a transaction, so that the writer gets in. The same
+/// messages either way.
+#[test]
+fn steps_share_a_transaction_while_nobody_waits_and_not_while_a_writer_does() {
+    let expected = in_one_transaction();
+    // The run's commits, with a writer saying it waits until the run's `waited`-th commit.
+    let commits = |chunking: &Chunking, waited: usize| -> usize {
+        let fx = store();
+        let path = fx.db.writer().unwrap().conn().path().unwrap().to_string();
+        // A writer waiting in `Writer::write` holds the `-wait` file's shared lock.
+        let mut wait = (waited > 0).then(|| {
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(format!("{path}-wait"))
+                .unwrap();
+            f.lock_shared().unwrap();
+            f
+        });
+        let mut n = 0;
+        run_in_chunks(&mut fx.db.writer().unwrap(), t(NOW), chunking, &mut || {
+            n += 1;
+            if n == waited {
+                wait = None; // the writer got in
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(messages(&fx.db), expected, "waited: {waited}");
+        n
+    };
+    let long = Chunking {
+        quiet_hold: Duration::from_secs(600),
+        ..tiny()
+    };
+    let steps = commits(&tiny(), 0);
+    assert!(steps > 20, "{steps}");
+    assert_eq!(
+        commits(&long, 0),
+        1,
+        "one transaction for all {steps} steps"
+    );
+    // Five commits while the writer waits, a step each; then the rest in one.
+    assert_eq!(commits(&long, 5), 6);
 }
 
 /// [`store`] with teams: every fourth learner has two managers, who report to one or two

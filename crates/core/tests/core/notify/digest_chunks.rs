@@ -20,6 +20,7 @@ fn one_manager_a_step() -> Chunking {
     Chunking {
         rows: 1,
         max_pause: Duration::ZERO,
+        quiet_hold: Duration::ZERO,
         ..Chunking::default()
     }
 }
