@@ -160,7 +160,7 @@ fn bounded(
     let (took, took_cpu) = (start.elapsed(), cpu_ms() - cpu);
     let bound = snapshot.replay(path);
     println!(
-        "{what:<36} {:>7.3} s wall {:>6.2} s cpu | bare {:>7.3} s wall {:>6.2} s cpu ({} rows) | ratio {:.2} wall, {:.2} cpu",
+        "{what:<36} {:>7.3} s wall {:>6.3} s cpu | bare {:>7.3} s wall {:>6.3} s cpu ({} rows) | ratio {:.2} wall, {:.2} cpu",
         secs(took),
         took_cpu as f64 / 1000.0,
         secs(bound.bare),
