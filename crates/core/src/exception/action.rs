@@ -316,8 +316,8 @@ fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, lo: i64, hi: 
         [lo, hi],
     )?;
     // The memberships' summary figures, out before and back after their update (activated
-    // settles them, a bracket of its own).
-    summary::leave(tx, "eng_chunk_a", Scope::Figures)?;
+    // settles them, a bracket of its own). The update moves no expiry: those stay.
+    summary::leave(tx, "eng_chunk_a", Scope::NotExpiry)?;
     match action {
         ExceptionAction::DoNotAssign | ExceptionAction::Dismiss => {
             tx.execute(
@@ -325,7 +325,7 @@ fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, lo: i64, hi: 
                  WHERE id IN (SELECT id FROM temp.eng_chunk_a)",
                 [status],
             )?;
-            summary::enter(tx, "eng_chunk_a", Scope::Figures)?;
+            summary::enter(tx, "eng_chunk_a", Scope::NotExpiry)?;
         }
         ExceptionAction::Assign => {
             restart_progress(tx, now)?;
@@ -334,13 +334,13 @@ fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, lo: i64, hi: 
                  WHERE id IN (SELECT id FROM temp.eng_chunk_a)",
                 params![status, now],
             )?;
-            summary::enter(tx, "eng_chunk_a", Scope::Figures)?;
+            summary::enter(tx, "eng_chunk_a", Scope::NotExpiry)?;
             activated(tx, now)?;
         }
         ExceptionAction::SetRealisticDueDate => {
             restart_progress(tx, now)?;
             set_realistic(tx, now, status)?;
-            summary::enter(tx, "eng_chunk_a", Scope::Figures)?;
+            summary::enter(tx, "eng_chunk_a", Scope::NotExpiry)?;
             activated(tx, now)?;
         }
     }
@@ -354,16 +354,20 @@ fn apply_chunk(tx: &Connection, now: i64, action: ExceptionAction, lo: i64, hi: 
 /// The rows are found by their key from the chunk's ids (`assignment_id IN`), each shift read
 /// from the membership by its id: an `UPDATE .. FROM` here let SQLite scan the whole
 /// progress table once per chunk, so the bulk action grew with the square of its rows.
+/// Memberships assigned at `now` itself (a shift of zero) are left alone: their rows would
+/// be written back unchanged, index entries and all.
 fn restart_progress(tx: &Connection, now: i64) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE course_set_progress AS p SET (current_at, due_at, completed_at) =
              (SELECT p.current_at + ?1 - a.assigned_at, p.due_at + ?1 - a.assigned_at,
                      p.completed_at + ?1 - a.assigned_at
               FROM assignment a WHERE a.id = p.assignment_id)
-         WHERE p.assignment_id IN (SELECT id FROM temp.eng_chunk_a)
+         WHERE p.assignment_id IN (SELECT t.id FROM temp.eng_chunk_a t
+                                   CROSS JOIN assignment a ON a.id = t.id
+                                   WHERE a.assigned_at IS NOT ?1)
            AND p.cycle = (SELECT a.cycle FROM assignment a WHERE a.id = p.assignment_id)",
-        [now],
-    )?;
+    )?
+    .execute([now])?;
     Ok(())
 }
 

@@ -10,7 +10,8 @@
 //! [`leave`] takes their figures out, the updates run, [`enter`] puts them back as they now
 //! are. Updates of other memberships inside the bracket, or nested brackets over the same
 //! memberships, would count wrong. Exceptions must not change inside a bracket, except with
-//! [`Scope::Figures`], which leaves the raised-exception counts to the triggers.
+//! [`Scope::Figures`] or [`Scope::NotExpiry`], which leave the raised-exception counts to the
+//! triggers.
 
 use rusqlite::Connection;
 
@@ -25,6 +26,10 @@ pub(crate) enum Scope {
     /// Those and the raised exceptions of the memberships: for updates that end memberships
     /// or start them again (`unassigned_at`).
     WithExceptions,
+    /// [`Scope::Figures`] but the expiries: for updates that set only whether a membership
+    /// is active, its due date, assigned-at and exception status (the exception actions),
+    /// none of which the expiry figures count.
+    NotExpiry,
 }
 
 /// Takes the memberships of `temp.{table}` (a column `id`) out of the figures.
@@ -46,21 +51,23 @@ pub(crate) fn enter(tx: &Connection, table: &str, scope: Scope) -> Result<()> {
 fn apply(tx: &Connection, table: &str, scope: Scope, sign: i64) -> Result<()> {
     let from = format!("FROM temp.{table} t CROSS JOIN assignment a ON a.id = t.id");
     let day = |c: &str| format!("a.{c} / 86400 - (a.{c} % 86400 < 0)");
-    let mut statements = vec![
-        format!(
-            "INSERT INTO summary_membership (program_id, status, exception_status, memberships)
-             SELECT a.program_id, a.status, a.exception_status, ?1 * count(*) {from}
-             WHERE a.unassigned_at IS NULL GROUP BY 1, 2, 3
-             ON CONFLICT DO UPDATE SET memberships = memberships + excluded.memberships"
-        ),
-        format!(
+    let mut statements = vec![format!(
+        "INSERT INTO summary_membership (program_id, status, exception_status, memberships)
+         SELECT a.program_id, a.status, a.exception_status, ?1 * count(*) {from}
+         WHERE a.unassigned_at IS NULL GROUP BY 1, 2, 3
+         ON CONFLICT DO UPDATE SET memberships = memberships + excluded.memberships"
+    )];
+    if scope != Scope::NotExpiry {
+        statements.push(format!(
             "INSERT INTO summary_expiry (day, program_id, memberships)
              SELECT {}, a.program_id, ?1 * count(*) {from}
              WHERE a.unassigned_at IS NULL AND a.status IN ('certified', 'window_open')
                AND a.expires_at IS NOT NULL GROUP BY 1, 2
              ON CONFLICT DO UPDATE SET memberships = memberships + excluded.memberships",
             day("expires_at")
-        ),
+        ));
+    }
+    statements.extend([
         format!(
             "INSERT INTO summary_due (day, program_id, memberships)
              SELECT {}, a.program_id, ?1 * count(*) {from}
@@ -76,7 +83,7 @@ fn apply(tx: &Connection, table: &str, scope: Scope, sign: i64) -> Result<()> {
              WHERE a.unassigned_at IS NULL GROUP BY 1, 2, 3
              ON CONFLICT DO UPDATE SET memberships = memberships + excluded.memberships"
         ),
-    ];
+    ]);
     if scope == Scope::WithExceptions {
         statements.push(format!(
             "INSERT INTO summary_exception (program_id, raised)

@@ -552,3 +552,50 @@ fn assign_restarts_course_set_progress_with_or_without_completions() {
     // Without: the first set is current from now; no minimum time, no due date.
     assert_eq!(progress("L1", "CERT-B"), vec![(now, None, None)]);
 }
+
+#[test]
+fn assign_at_the_instant_of_the_assignment_keeps_course_set_progress_as_it_was() {
+    // Assigned at NOW and accepted at NOW: no shift, so the rows stay exactly as they were
+    // (the action skips them rather than writing them back); a later action shifts them.
+    let (_dir, db) = one_of_each();
+    let progress = |who: &str, program: &str| -> Vec<(i64, Option<i64>, Option<i64>)> {
+        let m = member(&db, who, program).unwrap();
+        let r = db.reader().unwrap();
+        let mut stmt = r
+            .prepare("SELECT current_at, due_at, completed_at FROM course_set_progress WHERE assignment_id = ?1 AND cycle = ?2 ORDER BY course_set_id")
+            .unwrap();
+        stmt.query_map([m.id, m.cycle], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let before = progress("L3", "RUSH");
+    assert!(!before.is_empty());
+    act(
+        &db,
+        NOW,
+        of_kind(ExceptionKind::TimeAllowance),
+        ExceptionAction::Assign,
+    );
+    assert_eq!(progress("L3", "RUSH"), before);
+    let m = member(&db, "L3", "RUSH").unwrap();
+    assert_eq!(
+        (m.exception_status.as_str(), m.active),
+        ("resolved_assigned", true)
+    );
+    // The duplicate, accepted a day later: its current set starts then.
+    let later = "2026-03-02T12:00:00Z";
+    let old = progress("L1", "CERT-B");
+    act(
+        &db,
+        later,
+        of_kind(ExceptionKind::DuplicateCourse),
+        ExceptionAction::Assign,
+    );
+    let day = 86_400;
+    let shifted: Vec<_> = old
+        .iter()
+        .map(|(c, d, k)| (c + day, d.map(|d| d + day), k.map(|k| k + day)))
+        .collect();
+    assert_eq!(progress("L1", "CERT-B"), shifted);
+}
