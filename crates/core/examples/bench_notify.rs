@@ -257,7 +257,7 @@ fn main() -> Result<()> {
         .conn()
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
     let copy = format!("{path}.bare");
-    std::fs::copy(&path, &copy)?;
+    copy_synced(&path, &copy)?;
     let cpu = child_run::cpu_secs();
     let bare = bare_queue::bound(&copy, now.as_second())?;
     let bare_cpu = child_run::cpu_secs() - cpu;
@@ -269,10 +269,17 @@ fn main() -> Result<()> {
         bare.queued, bare.skipped, bare.digest_items, bare.digests, bare.took, bare_cpu
     );
 
+    // The run alone on a second copy (its time and the ratio), then on the store itself with
+    // the lock probe beside it (the holds: its writer takes the lock 50 times, handed over
+    // after a step each time, and its two threads share the cores with the run).
+    let alone = format!("{path}.alone");
+    copy_synced(&path, &alone)?;
+    let run = child_run::run(&alone, now.as_second());
+    remove_store(&alone);
     let probe = lock_probe::Probe::start(&path);
-    let run = child_run::run(&path, now.as_second());
+    let probed = child_run::run(&path, now.as_second());
     let seen = probe.stop();
-    println!("run(now): {run}");
+    println!("run(now), alone: {run}");
     println!(
         "  {:.0} messages/s; {:.2} times the bare bound (CPU: {:.2} times)",
         run.queued as f64 / run.took.as_secs_f64(),
@@ -280,6 +287,11 @@ fn main() -> Result<()> {
         run.cpu_ms as f64 / 1000.0 / bare_cpu.max(1e-3)
     );
     println!("  {}", mix(&db)?);
+    println!(
+        "run(now) again on the store, with the lock probe: {:.3?} (CPU {:.3} s)",
+        probed.took,
+        probed.cpu_ms as f64 / 1000.0
+    );
     println!("  during it: {seen}");
     let t = Instant::now();
     let again = scheduler::run(&mut db.writer()?, now)?;
@@ -377,6 +389,14 @@ fn main() -> Result<()> {
     Ok(())
 }
 
+/// Copies the store at `from` to `to` and waits until the copy is on disk: the kernel's
+/// writing back of a 400 MB copy would otherwise go on during the run measured next.
+fn copy_synced(from: &str, to: &str) -> Result<()> {
+    std::fs::copy(from, to)?;
+    std::fs::File::open(to)?.sync_all()?;
+    Ok(())
+}
+
 /// `--ratio FILE`: the bare bound on a copy of the filled store at FILE, then `run(now)` in
 /// a child process on a fresh copy, and their ratio; at most one copy exists at a time.
 fn ratio(file: &str) -> Result<()> {
@@ -390,8 +410,7 @@ fn ratio(file: &str) -> Result<()> {
     let copy = format!("{file}.copy");
     let fresh = || -> Result<()> {
         remove_store(&copy);
-        std::fs::copy(file, &copy)?;
-        Ok(())
+        copy_synced(file, &copy)
     };
     fresh()?;
     let cpu = child_run::cpu_secs();
@@ -418,6 +437,7 @@ fn remove_store(path: &str) {
         path.to_string(),
         format!("{path}-wal"),
         format!("{path}-shm"),
+        format!("{path}-wait"),
     ] {
         let _ = std::fs::remove_file(f);
     }
