@@ -187,6 +187,13 @@ fn chunks(
         if !more {
             break;
         }
+        if waiters.any() {
+            // The run copies its WAL back itself while the writer that waited writes, rather
+            // than leaving it to that writer's commit (a checkpoint already under way makes
+            // the writer's own attempt return at once).
+            db.conn()
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        }
         pause(t, chunking, &mut waiters);
     }
     db.conn().pragma_update(None, "synchronous", sync)?;
