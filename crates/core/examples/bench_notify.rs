@@ -261,9 +261,7 @@ fn main() -> Result<()> {
     let cpu = child_run::cpu_secs();
     let bare = bare_queue::bound(&copy, now.as_second())?;
     let bare_cpu = child_run::cpu_secs() - cpu;
-    for f in [copy.clone(), format!("{copy}-wal"), format!("{copy}-shm")] {
-        let _ = std::fs::remove_file(f);
-    }
+    remove_store(&copy);
     println!(
         "bare SQL bound (same selection and inserts, one transaction, on a copy): queued {} (+{} skipped, {} digest items in {} digests) in {:.3?} (CPU {:.3} s)",
         bare.queued, bare.skipped, bare.digest_items, bare.digests, bare.took, bare_cpu

@@ -41,16 +41,19 @@ pub fn status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// The CPU time (user + system) this process has used, in seconds.
+/// The CPU time (user + system) this process has used, in seconds
+/// (`CLOCK_PROCESS_CPUTIME_ID`, as `bench_store::cpu_ms`).
+#[cfg(unix)]
 pub fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses): utime and stime are 14 and 15.
-    let rest = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<f64> = rest
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0.0))
-        .collect();
-    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+    use rustix::time::{clock_gettime, ClockId};
+    let t = clock_gettime(ClockId::ProcessCPUTime);
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+}
+
+/// The CPU time of this process (not measured off Unix: 0).
+#[cfg(not(unix))]
+pub fn cpu_secs() -> f64 {
+    0.0
 }
 
 /// In the child (called first in `main`): runs and prints one line, then returns true.
