@@ -31,6 +31,8 @@
 mod bare_queue;
 #[path = "support/child_run.rs"]
 mod child_run;
+#[path = "support/cpu_clock.rs"]
+mod cpu_clock;
 #[path = "support/explain_bench.rs"]
 mod explain_bench;
 #[path = "support/lock_probe.rs"]
@@ -183,7 +185,7 @@ fn main() -> Result<()> {
         args.get(3).and_then(|s| s.parse().ok()),
     ) {
         // The bare bound alone, on a copy made by hand (to time it with /usr/bin/time).
-        let cpu = child_run::cpu_secs();
+        let cpu = cpu_clock::cpu_secs();
         let b = bare_queue::bound(file, at)?;
         println!(
             "bare: queued {} (+{} skipped, {} digest items in {} digests) in {:.3?} (CPU {:.3} s)",
@@ -192,7 +194,7 @@ fn main() -> Result<()> {
             b.digest_items,
             b.digests,
             b.took,
-            child_run::cpu_secs() - cpu
+            cpu_clock::cpu_secs() - cpu
         );
         return Ok(());
     }
@@ -258,9 +260,9 @@ fn main() -> Result<()> {
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
     let copy = format!("{path}.bare");
     copy_synced(&path, &copy)?;
-    let cpu = child_run::cpu_secs();
+    let cpu = cpu_clock::cpu_secs();
     let bare = bare_queue::bound(&copy, now.as_second())?;
-    let bare_cpu = child_run::cpu_secs() - cpu;
+    let bare_cpu = cpu_clock::cpu_secs() - cpu;
     remove_store(&copy);
     println!(
         "bare SQL bound (same selection and inserts, one transaction, on a copy): queued {} (+{} skipped, {} digest items in {} digests) in {:.3?} (CPU {:.3} s)",
@@ -411,9 +413,9 @@ fn ratio(file: &str) -> Result<()> {
         copy_synced(file, &copy)
     };
     fresh()?;
-    let cpu = child_run::cpu_secs();
+    let cpu = cpu_clock::cpu_secs();
     let bare = bare_queue::bound(&copy, now.as_second())?;
-    let bare_cpu = child_run::cpu_secs() - cpu;
+    let bare_cpu = cpu_clock::cpu_secs() - cpu;
     fresh()?;
     let run = child_run::run(&copy, now.as_second());
     remove_store(&copy);
@@ -501,10 +503,10 @@ fn forecast(file: &str, days: u32) -> Result<()> {
             ..ForecastArgs::default()
         };
         let t = Instant::now();
-        let cpu = child_run::cpu_secs();
+        let cpu = cpu_clock::cpu_secs();
         let f = forecast(&*db.reader()?, now, &args)?;
         let took = t.elapsed();
-        let cpu = child_run::cpu_secs() - cpu;
+        let cpu = cpu_clock::cpu_secs() - cpu;
         let busiest = f.days.iter().max_by_key(|d| d.count);
         println!(
             "forecast {days} days over {members} memberships (round {round}): {} messages, busiest day {} ({}), {} listed, in {took:.3?} (CPU {cpu:.2} s)",

@@ -2,6 +2,9 @@
 //! CSV, each a member of PROGRAMS certifications written set-based like a store after years
 //! of use, and a program with a fixed past due date that raises an exception for everyone.
 
+#[path = "../support/cpu_clock.rs"]
+mod cpu_clock;
+
 use std::path::Path;
 use std::time::Instant;
 
@@ -161,18 +164,7 @@ pub fn report(what: &str, start: Instant, detail: &str) {
     );
 }
 
-/// CPU time of this process in milliseconds: user + system of all its threads
-/// (`CLOCK_PROCESS_CPUTIME_ID`, nanoseconds; `/proc/self/stat`, read before, counts clock
-/// ticks of 10 ms, too coarse for the 0.1 s steps at 10,000 learners).
-#[cfg(unix)]
+/// CPU time of this process in milliseconds ([`cpu_clock::cpu_secs`]).
 pub fn cpu_ms() -> u64 {
-    use rustix::time::{clock_gettime, ClockId};
-    let t = clock_gettime(ClockId::ProcessCPUTime);
-    t.tv_sec as u64 * 1000 + t.tv_nsec as u64 / 1_000_000
-}
-
-/// CPU time of this process in milliseconds (not measured off Unix: 0).
-#[cfg(not(unix))]
-pub fn cpu_ms() -> u64 {
-    0
+    (cpu_clock::cpu_secs() * 1000.0) as u64
 }

@@ -41,21 +41,6 @@ pub fn status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// The CPU time (user + system) this process has used, in seconds
-/// (`CLOCK_PROCESS_CPUTIME_ID`, as `bench_store::cpu_ms`).
-#[cfg(unix)]
-pub fn cpu_secs() -> f64 {
-    use rustix::time::{clock_gettime, ClockId};
-    let t = clock_gettime(ClockId::ProcessCPUTime);
-    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
-}
-
-/// The CPU time of this process (not measured off Unix: 0).
-#[cfg(not(unix))]
-pub fn cpu_secs() -> f64 {
-    0.0
-}
-
 /// In the child (called first in `main`): runs and prints one line, then returns true.
 pub fn child_main() -> Result<bool> {
     let args: Vec<String> = std::env::args().collect();
@@ -69,14 +54,14 @@ pub fn child_main() -> Result<bool> {
     let db = Db::open(path)?;
     let mut w = db.writer()?;
     let start = status_kb("VmRSS:");
-    let cpu = cpu_secs();
+    let cpu = crate::cpu_clock::cpu_secs();
     let t = Instant::now();
     let r = scheduler::run(&mut w, now)?;
     let took = t.elapsed();
-    let cpu_ms = ((cpu_secs() - cpu) * 1000.0) as u64;
+    let cpu_ms = ((crate::cpu_clock::cpu_secs() - cpu) * 1000.0) as u64;
     let changed = r.engine.changed;
     let n = &r.notifications;
-    eprintln!("cpu {:.3} s", cpu_secs());
+    eprintln!("cpu {:.3} s", crate::cpu_clock::cpu_secs());
     println!(
         "{FLAG} {} {} {} {changed} {} {start} {} {} {} {cpu_ms}",
         n.queued,
