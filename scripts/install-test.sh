@@ -25,6 +25,9 @@ for d in libwebkit2gtk-4.1-0 libgtk-3-0 libayatana-appindicator3-1; do
   [[ "$depends" == *"$d"* ]] || fail "the package does not depend on $d"
 done
 
+step "the release app's start-up code comes first in its binary (src-tauri/startup-functions.txt)"
+scripts/startup-order.sh check || fail "the start-up code is not in one place (see above)"
+
 cleanup() { installed && DEBIAN_FRONTEND=noninteractive $sudo apt-get remove -y -q certdesk >/dev/null || true; }
 trap cleanup EXIT
 
