@@ -40,9 +40,8 @@ fn main() {
 /// the functions listed in `startup-functions.txt` (those the app runs from its start until
 /// idle, traced by `scripts/startup-order.sh`) come first in the binary's code, so that they
 /// fill a few adjacent pages rather than touch 200 blocks spread over 20 MB (the kernel maps
-/// a binary's code 64 KiB around each page it faults in), and relative relocations are
-/// packed (`DT_RELR`, glibc 2.36): together 12 MB less memory in the app's process
-/// (docs/BENCHMARKS.md, "The app's start-up code in one place").
+/// a binary's code 64 KiB around each page it faults in): 10 MB less memory in the app's
+/// process (docs/BENCHMARKS.md, "The app's start-up code in one place").
 fn order_startup_code() {
     println!("cargo:rerun-if-changed=startup-functions.txt");
     let var = |name: &str| std::env::var(name).unwrap_or_default();
@@ -56,7 +55,6 @@ fn order_startup_code() {
     for arg in [
         format!("--symbol-ordering-file={}", list.display()),
         "--no-warn-symbol-ordering".to_string(),
-        "-zpack-relative-relocs".to_string(),
     ] {
         println!("cargo:rustc-link-arg-bin=certdesk=-Xlinker");
         println!("cargo:rustc-link-arg-bin=certdesk={arg}");
