@@ -2,7 +2,7 @@
 # The functions of the release app that run from its start until it is idle on the demo store,
 # listed in src-tauri/startup-functions.txt. The release link puts them first in the binary's
 # code (src-tauri/build.rs), so that the window keeps about 4 MB of its code in memory instead
-# of 13 (docs/BENCHMARKS.md, "The app's start-up code in one place").
+# of 14 (docs/BENCHMARKS.md, "The app's start-up code in one place").
 #
 #   scripts/startup-order.sh trace [BINARY]  runs BINARY (default: the release app) under
 #       valgrind's callgrind on its own Xvfb and a demo store made by the release CLI (as every

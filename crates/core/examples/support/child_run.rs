@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use certdesk_core::{scheduler, Db, Error, Result};
 use jiff::Timestamp;
 
+use crate::cpu_clock::cpu_secs;
+
 const FLAG: &str = "--child-run";
 
 /// What the child saw.
@@ -54,14 +56,14 @@ pub fn child_main() -> Result<bool> {
     let db = Db::open(path)?;
     let mut w = db.writer()?;
     let start = status_kb("VmRSS:");
-    let cpu = crate::cpu_clock::cpu_secs();
+    let cpu = cpu_secs();
     let t = Instant::now();
     let r = scheduler::run(&mut w, now)?;
     let took = t.elapsed();
-    let cpu_ms = ((crate::cpu_clock::cpu_secs() - cpu) * 1000.0) as u64;
+    let cpu_ms = ((cpu_secs() - cpu) * 1000.0) as u64;
     let changed = r.engine.changed;
     let n = &r.notifications;
-    eprintln!("cpu {:.3} s", crate::cpu_clock::cpu_secs());
+    eprintln!("cpu {:.3} s", cpu_secs());
     println!(
         "{FLAG} {} {} {} {changed} {} {start} {} {} {} {cpu_ms}",
         n.queued,
